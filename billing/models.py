@@ -1,0 +1,1 @@
+"""billing models: see the billing issue."""

@@ -1,0 +1,1 @@
+"""booking models: see the booking issue."""

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class JournalConfig(AppConfig):
+    name = "journal"
+    verbose_name = _("Vaccinationsjournal")
+
+    def ready(self):
+        from mittvaccin.navigation import NavItem, register
+        from mittvaccin.rights import Right
+
+        register(
+            NavItem(_("Loggkontroll"), "journal:access_log", right=Right.CAREGIVER_ADMINISTER, order=85),
+        )

@@ -1,0 +1,13 @@
+from mittvaccin.navigation import navigation_for
+
+
+def workplace(request):
+    """What the base layout shows on every page: caregiver, unit, user and the role's navigation."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "current_caregiver": user.caregiver,
+        "current_unit": getattr(request, "unit", None),
+        "navigation": navigation_for(request),
+    }

@@ -1,0 +1,89 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
+
+from mittvaccin.models import Unit, User
+from mittvaccin.rights import Right
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _(
+            "Fel användarnamn eller lösenord. Du kan bara logga in hos den vårdgivare där du är anställd."
+        ),
+        "inactive": _("Kontot är inte aktivt. Kontakta din administratör."),
+    }
+
+
+class UnitForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = [
+            "name",
+            "slug",
+            "kind",
+            "vaccination_main_activity",
+            "timebook_enabled",
+            "payment_solution_configured",
+            "address",
+            "postal_code",
+            "city",
+            "phone",
+            "is_active",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("vaccination_main_activity") and (
+            data.get("timebook_enabled") or data.get("payment_solution_configured")
+        ):
+            # R5: the switches only mean something where vaccination is the main activity.
+            raise forms.ValidationError(
+                _("Tidbok och betallösning kan bara slås på där vaccination är huvudverksamhet.")
+            )
+        return data
+
+
+class StaffForm(forms.ModelForm):
+    rights = forms.MultipleChoiceField(
+        label=_("Behörigheter"), choices=Right.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email", "profession", "default_unit", "rights", "is_active"]
+
+    def __init__(self, *args, caregiver, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["default_unit"].queryset = Unit.objects.for_caregiver(caregiver)
+        self.fields["first_name"].required = True
+        self.fields["last_name"].required = True
+
+
+class StaffCreateForm(StaffForm):
+    username = forms.CharField(label=_("Användarnamn"), max_length=150)
+    password = forms.CharField(
+        label=_("Lösenord"), widget=forms.PasswordInput, help_text=_("Minst 10 tecken, inte bara siffror.")
+    )
+    rights = forms.MultipleChoiceField(
+        label=_("Behörigheter"),
+        choices=Right.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Lämna tomt för yrkets standardbehörigheter."),
+    )
+
+    class Meta(StaffForm.Meta):
+        fields = ["username", "password", *StaffForm.Meta.fields]
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("Användarnamnet är upptaget."))
+        return username
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        validate_password(password)
+        return password

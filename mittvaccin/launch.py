@@ -1,0 +1,237 @@
+"""`make run`, `make test` and `make bench`: set up the services, then run what was asked.
+
+    python -m mittvaccin.launch run     serve on http://127.0.0.1:8000 with a Celery worker and beat
+    python -m mittvaccin.launch test    lint, then the whole test suite (extra args go to pytest)
+    python -m mittvaccin.launch bench   the benchmark (extra args go to bench/run.py)
+
+Without DATABASE_URL / REDIS_URL it starts the embedded PostgreSQL and Redis in `.data/` and stops
+them again on exit, if it started them. Ctrl-C stops every process it started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from mittvaccin import embedded
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def say(message: str) -> None:
+    print(f"\033[1;34m==>\033[0m {message}", flush=True)
+
+
+class Services:
+    """The embedded database and Redis, started when the environment does not name real ones."""
+
+    def __init__(self, pg_name: str, redis_name: str, dbname: str, fast_unsafe: bool = False):
+        self.pg_name, self.redis_name, self.dbname, self.fast_unsafe = (
+            pg_name,
+            redis_name,
+            dbname,
+            fast_unsafe,
+        )
+        self.started_pg = self.started_redis = False
+
+    def __enter__(self) -> dict:
+        env = {}
+        if os.environ.get("DATABASE_URL"):
+            say("PostgreSQL: DATABASE_URL is set, using it")
+        else:
+            say(f"PostgreSQL 16 (embedded, data in .data/{self.pg_name}) …")
+            url, self.started_pg = embedded.ensure_postgres(
+                self.pg_name, self.dbname, fast_unsafe=self.fast_unsafe
+            )
+            env["DATABASE_URL"] = url
+        if os.environ.get("REDIS_URL"):
+            say("Redis: REDIS_URL is set, using it")
+        else:
+            say(f"Redis (embedded, .data/{self.redis_name}) …")
+            url, self.started_redis = embedded.ensure_redis(self.redis_name)
+            env["REDIS_URL"] = url
+        return env
+
+    def __exit__(self, *exc) -> None:
+        if self.started_redis:
+            embedded.stop_redis(self.redis_name)
+        if self.started_pg:
+            say("Stopping the embedded PostgreSQL …")
+            embedded.stop_postgres(self.pg_name)
+
+
+def manage(*args: str, env: dict) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
+
+
+def wait_for_http(url: str, processes: list, timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in processes):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310  (our own localhost)
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def stop_all(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def run(args: list[str]) -> int:
+    port = os.environ.get("PORT", "8000")
+    base_env = {**os.environ, "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1"), "PYTHONUNBUFFERED": "1"}
+    with Services("pg", "redis", "mittvaccin") as service_env:
+        env = {**base_env, **service_env}
+        say("Migrating the database …")
+        manage("migrate", "--noinput", "-v", "0", env=env)
+        say("Demo data (loaded the first time, checked every time) …")
+        manage("demo_data", env=env)
+        processes: list[subprocess.Popen] = []
+        # SIGTERM from outside (not Ctrl-C, which the whole process group gets) is passed on.
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            say(f"Starting web (http://127.0.0.1:{port}), Celery worker and Celery beat …")
+            processes.append(
+                subprocess.Popen(
+                    [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"], cwd=BASE_DIR, env=env
+                )
+            )
+            processes.append(
+                subprocess.Popen(
+                    [
+                        PYTHON,
+                        "-m",
+                        "celery",
+                        "-A",
+                        "mittvaccin",
+                        "worker",
+                        "-l",
+                        "info",
+                        "--concurrency",
+                        "2",
+                    ],
+                    cwd=BASE_DIR,
+                    env=env,
+                )
+            )
+            schedule_file = embedded.DATA_DIR / "celerybeat-schedule"
+            processes.append(
+                subprocess.Popen(
+                    [
+                        PYTHON,
+                        "-m",
+                        "celery",
+                        "-A",
+                        "mittvaccin",
+                        "beat",
+                        "-l",
+                        "info",
+                        "-s",
+                        str(schedule_file),
+                    ],
+                    cwd=BASE_DIR,
+                    env=env,
+                )
+            )
+            if not wait_for_http(f"http://127.0.0.1:{port}/healthz", processes):
+                say("The web server did not come up; see the output above.")
+                return 1
+            print_logins(port)
+            while all(p.poll() is None for p in processes):
+                time.sleep(0.5)
+            say("A process stopped; stopping the others.")
+            return 1
+        except KeyboardInterrupt:
+            print()
+            say("Stopping web, worker and beat …")
+            return 0
+        finally:
+            stop_all(processes)
+
+
+def print_logins(port: str) -> None:
+    from mittvaccin.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+    width = max(len(login.username) for login in DEMO_LOGINS)
+    lines = [
+        "",
+        f"  MittVaccin is running on  http://127.0.0.1:{port}/",
+        "",
+        f"  Demo logins (password for all: {DEMO_PASSWORD})",
+    ]
+    for login in DEMO_LOGINS:
+        lines.append(f"    {login.username:<{width}}  {login.description}")
+    lines += [
+        "",
+        f"  Online booking (residents, no login): http://127.0.0.1:{port}/boka/",
+        "",
+        "  Ctrl-C stops everything.",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+def test(args: list[str]) -> int:
+    env = {
+        **os.environ,
+        "MITTVACCIN_TESTING": "1",
+        "MITTVACCIN_ALLOW_DEV_SECRET": "1",
+        "MITTVACCIN_CACHE_PREFIX": "mvtest",
+        "PYTHONUNBUFFERED": "1",
+    }
+    say("Lint: ruff check and ruff format --check …")
+    lint = subprocess.run([PYTHON, "-m", "ruff", "check", "."], cwd=BASE_DIR)
+    formatting = subprocess.run([PYTHON, "-m", "ruff", "format", "--check", "."], cwd=BASE_DIR)
+    if lint.returncode or formatting.returncode:
+        say("Lint failed: run `.venv/bin/ruff check --fix . && .venv/bin/ruff format .`")
+        return 1
+    # A separate cluster with fsync off: tests are fast and never touch the data of `make run`.
+    with Services("pg-test", "redis-test", "postgres", fast_unsafe=True) as service_env:
+        env.update(service_env)
+        say("Running the test suite …")
+        pytest_args = args or ["-n", os.environ.get("TEST_WORKERS", "2"), "--dist", "loadgroup"]
+        return subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=BASE_DIR, env=env).returncode
+
+
+def bench(args: list[str]) -> int:
+    env = {**os.environ, "MITTVACCIN_ALLOW_DEV_SECRET": "1", "PYTHONUNBUFFERED": "1"}
+    with Services("pg", "redis", "mittvaccin") as service_env:
+        env.update(service_env)
+        return subprocess.run([PYTHON, "-m", "bench.run", *args], cwd=BASE_DIR, env=env).returncode
+
+
+def main() -> int:
+    command, *args = sys.argv[1:] or ["run"]
+    os.chdir(BASE_DIR)
+    commands = {"run": run, "test": test, "bench": bench}
+    if command not in commands:
+        print(__doc__)
+        return 2
+    return commands[command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Session lifetime and the unit a signed-in user works at."""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from mittvaccin.models import Unit
+
+SESSION_LOGIN_AT = "mv_login_at"
+SESSION_SEEN_AT = "mv_seen_at"
+SESSION_UNIT = "mv_unit_id"
+# Refresh the "last seen" mark at most this often, so an active user does not write the session per request.
+SEEN_RESOLUTION_SECONDS = 30
+
+
+class SessionLifetimeMiddleware:
+    """Ends a session after SESSION_IDLE_SECONDS without requests and SESSION_MAX_SECONDS in all."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            login_at = request.session.get(SESSION_LOGIN_AT, now)
+            seen_at = request.session.get(SESSION_SEEN_AT, now)
+            if now - seen_at > settings.SESSION_IDLE_SECONDS or now - login_at > settings.SESSION_MAX_SECONDS:
+                logout(request)
+                messages.info(request, _("Du har loggats ut eftersom sessionen gick ut. Logga in igen."))
+                login_url = f"{reverse('login')}?next={request.get_full_path()}"
+                if getattr(request, "htmx", False) or request.headers.get("HX-Request"):
+                    response = redirect(login_url)
+                    response.status_code = 200
+                    response["HX-Redirect"] = login_url
+                    return response
+                return redirect(login_url)
+            if SESSION_LOGIN_AT not in request.session:
+                request.session[SESSION_LOGIN_AT] = now
+            if now - seen_at >= SEEN_RESOLUTION_SECONDS or SESSION_SEEN_AT not in request.session:
+                request.session[SESSION_SEEN_AT] = now
+        return self.get_response(request)
+
+
+class CurrentUnitMiddleware:
+    """Sets request.unit: the unit of the user's own caregiver they work at now (switchable)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.unit = None
+        if request.user.is_authenticated:
+            request.unit = current_unit(request)
+        return self.get_response(request)
+
+
+def current_unit(request):
+    user = request.user
+    unit_id = request.session.get(SESSION_UNIT)
+    units = Unit.objects.for_caregiver(user.caregiver).filter(is_active=True).select_related("caregiver")
+    unit = None
+    if unit_id:
+        unit = units.filter(pk=unit_id).first()
+    if unit is None and user.default_unit_id:
+        unit = units.filter(pk=user.default_unit_id).first()
+    if unit is None:
+        unit = units.first()
+    if unit is not None and unit.pk != unit_id:
+        request.session[SESSION_UNIT] = unit.pk
+    return unit

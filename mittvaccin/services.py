@@ -1,0 +1,70 @@
+"""Write operations of the core: the access log, the unit switch, staff and unit administration."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from mittvaccin.middleware import SESSION_UNIT
+from mittvaccin.models import AccessLogEntry, Unit, User
+from mittvaccin.tenancy import owned_or_404
+
+
+def client_address(request) -> str | None:
+    # Behind the reverse proxy of docker-compose the client is the first X-Forwarded-For hop.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    address = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
+    return address or None
+
+
+def access_log_record(*, request, patient, what: str, reason: str = "") -> AccessLogEntry:
+    """Write one access-log row for a read of `patient` in this request (patient-data law: every read).
+
+    `patient` is any object with id, identity_number and protected_identity; the core does not
+    import the journal.
+    """
+    return AccessLogEntry.objects.create(
+        user=request.user,
+        caregiver_id=request.user.caregiver_id,
+        unit=getattr(request, "unit", None),
+        patient_id=patient.id,
+        patient_identity=patient.identity_number,
+        patient_protected=patient.protected_identity,
+        what=what[:120],
+        path=request.get_full_path()[:400],
+        client_address=client_address(request),
+        reason=reason,
+    )
+
+
+def unit_switch(*, request, unit_id) -> Unit:
+    unit = owned_or_404(Unit, request, pk=unit_id, is_active=True)
+    request.session[SESSION_UNIT] = unit.pk
+    request.unit = unit
+    return unit
+
+
+@transaction.atomic
+def unit_update(*, unit: Unit, data: dict) -> Unit:
+    for field, value in data.items():
+        setattr(unit, field, value)
+    unit.full_clean()
+    unit.save()
+    return unit
+
+
+@transaction.atomic
+def staff_create(*, caregiver, username: str, password: str, **fields) -> User:
+    user = User(caregiver=caregiver, username=username, **fields)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def staff_update(*, user: User, data: dict) -> User:
+    for field, value in data.items():
+        setattr(user, field, value)
+    user.full_clean()
+    user.save()
+    return user

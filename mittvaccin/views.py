@@ -1,0 +1,128 @@
+import logging
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from mittvaccin import services
+from mittvaccin.decorators import require_right
+from mittvaccin.forms import LoginForm, StaffCreateForm, StaffForm, UnitForm
+from mittvaccin.models import Unit, User
+from mittvaccin.rights import Right
+from mittvaccin.tenancy import owned, owned_or_404
+
+logger = logging.getLogger(__name__)
+
+
+def csrf_failure(request, reason=""):
+    """A stale or re-submitted form after logout: explain, save nothing."""
+    return render(request, "403_csrf.html", status=403)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "mittvaccin/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+@require_GET
+def home(request):
+    return render(request, "mittvaccin/home.html")
+
+
+@require_POST
+def unit_switch(request):
+    unit = services.unit_switch(request=request, unit_id=request.POST.get("unit"))
+    messages.success(request, _("Du arbetar nu på %(unit)s.") % {"unit": unit.name})
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return redirect(target)
+
+
+@login_not_required
+@never_cache
+def ping(request):
+    """The floor of the benchmark: the smallest response the full middleware stack can give."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+@never_cache
+def healthz(request):
+    """For load balancers and docker-compose: the database and Redis both answer."""
+    from django.core.cache import cache
+
+    status = {"database": False, "redis": False}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        status["database"] = True
+        cache.set("healthz", "1", 10)
+        status["redis"] = cache.get("healthz") == "1"
+    except Exception:  # a health check reports, it does not raise
+        logger.exception("health check failed")
+    ok = all(status.values())
+    return JsonResponse({"ok": ok, **status}, status=200 if ok else 503)
+
+
+# --- Caregiver administration ----------------------------------------------------------------------
+
+
+@require_right(Right.CAREGIVER_ADMINISTER)
+def units(request):
+    return render(request, "mittvaccin/units.html", {"units": owned(Unit, request).order_by("name")})
+
+
+@require_right(Right.CAREGIVER_ADMINISTER)
+def unit_edit(request, unit_id=None):
+    unit = owned_or_404(Unit, request, pk=unit_id) if unit_id else Unit(caregiver=request.user.caregiver)
+    form = UnitForm(request.POST or None, instance=unit)
+    if request.method == "POST" and form.is_valid():
+        services.unit_update(unit=unit, data=form.cleaned_data)
+        messages.success(request, _("Enheten %(unit)s är sparad.") % {"unit": unit.name})
+        return redirect("units")
+    return render(request, "mittvaccin/unit_form.html", {"form": form, "unit": unit})
+
+
+@require_right(Right.CAREGIVER_ADMINISTER)
+def staff(request):
+    accounts = owned(User, request).select_related("default_unit").order_by("last_name", "first_name")
+    return render(request, "mittvaccin/staff.html", {"accounts": accounts, "rights": Right})
+
+
+@require_right(Right.CAREGIVER_ADMINISTER)
+def staff_create(request):
+    form = StaffCreateForm(request.POST or None, caregiver=request.user.caregiver)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        account = services.staff_create(
+            caregiver=request.user.caregiver,
+            username=data.pop("username"),
+            password=data.pop("password"),
+            **data,
+        )
+        messages.success(request, _("Kontot %(name)s är skapat.") % {"name": account})
+        return redirect("staff")
+    return render(request, "mittvaccin/staff_form.html", {"form": form})
+
+
+@require_right(Right.CAREGIVER_ADMINISTER)
+def staff_edit(request, user_id):
+    account = owned_or_404(User, request, pk=user_id)
+    form = StaffForm(request.POST or None, instance=account, caregiver=request.user.caregiver)
+    if request.method == "POST" and form.is_valid():
+        if account == request.user and Right.CAREGIVER_ADMINISTER not in form.cleaned_data["rights"]:
+            form.add_error("rights", _("Du kan inte ta bort din egen administratörsbehörighet."))
+        else:
+            services.staff_update(user=account, data=form.cleaned_data)
+            messages.success(request, _("Kontot %(name)s är sparat.") % {"name": account})
+            return redirect("staff")
+    return render(request, "mittvaccin/staff_form.html", {"form": form, "account": account})

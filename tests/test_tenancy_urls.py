@@ -1,0 +1,108 @@
+"""R4: a user sees only their own caregiver's data, on every URL.
+
+Walks every URL pattern of the project. As Charlie (caregiver B) with caregiver A's ids, each
+method answers 404 (or 405 where the method is not allowed), never data. New URLs join by
+themselves; a new parameter name fails the test until tests/tenancy_ids.py knows how to fill it.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from mittvaccin.models import AccessLogEntry
+from tests.conftest import client_for
+from tests.tenancy_ids import ID_PROVIDERS, PUBLIC_URL_NAMES
+
+SKIP_NAMESPACES = {"djdt"}
+
+
+def walk(patterns=None, prefix="", namespace=""):
+    patterns = get_resolver().url_patterns if patterns is None else patterns
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or namespace
+            if ns in SKIP_NAMESPACES:
+                continue
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
+            yield name, prefix + str(entry.pattern), entry
+
+
+def parameterised_patterns():
+    found = []
+    for name, route, entry in walk():
+        converters = getattr(entry.pattern, "converters", {})
+        if converters and name not in PUBLIC_URL_NAMES:
+            found.append((name, route, sorted(converters)))
+    return found
+
+
+def url_for(name: str, params: list[str], values: dict) -> str:
+    from django.urls import reverse
+
+    return reverse(name, kwargs={p: values[p] for p in params})
+
+
+def test_every_url_parameter_has_an_id_provider():
+    missing = {p for _, _, params in parameterised_patterns() for p in params if p not in ID_PROVIDERS}
+    assert not missing, f"Add providers to tests/tenancy_ids.py for: {sorted(missing)}"
+
+
+def test_url_walk_finds_the_patient_urls():
+    names = {name for name, _, _ in parameterised_patterns()}
+    assert "journal:patient" in names
+    assert "journal:access_log_extract" in names
+
+
+@pytest.mark.django_db
+def test_r4_every_url_answers_404_to_another_caregiver(cast):
+    values = {param: provider(cast) for param, provider in ID_PROVIDERS.items()}
+    client = client_for(cast.charlie)
+    leaks = []
+    checked = 0
+    for name, _route, params in parameterised_patterns():
+        url = url_for(name, params, values)
+        statuses = {}
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            statuses[method] = response.status_code
+        checked += 1
+        if set(statuses.values()) - {404, 405} or 404 not in statuses.values():
+            leaks.append(f"{name} {url} → {statuses}")
+    assert checked > 0
+    assert not leaks, "Caregiver B reached caregiver A's objects:\n" + "\n".join(leaks)
+
+
+@pytest.mark.django_db
+def test_r4_own_caregiver_urls_never_fail(cast):
+    """The same walk as the caregiver's own administrator and nurse: no 500 anywhere."""
+    values = {param: provider(cast) for param, provider in ID_PROVIDERS.items()}
+    failures = []
+    for user in (cast.admin_a, cast.alice):
+        client = client_for(user)
+        for name, _route, params in parameterised_patterns():
+            response = client.get(url_for(name, params, values))
+            if response.status_code >= 500:
+                failures.append(f"{user.username} GET {name} → {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_every_patient_url_writes_the_access_log(cast):
+    """Each GET of a page under a patient id leaves exactly the rows of that request in the log."""
+    values = {param: provider(cast) for param, provider in ID_PROVIDERS.items()}
+    client = client_for(cast.admin_a)
+    client_nurse = client_for(cast.alice)
+    silent = []
+    for name, _route, params in parameterised_patterns():
+        if "patient_id" not in params:
+            continue
+        before = AccessLogEntry.objects.filter(patient_id=values["patient_id"]).count()
+        for c in (client, client_nurse):
+            response = c.get(url_for(name, params, values))
+            if response.status_code == 200:
+                break
+        after = AccessLogEntry.objects.filter(patient_id=values["patient_id"]).count()
+        if response.status_code == 200 and after == before:
+            silent.append(name)
+    assert not silent, f"Patient pages that did not log the read: {silent}"
