@@ -124,3 +124,39 @@ class Batch(models.Model):
 
     def is_expired(self, on=None) -> bool:
         return self.expiry_date < (on or timezone.localdate())
+
+
+class VisitKind(models.TextChoices):
+    VACCINATION = "vaccination", _("Vaccinationsbesök")
+    # R8 and R9: a visit started only to hold the article of a no-show or late cancellation.
+    NO_SHOW = "no_show", _("Uteblivet besök")
+    LATE_CANCELLATION = "late_cancellation", _("Sent avbokat besök")
+
+
+class Visit(models.Model):
+    """One occasion at a unit for a patient. Health declarations, checks and doses belong to it.
+
+    `booking_id` is the booking it came from, if any (the booking app points here, not the reverse).
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="visits")
+    unit = models.ForeignKey("mittvaccin.Unit", on_delete=models.PROTECT, related_name="visits")
+    kind = models.CharField(_("typ"), max_length=20, choices=VisitKind.choices, default=VisitKind.VACCINATION)
+    started_at = models.DateTimeField(_("påbörjat"), default=timezone.now)
+    started_by = models.ForeignKey("mittvaccin.User", on_delete=models.PROTECT, null=True, related_name="+")
+    booking_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+
+    caregiver_lookup = "patient__caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("besök")
+        verbose_name_plural = _("besök")
+        ordering = ["-started_at"]
+        constraints = [
+            # A visit happens at a unit of the patient's own caregiver; checked in the service too.
+            models.UniqueConstraint(fields=["booking_id", "kind"], name="visit_one_per_booking_and_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.started_at:%Y-%m-%d %H:%M}"

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from journal.identity import ParsedIdentity
-from journal.models import Patient
+from journal.models import Patient, Visit, VisitKind
 
 
 class PatientExists(Exception):
@@ -63,3 +63,28 @@ def patient_update_contact(*, patient: Patient, data: dict) -> Patient:
         patient.blank_contact_details()
     patient.save()
     return patient
+
+
+@transaction.atomic
+def visit_open(*, patient: Patient, unit, user=None, kind=None, booking_id=None, started_at=None) -> Visit:
+    """Open a visit for the patient at a unit of the patient's caregiver.
+
+    Opening twice for the same booking returns the visit already opened (check-in clicked twice).
+    """
+    from django.utils import timezone
+
+    if unit.caregiver_id != patient.caregiver_id:
+        raise ValueError("unit and patient belong to different caregivers")
+    kind = kind or VisitKind.VACCINATION
+    if booking_id is not None:
+        existing = Visit.objects.filter(booking_id=booking_id, kind=kind).first()
+        if existing:
+            return existing
+    return Visit.objects.create(
+        patient=patient,
+        unit=unit,
+        kind=kind,
+        started_by=user,
+        booking_id=booking_id,
+        started_at=started_at or timezone.now(),
+    )
