@@ -80,11 +80,16 @@ def visit_open(*, patient: Patient, unit, user=None, kind=None, booking_id=None,
         existing = Visit.objects.filter(booking_id=booking_id, kind=kind).first()
         if existing:
             return existing
-    return Visit.objects.create(
-        patient=patient,
-        unit=unit,
-        kind=kind,
-        started_by=user,
-        booking_id=booking_id,
-        started_at=started_at or timezone.now(),
-    )
+    try:
+        with transaction.atomic():
+            return Visit.objects.create(
+                patient=patient,
+                unit=unit,
+                kind=kind,
+                started_by=user,
+                booking_id=booking_id,
+                started_at=started_at or timezone.now(),
+            )
+    except IntegrityError:
+        # Two check-ins of one booking at the same moment: the constraint keeps one visit.
+        return Visit.objects.get(booking_id=booking_id, kind=kind)

@@ -13,6 +13,15 @@ ID_PROVIDERS = {
     "batch_id": lambda cast: BatchFactory(caregiver=cast.caregiver_a).pk,
 }
 
+# --- journal: add providers below -------------------------------------------------------------
+
+
+# --- booking: add providers below -------------------------------------------------------------
+
+
+# --- billing: add providers below -------------------------------------------------------------
+
+
 # URL names that are public by design (resident self-service) and take no caregiver-owned id that
 # could leak: they are checked separately by their own tests. Add with a reason.
 PUBLIC_URL_NAMES: dict[str, str] = {}
