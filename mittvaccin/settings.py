@@ -43,6 +43,8 @@ ENVIRONMENT_VARIABLES = [
     "MITTVACCIN_SMS_BACKEND",
     "MITTVACCIN_SESSION_IDLE_MINUTES",
     "MITTVACCIN_SESSION_MAX_HOURS",
+    "MITTVACCIN_POPULATION_REGISTER",
+    # Apps add the variables they read below.
 ]
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -274,3 +276,16 @@ LOGGING = {
         "billing": {"level": "INFO"},
     },
 }
+
+# --- Journal settings (add below) ----------------------------------------------------------------
+# Where patients' protected-identity status and names come from. Production plugs in the national
+# register (Navet) client here; development and tests use the local stand-in.
+POPULATION_REGISTER = os.environ.get(
+    "MITTVACCIN_POPULATION_REGISTER", "journal.population_register.LocalPopulationRegister"
+)
+
+
+# --- Booking settings (add below) ----------------------------------------------------------------
+
+
+# --- Billing settings (add below) ----------------------------------------------------------------
