@@ -80,10 +80,15 @@ class CampaignForm(forms.ModelForm):
         required=False,
     )
     articles = forms.ModelMultipleChoiceField(
-        label=_("Artiklar"), queryset=Article.objects.none(), widget=forms.CheckboxSelectMultiple, required=False
+        label=_("Artiklar"),
+        queryset=Article.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
     campaign_price = MoneyField(label=_("Pris i kampanjen (kr)"), help_text=_("0 = kostnadsfritt."))
-    qualification = forms.ChoiceField(label=_("Vem omfattas"), choices=Qualification.choices, widget=forms.RadioSelect)
+    qualification = forms.ChoiceField(
+        label=_("Vem omfattas"), choices=Qualification.choices, widget=forms.RadioSelect
+    )
 
     class Meta:
         model = Campaign
@@ -167,7 +172,9 @@ class BillingSettingsForm(forms.ModelForm):
             return ""
         normalised = normalise_bankgiro(value)
         if normalised is None:
-            raise forms.ValidationError(_("Ogiltigt bankgironummer (7–8 siffror med kontrollsiffra, t.ex. 5050-1055)."))
+            raise forms.ValidationError(
+                _("Ogiltigt bankgironummer (7–8 siffror med kontrollsiffra, t.ex. 5050-1055).")
+            )
         return normalised
 
     def clean_payment_terms_days(self):
@@ -184,7 +191,10 @@ class BillingSettingsForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        forwarding = [data.get(f) for f in ("forwarding_name", "forwarding_address", "forwarding_postal_code", "forwarding_city")]
+        forwarding = [
+            data.get(f)
+            for f in ("forwarding_name", "forwarding_address", "forwarding_postal_code", "forwarding_city")
+        ]
         if not all(forwarding):
             self.add_error(
                 "forwarding_address",
@@ -228,7 +238,9 @@ class PeriodForm(forms.Form):
 
 
 class ReviewFilterForm(PeriodForm):
-    unit = forms.ModelChoiceField(label=_("Enhet"), queryset=Unit.objects.none(), required=False, empty_label=_("Alla enheter"))
+    unit = forms.ModelChoiceField(
+        label=_("Enhet"), queryset=Unit.objects.none(), required=False, empty_label=_("Alla enheter")
+    )
     status = forms.ChoiceField(label=_("Visa"), choices=REVIEW_STATUS_CHOICES, required=False)
 
     field_order = ["unit", "date_from", "date_to", "status"]
@@ -240,15 +252,21 @@ class ReviewFilterForm(PeriodForm):
 
 class AdjustForm(forms.Form):
     amount = MoneyField(label=_("Nytt belopp (kr)"))
-    reason = forms.CharField(label=_("Skäl"), max_length=500, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    reason = forms.CharField(
+        label=_("Skäl"), max_length=500, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
 
 
 class RemoveForm(forms.Form):
-    reason = forms.CharField(label=_("Skäl"), max_length=500, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    reason = forms.CharField(
+        label=_("Skäl"), max_length=500, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
 
 
 class CreditForm(forms.Form):
-    reason = forms.CharField(label=_("Orsak till krediteringen"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Orsak till krediteringen"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
     reopen = forms.BooleanField(
         label=_("Lägg tillbaka debiteringarna för granskning, så att en rättad faktura kan skapas"),
         required=False,

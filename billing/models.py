@@ -52,7 +52,9 @@ class BillingSettings(models.Model):
     invoice_city = models.CharField(_("ort"), max_length=100, blank=True)
     invoice_phone = models.CharField(_("telefon för fakturafrågor"), max_length=40, blank=True)
     invoice_email = models.EmailField(_("e-post för fakturafrågor"), blank=True)
-    bankgiro = models.CharField(_("bankgiro"), max_length=9, blank=True, help_text=_("NNN-NNNN eller NNNN-NNNN"))
+    bankgiro = models.CharField(
+        _("bankgiro"), max_length=9, blank=True, help_text=_("NNN-NNNN eller NNNN-NNNN")
+    )
     payment_terms_days = models.PositiveSmallIntegerField(
         _("betalningsvillkor (dagar)"), null=True, blank=True, help_text=_("Tomt: systemets standard.")
     )
@@ -74,7 +76,9 @@ class BillingSettings(models.Model):
     exempt_short_notice_bookings = models.BooleanField(
         _("undanta bokningar gjorda kort före besöket"),
         default=True,
-        help_text=_("En bokning gjord mindre än gränsen nedan före besökstiden faktureras inte som uteblivet eller sent avbokat besök."),
+        help_text=_(
+            "En bokning gjord mindre än gränsen nedan före besökstiden faktureras inte som uteblivet eller sent avbokat besök."
+        ),
     )
     short_notice_hours = models.PositiveSmallIntegerField(_("gräns för kort varsel (timmar)"), default=24)
     invoice_no_shows = models.BooleanField(_("fakturera uteblivna besök"), default=True)
@@ -95,7 +99,9 @@ class BillingSettings(models.Model):
             models.CheckConstraint(
                 condition=money_between("short_notice_hours", 1, 24 * 14), name="billingsettings_notice_hours"
             ),
-            models.CheckConstraint(condition=Q(first_invoice_number__gte=1), name="billingsettings_first_number"),
+            models.CheckConstraint(
+                condition=Q(first_invoice_number__gte=1), name="billingsettings_first_number"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -163,7 +169,9 @@ class Price(models.Model):
     product = models.ForeignKey(
         "journal.VaccineProduct", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    article = models.ForeignKey(Article, on_delete=models.PROTECT, null=True, blank=True, related_name="prices")
+    article = models.ForeignKey(
+        Article, on_delete=models.PROTECT, null=True, blank=True, related_name="prices"
+    )
     amount = models.DecimalField(_("pris"), **MONEY)
     valid_from = models.DateField(_("gäller från"))
     valid_until = models.DateField(_("gäller till och med"), null=True, blank=True)
@@ -183,7 +191,9 @@ class Price(models.Model):
                 | (Q(product__isnull=True) & Q(article__isnull=False)),
                 name="price_product_xor_article",
             ),
-            models.CheckConstraint(condition=money_between("amount", 0, HARD_MAX_AMOUNT), name="price_amount_range"),
+            models.CheckConstraint(
+                condition=money_between("amount", 0, HARD_MAX_AMOUNT), name="price_amount_range"
+            ),
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
                 name="price_period_ordered",
@@ -254,8 +264,12 @@ class Campaign(models.Model):
     caregiver = models.ForeignKey("mittvaccin.Caregiver", on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("namn"), max_length=120)
     description = models.TextField(_("beskrivning"), blank=True)
-    products = models.ManyToManyField("journal.VaccineProduct", blank=True, related_name="+", verbose_name=_("vacciner"))
-    articles = models.ManyToManyField(Article, blank=True, related_name="campaigns", verbose_name=_("artiklar"))
+    products = models.ManyToManyField(
+        "journal.VaccineProduct", blank=True, related_name="+", verbose_name=_("vacciner")
+    )
+    articles = models.ManyToManyField(
+        Article, blank=True, related_name="campaigns", verbose_name=_("artiklar")
+    )
     campaign_price = models.DecimalField(
         _("pris i kampanjen"), default=Decimal("0.00"), help_text=_("0 kr = kostnadsfritt."), **MONEY
     )
@@ -382,18 +396,27 @@ class Charge(models.Model):
     product = models.ForeignKey(
         "journal.VaccineProduct", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    article = models.ForeignKey(Article, on_delete=models.PROTECT, null=True, blank=True, related_name="charges")
+    article = models.ForeignKey(
+        Article, on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
+    )
     booking_id = models.BigIntegerField(null=True, blank=True)
     service_date = models.DateField(_("datum"))
     description = models.CharField(_("benämning"), max_length=200)
     price = models.ForeignKey(Price, on_delete=models.PROTECT, null=True, blank=True, related_name="charges")
     list_price = models.DecimalField(_("listpris"), **MONEY)
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.PROTECT, null=True, blank=True, related_name="charges", verbose_name=_("kampanj")
+        Campaign,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="charges",
+        verbose_name=_("kampanj"),
     )
     campaign_confirmation = models.CharField(_("bekräftad riskgrupp"), max_length=200, blank=True)
     amount = models.DecimalField(_("att betala"), **MONEY)
-    status = models.CharField(_("status"), max_length=12, choices=ChargeStatus.choices, default=ChargeStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ChargeStatus.choices, default=ChargeStatus.OPEN
+    )
     note = models.CharField(_("anmärkning"), max_length=200, blank=True)
     # A charge re-opened for review after its invoice was credited points at the one it replaces.
     corrects = models.OneToOneField(
@@ -417,7 +440,9 @@ class Charge(models.Model):
                 | (Q(source=ChargeSource.ARTICLE) & Q(product__isnull=True) & Q(article__isnull=False)),
                 name="charge_source_matches_item",
             ),
-            models.CheckConstraint(condition=money_between("amount", 0, HARD_MAX_AMOUNT), name="charge_amount_range"),
+            models.CheckConstraint(
+                condition=money_between("amount", 0, HARD_MAX_AMOUNT), name="charge_amount_range"
+            ),
             models.CheckConstraint(
                 condition=money_between("list_price", 0, HARD_MAX_AMOUNT), name="charge_list_price_range"
             ),
@@ -546,6 +571,9 @@ class InvoiceCounter(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(last_number__gte=0), name="counter_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.caregiver_id}: {self.last_number}"
 
 
 class InvoiceKind(models.TextChoices):
@@ -750,6 +778,9 @@ class InvoiceDocument(models.Model):
     caregiver_lookup = "invoice__caregiver"
     objects = CaregiverOwnedQuerySet.as_manager()
 
+    def __str__(self) -> str:
+        return self.path
+
 
 # --- The invoicing jobs' runs --------------------------------------------------------------------------
 
@@ -802,7 +833,9 @@ class JobRun(models.Model):
                 condition=Q(status__in=["queued", "running"]),
                 name="jobrun_one_active_per_kind",
             ),
-            models.CheckConstraint(condition=Q(processed__lte=models.F("total")), name="jobrun_progress_bounded"),
+            models.CheckConstraint(
+                condition=Q(processed__lte=models.F("total")), name="jobrun_progress_bounded"
+            ),
         ]
 
     def __str__(self) -> str:

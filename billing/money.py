@@ -34,7 +34,9 @@ def parse_amount(text, *, allow_zero: bool = True) -> Decimal:
     if not cleaned:
         raise AmountError(_("Ange ett belopp."))
     if not re.fullmatch(r"-?\d+(\.\d+)?", cleaned):
-        raise AmountError(_("”%(text)s” är inget belopp. Skriv till exempel 345 eller 345,50.") % {"text": raw})
+        raise AmountError(
+            _("”%(text)s” är inget belopp. Skriv till exempel 345 eller 345,50.") % {"text": raw}
+        )
     try:
         value = Decimal(cleaned)
     except InvalidOperation:  # pragma: no cover - the pattern above already guarantees a number

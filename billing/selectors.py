@@ -62,7 +62,9 @@ def review_charges(*, who, unit=None, date_from=None, date_to=None, status="pend
     return (
         charges.select_related("patient", "unit", "campaign", "product", "article", "visit")
         .prefetch_related(
-            Prefetch("adjustments", queryset=ChargeAdjustment.objects.select_related("by").order_by("at", "id"))
+            Prefetch(
+                "adjustments", queryset=ChargeAdjustment.objects.select_related("by").order_by("at", "id")
+            )
         )
         .order_by("service_date", "patient__family_name", "patient__given_names", "id")
     )
@@ -164,4 +166,3 @@ def export_csv(invoices) -> str:
             ]
         )
     return buffer.getvalue()
-

@@ -9,7 +9,13 @@ from celery import shared_task
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="billing.invoice_render_pdf", acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="billing.invoice_render_pdf",
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def invoice_render_pdf(invoice_id: int) -> str | None:
     """Render and store an issued invoice's PDF (queued on commit of the issue). Repeats do nothing."""
     from billing.models import Invoice

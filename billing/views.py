@@ -31,7 +31,6 @@ from billing.models import (
     Article,
     Campaign,
     Charge,
-    ChargeStatus,
     Invoice,
     InvoiceCounter,
     InvoiceDocument,
@@ -292,7 +291,9 @@ def _review_filter(request, data):
 @require_GET
 def review(request):
     form, unit, date_from, date_to, status = _review_filter(request, request.GET)
-    charges = selectors.review_charges(who=request, unit=unit, date_from=date_from, date_to=date_to, status=status)
+    charges = selectors.review_charges(
+        who=request, unit=unit, date_from=date_from, date_to=date_to, status=status
+    )
     page = Paginator(charges, 200).get_page(request.GET.get("sida"))
     rows = list(page.object_list)
     log_patients_read(request, [c.patient for c in rows], _("Granskning av fakturering"))
@@ -307,7 +308,9 @@ def review(request):
         "status": status,
         "query": request.GET.urlencode(),
     }
-    template = "billing/review.html#table" if request.htmx and request.GET.get("partial") else "billing/review.html"
+    template = (
+        "billing/review.html#table" if request.htmx and request.GET.get("partial") else "billing/review.html"
+    )
     return render(request, template, context)
 
 
@@ -326,7 +329,9 @@ def _back_to_review(request):
 @require_GET
 def charge_detail(request, charge_id):
     charge = owned_or_404(
-        Charge.objects.select_related("patient", "unit", "campaign", "product", "article", "created_by", "approved_by"),
+        Charge.objects.select_related(
+            "patient", "unit", "campaign", "product", "article", "created_by", "approved_by"
+        ),
         request,
         pk=charge_id,
     )
@@ -348,14 +353,20 @@ def charge_detail(request, charge_id):
 @require_right(Right.INVOICING_REVIEW)
 def charge_adjust(request, charge_id):
     charge = owned_or_404(Charge.objects.select_related("patient", "campaign"), request, pk=charge_id)
-    form = AdjustForm(request.POST or None, initial={"amount": charge.amount}, auto_id=f"adjust-{charge.pk}-%s")
+    form = AdjustForm(
+        request.POST or None, initial={"amount": charge.amount}, auto_id=f"adjust-{charge.pk}-%s"
+    )
     if request.method == "POST" and form.is_valid():
         try:
             charge = services.charge_adjust(charge=charge, user=request.user, **form.cleaned_data)
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            return _charge_changed(request, charge, _("Beloppet är ändrat till %(amount)s.") % {"amount": format_kr(charge.amount)})
+            return _charge_changed(
+                request,
+                charge,
+                _("Beloppet är ändrat till %(amount)s.") % {"amount": format_kr(charge.amount)},
+            )
     return _charge_form(request, charge, form, "adjust")
 
 
@@ -420,7 +431,8 @@ def charges_approve(request):
     if result.refused:
         messages.error(
             request,
-            _("%(n)s av de markerade kan inte godkännas (fakturerade, borttagna eller okända).") % {"n": result.refused},
+            _("%(n)s av de markerade kan inte godkännas (fakturerade, borttagna eller okända).")
+            % {"n": result.refused},
         )
     return _back_to_review(request)
 
@@ -435,7 +447,11 @@ def invoices_create(request):
     _form, unit, date_from, date_to, _status = _review_filter(request, request.POST)
     try:
         result = services.invoices_issue(
-            caregiver=request.user.caregiver, user=request.user, unit=unit, date_from=date_from, date_to=date_to
+            caregiver=request.user.caregiver,
+            user=request.user,
+            unit=unit,
+            date_from=date_from,
+            date_to=date_to,
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -455,7 +471,8 @@ def invoices_create(request):
         )
     for patient, error in result.errors:
         messages.error(
-            request, _("Ingen faktura för %(patient)s: %(error)s") % {"patient": patient.display_name, "error": error}
+            request,
+            _("Ingen faktura för %(patient)s: %(error)s") % {"patient": patient.display_name, "error": error},
         )
     if not (result.invoices or result.closed_without_invoice or result.errors):
         messages.warning(request, _("Det finns inga godkända debiteringar att fakturera i urvalet."))
@@ -482,7 +499,14 @@ def invoices(request):
     return render(
         request,
         "billing/invoices.html",
-        {"form": form, "page": page, "figures": figures, "date_from": date_from, "date_to": date_to, "kind": kind},
+        {
+            "form": form,
+            "page": page,
+            "figures": figures,
+            "date_from": date_from,
+            "date_to": date_to,
+            "kind": kind,
+        },
     )
 
 
@@ -501,7 +525,9 @@ def invoice_detail(request, invoice_id):
 
     context = invoice_context(invoice)
     credit_notes = list(invoice.credit_notes.order_by("number"))
-    uncredited = invoice.lines.filter(credit_line__isnull=True).exists() if not invoice.is_credit_note else False
+    uncredited = (
+        invoice.lines.filter(credit_line__isnull=True).exists() if not invoice.is_credit_note else False
+    )
     document = InvoiceDocument.objects.filter(invoice=invoice).first()
     context.update(
         {

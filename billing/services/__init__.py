@@ -5,14 +5,14 @@ transaction and queues PDF work with `transaction.on_commit`. Refusals are `Vali
 a Swedish message that views show as they are.
 """
 
-from billing.services.campaigns import campaign_save, campaigns_for, best_automatic_campaign
+from billing.services.campaigns import best_automatic_campaign, campaign_save, campaigns_for
 from billing.services.charges import (
     charge_adjust,
     charge_for_article,
     charge_remove,
     charges_approve,
-    charges_for_dose,
     charges_cancel_for_dose,
+    charges_for_dose,
     dose_quote,
 )
 from billing.services.invoices import credit_note_issue, invoice_issue_for_patient, invoices_issue

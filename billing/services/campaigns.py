@@ -26,7 +26,9 @@ def campaign_errors(data: dict) -> dict[str, str]:
         elif low < 0 or high < 0:
             errors["min_age"] = _("En ålder kan inte vara negativ.")
         elif low > high:
-            errors["min_age"] = _("Lägsta ålder (%(low)s) är högre än högsta ålder (%(high)s): ingen kan omfattas.") % {
+            errors["min_age"] = _(
+                "Lägsta ålder (%(low)s) är högre än högsta ålder (%(high)s): ingen kan omfattas."
+            ) % {
                 "low": low,
                 "high": high,
             }
@@ -42,7 +44,9 @@ def campaign_errors(data: dict) -> dict[str, str]:
                 "b": LAST_BIRTH_YEAR,
             }
         elif low > high:
-            errors["birth_year_from"] = _("Första födelseåret (%(low)s) är senare än det sista (%(high)s).") % {
+            errors["birth_year_from"] = _(
+                "Första födelseåret (%(low)s) är senare än det sista (%(high)s)."
+            ) % {
                 "low": low,
                 "high": high,
             }
@@ -90,10 +94,16 @@ def campaign_save(*, caregiver, data: dict, products, articles, user=None, campa
             changed = {
                 name for name, value in data.items() if getattr(campaign, name) != value
             } - MUTABLE_AFTER_USE
-            if changed or set(campaign.products.all()) != set(products) or set(campaign.articles.all()) != set(articles):
+            if (
+                changed
+                or set(campaign.products.all()) != set(products)
+                or set(campaign.articles.all()) != set(articles)
+            ):
                 raise ValidationError(
-                    _("Kampanjen har redan använts. Bara namn, beskrivning och slutdatum kan ändras; "
-                      "avsluta den och skapa en ny för andra villkor.")
+                    _(
+                        "Kampanjen har redan använts. Bara namn, beskrivning och slutdatum kan ändras; "
+                        "avsluta den och skapa en ny för andra villkor."
+                    )
                 )
     for name, value in data.items():
         setattr(campaign, name, value)
@@ -114,7 +124,9 @@ def campaigns_for(*, patient, day: dt.date, product=None, article=None) -> list[
     R10: the vaccination flow offers only these. Risk-group campaigns are offered to everyone; the
     nurse's confirmation is what qualifies the patient.
     """
-    campaigns = Campaign.objects.filter(caregiver_id=patient.caregiver_id, starts_on__lte=day).exclude(ends_on__lt=day)
+    campaigns = Campaign.objects.filter(caregiver_id=patient.caregiver_id, starts_on__lte=day).exclude(
+        ends_on__lt=day
+    )
     if product is not None:
         campaigns = campaigns.filter(products=product)
     else:

@@ -95,7 +95,9 @@ def _chosen_campaign(campaign_id, offered: list[Campaign]) -> Campaign | None:
     for campaign in offered:
         if str(campaign.pk) == str(campaign_id):
             return campaign
-    raise ValidationError(_("Patienten omfattas inte av den valda kampanjen den här dagen. Välj en annan eller ingen kampanj."))
+    raise ValidationError(
+        _("Patienten omfattas inte av den valda kampanjen den här dagen. Välj en annan eller ingen kampanj.")
+    )
 
 
 def dose_quote(*, patient, unit, product, day: dt.date, campaign_id=None, visit=None) -> DoseQuote:
@@ -120,9 +122,7 @@ def dose_quote(*, patient, unit, product, day: dt.date, campaign_id=None, visit=
             quote.visit_fee_campaign = _visit_fee_campaign(quote.chosen, article, patient, day)
             if visit is not None:
                 quote.visit_fee_already_charged = (
-                    Charge.objects.filter(visit=visit, article=article)
-                    .exclude(CLOSED)
-                    .exists()
+                    Charge.objects.filter(visit=visit, article=article).exclude(CLOSED).exists()
                 )
     return quote
 
@@ -153,7 +153,9 @@ def charges_for_dose(*, visit, product, user, billing_data: dict | None = None) 
     if campaign is not None and campaign.needs_confirmation:
         if not billing_data.get("billing-risk-group-confirmed"):
             raise ValidationError(
-                _("Bekräfta att patienten tillhör riskgruppen ”%(group)s” för att använda kampanjen %(name)s.")
+                _(
+                    "Bekräfta att patienten tillhör riskgruppen ”%(group)s” för att använda kampanjen %(name)s."
+                )
                 % {"group": campaign.risk_group, "name": campaign.name}
             )
         confirmation = campaign.risk_group
@@ -257,7 +259,9 @@ def charge_for_article(
                 created_by=user,
             )
     except IntegrityError:
-        return ArticleChargeOutcome.EXISTS, Charge.objects.filter(booking_id=booking_id, article=article).first()
+        return ArticleChargeOutcome.EXISTS, Charge.objects.filter(
+            booking_id=booking_id, article=article
+        ).first()
     return ArticleChargeOutcome.CREATED, charge
 
 
@@ -275,7 +279,8 @@ def _lock_pending(charge: Charge) -> Charge:
     charge = Charge.objects.select_for_update().get(pk=charge.pk)
     if charge.status not in CHARGE_PENDING:
         raise ValidationError(
-            _("Debiteringen är %(status)s och kan inte ändras här.") % {"status": charge.get_status_display().lower()}
+            _("Debiteringen är %(status)s och kan inte ändras här.")
+            % {"status": charge.get_status_display().lower()}
         )
     return charge
 
@@ -424,4 +429,3 @@ def charges_cancel_for_dose(*, charges, visit, user, reason: str) -> list:
             if note is not None:
                 notes.append(note)
     return notes
-

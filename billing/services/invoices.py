@@ -86,8 +86,10 @@ def sender_of(settings_row) -> dict:
 def check_ready_to_invoice(settings_row) -> None:
     if not settings_row.bankgiro:
         raise ValidationError(
-            _("Vårdgivaren saknar bankgironummer. En administratör anger det under Faktureringsinställningar "
-              "innan fakturor kan skapas.")
+            _(
+                "Vårdgivaren saknar bankgironummer. En administratör anger det under Faktureringsinställningar "
+                "innan fakturor kan skapas."
+            )
         )
 
 
@@ -108,7 +110,7 @@ def invoice_issue_for_patient(*, caregiver, patient, charge_ids, user, invoice_d
     settings_row = billing_settings_for(caregiver)
     check_ready_to_invoice(settings_row)
     charges = list(
-        Charge.objects.select_for_update()
+        Charge.objects.select_for_update(of=("self",))
         .filter(caregiver=caregiver, patient=patient, pk__in=list(charge_ids), status=ChargeStatus.APPROVED)
         .select_related("unit", "campaign")
         .order_by("service_date", "pk")
@@ -185,7 +187,9 @@ class IssueResult:
     errors: list = field(default_factory=list)
 
 
-def invoices_issue(*, caregiver, user, unit=None, date_from=None, date_to=None, patient_ids=None) -> IssueResult:
+def invoices_issue(
+    *, caregiver, user, unit=None, date_from=None, date_to=None, patient_ids=None
+) -> IssueResult:
     """Invoices for every patient with approved charges in the selection, each in its own transaction.
 
     One patient's problem never leaves a half-made invoice and never stops the others.
@@ -239,13 +243,11 @@ def credit_note_issue(*, invoice: Invoice, user, reason: str, lines=None, reopen
     wanted = [line.pk for line in lines] if lines is not None else None
     # Lock the charges first: a second credit of the same lines waits here, then finds them credited.
     charge_ids = list(
-        InvoiceLine.objects.filter(invoice=invoice, **({"pk__in": wanted} if wanted is not None else {})).values_list(
-            "charge_id", flat=True
-        )
+        InvoiceLine.objects.filter(
+            invoice=invoice, **({"pk__in": wanted} if wanted is not None else {})
+        ).values_list("charge_id", flat=True)
     )
-    locked = {
-        c.pk: c for c in Charge.objects.select_for_update().filter(pk__in=charge_ids).order_by("pk")
-    }
+    locked = {c.pk: c for c in Charge.objects.select_for_update().filter(pk__in=charge_ids).order_by("pk")}
     originals = [
         line
         for line in InvoiceLine.objects.filter(invoice=invoice, credit_line__isnull=True).order_by("position")

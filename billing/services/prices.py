@@ -24,7 +24,9 @@ def billing_settings_for(caregiver, *, lock: bool = False) -> BillingSettings:
     """The caregiver's billing settings, created with defaults the first time."""
     row, _created = BillingSettings.objects.get_or_create(caregiver=caregiver)
     if lock:
-        row = BillingSettings.objects.select_for_update().select_related("caregiver").get(pk=row.pk)
+        row = (
+            BillingSettings.objects.select_for_update(of=("self",)).select_related("caregiver").get(pk=row.pk)
+        )
     return row
 
 
@@ -87,7 +89,9 @@ def price_set(
     # Serialises price changes per caregiver: without an exclusion constraint, this lock is what
     # keeps two administrators from creating overlapping periods at the same moment.
     billing_settings_for(caregiver, lock=True)
-    prices = Price.objects.filter(caregiver=caregiver, product=product, article=article).order_by("valid_from")
+    prices = Price.objects.filter(caregiver=caregiver, product=product, article=article).order_by(
+        "valid_from"
+    )
     for existing in prices:
         overlaps = (existing.valid_until is None or existing.valid_until >= valid_from) and (
             valid_until is None or existing.valid_from <= valid_until
@@ -100,8 +104,12 @@ def price_set(
             existing.save(update_fields=["valid_until"])
             continue
         raise ValidationError(
-            {"valid_from": _("Perioden överlappar priset %(other)s. Välj ett annat datum eller ta bort det priset först.")
-             % {"other": _describe(existing)}}
+            {
+                "valid_from": _(
+                    "Perioden överlappar priset %(other)s. Välj ett annat datum eller ta bort det priset först."
+                )
+                % {"other": _describe(existing)}
+            }
         )
     try:
         with transaction.atomic():
@@ -116,7 +124,9 @@ def price_set(
             )
     except IntegrityError:
         # The trigger agrees with the check above; this is the belt to its braces.
-        raise ValidationError({"valid_from": _("Perioden överlappar ett annat pris för samma vara.")}) from None
+        raise ValidationError(
+            {"valid_from": _("Perioden överlappar ett annat pris för samma vara.")}
+        ) from None
 
 
 @transaction.atomic
@@ -126,7 +136,9 @@ def price_remove(*, price: Price, user=None) -> None:
     price = Price.objects.select_for_update().get(pk=price.pk)
     if price.valid_from <= timezone.localdate() or price.charges.exists():
         raise ValidationError(
-            _("Ett pris som redan har börjat gälla tas inte bort; sätt i stället ett nytt pris från ett senare datum.")
+            _(
+                "Ett pris som redan har börjat gälla tas inte bort; sätt i stället ett nytt pris från ett senare datum."
+            )
         )
     before = (
         Price.objects.filter(
