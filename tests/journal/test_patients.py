@@ -212,3 +212,30 @@ def test_contact_details_can_be_updated(cast, patient_a):
     assert client_for(cast.alice).post(url, data).status_code == 302
     patient_a.refresh_from_db()
     assert patient_a.phone == "070-999 99 99"
+
+
+def count_queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get("/ping")
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code in (200, 302)
+    return len(captured.captured_queries)
+
+
+def test_search_and_patient_page_use_a_constant_number_of_queries(cast):
+    client = client_for(cast.alice)
+    first = PatientFactory(caregiver=cast.caregiver_a, family_name="Konstant")
+    few = [
+        count_queries(client, f"/patienter/sok/?q={first.identity_number}"),
+        count_queries(client, "/patienter/sok/?q=Konstant"),
+        count_queries(client, f"/patient/{first.pk}/"),
+    ]
+    PatientFactory.create_batch(40, caregiver=cast.caregiver_a, family_name="Konstant")
+    many = [
+        count_queries(client, f"/patienter/sok/?q={first.identity_number}"),
+        count_queries(client, "/patienter/sok/?q=Konstant"),
+        count_queries(client, f"/patient/{first.pk}/"),
+    ]
+    assert few == many
