@@ -15,6 +15,7 @@ Apps add their part in bench/<app>.py (see docs/DEVELOPING.md, "Benchmark").
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import io
 import json
@@ -293,8 +294,6 @@ def load_core(ctx: Context) -> None:
         "Per",
         "Bo",
     ]
-    import datetime as dt
-
     first_day = dt.date(1926, 1, 1)
     span_days = 36_500
 
@@ -430,9 +429,14 @@ def measure_core(ctx: Context) -> dict:
 
     def search_path(i):
         number = numbers[ids[i % len(ids)]]
-        # Alternate the accepted forms: YYYYMMDD-NNNN and YYMMDDNNNN.
-        text = f"{number[:8]}-{number[8:]}" if i % 2 else number[2:]
-        return f"/patienter/sok/?q={text}"
+        # Alternate the accepted forms: YYYYMMDD-NNNN and YYMMDD-NNNN (+ for those aged 100 or more).
+        centenarian = int(number[:8]) <= int(f"{dt.date.today().year - 100}{dt.date.today():%m%d}")
+        text = (
+            f"{number[:8]}-{number[8:]}"
+            if i % 2
+            else f"{number[2:8]}{'+' if centenarian else '-'}{number[8:]}"
+        )
+        return f"/patienter/sok/?q={urllib.parse.quote(text)}"
 
     search = ctx.timed(nurse, "GET", search_path, n, expect=(302,))
     page = ctx.timed(nurse, "GET", lambda i: f"/patient/{ids[i % len(ids)]}/", n, expect=(200,))
