@@ -250,22 +250,33 @@ class ReviewFilterForm(PeriodForm):
         self.fields["unit"].queryset = Unit.objects.filter(caregiver=caregiver).order_by("name")
 
 
-class AdjustForm(forms.Form):
-    amount = MoneyField(label=_("Nytt belopp (kr)"))
-    reason = forms.CharField(
-        label=_("Skäl"), max_length=500, widget=forms.TextInput(attrs={"autocomplete": "off"})
+REASON_REQUIRED = _("Skriv varför; varje ändring ska gå att följa.")
+
+
+def reason_field():
+    return forms.CharField(
+        label=_("Skäl"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": REASON_REQUIRED},
     )
+
+
+class AdjustForm(forms.Form):
+    amount = MoneyField(label=_("Nytt belopp (kr)"), error_messages={"required": _("Ange det nya beloppet.")})
+    reason = reason_field()
 
 
 class RemoveForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Skäl"), max_length=500, widget=forms.TextInput(attrs={"autocomplete": "off"})
-    )
+    reason = reason_field()
 
 
 class CreditForm(forms.Form):
     reason = forms.CharField(
-        label=_("Orsak till krediteringen"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Orsak till krediteringen"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Skriv varför fakturan krediteras.")},
     )
     reopen = forms.BooleanField(
         label=_("Lägg tillbaka debiteringarna för granskning, så att en rättad faktura kan skapas"),

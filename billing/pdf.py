@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -26,7 +27,13 @@ def invoice_context(invoice: Invoice) -> dict:
     protected = invoice.recipient_protected or patient_is_protected(invoice.patient)
     settings_row = billing_settings_for(invoice.caregiver)
     lines = list(invoice.lines.all().order_by("position"))
+    remaining = None
+    if invoice.credited_invoice_id:
+        # What is left to pay of the credited invoice once this and earlier credit notes are counted.
+        credits = invoice.credited_invoice.credit_notes.filter(number__lte=invoice.number)
+        remaining = invoice.credited_invoice.total + sum((note.total for note in credits), Decimal("0.00"))
     return {
+        "remaining": remaining,
         "invoice": invoice,
         "lines": lines,
         "protected": protected,

@@ -3,11 +3,13 @@ credit notes, export and job runs (clinic staff); the price step of the dose for
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -282,6 +284,14 @@ def _review_filter(request, data):
         data["unit"] = str(request.unit.pk)
     form = ReviewFilterForm(data, caregiver=caregiver)
     date_from, date_to = form.period()
+    if form.is_valid():
+        # Show the period in effect in the fields, also when it came from the defaults.
+        data.setdefault("date_from", date_from.isoformat())
+        data.setdefault("date_to", date_to.isoformat())
+        if not data["date_from"] or not data["date_to"]:
+            data["date_from"], data["date_to"] = date_from.isoformat(), date_to.isoformat()
+        form = ReviewFilterForm(data, caregiver=caregiver)
+        form.is_valid()
     unit = form.cleaned_data.get("unit") if form.is_valid() else None
     status = (form.cleaned_data.get("status") if form.is_valid() else None) or "pending"
     return form, unit, date_from, date_to, status
@@ -406,7 +416,12 @@ def _charge_changed(request, charge, message):
             .prefetch_related("adjustments__by")
             .get(pk=charge.pk)
         )
-        response = render(request, "billing/review.html#row", {"charge": charge, "flash": message})
+        # The row is drawn for the page it replaces a row of: same filter, so the same columns.
+        page_query = QueryDict(urlsplit(request.htmx.current_url or "").query)
+        _form, unit, *_rest = _review_filter(request, page_query)
+        response = render(
+            request, "billing/review.html#row", {"charge": charge, "flash": message, "unit": unit}
+        )
         response["HX-Retarget"] = f"#charge-{charge.pk}"
         response["HX-Reswap"] = "outerHTML"
         return response
