@@ -535,25 +535,35 @@ def _invoice(request, invoice_id):
 @require_GET
 def invoice_detail(request, invoice_id):
     invoice = _invoice(request, invoice_id)
+    document = InvoiceDocument.objects.filter(invoice=invoice).first()
+    if request.htmx and request.GET.get("poll"):
+        # The PDF status poll shows no patient data, so it reads no patient and logs nothing.
+        poll = _int_or_none(request.GET["poll"]) or 0
+        return render(
+            request,
+            "billing/invoice_detail.html#pdf-status",
+            {"invoice": invoice, "document": document, "poll": poll, "poll_more": poll < PDF_POLLS},
+        )
     log_patient_read(request, invoice.patient, _("Faktura"))
     from billing.pdf import invoice_context
 
     context = invoice_context(invoice)
-    credit_notes = list(invoice.credit_notes.order_by("number"))
-    uncredited = (
-        invoice.lines.filter(credit_line__isnull=True).exists() if not invoice.is_credit_note else False
-    )
-    document = InvoiceDocument.objects.filter(invoice=invoice).first()
+    uncredited = not invoice.is_credit_note and invoice.lines.filter(credit_line__isnull=True).exists()
     context.update(
         {
-            "credit_notes": credit_notes,
+            "credit_notes": list(invoice.credit_notes.order_by("number")),
             "can_credit": uncredited,
             "document": document,
             "credit_form": CreditForm(),
+            "poll": 0,
+            "poll_more": True,
         }
     )
-    template = "billing/invoice_detail.html#pdf-status" if request.htmx else "billing/invoice_detail.html"
-    return render(request, template, context)
+    return render(request, "billing/invoice_detail.html", context)
+
+
+# The invoice page asks for the PDF every 3 s for about two minutes; after that the button renders it.
+PDF_POLLS = 40
 
 
 @require_right(Right.INVOICING_REVIEW)
