@@ -251,7 +251,6 @@ class Slot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["schedule", "starts_at"], name="slot_unique_start_per_schedule"),
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="slot_ends_after_start"),
-            models.CheckConstraint(condition=Q(booked_count__gte=0), name="slot_booked_not_negative"),
             models.CheckConstraint(
                 condition=Q(booked_count__lte=F("capacity")), name="slot_never_overbooked"
             ),
