@@ -25,7 +25,7 @@ class ResidentBookingForm(forms.Form):
 
     identity = IdentityField(
         label=_("Personnummer"),
-        help_text=_("12 siffror, t.ex. 19850412-1234. Bokar du åt ett barn, skriv barnets personnummer."),
+        help_text=_("12 siffror, t.ex. 19121212-1212. Bokar du åt ett barn, skriv barnets personnummer."),
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "ÅÅÅÅMMDD-NNNN"}
         ),
