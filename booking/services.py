@@ -136,6 +136,12 @@ def _after_commit(task_name: str, *args) -> None:
     transaction.on_commit(enqueue)
 
 
+def _confirm_after_commit(booking: Booking, kind: str) -> None:
+    # The reference travels with the id: a task that reaches a worker on another database (a shared
+    # Redis between a benchmark and a dev server, a restored backup) finds no such booking and does nothing.
+    _after_commit("booking_confirmation_send", booking.pk, kind, booking.reference)
+
+
 # --- Booking: make, move, cancel --------------------------------------------------------------------
 
 
@@ -199,7 +205,7 @@ def booking_create(
     _save_new(booking)
     _event(booking, BookingEvent.Kind.MADE, actor_kind=made_by_kind, user=user, now=now)
     if booking.contact_phone or booking.contact_email:
-        _after_commit("booking_confirmation_send", booking.pk, "confirmation")
+        _confirm_after_commit(booking, "confirmation")
     return booking
 
 
@@ -344,7 +350,7 @@ def booking_cancel(*, booking: Booking, by_kind: str, user=None, reason: str = "
         detail = f"{detail}. {reason}" if detail else reason
     _event(booking, BookingEvent.Kind.CANCELLED, actor_kind=by_kind, user=user, detail=detail, now=now)
     if booking.contact_phone or booking.contact_email:
-        _after_commit("booking_confirmation_send", booking.pk, "cancelled")
+        _confirm_after_commit(booking, "cancelled")
     return booking
 
 
@@ -418,7 +424,7 @@ def booking_move(
         booking, BookingEvent.Kind.MOVED, actor_kind=by_kind, user=user, detail=f"{before} → {after}", now=now
     )
     if booking.contact_phone or booking.contact_email:
-        _after_commit("booking_confirmation_send", booking.pk, "moved")
+        _confirm_after_commit(booking, "moved")
     return booking
 
 

@@ -14,8 +14,10 @@ def send_due_reminders() -> int:
 
 
 @shared_task(name="booking.send_confirmation")
-def booking_confirmation_send(booking_id: int, kind: str = "confirmation") -> int:
-    return services.booking_confirmation_send(booking_id=booking_id, kind=kind)
+def booking_confirmation_send(
+    booking_id: int, kind: str = "confirmation", reference: str | None = None
+) -> int:
+    return services.booking_confirmation_send(booking_id=booking_id, kind=kind, reference=reference)
 
 
 @shared_task(name="booking.roll_timebooks")
