@@ -170,9 +170,10 @@ def day(request, unit, day=None):
     show_signals = request.user.has_right(Right.JOURNAL_READ)
     signals = selectors.signals_by_patient({p.pk for p in patients}) if show_signals else {}
     _log_patients(request, patients, _("Tidbok, dag %(day)s") % {"day": day.isoformat()})
+    today = timezone.localdate()
     for row in view.rows:
         for booking in row.bookings:
-            _decorate(booking, signals)
+            _decorate(booking, signals, today)
     now = timezone.now()
     context = {
         "unit": unit,
@@ -185,6 +186,7 @@ def day(request, unit, day=None):
         "show_signals": show_signals,
         "now": now,
         "affected_count": selectors.affected_bookings(unit, now=now).count(),
+        **_row_links(unit),
     }
     template = "booking/staff/day.html#day" if request.htmx else "booking/staff/day.html"
     return render(request, template, context)
@@ -496,10 +498,21 @@ def booking_no_show(request, booking):
     return redirect(request.POST.get("next") or day_url)
 
 
-def _decorate(booking, signals) -> None:
+def _decorate(booking, signals, today=None) -> None:
     booking.signals = signals.get(booking.patient_id, [])
+    booking.age = booking.patient.age()
+    booking.is_today = _local_day(booking.starts_at) == (today or timezone.localdate())
     if booking.status == Booking.Status.CHECKED_IN:
         booking.visit_url = _visit_url(booking)
+
+
+def _row_links(unit) -> dict:
+    # Built once per page instead of reversing four URLs on each of hundreds of rows.
+    return {
+        "booking_prefix": reverse("booking:booking", args=[0])[: -len("0/")],
+        "book_url": reverse("booking:book", args=[unit.pk]),
+        "protected_label": _("Skyddad identitet"),
+    }
 
 
 def _row_response(request, booking):
@@ -518,6 +531,7 @@ def _row_response(request, booking):
             "show_signals": show_signals,
             "now": timezone.now(),
             "today": timezone.localdate(),
+            **_row_links(booking.unit),
         },
     )
 
