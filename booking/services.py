@@ -510,11 +510,18 @@ def booking_undo_no_show(*, booking: Booking, user, reason: str, now=None) -> Bo
 # --- Messages --------------------------------------------------------------------------------------
 
 
-def booking_confirmation_send(*, booking_id: int, kind: str = "confirmation") -> int:
+def booking_confirmation_send(
+    *, booking_id: int, kind: str = "confirmation", reference: str | None = None
+) -> int:
     """Send the confirmation (with .ics), move or cancellation notice. Returns the number of messages."""
-    booking = Booking.objects.select_related("unit", "unit__caregiver", "visit_type", "patient").get(
-        pk=booking_id
+    booking = (
+        Booking.objects.select_related("unit", "unit__caregiver", "visit_type", "patient")
+        .filter(pk=booking_id)
+        .first()
     )
+    if booking is None or (reference is not None and booking.reference != reference):
+        logger.warning("confirmation for unknown booking %s (%s) skipped", booking_id, reference)
+        return 0
     compose = {"confirmation": notices.confirmation, "moved": notices.moved, "cancelled": notices.cancelled}[
         kind
     ]
