@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import select_template
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -358,6 +359,7 @@ def booking_detail(request, booking):
         "patient": booking.patient,
         "events": booking.events.select_related("actor"),
         "sent": selectors.messages_for(booking),
+        "signal_template": _signal_template(),
         "now": timezone.now(),
         "signals": selectors.signals_by_patient([booking.patient_id]).get(booking.patient_id, [])
         if request.user.has_right(Right.JOURNAL_READ)
@@ -506,9 +508,15 @@ def _decorate(booking, signals, today=None) -> None:
         booking.visit_url = _visit_url(booking)
 
 
+def _signal_template() -> str:
+    # The journal's own badges for attention signals (R13) once it has them, ours until then.
+    return select_template(["journal/_signal_badges.html", "booking/staff/_signals.html"]).template.name
+
+
 def _row_links(unit) -> dict:
     # Built once per page instead of reversing four URLs on each of hundreds of rows.
     return {
+        "signal_template": _signal_template(),
         "booking_prefix": reverse("booking:booking", args=[0])[: -len("0/")],
         "book_url": reverse("booking:book", args=[unit.pk]),
         "protected_label": _("Skyddad identitet"),
