@@ -289,6 +289,22 @@ POPULATION_REGISTER = os.environ.get(
 
 
 # --- Booking settings (add below) ----------------------------------------------------------------
+# How far ahead the timebook opens its slots (days); a nightly job rolls the window forward.
+BOOKING_HORIZON_DAYS = env_int("MITTVACCIN_BOOKING_HORIZON_DAYS", 56)
+# Reminders go out this many hours before the visit; 48 leaves the resident a day to cancel free (R9).
+BOOKING_REMINDER_HOURS = env_int("MITTVACCIN_BOOKING_REMINDER_HOURS", 48)
+# Flood protection of the public booking forms: attempts per window, per client address and per
+# personnummer. The benchmark raises the address limit for its own clients.
+BOOKING_RATE_LIMIT_PER_ADDRESS = env_int("MITTVACCIN_BOOKING_RATE_LIMIT_PER_ADDRESS", 30)
+BOOKING_RATE_LIMIT_PER_IDENTITY = env_int("MITTVACCIN_BOOKING_RATE_LIMIT_PER_IDENTITY", 5)
+BOOKING_RATE_LIMIT_WINDOW_SECONDS = env_int("MITTVACCIN_BOOKING_RATE_LIMIT_WINDOW_SECONDS", 600)
+ENVIRONMENT_VARIABLES += [
+    "MITTVACCIN_BOOKING_HORIZON_DAYS",
+    "MITTVACCIN_BOOKING_REMINDER_HOURS",
+    "MITTVACCIN_BOOKING_RATE_LIMIT_PER_ADDRESS",
+    "MITTVACCIN_BOOKING_RATE_LIMIT_PER_IDENTITY",
+    "MITTVACCIN_BOOKING_RATE_LIMIT_WINDOW_SECONDS",
+]
 
 
 # --- Billing settings (add below) ----------------------------------------------------------------
