@@ -17,6 +17,7 @@ class BillingConfig(AppConfig):
                 right=Right.INVOICING_REVIEW,
                 order=60,
                 active_prefix="/fakturering/granskning/",
+                # The review's tabs lead on to job runs and late cancellations.
             ),
             NavItem(
                 _("Fakturor"),

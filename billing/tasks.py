@@ -26,3 +26,30 @@ def invoice_render_pdf(invoice_id: int) -> str | None:
         logger.warning("invoice %s not found; nothing to render", invoice_id)
         return None
     return invoice_pdf_store(invoice).path
+
+
+@shared_task(name="billing.invoicing_job_run", acks_late=True)
+def invoicing_job_run(run_id: int) -> str | None:
+    """Do one queued run of the no-show or late-cancel job (started by hand). Repeats do nothing."""
+    from billing.services.jobs import job_execute
+
+    run = job_execute(run_id=run_id)
+    return run.status if run else None
+
+
+@shared_task(name="billing.noshow_invoicing", acks_late=True)
+def noshow_invoicing() -> int:
+    """R8, from Celery beat: invoice the no-shows of every caregiver with a payment solution."""
+    from billing.models import JobKind
+    from billing.services.jobs import job_run_scheduled
+
+    return len(job_run_scheduled(kind=JobKind.NO_SHOW))
+
+
+@shared_task(name="billing.latecancel_invoicing", acks_late=True)
+def latecancel_invoicing() -> int:
+    """R9, from Celery beat: invoice the late cancellations of every caregiver with a payment solution."""
+    from billing.models import JobKind
+    from billing.services.jobs import job_run_scheduled
+
+    return len(job_run_scheduled(kind=JobKind.LATE_CANCELLATION))

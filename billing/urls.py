@@ -27,4 +27,14 @@ urlpatterns = [
     path("fakturering/fakturor/<int:invoice_id>/", views.invoice_detail, name="invoice"),
     path("fakturering/fakturor/<int:invoice_id>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("fakturering/fakturor/<int:invoice_id>/kreditera/", views.invoice_credit, name="invoice_credit"),
+    # Clinic staff: the invoicing jobs and the manual late-cancel path (R8, R9).
+    path("fakturering/korningar/", views.job_runs, name="job_runs"),
+    path("fakturering/korningar/starta/", views.job_start, name="job_start"),
+    path("fakturering/korningar/<int:run_id>/", views.job_run_detail, name="job_run"),
+    path("fakturering/sena-avbokningar/", views.late_cancellations, name="late_cancellations"),
+    path(
+        "fakturering/sena-avbokningar/<int:booking_id>/",
+        views.late_cancellation_charge,
+        name="late_cancellation",
+    ),
 ]

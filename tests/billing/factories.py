@@ -122,3 +122,59 @@ def approved(charges, user):
 
 
 __all__ = ["ArticleKind"]
+
+
+# --- Bookings (the booking app's own services, at chosen moments) ----------------------------------
+
+
+def timebook_for(unit):
+    from tests.booking.factories import ScheduleFactory, VisitTypeFactory
+
+    visit_type = VisitTypeFactory(
+        unit=unit, name=f"Vaccination {unit.pk}-{next(_spread)}", minimum_age_years=0
+    )
+    schedule = ScheduleFactory(unit=unit, visit_types=[visit_type], hours=[])
+    return visit_type, schedule
+
+
+def booking_for(patient, unit, *, starts_at, made_at, timebook=None):
+    from booking.models import ActorKind
+    from booking.services import booking_create
+    from tests.booking.factories import make_slot
+
+    visit_type, schedule = timebook or timebook_for(unit)
+    slot = make_slot(schedule, starts_at, capacity=50)
+    return booking_create(
+        slot=slot, visit_type=visit_type, patient=patient, made_by_kind=ActorKind.RESIDENT, now=made_at
+    )
+
+
+def no_show(patient, unit, user, *, hours_ago=3, made_days_before=5, timebook=None):
+    """A booking whose time passed `hours_ago` hours ago, marked as a no-show now (R8)."""
+    from booking.services import booking_mark_no_show
+
+    starts_at = timezone.now() - dt.timedelta(hours=hours_ago)
+    booking = booking_for(
+        patient,
+        unit,
+        starts_at=starts_at,
+        made_at=starts_at - dt.timedelta(days=made_days_before),
+        timebook=timebook,
+    )
+    return booking_mark_no_show(booking=booking, user=user)
+
+
+def late_cancellation(patient, unit, *, hours_before=10, made_hours_before=72, timebook=None):
+    """A booking cancelled by the resident now, `hours_before` hours before its time (R9)."""
+    from booking.models import ActorKind
+    from booking.services import booking_cancel
+
+    starts_at = timezone.now() + dt.timedelta(hours=hours_before)
+    booking = booking_for(
+        patient,
+        unit,
+        starts_at=starts_at,
+        made_at=starts_at - dt.timedelta(hours=made_hours_before),
+        timebook=timebook,
+    )
+    return booking_cancel(booking=booking, by_kind=ActorKind.RESIDENT)
