@@ -686,7 +686,7 @@ class Severity(models.TextChoices):
     MILD = "mild", _("Lindrig")
     MODERATE = "moderate", _("Måttlig")
     SEVERE = "severe", _("Allvarlig")
-    LIFE_THREATENING = "life_threatening", _("Livshotande (anafylaxi)")
+    LIFE_THREATENING = "life_threatening", _("Livshotande")
 
 
 class AttentionSignal(models.Model):

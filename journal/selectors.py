@@ -345,6 +345,14 @@ class VisitChecks:
         return open_orders(self.orders)
 
     @property
+    def schedule_history(self) -> list:
+        """This caregiver's doses and the other caregivers' doses the shared record shows, newest first."""
+        if not self.shared.doses:
+            return self.history
+        shown = [v for v in self.shared.doses if not _in_error(v)]
+        return sorted(self.history + shown, key=lambda v: (v.given_at, v.pk), reverse=True)
+
+    @property
     def confirmed(self) -> bool:
         return self.confirmation is not None and self.confirmation.fingerprint == self.fingerprint
 

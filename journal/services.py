@@ -442,7 +442,7 @@ def vaccination_register(
         raise JournalError(_("Ange dosnummer (1–20)."), field="dose_number")
 
     # The schedule: too early or outside approved ages only with a stated reason, kept on the dose.
-    previous = selectors.previous_dose(checks.history, product, before=given_at)
+    previous = selectors.previous_dose(checks.schedule_history, product, before=given_at)
     verdict = schedule.check_dose(
         product=product,
         dose_number=dose_number,
