@@ -154,7 +154,7 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(choices=[('hypersensitivity', 'Överkänslighet'), ('other', 'Annan uppmärksamhetsinformation')], max_length=20, verbose_name='typ')),
                 ('agent', models.CharField(max_length=200, verbose_name='överkänslig mot / gäller')),
                 ('reaction', models.CharField(blank=True, max_length=200, verbose_name='reaktion')),
-                ('severity', models.CharField(blank=True, choices=[('mild', 'Lindrig'), ('moderate', 'Måttlig'), ('severe', 'Allvarlig'), ('life_threatening', 'Livshotande (anafylaxi)')], max_length=20, verbose_name='allvarlighetsgrad')),
+                ('severity', models.CharField(blank=True, choices=[('mild', 'Lindrig'), ('moderate', 'Måttlig'), ('severe', 'Allvarlig'), ('life_threatening', 'Livshotande')], max_length=20, verbose_name='allvarlighetsgrad')),
                 ('occurred_on', models.CharField(blank=True, max_length=20, verbose_name='när (år eller datum)')),
                 ('text', models.TextField(blank=True, verbose_name='beskrivning')),
                 ('signature', models.CharField(max_length=200)),
