@@ -418,7 +418,9 @@ def visit_checks(visit, *, user, unit, now=None) -> VisitChecks:
         "declaration": declaration.pk if declaration else None,
         "declaration_flagged": bool(declaration and declaration.flagged),
         "assessment": assessment.pk if assessment else None,
-        "orders": sorted(o.pk for o in orders if o.is_open and o.visit_id != visit.pk),
+        # Orders as made or withdrawn; counting one off by a dose of this visit changes nothing here.
+        "orders": sorted(o.pk for o in orders if o.visit_id != visit.pk),
+        "orders_withdrawn": sorted(o.pk for o in orders if o.withdrawn),
         "shared_state": shared.state,
         "shared_doses": sorted(v.pk for v in shared.doses),
         "shared_blocked": shared.blocked_count,
