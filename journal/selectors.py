@@ -100,9 +100,9 @@ def attention_signals_by_patient(patient_ids) -> dict[int, list[AttentionSignal]
     return dict(result)
 
 
-def active_signals(patient) -> list[AttentionSignal]:
+def active_signals(patient, refresh: bool = False) -> list[AttentionSignal]:
     """The patient's active signals, cached on the patient object for the rest of the request."""
-    cached = getattr(patient, "_active_signals", None)
+    cached = None if refresh else getattr(patient, "_active_signals", None)
     if cached is None:
         cached = list(
             AttentionSignal.objects.filter(patient=patient, inactivation__isnull=True)
@@ -393,7 +393,8 @@ class VisitChecks:
 def visit_checks(visit, *, user, unit, now=None) -> VisitChecks:
     """The five checks of R6 for a visit, and a fingerprint of exactly what they show."""
     patient = visit.patient
-    signals = active_signals(patient)
+    # Read afresh: what the checks show must be what the journal holds now.
+    signals = active_signals(patient, refresh=True)
     threads = note_threads(patient)
     history = vaccination_history(patient)
     declaration = current_declaration(visit)
