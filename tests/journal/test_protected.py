@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 def pdf_text(response) -> str:
     # Table cells wrap; compare with whitespace collapsed.
-    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages).split())
+    return " ".join(
+        " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages).split()
+    )
 
 
 def test_r7_protected_patient_is_vaccinated_with_the_marker_and_no_contact_details(cast, protected_patient_a):
