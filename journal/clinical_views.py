@@ -56,6 +56,8 @@ from mittvaccin.services import access_log_record, client_address
 from mittvaccin.tenancy import owned, owned_or_404
 
 KEEP_SESSION_KEY = "journal_keep_dose"
+# The "not given" form shares the screen with the dose form: its own prefix keeps ids and names apart.
+NOT_GIVEN_PREFIX = "ej"
 
 
 def _visit(request, patient, visit_id) -> Visit:
@@ -72,8 +74,13 @@ def _date(value) -> str:
     return value.isoformat() if value else ""
 
 
+# Service field names that a form calls differently (the batch is typed as its lot number).
+FIELD_ALIASES = {"batch": "lot"}
+
+
 def _error_to_form(form, error: services.JournalError) -> None:
-    field = error.field if error.field in form.fields else None
+    field = FIELD_ALIASES.get(error.field, error.field)
+    field = field if field in form.fields else None
     form.add_error(field, error.message)
 
 
@@ -203,6 +210,7 @@ def _visit_context(
         not_given_form = NotGivenForm(
             orders=checks.open_orders,
             initial={"idempotency_key": uuid.uuid4(), "order": order.pk if order else None},
+            prefix=NOT_GIVEN_PREFIX,
         )
     questionnaire = (
         checks.declaration.questionnaire if checks.declaration else services.questionnaire_current()
@@ -463,7 +471,7 @@ def visit_dose(request, patient, visit_id):
 def visit_not_given(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
     orders = selectors.open_orders(selectors.patient_orders(patient))
-    form = NotGivenForm(request.POST, orders=orders)
+    form = NotGivenForm(request.POST, orders=orders, prefix=NOT_GIVEN_PREFIX)
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -21,7 +21,6 @@ from journal.models import (
     NoteKind,
     Order,
     Patient,
-    Questionnaire,
     ScheduleStep,
     Severity,
     SharedRecordBlock,
@@ -32,6 +31,7 @@ from journal.models import (
     VaccineProduct,
     Visit,
 )
+from journal.questionnaire import ensure_current
 
 # Schedules: series doses, (dose, min days, recommended days) from dose 2, booster (min, recommended),
 # approved ages (min days, max years), route. Simplified from the products' labels and Swedish practice.
@@ -336,7 +336,7 @@ def _order(patient, product, orderer, unit, *, doses, at, instructions="", visit
 def _visit(patient, unit, nurse, at, answers=None, declared_by=None):
     visit = Visit.objects.create(patient=patient, unit=unit, started_at=at, started_by=nurse)
     answers = answers or NO_FLAGS
-    questionnaire = Questionnaire.objects.get(version=1)
+    questionnaire = ensure_current()
     flagged = any(q.get("flag_if") and answers.get(q["key"]) == q["flag_if"] for q in questionnaire.questions)
     declaration = HealthDeclaration.objects.create(
         visit=visit,

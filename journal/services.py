@@ -151,7 +151,9 @@ def visit_open(*, patient: Patient, unit, user=None, kind=None, booking_id=None,
 
 
 def questionnaire_current() -> Questionnaire:
-    return Questionnaire.objects.order_by("-version").first()
+    from journal.questionnaire import ensure_current
+
+    return ensure_current()
 
 
 def declaration_flagged(questionnaire: Questionnaire, answers: dict) -> bool:
