@@ -25,7 +25,8 @@ from mittvaccin.checksums import luhn_check_digit
 SHORT_FORM = re.compile(r"^(?P<date>\d{6})(?P<sep>[-+]?)(?P<tail>\d{4})$")
 LONG_FORM = re.compile(r"^(?P<date>\d{8})(?P<sep>[-+]?)(?P<tail>\d{4})$")
 SAMORDNING_DAY_OFFSET = 60
-OLDEST_PLAUSIBLE_YEAR = 1870
+# Nobody alive is older; a number that would make someone older is a typing error.
+MAX_PLAUSIBLE_AGE = 125
 
 
 class IdentityKind(models.TextChoices):
@@ -130,7 +131,7 @@ def parse_identity(text: str, today: dt.date | None = None) -> ParsedIdentity:
         raise IdentityError(
             _("Födelsedatumet %(date)s ligger i framtiden.") % {"date": birth_date.isoformat()}
         )
-    if year < OLDEST_PLAUSIBLE_YEAR:
+    if year < today.year - MAX_PLAUSIBLE_AGE:
         raise IdentityError(_("Födelseåret %(year)s är inte rimligt.") % {"year": year})
     if tail[:3] == "000":
         raise IdentityError(_("Födelsenumret 000 används inte i personnummer."))

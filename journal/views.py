@@ -15,7 +15,7 @@ from journal.models import Patient
 from mittvaccin.decorators import require_right
 from mittvaccin.models import AccessLogEntry
 from mittvaccin.rights import Right
-from mittvaccin.services import access_log_record
+from mittvaccin.services import access_log_record_many
 from mittvaccin.tenancy import owned
 
 
@@ -26,8 +26,7 @@ def patient_search(request):
     if result.identity and len(result.patients) == 1:
         return redirect("journal:patient", patient_id=result.patients[0].pk)
     # A hit list shows identities, so each patient shown is logged like any other read.
-    for patient in result.patients:
-        access_log_record(request=request, patient=patient, what=_("Sökträff"))
+    access_log_record_many(request=request, patients=result.patients, what=_("Sökträff"))
     template = "journal/patient_search.html#results" if request.htmx else "journal/patient_search.html"
     return render(request, template, {"result": result})
 

@@ -96,12 +96,20 @@ def stop_all(processes: list[subprocess.Popen]) -> None:
             process.kill()
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
+def port_is_free(port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
 def run(args: list[str]) -> int:
     port = os.environ.get("PORT", "8000")
+    if not port_is_free(int(port)):
+        say(
+            f"Port {port} is already in use (another `make run`?). Stop it, or choose another: PORT=8001 make run"
+        )
+        return 1
     base_env = {**os.environ, "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1"), "PYTHONUNBUFFERED": "1"}
     with Services("pg", "redis", "mittvaccin") as service_env:
         env = {**base_env, **service_env}
@@ -110,8 +118,11 @@ def run(args: list[str]) -> int:
         say("Demo data (loaded the first time, checked every time) …")
         manage("demo_data", env=env)
         processes: list[subprocess.Popen] = []
-        # SIGTERM from outside (not Ctrl-C, which the whole process group gets) is passed on.
-        signal.signal(signal.SIGTERM, _interrupt)
+        stopping = []
+        # Ctrl-C reaches the whole process group (web, worker and beat stop by themselves); SIGTERM
+        # from outside reaches only us. Either way: note it, then stop whatever still runs.
+        signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
+        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         try:
             say(f"Starting web (http://127.0.0.1:{port}), Celery worker and Celery beat …")
             processes.append(
@@ -157,17 +168,19 @@ def run(args: list[str]) -> int:
                 )
             )
             if not wait_for_http(f"http://127.0.0.1:{port}/healthz", processes):
-                say("The web server did not come up; see the output above.")
-                return 1
-            print_logins(port)
-            while all(p.poll() is None for p in processes):
-                time.sleep(0.5)
+                if not stopping:
+                    say("The web server did not come up; see the output above.")
+                    return 1
+            else:
+                print_logins(port)
+            while not stopping and all(p.poll() is None for p in processes):
+                time.sleep(0.3)
+            if stopping:
+                print()
+                say("Stopping web, worker and beat …")
+                return 0
             say("A process stopped; stopping the others.")
             return 1
-        except KeyboardInterrupt:
-            print()
-            say("Stopping web, worker and beat …")
-            return 0
         finally:
             stop_all(processes)
 

@@ -73,3 +73,25 @@ def current_unit(request):
     if unit is not None and unit.pk != unit_id:
         request.session[SESSION_UNIT] = unit.pk
     return unit
+
+
+class SwedishFirstLocaleMiddleware:
+    """Swedish unless the user has chosen another language in the footer.
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language; clinicians on an
+    English-language computer still expect the Swedish clinical interface.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -16,13 +16,8 @@ def client_address(request) -> str | None:
     return address or None
 
 
-def access_log_record(*, request, patient, what: str, reason: str = "") -> AccessLogEntry:
-    """Write one access-log row for a read of `patient` in this request (patient-data law: every read).
-
-    `patient` is any object with id, identity_number and protected_identity; the core does not
-    import the journal.
-    """
-    return AccessLogEntry.objects.create(
+def _entry(request, patient, what: str, reason: str) -> AccessLogEntry:
+    return AccessLogEntry(
         user=request.user,
         caregiver_id=request.user.caregiver_id,
         unit=getattr(request, "unit", None),
@@ -34,6 +29,22 @@ def access_log_record(*, request, patient, what: str, reason: str = "") -> Acces
         client_address=client_address(request),
         reason=reason,
     )
+
+
+def access_log_record(*, request, patient, what: str, reason: str = "") -> AccessLogEntry:
+    """Write one access-log row for a read of `patient` in this request (patient-data law: every read).
+
+    `patient` is any object with id, identity_number and protected_identity; the core does not
+    import the journal.
+    """
+    entry = _entry(request, patient, what, reason)
+    entry.save(force_insert=True)
+    return entry
+
+
+def access_log_record_many(*, request, patients, what: str) -> None:
+    """One row per patient shown (a list of hits), written in a single INSERT."""
+    AccessLogEntry.objects.bulk_create([_entry(request, patient, what, "") for patient in patients])
 
 
 def unit_switch(*, request, unit_id) -> Unit:

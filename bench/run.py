@@ -1,0 +1,579 @@
+"""`make bench`: a synthetic caregiver at regional scale, measured through the real HTTP stack.
+
+    make bench                                   300,000 patients (the default)
+    make bench ARGS="--patients 50000"           a quicker run
+    make bench ARGS="--reuse"                    keep the synthetic database of an earlier run
+
+It builds the database `mittvaccin_bench` (bulk-loaded with COPY), starts gunicorn on it, logs in
+as staff and times requests one after another. Every figure is also given as a ratio to the floor
+(the smallest Django view through the same stack), which makes runs on a noisy shared machine
+comparable. Results go to `.bench/latest.json` as one flat object.
+
+Apps add their part in bench/<app>.py (see docs/DEVELOPING.md, "Benchmark").
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import io
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+APP_MODULES = ["journal", "booking", "billing"]
+BENCH_DB = "mittvaccin_bench"
+# Bump when the core's synthetic data changes shape, so `--reuse` rebuilds.
+CORE_LOADER_VERSION = 1
+PASSWORD = "bench-password-1"  # noqa: S105  (synthetic accounts in a throw-away database)
+
+
+def progress(message: str) -> None:
+    print(f"\033[1;34m[bench]\033[0m {message}", flush=True)
+
+
+@dataclass
+class Stats:
+    samples: list[float]
+
+    @property
+    def median_ms(self) -> float:
+        return round(statistics.median(self.samples), 2)
+
+    @property
+    def p95_ms(self) -> float:
+        return (
+            round(statistics.quantiles(self.samples, n=20)[-1], 2)
+            if len(self.samples) > 1
+            else self.median_ms
+        )
+
+
+@dataclass
+class Context:
+    args: argparse.Namespace
+    base_url: str = ""
+    caregiver_id: int = 0
+    unit_ids: dict = field(default_factory=dict)
+    users: dict = field(default_factory=dict)
+    floor_ms: float = 0.0
+    patient_ids: list = field(default_factory=list)
+    results: dict = field(default_factory=dict)
+
+    progress = staticmethod(progress)
+
+    # --- database ---------------------------------------------------------------------------------
+    def sql(self, statement: str, params=None, fetch: bool = False):
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params or [])
+            return cursor.fetchall() if fetch else None
+
+    def copy(self, table: str, columns: list[str], rows) -> int:
+        """Bulk-load rows (iterables of Python values) into a table with COPY; returns the count."""
+        from django.db import connection
+
+        count = 0
+        connection.ensure_connection()
+        with connection.connection.cursor() as cursor:
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+        return count
+
+    # --- HTTP -------------------------------------------------------------------------------------
+    def login(self, username: str):
+        import requests
+
+        session = requests.Session()
+        page = session.get(f"{self.base_url}/logga-in/")
+        token = (
+            session.cookies.get("csrftoken")
+            or re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
+        )
+        response = session.post(
+            f"{self.base_url}/logga-in/",
+            data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+            headers={"Referer": f"{self.base_url}/logga-in/"},
+            allow_redirects=False,
+        )
+        if response.status_code != 302:
+            raise RuntimeError(f"login as {username} failed: {response.status_code}")
+        session.headers["X-CSRFToken"] = session.cookies.get("csrftoken", "")
+        session.headers["Referer"] = f"{self.base_url}/"
+        return session
+
+    def timed(
+        self, session, method: str, path, n: int, data=None, expect=(200, 302), warmup: int = 5
+    ) -> Stats:
+        """Time n requests; `path` and `data` may be callables of the request index."""
+        samples = []
+        for i in range(-warmup, n):
+            url = f"{self.base_url}{path(i) if callable(path) else path}"
+            body = data(i) if callable(data) else data
+            start = time.perf_counter()
+            response = session.request(method, url, data=body, allow_redirects=False)
+            elapsed = (time.perf_counter() - start) * 1000
+            if response.status_code not in expect:
+                raise RuntimeError(f"{method} {url} answered {response.status_code}: {response.text[:300]}")
+            if i >= 0:
+                samples.append(elapsed)
+        return Stats(samples)
+
+    def ratio(self, stats: Stats) -> float:
+        return round(stats.median_ms / self.floor_ms, 2) if self.floor_ms else 0.0
+
+    def queries(self, username: str, method: str, path: str, data=None) -> int:
+        """SQL queries of one request, counted in-process with Django's test client on this database."""
+        from django.db import connection
+        from django.test import Client
+        from django.test.utils import CaptureQueriesContext
+
+        from mittvaccin.models import User
+
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        client.get("/ping")  # settle the session before counting
+        with CaptureQueriesContext(connection) as captured:
+            response = getattr(client, method.lower())(path, data=data)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {path} answered {response.status_code} when counting queries")
+        return len(captured.captured_queries)
+
+
+# --- set-up ----------------------------------------------------------------------------------------
+def bench_database_url() -> str:
+    url = os.environ["DATABASE_URL"]
+    parsed = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parsed._replace(path=f"/{BENCH_DB}"))
+
+
+def prepare_database(fresh: bool) -> None:
+    import psycopg
+
+    url = os.environ["DATABASE_URL"]
+    params = dsn_params(url)
+    with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
+        if exists and fresh:
+            progress("Dropping the previous benchmark database …")
+            conn.execute(f'DROP DATABASE "{BENCH_DB}" WITH (FORCE)')
+            exists = None
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+
+
+def dsn_params(url: str) -> dict:
+    import dj_database_url
+
+    cfg = dj_database_url.parse(url)
+    params = {"dbname": cfg["NAME"], "user": cfg["USER"], "host": cfg["HOST"]}
+    if cfg.get("PASSWORD"):
+        params["password"] = cfg["PASSWORD"]
+    if cfg.get("PORT"):
+        params["port"] = cfg["PORT"]
+    return params
+
+
+def loader_signature(args, modules) -> str:
+    parts = [f"core{CORE_LOADER_VERSION}", f"patients{args.patients}"]
+    for name, module in modules:
+        parts.append(f"{name}{getattr(module, 'LOADER_VERSION', 1)}")
+    return "-".join(parts)
+
+
+def load_core(ctx: Context) -> None:
+    from journal.identity import identity_with_check_digit
+    from mittvaccin.models import Caregiver, Unit, UnitKind, User
+    from mittvaccin.rights import DEFAULT_RIGHTS, Profession, Right
+
+    caregiver = Caregiver.objects.create(name="Region Bench", organisation_number="212000-1835")
+    units = {
+        "clinic": Unit.objects.create(
+            caregiver=caregiver,
+            name="Bench vaccinationsmottagning",
+            slug="bench-clinic",
+            kind=UnitKind.VACCINATION_CLINIC,
+            vaccination_main_activity=True,
+            timebook_enabled=True,
+            payment_solution_configured=True,
+        ),
+        "clinic_no_payment": Unit.objects.create(
+            caregiver=caregiver,
+            name="Bench mottagning utan betallösning",
+            slug="bench-clinic-2",
+            kind=UnitKind.VACCINATION_CLINIC,
+            vaccination_main_activity=True,
+            timebook_enabled=True,
+        ),
+        "health_centre": Unit.objects.create(
+            caregiver=caregiver,
+            name="Bench vårdcentral",
+            slug="bench-vc",
+            kind=UnitKind.HEALTH_CENTRE,
+        ),
+    }
+    for username, profession, extra in [
+        ("bench_nurse", Profession.NURSE, [Right.VACCINE_ORDER]),
+        ("bench_physician", Profession.PHYSICIAN, []),
+        ("bench_clinic", Profession.CLINIC_STAFF, []),
+        ("bench_admin", Profession.ADMINISTRATOR, []),
+    ]:
+        user = User(
+            username=username,
+            caregiver=caregiver,
+            first_name="Bench",
+            last_name=profession.label,
+            profession=profession,
+            default_unit=units["clinic"],
+            rights=[str(r) for r in [*DEFAULT_RIGHTS[profession], *extra]],
+        )
+        user.set_password(PASSWORD)
+        user.save()
+
+    progress(f"Bulk-loading {ctx.args.patients:,} patients …")
+    rng = random.Random(300_000)
+    family = [
+        "Andersson",
+        "Johansson",
+        "Karlsson",
+        "Nilsson",
+        "Eriksson",
+        "Larsson",
+        "Olsson",
+        "Persson",
+        "Svensson",
+        "Gustafsson",
+        "Pettersson",
+        "Jonsson",
+        "Jansson",
+        "Hansson",
+        "Bengtsson",
+        "Lindberg",
+        "Berg",
+        "Holm",
+        "Ekström",
+        "Åberg",
+        "Öhman",
+        "Lundqvist",
+        "Sandberg",
+        "Mattsson",
+        "Wallin",
+    ]
+    given = [
+        "Maja",
+        "Elsa",
+        "Astrid",
+        "Karin",
+        "Lena",
+        "Sara",
+        "Erik",
+        "Lars",
+        "Karl",
+        "Nils",
+        "Oskar",
+        "Hugo",
+        "Axel",
+        "Olle",
+        "Ebba",
+        "Alva",
+        "Liam",
+        "Ida",
+        "Per",
+        "Bo",
+    ]
+    first_day = dt.date(1926, 1, 1)
+    span_days = 36_500
+
+    def rows():
+        created = dt.datetime.now(dt.UTC)
+        for i in range(ctx.args.patients):
+            # (day, serial) pairs are unique for up to 730,000 patients.
+            birth = first_day + dt.timedelta(days=(i * 7_919) % span_days)
+            serial = 980 + i // span_days
+            protected = i % 1000 == 999
+            sex = "M" if serial % 2 else "F"
+            yield (
+                caregiver.pk,
+                "personnummer",
+                identity_with_check_digit(birth.year, birth.month, birth.day, serial),
+                "",
+                rng.choice(family),
+                rng.choice(given),
+                sex,
+                birth,
+                protected,
+                "" if protected else f"Benchgatan {i % 200 + 1}",
+                "" if protected else "652 25",
+                "" if protected else "Karlstad",
+                "" if protected else f"070-{i % 1000:03d} {i % 97:02d} 00",
+                "",
+                created,
+            )
+
+    start = time.perf_counter()
+    count = ctx.copy(
+        "journal_patient",
+        [
+            "caregiver_id",
+            "identity_kind",
+            "identity_number",
+            "reserve_number_region",
+            "family_name",
+            "given_names",
+            "sex",
+            "birth_date",
+            "protected_identity",
+            "address",
+            "postal_code",
+            "city",
+            "phone",
+            "email",
+            "created_at",
+        ],
+        rows(),
+    )
+    progress(f"  {count:,} patients in {time.perf_counter() - start:.1f} s; ANALYZE …")
+    ctx.sql("ANALYZE journal_patient")
+
+
+def gather_context(ctx: Context) -> None:
+    from journal.models import Patient
+    from mittvaccin.models import Caregiver, Unit, User
+
+    caregiver = Caregiver.objects.get(name="Region Bench")
+    ctx.caregiver_id = caregiver.pk
+    ctx.unit_ids = {
+        {"bench-clinic": "clinic", "bench-clinic-2": "clinic_no_payment", "bench-vc": "health_centre"}[
+            u.slug
+        ]: u.pk
+        for u in Unit.objects.filter(caregiver=caregiver)
+    }
+    ctx.users = {
+        u.profession: u.username
+        for u in User.objects.filter(caregiver=caregiver, username__startswith="bench_")
+    }
+    ctx.users.update(
+        {
+            "nurse": "bench_nurse",
+            "physician": "bench_physician",
+            "clinic": "bench_clinic",
+            "admin": "bench_admin",
+        }
+    )
+    ids = list(
+        Patient.objects.filter(caregiver=caregiver, protected_identity=False).values_list("id", flat=True)[
+            :5000
+        ]
+    )
+    random.Random(1).shuffle(ids)
+    ctx.patient_ids = ids
+
+
+def start_gunicorn(ctx: Context, env: dict) -> subprocess.Popen:
+    import requests
+
+    ctx.base_url = f"http://127.0.0.1:{ctx.args.port}"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "mittvaccin.wsgi",
+            "--bind",
+            f"127.0.0.1:{ctx.args.port}",
+            "--workers",
+            str(ctx.args.workers),
+            "--threads",
+            "1",
+            "--log-level",
+            "warning",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("gunicorn exited during start")
+        try:
+            if requests.get(f"{ctx.base_url}/healthz", timeout=2).status_code == 200:
+                return process
+        except requests.RequestException:
+            time.sleep(0.3)
+    process.terminate()
+    raise RuntimeError("gunicorn did not answer /healthz")
+
+
+def measure_core(ctx: Context) -> dict:
+    from journal.models import Patient
+
+    n = ctx.args.requests
+    nurse = ctx.login(ctx.users["nurse"])
+    floor = ctx.timed(nurse, "GET", "/ping", n)
+    ctx.floor_ms = floor.median_ms
+    numbers = dict(Patient.objects.filter(pk__in=ctx.patient_ids[:n]).values_list("pk", "identity_number"))
+    ids = [pk for pk in ctx.patient_ids[:n] if pk in numbers]
+
+    def search_path(i):
+        number = numbers[ids[i % len(ids)]]
+        # Alternate the accepted forms: YYYYMMDD-NNNN and YYMMDD-NNNN (+ for those aged 100 or more).
+        centenarian = int(number[:8]) <= int(f"{dt.date.today().year - 100}{dt.date.today():%m%d}")
+        text = (
+            f"{number[:8]}-{number[8:]}"
+            if i % 2
+            else f"{number[2:8]}{'+' if centenarian else '-'}{number[8:]}"
+        )
+        return f"/patienter/sok/?q={urllib.parse.quote(text)}"
+
+    search = ctx.timed(nurse, "GET", search_path, n, expect=(302,))
+    page = ctx.timed(nurse, "GET", lambda i: f"/patient/{ids[i % len(ids)]}/", n, expect=(200,))
+    name_search = ctx.timed(
+        nurse, "GET", lambda i: "/patienter/sok/?q=" + ["berg", "eriks maj", "Holm"][i % 3], n // 4
+    )
+    return {
+        "patients": ctx.args.patients,
+        "floor_ms": floor.median_ms,
+        "floor_p95_ms": floor.p95_ms,
+        "patient_search_ms": search.median_ms,
+        "patient_search_p95_ms": search.p95_ms,
+        "patient_search_ratio": ctx.ratio(search),
+        "patient_search_queries": ctx.queries(ctx.users["nurse"], "GET", search_path(0)),
+        "patient_name_search_ms": name_search.median_ms,
+        "patient_name_search_ratio": ctx.ratio(name_search),
+        "patient_page_ms": page.median_ms,
+        "patient_page_p95_ms": page.p95_ms,
+        "patient_page_ratio": ctx.ratio(page),
+        "patient_page_queries": ctx.queries(ctx.users["nurse"], "GET", f"/patient/{ids[0]}/"),
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="make bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--patients", type=int, default=300_000, help="synthetic patients (default 300,000)")
+    parser.add_argument(
+        "--requests", type=int, default=200, help="timed requests per measurement (default 200)"
+    )
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the synthetic data of an earlier run of the same size"
+    )
+    modules = []
+    for name in APP_MODULES:
+        try:
+            module = importlib.import_module(f"bench.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"bench.{name}":
+                raise
+            continue
+        modules.append((name, module))
+        if hasattr(module, "add_arguments"):
+            module.add_arguments(parser)
+    args = parser.parse_args(argv)
+
+    database_url = bench_database_url()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "mittvaccin.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECURE_COOKIES": "0",
+        "MITTVACCIN_ALLOW_DEV_SECRET": "1",
+        "MITTVACCIN_CACHE_PREFIX": "mvbench",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    }
+    signature = loader_signature(args, modules)
+    reuse = args.reuse and existing_signature() == signature
+    prepare_database(fresh=not reuse)
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    ctx = Context(args=args)
+    progress("Migrating the benchmark database and collecting static files …")
+    call_command("migrate", verbosity=0, stdout=io.StringIO())
+    call_command("collectstatic", interactive=False, verbosity=0, stdout=io.StringIO())
+    if reuse:
+        progress("Reusing the synthetic data of the previous run (--reuse).")
+    else:
+        start = time.perf_counter()
+        load_core(ctx)
+        gather_context(ctx)
+        for name, module in modules:
+            if hasattr(module, "load"):
+                progress(f"Loading {name} …")
+                module.load(ctx)
+        ctx.sql("CREATE TABLE IF NOT EXISTS bench_meta (signature text)")
+        ctx.sql("DELETE FROM bench_meta")
+        ctx.sql("INSERT INTO bench_meta VALUES (%s)", [signature])
+        progress(f"Synthetic data ready in {time.perf_counter() - start:.0f} s.")
+    from django.db import connection
+
+    connection.close()
+    with connection.cursor() as cursor:  # ANALYZE outside a transaction, after all loaders
+        cursor.execute("ANALYZE")
+    gather_context(ctx)
+    from django.core.cache import cache
+
+    cache.clear()
+
+    progress(f"Starting gunicorn with {args.workers} workers …")
+    server = start_gunicorn(ctx, env)
+    try:
+        progress(f"Measuring the core ({args.requests} requests each) …")
+        ctx.results.update(measure_core(ctx))
+        for name, module in modules:
+            if hasattr(module, "measure"):
+                progress(f"Measuring {name} …")
+                ctx.results.update(module.measure(ctx))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    report(ctx.results)
+    out = BASE_DIR / ".bench" / "latest.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(ctx.results, indent=2, ensure_ascii=False) + "\n")
+    progress(f"Written to {out.relative_to(BASE_DIR)}")
+    return 0
+
+
+def existing_signature() -> str | None:
+    import psycopg
+
+    params = {**dsn_params(os.environ["DATABASE_URL"]), "dbname": BENCH_DB}
+    try:
+        with psycopg.connect(**params) as conn:
+            row = conn.execute("SELECT signature FROM bench_meta").fetchone()
+            return row[0] if row else None
+    except psycopg.Error:
+        return None
+
+
+def report(results: dict) -> None:
+    width = max(len(k) for k in results)
+    print()
+    for key, value in results.items():
+        print(f"  {key:<{width}}  {value}")
+    print()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
