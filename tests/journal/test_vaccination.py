@@ -160,9 +160,13 @@ def test_r1_not_given_is_recorded_with_a_reason(cast):
     ready = ready_visit(cast, declared=False)
     client = client_for(cast.alice)
     url = reverse("journal:visit_not_given", args=[ready.patient.pk, ready.visit.pk])
-    response = client.post(url, {"ej-idempotency_key": str(uuid.uuid4()), "ej-order": ready.order.pk, "ej-reason": ""})
+    response = client.post(
+        url, {"ej-idempotency_key": str(uuid.uuid4()), "ej-order": ready.order.pk, "ej-reason": ""}
+    )
     assert "Något behöver rättas" in response.content.decode()
-    client.post(url, {"ej-idempotency_key": str(uuid.uuid4()), "ej-order": ready.order.pk, "ej-reason": "declined"})
+    client.post(
+        url, {"ej-idempotency_key": str(uuid.uuid4()), "ej-order": ready.order.pk, "ej-reason": "declined"}
+    )
     row = Vaccination.objects.get(visit=ready.visit)
     assert row.status == VaccinationStatus.NOT_GIVEN
     assert row.not_given_reason == "declined"
