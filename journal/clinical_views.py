@@ -169,8 +169,22 @@ def _annotate_schedule(checks, patient):
         )
 
 
+def _given_here(checks) -> set[str]:
+    """Diseases a dose was given against at this very visit (not entered in error)."""
+    return {
+        v.product.disease
+        for v in checks.history
+        if v.visit_id == checks.visit.pk
+        and v.status == "given"
+        and v.product_id
+        and not selectors.is_entered_in_error(v)
+    }
+
+
 def _selected_order(request, checks, posted=None):
-    orders = checks.open_orders
+    """The order the dose form starts from: the one asked for, the kept product's, or the first still to give."""
+    given_here = _given_here(checks)
+    orders = sorted(checks.open_orders, key=lambda o: o.product.disease in given_here)
     wanted = posted or _posted_int(request, "order")
     if wanted:
         for order in orders:
@@ -178,7 +192,7 @@ def _selected_order(request, checks, posted=None):
                 return order
     kept = request.session.get(KEEP_SESSION_KEY) or {}
     for order in orders:
-        if order.product_id == kept.get("product"):
+        if order.product_id == kept.get("product") and order.product.disease not in given_here:
             return order
     return orders[0] if orders else None
 
@@ -233,10 +247,19 @@ def _visit_context(
         if product_ids
         else []
     )
+    # After a dose the panel does not offer the next dose of the same series at once: a second dose of
+    # one vaccine at one visit is a deliberate choice, never the default.
+    another_dose = (
+        order is not None
+        and not dose_form.is_bound
+        and not request.GET.get("ytterligare")
+        and order.product.disease in _given_here(checks)
+    )
     return {
         "patient": patient,
         "visit": visit,
         "checks": checks,
+        "another_dose": another_dose,
         "dose_form": dose_form,
         "not_given_form": not_given_form,
         "declaration_form": declaration_form,

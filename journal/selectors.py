@@ -175,11 +175,12 @@ def valid_doses(history) -> list[Vaccination]:
     return [
         v
         for v in history
-        if v.status in (VaccinationStatus.GIVEN, VaccinationStatus.GIVEN_ELSEWHERE) and not _in_error(v)
+        if v.status in (VaccinationStatus.GIVEN, VaccinationStatus.GIVEN_ELSEWHERE)
+        and not is_entered_in_error(v)
     ]
 
 
-def _in_error(obj) -> bool:
+def is_entered_in_error(obj) -> bool:
     try:
         return obj.entered_in_error is not None
     except obj.__class__.entered_in_error.RelatedObjectDoesNotExist:
@@ -204,7 +205,7 @@ def patient_orders(patient) -> list[Order]:
     today = timezone.localdate()
     for order in orders:
         order.remaining = max(order.doses_total - order.doses_given, 0)
-        order.withdrawn = _in_error(order)
+        order.withdrawn = is_entered_in_error(order)
         order.expired = order.valid_until < today
         order.is_open = order.remaining > 0 and not order.withdrawn and not order.expired
     return orders
@@ -349,7 +350,7 @@ class VisitChecks:
         """This caregiver's doses and the other caregivers' doses the shared record shows, newest first."""
         if not self.shared.doses:
             return self.history
-        shown = [v for v in self.shared.doses if not _in_error(v)]
+        shown = [v for v in self.shared.doses if not is_entered_in_error(v)]
         return sorted(self.history + shown, key=lambda v: (v.given_at, v.pk), reverse=True)
 
     @property
@@ -415,7 +416,9 @@ def visit_checks(visit, *, user, unit, now=None) -> VisitChecks:
         "comments": sorted(c.pk for t in threads for c in t.comments),
         # Doses of this very visit are what the nurse is doing now; they do not make the checks stale.
         "history": sorted(v.pk for v in history if v.visit_id != visit.pk),
-        "history_in_error": sorted(v.pk for v in history if _in_error(v) and v.visit_id != visit.pk),
+        "history_in_error": sorted(
+            v.pk for v in history if is_entered_in_error(v) and v.visit_id != visit.pk
+        ),
         "declaration": declaration.pk if declaration else None,
         "declaration_flagged": bool(declaration and declaration.flagged),
         "assessment": assessment.pk if assessment else None,

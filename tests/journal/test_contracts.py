@@ -77,3 +77,17 @@ def test_dose_form_renders_each_registered_part_inside_the_form(cast):
 def test_journal_signals_exist_for_billing():
     assert isinstance(signals.vaccination_registered, signals.django.dispatch.Signal)
     assert isinstance(signals.vaccination_entered_in_error, signals.django.dispatch.Signal)
+
+
+def test_after_a_dose_the_panel_does_not_offer_the_same_series_again_by_default(cast):
+    from tests.journal.factories import dose_post
+
+    ready = ready_visit(cast)
+    client = client_for(cast.alice)
+    url = reverse("journal:visit", args=[ready.patient.pk, ready.visit.pk])
+    client.post(reverse("journal:visit_dose", args=[ready.patient.pk, ready.visit.pk]), dose_post(ready))
+    page = client.get(url).content.decode()
+    assert 'data-testid="dose-done"' in page
+    assert 'data-testid="dose-form"' not in page
+    again = client.get(url + f"?panel=dose&ytterligare=1&order={ready.order.pk}", HTTP_HX_REQUEST="true")
+    assert 'data-testid="dose-form"' in again.content.decode()
