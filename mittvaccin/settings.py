@@ -29,6 +29,7 @@ ENVIRONMENT_VARIABLES = [
     "DJANGO_ALLOWED_HOSTS",
     "DJANGO_CSRF_TRUSTED_ORIGINS",
     "DJANGO_SECURE_COOKIES",
+    "DJANGO_TRUST_X_FORWARDED_FOR",
     "DATABASE_URL",
     "REDIS_URL",
     "MITTVACCIN_PUBLIC_URL",
@@ -219,6 +220,9 @@ CSRF_FAILURE_VIEW = "mittvaccin.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only behind our own reverse proxy is X-Forwarded-For the client's address (access log, rate limits);
+# anywhere else a client could write any address into that header.
+TRUST_X_FORWARDED_FOR = env_bool("DJANGO_TRUST_X_FORWARDED_FOR", False)
 
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
