@@ -5,3 +5,34 @@ from django.utils.translation import gettext_lazy as _
 class BookingConfig(AppConfig):
     name = "booking"
     verbose_name = _("Tidbok")
+
+    def ready(self):
+        from mittvaccin.navigation import NavItem, register
+        from mittvaccin.rights import Right
+
+        register(
+            NavItem(
+                _("Tidbok"),
+                "booking:timebook",
+                right=Right.BOOKING_MANAGE,
+                unit_check=lambda unit: unit.has_timebook,
+                order=20,
+                active_prefix="/tidbok/",
+            ),
+            NavItem(
+                _("Uteblivna och sena avbokningar"),
+                "booking:billing_facts_home",
+                right=Right.BOOKING_MANAGE,
+                unit_check=lambda unit: unit.has_timebook,
+                order=22,
+                active_prefix="/tidbok-avvikelser/",
+            ),
+            NavItem(
+                _("Schema"),
+                "booking:setup_home",
+                right=Right.TIMEBOOK_MANAGE,
+                unit_check=lambda unit: unit.has_timebook,
+                order=24,
+                active_prefix="/tidbok-schema/",
+            ),
+        )

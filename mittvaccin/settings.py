@@ -29,6 +29,7 @@ ENVIRONMENT_VARIABLES = [
     "DJANGO_ALLOWED_HOSTS",
     "DJANGO_CSRF_TRUSTED_ORIGINS",
     "DJANGO_SECURE_COOKIES",
+    "DJANGO_TRUST_X_FORWARDED_FOR",
     "DATABASE_URL",
     "REDIS_URL",
     "MITTVACCIN_PUBLIC_URL",
@@ -219,6 +220,9 @@ CSRF_FAILURE_VIEW = "mittvaccin.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only behind our own reverse proxy is X-Forwarded-For the client's address (access log, rate limits);
+# anywhere else a client could write any address into that header.
+TRUST_X_FORWARDED_FOR = env_bool("DJANGO_TRUST_X_FORWARDED_FOR", False)
 
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
@@ -289,6 +293,22 @@ POPULATION_REGISTER = os.environ.get(
 
 
 # --- Booking settings (add below) ----------------------------------------------------------------
+# How far ahead the timebook opens its slots (days); a nightly job rolls the window forward.
+BOOKING_HORIZON_DAYS = env_int("MITTVACCIN_BOOKING_HORIZON_DAYS", 56)
+# Reminders go out this many hours before the visit; 48 leaves the resident a day to cancel free (R9).
+BOOKING_REMINDER_HOURS = env_int("MITTVACCIN_BOOKING_REMINDER_HOURS", 48)
+# Flood protection of the public booking forms: attempts per window, per client address and per
+# personnummer. The benchmark raises the address limit for its own clients.
+BOOKING_RATE_LIMIT_PER_ADDRESS = env_int("MITTVACCIN_BOOKING_RATE_LIMIT_PER_ADDRESS", 30)
+BOOKING_RATE_LIMIT_PER_IDENTITY = env_int("MITTVACCIN_BOOKING_RATE_LIMIT_PER_IDENTITY", 5)
+BOOKING_RATE_LIMIT_WINDOW_SECONDS = env_int("MITTVACCIN_BOOKING_RATE_LIMIT_WINDOW_SECONDS", 600)
+ENVIRONMENT_VARIABLES += [
+    "MITTVACCIN_BOOKING_HORIZON_DAYS",
+    "MITTVACCIN_BOOKING_REMINDER_HOURS",
+    "MITTVACCIN_BOOKING_RATE_LIMIT_PER_ADDRESS",
+    "MITTVACCIN_BOOKING_RATE_LIMIT_PER_IDENTITY",
+    "MITTVACCIN_BOOKING_RATE_LIMIT_WINDOW_SECONDS",
+]
 
 
 # --- Billing settings (add below) ----------------------------------------------------------------

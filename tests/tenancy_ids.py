@@ -83,9 +83,79 @@ ID_PROVIDERS.update(
 # --- booking: add providers below -------------------------------------------------------------
 
 
+def _booking_id(cast):
+    from booking.models import Booking
+    from tests.booking.factories import ScheduleFactory, VisitTypeFactory, in_days, make_slot
+    from tests.factories import PatientFactory
+
+    visit_type = VisitTypeFactory(unit=cast.unit_a)
+    slot = make_slot(ScheduleFactory(unit=cast.unit_a, visit_types=[visit_type], hours=[]), in_days(2))
+    patient = PatientFactory(caregiver=cast.caregiver_a)
+    return Booking.objects.create(
+        unit=cast.unit_a,
+        patient=patient,
+        visit_type=visit_type,
+        slot=slot,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        made_by_kind="resident",
+    ).pk
+
+
+def _schedule_exception_id(cast):
+    import datetime as dt
+
+    from booking.models import ScheduleException
+
+    return ScheduleException.objects.create(
+        unit=cast.unit_a, day=dt.date.today() + dt.timedelta(days=5), kind="closed"
+    ).pk
+
+
+def _day(cast):
+    import datetime as dt
+
+    return dt.date.today().isoformat()
+
+
+def _visit_type_id(cast):
+    from tests.booking.factories import VisitTypeFactory
+
+    return VisitTypeFactory(unit=cast.unit_a).pk
+
+
+def _schedule_id(cast):
+    from tests.booking.factories import ScheduleFactory
+
+    return ScheduleFactory(unit=cast.unit_a, hours=[]).pk
+
+
+ID_PROVIDERS.update(
+    {
+        "booking_id": _booking_id,
+        "exception_id": _schedule_exception_id,
+        "day": _day,
+        "visit_type_id": _visit_type_id,
+        "schedule_id": _schedule_id,
+    }
+)
+
+
 # --- billing: add providers below -------------------------------------------------------------
 
 
 # URL names that are public by design (resident self-service) and take no caregiver-owned id that
 # could leak: they are checked separately by their own tests. Add with a reason.
-PUBLIC_URL_NAMES: dict[str, str] = {}
+PUBLIC_URL_NAMES: dict[str, str] = {
+    # Resident self-service (R14): no login by design. They show a unit's visit types and free seats
+    # (counts only, never who booked) and 404 for a unit without a timebook or an id of another unit;
+    # tests/booking/test_public.py proves they reveal nothing about any resident.
+    "booking:public_unit": "public booking page of a unit with a timebook (counts only)",
+    "booking:public_times": "free times of a visit type (counts only)",
+    "booking:public_book": "the resident's booking form for one free time",
+    # The private link: a signed token, useless without the project secret and the booking's own key.
+    "booking:manage": "the resident's own booking, reached only through its signed link",
+    "booking:manage_ics": "calendar file of the resident's own booking (signed link)",
+    "booking:manage_cancel": "cancel the resident's own booking (signed link)",
+    "booking:manage_move": "move the resident's own booking (signed link)",
+}

@@ -1,0 +1,217 @@
+"""What the resident receives: confirmation, move, cancellation and reminder texts, and the .ics file.
+
+The calendar file is written here (RFC 5545, one VEVENT) rather than with the `icalendar` package:
+a single event with escaped text and folded lines is all we need, and a dependency for it would be
+more to keep than this.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from booking.models import Booking
+from booking.tokens import manage_url
+
+
+def when_text(booking: Booking) -> str:
+    start = timezone.localtime(booking.starts_at)
+    return f"{start:%Y-%m-%d} kl. {start:%H:%M}"
+
+
+def place_text(booking: Booking) -> str:
+    unit = booking.unit
+    parts = [unit.name]
+    if unit.address:
+        parts.append(f"{unit.address}, {unit.postal_code} {unit.city}".strip(", "))
+    return ", ".join(parts)
+
+
+def cancellation_rule() -> str:
+    return _(
+        "Avboka senast 24 timmar före besöket. Avbokar du senare, eller kommer du inte, "
+        "skickas en faktura för sent avbokat eller uteblivet besök."
+    )
+
+
+def _phone_line(booking: Booking) -> str:
+    if booking.unit.phone:
+        return _("Frågor? Ring %(unit)s på %(phone)s.") % {
+            "unit": booking.unit.name,
+            "phone": booking.unit.phone,
+        }
+    return ""
+
+
+def confirmation(booking: Booking) -> tuple[str, str, str]:
+    """(subject, e-mail body, SMS body)."""
+    link = manage_url(booking)
+    subject = _("Bokningsbekräftelse %(ref)s: %(type)s %(when)s") % {
+        "ref": booking.reference_display,
+        "type": booking.visit_type.name,
+        "when": when_text(booking),
+    }
+    body = "\n".join(
+        line
+        for line in [
+            _("Din tid är bokad."),
+            "",
+            _("Besök: %(type)s") % {"type": booking.visit_type.name},
+            _("Tid: %(when)s") % {"when": when_text(booking)},
+            _("Plats: %(place)s") % {"place": place_text(booking)},
+            _("Bokningsnummer: %(ref)s") % {"ref": booking.reference_display},
+            "",
+            _("Se, flytta eller avboka din tid här (länken är personlig, dela den inte):"),
+            link,
+            "",
+            cancellation_rule(),
+            _phone_line(booking),
+            "",
+            _("Kalenderfilen i bilagan lägger in besöket i din kalender."),
+        ]
+        if line is not None
+    )
+    sms = _(
+        "Bokad: %(type)s %(when)s, %(unit)s. Bokningsnr %(ref)s. Avboka senast 24 tim innan: %(link)s"
+    ) % {
+        "type": booking.visit_type.name,
+        "when": when_text(booking),
+        "unit": booking.unit.name,
+        "ref": booking.reference_display,
+        "link": link,
+    }
+    return subject, body, sms
+
+
+def moved(booking: Booking) -> tuple[str, str, str]:
+    subject, body, sms = confirmation(booking)
+    subject = _("Ny tid %(ref)s: %(type)s %(when)s") % {
+        "ref": booking.reference_display,
+        "type": booking.visit_type.name,
+        "when": when_text(booking),
+    }
+    body = _("Din tid är flyttad. Den gamla tiden gäller inte längre.") + "\n\n" + body
+    sms = _("Flyttad: ") + sms
+    return subject, body, sms
+
+
+def cancelled(booking: Booking) -> tuple[str, str, str]:
+    subject = _("Avbokad: %(type)s %(when)s (%(ref)s)") % {
+        "type": booking.visit_type.name,
+        "when": when_text(booking),
+        "ref": booking.reference_display,
+    }
+    lines = [
+        _("Din tid %(when)s på %(unit)s är avbokad.")
+        % {"when": when_text(booking), "unit": booking.unit.name},
+        _("Bokningsnummer: %(ref)s") % {"ref": booking.reference_display},
+    ]
+    if booking.late_cancellation:
+        lines.append(
+            _("Avbokningen kom mindre än 24 timmar före besöket. Du får en faktura för sent avbokat besök.")
+        )
+    if booking.cancelled_by_kind == "clinic":
+        lines.append(_("Mottagningen har avbokat tiden. Vi ber om ursäkt. Boka gärna en ny tid."))
+    lines.append(_phone_line(booking))
+    body = "\n".join(lines)
+    sms = " ".join(lines[:1] + lines[2:3])
+    return subject, body, sms
+
+
+def reminder(booking: Booking) -> tuple[str, str, str]:
+    link = manage_url(booking)
+    subject = _("Påminnelse: %(type)s %(when)s") % {
+        "type": booking.visit_type.name,
+        "when": when_text(booking),
+    }
+    body = "\n".join(
+        [
+            _("Välkommen till %(unit)s.") % {"unit": booking.unit.name},
+            "",
+            _("Besök: %(type)s") % {"type": booking.visit_type.name},
+            _("Tid: %(when)s") % {"when": when_text(booking)},
+            _("Plats: %(place)s") % {"place": place_text(booking)},
+            _("Bokningsnummer: %(ref)s") % {"ref": booking.reference_display},
+            "",
+            _("Kan du inte komma? Avboka här:"),
+            link,
+            "",
+            cancellation_rule(),
+            _phone_line(booking),
+        ]
+    )
+    sms = _(
+        "Påminnelse: %(type)s %(when)s, %(unit)s. Kan du inte komma? Avboka senast 24 tim innan: %(link)s"
+    ) % {
+        "type": booking.visit_type.name,
+        "when": when_text(booking),
+        "unit": booking.unit.name,
+        "link": link,
+    }
+    return subject, body, sms
+
+
+# --- iCalendar ------------------------------------------------------------------------------------
+
+
+def _ics_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _ics_fold(line: str) -> str:
+    """Lines longer than 75 octets are folded with CRLF + space, never inside a UTF-8 character."""
+    out, current = [], b""
+    for char in line:
+        encoded = char.encode()
+        if len(current) + len(encoded) > (75 if not out else 74):
+            out.append(current.decode())
+            current = b""
+        current += encoded
+    out.append(current.decode())
+    return "\r\n ".join(out)
+
+
+def _ics_time(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def ics(booking: Booking, *, now=None) -> str:
+    """The visit as an iCalendar file. A moved booking keeps its UID with a higher SEQUENCE."""
+    host = settings.PUBLIC_URL.split("://", 1)[-1].split("/", 1)[0] or "mittvaccin"
+    sequence = booking.events.filter(kind="moved").count() if booking.pk else 0
+    status = "CANCELLED" if booking.status == Booking.Status.CANCELLED else "CONFIRMED"
+    description = "\n".join(
+        [
+            _("Bokningsnummer: %(ref)s") % {"ref": booking.reference_display},
+            _("Se, flytta eller avboka: %(link)s") % {"link": manage_url(booking)},
+            cancellation_rule(),
+        ]
+    )
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//MittVaccin//Tidbok//SV",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:booking-{booking.reference}@{host}",
+        f"SEQUENCE:{sequence}",
+        f"DTSTAMP:{_ics_time(now or timezone.now())}",
+        f"DTSTART:{_ics_time(booking.starts_at)}",
+        f"DTEND:{_ics_time(booking.ends_at)}",
+        f"SUMMARY:{_ics_escape(booking.visit_type.name + ' – ' + booking.unit.name)}",
+        f"LOCATION:{_ics_escape(place_text(booking))}",
+        f"DESCRIPTION:{_ics_escape(description)}",
+        f"STATUS:{status}",
+        "BEGIN:VALARM",
+        "ACTION:DISPLAY",
+        "TRIGGER:-PT2H",
+        f"DESCRIPTION:{_ics_escape(booking.visit_type.name)}",
+        "END:VALARM",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "\r\n".join(_ics_fold(line) for line in lines) + "\r\n"

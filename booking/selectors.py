@@ -1,0 +1,231 @@
+"""Reads of the timebook that are more than a filter, including the facts the billing jobs read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Max, Q
+from django.utils import timezone
+
+from booking.models import Booking, Slot
+from booking.timebook import day_bounds
+
+# --- For billing (R8, R9) ------------------------------------------------------------------------
+
+
+def late_cancellations(unit=None, day: dt.date | None = None, since: dt.datetime | None = None):
+    """R9: bookings cancelled less than 24 hours before the visit, by the resident or by staff on the
+    resident's behalf (a cancellation by the clinic is never one).
+
+    `unit` limits to one unit; `day` to visits booked for that local date; `since` to cancellations
+    made at or after that moment (for a job that runs repeatedly).
+    """
+    qs = Booking.objects.filter(status=Booking.Status.CANCELLED, late_cancellation=True)
+    if since is not None:
+        qs = qs.filter(cancelled_at__gte=since)
+    return _scoped(qs, unit, day).order_by("starts_at", "id")
+
+
+def no_shows(unit=None, day: dt.date | None = None, since: dt.datetime | None = None):
+    """R8: bookings marked as no-show and not undone. `since` limits to marks made at or after it."""
+    qs = Booking.objects.filter(status=Booking.Status.NO_SHOW, no_show_undone_at__isnull=True)
+    if since is not None:
+        qs = qs.filter(no_show_marked_at__gte=since)
+    return _scoped(qs, unit, day).order_by("starts_at", "id")
+
+
+def _scoped(qs, unit, day):
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    if day is not None:
+        start, end = day_bounds(day)
+        qs = qs.filter(starts_at__gte=start, starts_at__lt=end)
+    return qs.select_related(
+        "unit", "unit__caregiver", "patient", "visit_type", "cancelled_by", "no_show_marked_by"
+    )
+
+
+# --- Staff views ---------------------------------------------------------------------------------
+
+
+def signals_by_patient(patient_ids) -> dict:
+    """The journal's attention signals per patient (R13), shown next to each booked patient."""
+    try:
+        from journal.selectors import attention_signals_by_patient
+    except ImportError:  # the journal's signals have not landed yet
+        return {}
+    return attention_signals_by_patient(list(patient_ids)) if patient_ids else {}
+
+
+@dataclass
+class DayRow:
+    slot: Slot
+    bookings: list = field(default_factory=list)
+
+    @property
+    def free(self) -> int:
+        return self.slot.free
+
+
+@dataclass
+class Day:
+    unit: object
+    day: dt.date
+    rows: list
+    cancelled: list
+    capacity: int
+    free: int
+    booked: int
+    stamp: str
+
+
+def day_view(unit, day: dt.date, *, now=None) -> Day:
+    """One unit's day: each slot with its active bookings, the free seats, and the day's cancellations.
+
+    Three queries whatever the size of the day (slots, bookings with patient and type, signals by the
+    caller), so the day view stays fast with hundreds of bookings.
+    """
+    start, end = day_bounds(day)
+    slots = list(
+        Slot.objects.filter(unit=unit, starts_at__gte=start, starts_at__lt=end)
+        .select_related("schedule")
+        .order_by("starts_at", "schedule__name", "pk")
+    )
+    bookings = list(
+        Booking.objects.filter(unit=unit, starts_at__gte=start, starts_at__lt=end)
+        .select_related("patient", "visit_type")
+        .order_by("starts_at", "made_at", "pk")
+    )
+    rows = {slot.pk: DayRow(slot=slot) for slot in slots}
+    cancelled = []
+    for booking in bookings:
+        if booking.status == Booking.Status.CANCELLED:
+            cancelled.append(booking)
+        elif booking.slot_id in rows:
+            rows[booking.slot_id].bookings.append(booking)
+    ordered = list(rows.values())
+    capacity = sum(r.slot.capacity for r in ordered if not r.slot.is_closed)
+    free = sum(r.free for r in ordered)
+    stamp = _stamp(slots, bookings)
+    return Day(
+        unit=unit,
+        day=day,
+        rows=ordered,
+        cancelled=cancelled,
+        capacity=capacity,
+        free=free,
+        booked=sum(len(r.bookings) for r in ordered),
+        stamp=stamp,
+    )
+
+
+def _stamp(slots, bookings) -> str:
+    latest = max(
+        [s.updated_at for s in slots] + [b.updated_at for b in bookings],
+        default=None,
+    )
+    return f"{len(slots)}-{len(bookings)}-{latest.timestamp() if latest else 0}"
+
+
+def day_stamp(unit, day: dt.date) -> str:
+    """What changes whenever the day view would: a cheap poll without reading any patient."""
+    start, end = day_bounds(day)
+    slots = Slot.objects.filter(unit=unit, starts_at__gte=start, starts_at__lt=end).aggregate(
+        n=Count("id"), latest=Max("updated_at")
+    )
+    bookings = Booking.objects.filter(unit=unit, starts_at__gte=start, starts_at__lt=end).aggregate(
+        n=Count("id"), latest=Max("updated_at")
+    )
+    latest = max([t for t in (slots["latest"], bookings["latest"]) if t], default=None)
+    return f"{slots['n']}-{bookings['n']}-{latest.timestamp() if latest else 0}"
+
+
+@dataclass
+class WeekCell:
+    capacity: int = 0
+    booked: int = 0
+    closed: bool = False
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - self.booked) if not self.closed else 0
+
+
+def week_view(unit, monday: dt.date) -> dict:
+    """Booked and free seats per time of day and weekday (no patient data: counts only)."""
+    days = [monday + dt.timedelta(days=i) for i in range(7)]
+    start, _unused = day_bounds(days[0])
+    _unused, end = day_bounds(days[-1])
+    cells: dict = {}
+    totals = {d: WeekCell() for d in days}
+    times = set()
+    for slot in Slot.objects.filter(unit=unit, starts_at__gte=start, starts_at__lt=end).only(
+        "starts_at", "capacity", "booked_count", "is_closed"
+    ):
+        local = timezone.localtime(slot.starts_at)
+        key = (local.time(), local.date())
+        times.add(local.time())
+        cell = cells.setdefault(key, WeekCell())
+        total = totals[local.date()]
+        if slot.is_closed:
+            cell.booked += slot.booked_count
+            total.booked += slot.booked_count
+            cell.closed = cell.capacity == 0
+            continue
+        cell.capacity += slot.capacity
+        cell.booked += slot.booked_count
+        cell.closed = False
+        total.capacity += slot.capacity
+        total.booked += slot.booked_count
+    rows = [(t, [cells.get((t, d)) for d in days]) for t in sorted(times)]
+    return {"days": days, "rows": rows, "totals": [totals[d] for d in days]}
+
+
+def affected_bookings(unit, *, now=None):
+    """Booked visits left in a closed slot or a slot over its planned capacity by a schedule change."""
+    now = now or timezone.now()
+    return (
+        Booking.objects.filter(unit=unit, status=Booking.Status.BOOKED, starts_at__gt=now)
+        .filter(Q(slot__is_closed=True) | Q(slot__booked_count__gt=F("slot__planned_capacity")))
+        .select_related("patient", "visit_type", "slot")
+        .order_by("starts_at", "pk")
+    )
+
+
+def free_slots(unit, visit_type, *, first_day: dt.date, days: int, now=None) -> list[Slot]:
+    """Open slots with a free seat where the visit type can be booked, in time order."""
+    now = now or timezone.now()
+    start, _unused = day_bounds(first_day)
+    _unused, end = day_bounds(first_day + dt.timedelta(days=days - 1))
+    return list(
+        Slot.objects.filter(
+            unit=unit,
+            is_closed=False,
+            starts_at__gte=max(start, now),
+            starts_at__lt=end,
+            booked_count__lt=F("capacity"),
+            schedule__visit_types=visit_type,
+            schedule__slot_minutes__gte=visit_type.duration_minutes,
+            schedule__is_active=True,
+        ).order_by("starts_at", "pk")
+    )
+
+
+def days_with_free_slots(unit, visit_type, *, now=None, horizon_days: int) -> list[tuple[dt.date, int]]:
+    """(local date, free seats) for each day ahead that has any, for the public day tabs."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    counts: dict[dt.date, int] = {}
+    for slot in free_slots(unit, visit_type, first_day=today, days=horizon_days, now=now):
+        day = timezone.localtime(slot.starts_at).date()
+        counts[day] = counts.get(day, 0) + slot.free
+    return sorted(counts.items())
+
+
+def messages_for(booking):
+    from mittvaccin.models import OutboundMessage
+
+    return OutboundMessage.objects.filter(
+        caregiver=booking.unit.caregiver_id, reference=booking.reference
+    ).order_by("created_at", "id")

@@ -1,0 +1,341 @@
+"""Resident self-service (R14): public pages, no staff login.
+
+They show a unit's visit types and free seats (counts only, never who booked), take a booking, and
+give the resident a private signed link to see, move or cancel it. Nothing here reveals anything about
+any resident but the one holding the link. Units without a timebook (R5) have no public page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from booking import notices, ratelimit, selectors, services
+from booking.forms import ResidentBookingForm
+from booking.models import ActorKind, Booking, Slot, VisitType
+from booking.tokens import LinkExpired, LinkInvalid, booking_for_token, make_token
+from mittvaccin.models import Unit
+from mittvaccin.services import client_address
+
+
+def _public_unit(slug: str) -> Unit:
+    unit = Unit.objects.select_related("caregiver").filter(slug=slug).first()
+    if unit is None or not unit.has_timebook:
+        raise Http404
+    return unit
+
+
+def _public_visit_type(unit: Unit, visit_type_id) -> VisitType:
+    visit_type = (
+        VisitType.objects.filter(unit=unit, pk=visit_type_id, is_active=True, online_bookable=True)
+        .prefetch_related("vaccines")
+        .first()
+    )
+    if visit_type is None:
+        raise Http404
+    return visit_type
+
+
+def _parse_day(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _too_many(request, unit=None) -> HttpResponse:
+    return render(request, "booking/public/too_many.html", {"unit": unit}, status=429)
+
+
+@login_not_required
+def public_index(request):
+    units = [
+        unit
+        for unit in Unit.objects.filter(is_active=True, vaccination_main_activity=True, timebook_enabled=True)
+        .select_related("caregiver")
+        .order_by("city", "name")
+        if unit.has_timebook
+    ]
+    return render(request, "booking/public/index.html", {"units": units})
+
+
+@login_not_required
+def public_unit(request, unit_slug):
+    unit = _public_unit(unit_slug)
+    visit_types = VisitType.objects.filter(unit=unit, is_active=True, online_bookable=True).prefetch_related(
+        "vaccines"
+    )
+    return render(
+        request,
+        "booking/public/unit.html",
+        {"unit": unit, "visit_types": visit_types, "rule": notices.cancellation_rule(), "step": 1},
+    )
+
+
+def _times_context(unit, visit_type, chosen_day, now):
+    days = selectors.days_with_free_slots(
+        unit, visit_type, now=now, horizon_days=settings.BOOKING_HORIZON_DAYS
+    )
+    day_list = [d for d, _free in days]
+    if chosen_day not in day_list:
+        chosen_day = day_list[0] if day_list else None
+    slots = (
+        selectors.free_slots(unit, visit_type, first_day=chosen_day, days=1, now=now) if chosen_day else []
+    )
+    index = day_list.index(chosen_day) if chosen_day else 0
+    # Show a week of day tabs around the chosen day; earlier and later weeks are one tap away.
+    start = max(0, index - index % 7)
+    return {
+        "days": days[start : start + 7],
+        "earlier": day_list[start - 7] if start >= 7 else None,
+        "later": day_list[start + 7] if start + 7 < len(day_list) else None,
+        "chosen_day": chosen_day,
+        "slots": slots,
+    }
+
+
+@login_not_required
+def public_times(request, unit_slug, visit_type_id):
+    unit = _public_unit(unit_slug)
+    visit_type = _public_visit_type(unit, visit_type_id)
+    context = {
+        "unit": unit,
+        "visit_type": visit_type,
+        "step": 2,
+        **_times_context(unit, visit_type, _parse_day(request.GET.get("dag")), timezone.now()),
+    }
+    template = "booking/public/times.html#times" if request.htmx else "booking/public/times.html"
+    return render(request, template, context)
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def public_book(request, unit_slug, visit_type_id, slot_id):
+    unit = _public_unit(unit_slug)
+    visit_type = _public_visit_type(unit, visit_type_id)
+    slot = Slot.objects.select_related("unit", "schedule").filter(unit=unit, pk=slot_id).first()
+    if slot is None:
+        raise Http404
+    now = timezone.now()
+    error = None
+    if request.method == "POST":
+        if not ratelimit.address_allowed(client_address(request)):
+            return _too_many(request, unit)
+        form = ResidentBookingForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            identity = data["identity"]
+            if not ratelimit.identity_allowed(identity.value):
+                return _too_many(request, unit)
+            try:
+                booking = services.booking_create_online(
+                    slot=slot,
+                    visit_type=visit_type,
+                    request=services.OnlineRequest(
+                        identity=identity,
+                        given_names=data["given_names"],
+                        family_name=data["family_name"],
+                        phone=data["phone"],
+                        email=data["email"],
+                        submission_key=request.POST.get("submission", "")[:40],
+                    ),
+                    now=now,
+                )
+            except services.BookingError as refusal:
+                error = refusal
+            else:
+                return redirect(reverse("booking:manage", kwargs={"token": make_token(booking)}) + "?ny=1")
+    else:
+        form = ResidentBookingForm()
+    unavailable = slot.starts_at <= now or slot.free <= 0 or slot.is_closed
+    if error is None and unavailable:
+        error = services.SlotFull(_("Tiden är inte längre ledig. Välj en annan tid."))
+    alternatives = []
+    if error is not None and error.code in ("slot_full", "past", "closed"):
+        alternatives = [
+            s
+            for s in selectors.free_slots(
+                unit,
+                visit_type,
+                first_day=timezone.localtime(max(slot.starts_at, now)).date(),
+                days=14,
+                now=now,
+            )
+            if s.pk != slot.pk
+        ][:6]
+    status = 200
+    if error is not None:
+        status = 409 if error.code in ("slot_full", "past", "closed") else 422
+    return render(
+        request,
+        "booking/public/book.html",
+        {
+            "unit": unit,
+            "visit_type": visit_type,
+            "slot": slot,
+            "form": form,
+            "error": error,
+            "alternatives": alternatives,
+            "rule": notices.cancellation_rule(),
+            "submission": uuid.uuid4().hex,
+            "step": 3,
+        },
+        status=status if request.method == "POST" else 200,
+    )
+
+
+# --- The private link -------------------------------------------------------------------------------
+
+
+def _from_link(request, token, *, for_update=False):
+    try:
+        return booking_for_token(token, for_update=for_update), None
+    except LinkInvalid:
+        return None, render(request, "booking/public/link_invalid.html", status=404)
+    except LinkExpired as expired:
+        return None, render(
+            request, "booking/public/link_expired.html", {"unit": expired.booking.unit}, status=410
+        )
+
+
+def _masked_identity(booking: Booking) -> str:
+    number = booking.patient.identity_number
+    return f"{number[:8]}-****"
+
+
+@login_not_required
+@never_cache
+def manage(request, token):
+    booking, failure = _from_link(request, token)
+    if failure:
+        return failure
+    return render(
+        request,
+        "booking/public/manage.html",
+        {
+            "booking": booking,
+            "unit": booking.unit,
+            "token": token,
+            "new": request.GET.get("ny") == "1",
+            "masked_identity": _masked_identity(booking),
+            "late": booking.is_late_to_cancel(),
+            "rule": notices.cancellation_rule(),
+        },
+    )
+
+
+@login_not_required
+@never_cache
+def manage_ics(request, token):
+    booking, failure = _from_link(request, token)
+    if failure:
+        return failure
+    response = HttpResponse(notices.ics(booking), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="besok-{booking.reference}.ics"'
+    return response
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def manage_cancel(request, token):
+    booking, failure = _from_link(request, token)
+    if failure:
+        return failure
+    error = None
+    if request.method == "POST":
+        if not ratelimit.address_allowed(client_address(request)):
+            return _too_many(request, booking.unit)
+        try:
+            booking = services.booking_cancel(booking=booking, by_kind=ActorKind.RESIDENT)
+        except services.BookingError as refusal:
+            if refusal.code == "already_cancelled":
+                return redirect("booking:manage", token=token)
+            error = refusal
+        else:
+            if booking.late_cancellation:
+                messages.warning(
+                    request,
+                    _(
+                        "Tiden är avbokad. Avbokningen kom mindre än 24 timmar före besöket, så en faktura för sent avbokat besök skickas."
+                    ),
+                )
+            else:
+                messages.success(request, _("Tiden är avbokad. Välkommen att boka en ny tid."))
+            return redirect("booking:manage", token=token)
+    return render(
+        request,
+        "booking/public/cancel.html",
+        {
+            "booking": booking,
+            "unit": booking.unit,
+            "token": token,
+            "late": booking.is_late_to_cancel(),
+            "error": error,
+            "rule": notices.cancellation_rule(),
+        },
+        status=422 if error else 200,
+    )
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def manage_move(request, token):
+    booking, failure = _from_link(request, token)
+    if failure:
+        return failure
+    now = timezone.now()
+    error = None
+    if request.method == "POST":
+        if not ratelimit.address_allowed(client_address(request)):
+            return _too_many(request, booking.unit)
+        target = Slot.objects.filter(unit=booking.unit, pk=_int(request.POST.get("slot"))).first()
+        if target is None:
+            error = services.BookingError(_("Välj en av de lediga tiderna."))
+        else:
+            try:
+                booking = services.booking_move(
+                    booking=booking, new_slot=target, by_kind=ActorKind.RESIDENT, now=now
+                )
+            except services.PatientBusy:
+                error = services.CallTheClinic(services.call_clinic_message(booking.unit))
+            except services.BookingError as refusal:
+                error = refusal
+            else:
+                messages.success(
+                    request,
+                    _("Tiden är flyttad till %(when)s. En ny bekräftelse skickas.")
+                    % {"when": notices.when_text(booking)},
+                )
+                return redirect("booking:manage", token=make_token(booking))
+    context = {
+        "booking": booking,
+        "unit": booking.unit,
+        "visit_type": booking.visit_type,
+        "token": token,
+        "error": error,
+        "too_late": booking.is_late_to_cancel(now),
+        **_times_context(booking.unit, booking.visit_type, _parse_day(request.GET.get("dag")), now),
+    }
+    template = "booking/public/move.html#times" if request.htmx else "booking/public/move.html"
+    return render(request, template, context, status=422 if error else 200)
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

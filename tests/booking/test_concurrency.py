@@ -1,0 +1,93 @@
+"""No overbooking, ever: many residents at the last seats at once, each on its own database connection."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from booking import services
+from booking.models import ActorKind, Booking, Slot
+from tests.booking.factories import ScheduleFactory, VisitTypeFactory, in_days, make_slot
+from tests.factories import PatientFactory
+
+CLIENTS = 16
+
+
+def _race(workers):
+    """Run each callable in its own thread (own connection), all released at the same moment."""
+    barrier = threading.Barrier(len(workers))
+    results = [None] * len(workers)
+
+    def run(index, work):
+        try:
+            barrier.wait()
+            results[index] = work()
+        except Exception as error:  # the outcome is what the test inspects
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_r14_concurrent_bookings_at_the_last_seats_fill_exactly_capacity(cast):
+    visit_type = VisitTypeFactory(unit=cast.unit_a)
+    schedule = ScheduleFactory(unit=cast.unit_a, visit_types=[visit_type], hours=[], capacity=5)
+    slot = make_slot(schedule, in_days(2), capacity=5)
+    # Two of the five seats are taken already: 16 residents race for the last three.
+    for _ in range(2):
+        services.booking_create(
+            slot=slot,
+            visit_type=visit_type,
+            patient=PatientFactory(caregiver=cast.caregiver_a),
+            made_by_kind=ActorKind.RESIDENT,
+        )
+    patients = [PatientFactory(caregiver=cast.caregiver_a) for _ in range(CLIENTS)]
+
+    def attempt(patient):
+        return lambda: services.booking_create(
+            slot=slot, visit_type=visit_type, patient=patient, made_by_kind=ActorKind.RESIDENT
+        )
+
+    results = _race([attempt(p) for p in patients])
+    won = [r for r in results if isinstance(r, Booking)]
+    lost = [r for r in results if not isinstance(r, Booking)]
+    assert len(won) == 3
+    assert len(lost) == CLIENTS - 3
+    assert all(isinstance(r, services.SlotFull) for r in lost), lost
+    assert all("fullbokad" in r.message for r in lost)
+    slot.refresh_from_db()
+    assert Booking.objects.filter(slot=slot).exclude(status="cancelled").count() == 5 == slot.booked_count
+    assert slot.booked_count <= slot.capacity
+
+
+@pytest.mark.django_db(transaction=True)
+def test_r14_one_resident_racing_for_two_overlapping_times_gets_one(cast):
+    visit_type = VisitTypeFactory(unit=cast.unit_a)
+    first = ScheduleFactory(unit=cast.unit_a, visit_types=[visit_type], hours=[])
+    second = ScheduleFactory(unit=cast.unit_a, visit_types=[visit_type], hours=[])
+    when = in_days(2)
+    slots = [make_slot(first, when), make_slot(second, when)]
+    patient = PatientFactory(caregiver=cast.caregiver_a)
+    results = _race(
+        [
+            (
+                lambda s=s: services.booking_create(
+                    slot=s, visit_type=visit_type, patient=patient, made_by_kind="resident"
+                )
+            )
+            for s in slots * 3
+        ]
+    )
+    assert sum(isinstance(r, Booking) for r in results) == 1
+    assert all(isinstance(r, (Booking, services.PatientBusy)) for r in results)
+    assert Booking.objects.filter(patient=patient).count() == 1
+    assert sum(Slot.objects.filter(pk__in=[s.pk for s in slots]).values_list("booked_count", flat=True)) == 1

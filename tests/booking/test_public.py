@@ -1,0 +1,360 @@
+"""Resident self-service (R14) on the public pages: no login, nothing revealed about anyone else."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import signing
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from booking.models import Booking, Slot
+from booking.tokens import make_token
+from journal.identity import identity_with_check_digit
+from journal.models import Patient
+from mittvaccin.models import OutboundMessage
+from tests.booking.factories import ScheduleFactory, make_slot
+from tests.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+PNR = "19850412-1230"  # not in any journal; valid check digit
+
+
+def valid_pnr(birth: dt.date, serial: int = 982) -> str:
+    value = identity_with_check_digit(birth.year, birth.month, birth.day, serial)
+    return f"{value[:8]}-{value[8:]}"
+
+
+def form_data(**overrides):
+    data = {
+        "identity": PNR,
+        "given_names": "Elin",
+        "family_name": "Svensson",
+        "phone": "070-123 45 67",
+        "email": "elin@example.invalid",
+        "accept_rule": "on",
+        "submission": "s-" + overrides.pop("key", "1"),
+    }
+    data.update(overrides)
+    return data
+
+
+def book_url(timebook, slot=None):
+    return reverse(
+        "booking:public_book", args=[timebook.unit.slug, timebook.visit_type.pk, (slot or timebook.slot).pk]
+    )
+
+
+def test_public_pages_need_no_login(timebook):
+    client = Client()
+    for url in [
+        reverse("booking:public_index"),
+        reverse("booking:public_unit", args=[timebook.unit.slug]),
+        reverse("booking:public_times", args=[timebook.unit.slug, timebook.visit_type.pk]),
+        book_url(timebook),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+
+
+def test_r5_unit_without_timebook_has_no_public_page(cast, timebook):
+    client = Client()
+    assert client.get(reverse("booking:public_unit", args=[cast.health_centre_a.slug])).status_code == 404
+    index = client.get(reverse("booking:public_index")).content.decode()
+    assert cast.unit_a.name in index
+    assert cast.health_centre_a.name not in index
+    cast.unit_a.timebook_enabled = False
+    cast.unit_a.save()
+    assert client.get(reverse("booking:public_unit", args=[cast.unit_a.slug])).status_code == 404
+    assert client.get(book_url(timebook)).status_code == 404
+
+
+def test_r14_resident_books_and_gets_the_confirmation(timebook, django_capture_on_commit_callbacks):
+    client = Client()
+    page = client.get(book_url(timebook)).content.decode()
+    assert "Avboka senast 24 timmar före besöket" in page  # the rule is stated before booking
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(book_url(timebook), form_data())
+    booking = Booking.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("booking:manage", args=[make_token(booking)]) + "?ny=1"
+    assert booking.made_by_kind == "resident"
+    assert booking.made_by is None
+    assert booking.patient.identity_number == "198504121230"
+    assert booking.patient.caregiver == timebook.unit.caregiver
+    confirmation = client.get(response["Location"]).content.decode()
+    assert "Din tid är bokad" in confirmation
+    assert booking.reference_display in confirmation
+    email = OutboundMessage.objects.get(channel="email", purpose="booking_confirmation")
+    assert email.reference == booking.reference
+    assert make_token(booking) in email.body
+    assert OutboundMessage.objects.filter(channel="sms", purpose="booking_confirmation").count() == 1
+
+
+def test_confirmation_email_carries_the_calendar_file(
+    timebook, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(book_url(timebook), form_data())
+    (message,) = mailoutbox
+    ((filename, content, mimetype),) = message.attachments
+    assert (filename, mimetype) == ("besok.ics", "text/calendar")
+    assert content.startswith("BEGIN:VCALENDAR\r\n")
+    assert "BEGIN:VEVENT" in content
+    assert "DTSTART:" + timebook.slot.starts_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ") in content
+    assert all(len(line.encode()) <= 75 for line in content.split("\r\n"))
+
+
+def test_existing_patient_record_is_used_and_never_changed_from_the_web(cast, timebook, resident):
+    before = (resident.family_name, resident.given_names, resident.phone)
+    number = f"{resident.identity_number[:8]}-{resident.identity_number[8:]}"
+    Client().post(book_url(timebook), form_data(identity=number, family_name="Annat", given_names="Namn"))
+    booking = Booking.objects.get()
+    resident.refresh_from_db()
+    assert booking.patient == resident
+    assert (resident.family_name, resident.given_names, resident.phone) == before
+    assert booking.given_name == "Namn Annat"
+    assert Patient.objects.filter(caregiver=cast.caregiver_a).count() == 1
+
+
+def test_r7_protected_identity_told_to_call_and_nothing_stored(cast, timebook):
+    # The register knows this person as protected (through another caregiver's record).
+    protected = PatientFactory(caregiver=cast.caregiver_b, protected=True)
+    cast.unit_a.phone = "054-10 20 30"
+    cast.unit_a.save()
+    number = f"{protected.identity_number[:8]}-{protected.identity_number[8:]}"
+    patients_before = Patient.objects.count()
+    response = Client().post(book_url(timebook), form_data(identity=number))
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "kan inte göras på webben" in page
+    assert "Ring" in page
+    assert Patient.objects.count() == patients_before
+    assert not Booking.objects.exists()
+    assert not OutboundMessage.objects.exists()
+
+
+def test_call_the_clinic_message_is_the_same_for_protected_and_busy(cast, timebook, resident):
+    """Public pages reveal nothing about a number typed into them: two different reasons, one answer."""
+    protected = PatientFactory(caregiver=cast.caregiver_a, protected=True)
+    busy_number = f"{resident.identity_number[:8]}-{resident.identity_number[8:]}"
+    Client().post(book_url(timebook), form_data(identity=busy_number, key="a"))
+    parallel = ScheduleFactory(unit=cast.unit_a, visit_types=[timebook.visit_type], hours=[])
+    other = make_slot(parallel, timebook.slot.starts_at)
+    busy = Client().post(book_url(timebook, other), form_data(identity=busy_number, key="b"))
+    hidden = Client().post(
+        book_url(timebook, other),
+        form_data(identity=f"{protected.identity_number[:8]}-{protected.identity_number[8:]}", key="c"),
+    )
+
+    def message(response):
+        text = response.content.decode()
+        start = text.index('data-testid="booking-error"')
+        return text[start : text.index("</div>", start)]
+
+    assert busy.status_code == hidden.status_code == 422
+    assert message(busy) == message(hidden)
+
+
+def test_minimum_age_refused_with_a_clear_message(timebook):
+    timebook.visit_type.minimum_age_years = 12
+    timebook.visit_type.save()
+    child = valid_pnr(timezone.localdate() - dt.timedelta(days=365 * 8))
+    response = Client().post(book_url(timebook), form_data(identity=child))
+    assert response.status_code == 422
+    assert "kan bokas från 12 års ålder" in response.content.decode()
+    assert not Booking.objects.exists()
+    assert not Patient.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("identity", "message"),
+    [("19850412-1235", "Kontrollsiffran"), ("abc", "bara innehålla siffror"), ("", "måste fyllas i")],
+)
+def test_invalid_personnummer_gets_a_clear_message(timebook, identity, message):
+    response = Client().post(book_url(timebook), form_data(identity=identity))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Booking.objects.exists()
+
+
+def test_contact_and_rule_required(timebook):
+    response = Client().post(book_url(timebook), form_data(phone="", email="", accept_rule=""))
+    page = response.content.decode()
+    assert "Ange mobiltelefon eller e-post" in page
+    assert "Bekräfta att du har läst avbokningsreglerna" in page
+    assert not Booking.objects.exists()
+
+
+def test_full_slot_tells_the_slot_just_filled_and_offers_others(cast, timebook):
+    Slot.objects.filter(pk=timebook.slot.pk).update(capacity=1, planned_capacity=1)
+    Client().post(book_url(timebook), form_data(key="first"))
+    later = timebook.slot_at(timebook.slot.starts_at + dt.timedelta(minutes=30))
+    response = Client().post(
+        book_url(timebook), form_data(identity=valid_pnr(dt.date(1970, 1, 1)), key="second")
+    )
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "inte längre ledig" in page or "fullbokad" in page
+    assert reverse("booking:public_book", args=[cast.unit_a.slug, timebook.visit_type.pk, later.pk]) in page
+    assert Booking.objects.count() == 1
+
+
+def test_past_and_closed_slots_cannot_be_booked(timebook):
+    past = timebook.slot_at(timezone.now() - dt.timedelta(hours=2))
+    assert Client().post(book_url(timebook, past), form_data()).status_code == 409
+    Slot.objects.filter(pk=timebook.slot.pk).update(is_closed=True)
+    assert Client().post(book_url(timebook), form_data(key="2")).status_code == 409
+    assert not Booking.objects.exists()
+
+
+def test_slot_of_another_unit_is_not_found(cast, timebook):
+    url = reverse(
+        "booking:public_book", args=[cast.unit_a_no_payment.slug, timebook.visit_type.pk, timebook.slot.pk]
+    )
+    assert Client().get(url).status_code == 404
+
+
+def test_double_submit_makes_one_booking(timebook):
+    client = Client()
+    first = client.post(book_url(timebook), form_data(key="same"))
+    second = client.post(book_url(timebook), form_data(key="same"))
+    assert Booking.objects.count() == 1
+    assert first["Location"] == second["Location"]
+
+
+@override_settings(BOOKING_RATE_LIMIT_PER_ADDRESS=3, BOOKING_RATE_LIMIT_PER_IDENTITY=100)
+def test_rate_limit_per_client_address(timebook):
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    statuses = [
+        client.post(book_url(timebook), form_data(identity="bad", key=str(i))).status_code for i in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+    assert "För många försök" in client.post(book_url(timebook), form_data()).content.decode()
+    assert (
+        Client(REMOTE_ADDR="203.0.113.10").post(book_url(timebook), form_data(identity="bad")).status_code
+        == 200
+    )
+
+
+@override_settings(BOOKING_RATE_LIMIT_PER_ADDRESS=100, BOOKING_RATE_LIMIT_PER_IDENTITY=2)
+def test_rate_limit_per_personnummer(timebook):
+    full = timebook.slot_at(timezone.now() - dt.timedelta(hours=1))
+    for i in range(2):
+        Client(REMOTE_ADDR=f"198.51.100.{i}").post(book_url(timebook, full), form_data(key=str(i)))
+    response = Client(REMOTE_ADDR="198.51.100.50").post(book_url(timebook), form_data(key="x"))
+    assert response.status_code == 429
+    assert not Booking.objects.exists()
+
+
+def test_public_times_show_counts_never_names(cast, timebook, resident):
+    from booking import services
+
+    services.booking_create(
+        slot=timebook.slot,
+        visit_type=timebook.visit_type,
+        patient=resident,
+        made_by_kind="staff",
+        user=cast.alice,
+    )
+    client = Client()
+    day = timezone.localtime(timebook.slot.starts_at).date().isoformat()
+    pages = [
+        client.get(
+            reverse("booking:public_times", args=[cast.unit_a.slug, timebook.visit_type.pk]) + f"?dag={day}"
+        ),
+        client.get(book_url(timebook)),
+        client.get(reverse("booking:public_unit", args=[cast.unit_a.slug])),
+    ]
+    for response in pages:
+        text = response.content.decode()
+        assert resident.family_name not in text
+        assert resident.identity_number[:8] not in text
+    assert "1 plats kvar" in pages[0].content.decode()
+
+
+# --- The private link ---------------------------------------------------------------------------
+
+
+def _booked(timebook, **kwargs):
+    Client().post(book_url(timebook, kwargs.pop("slot", None)), form_data(**kwargs))
+    return Booking.objects.latest("pk")
+
+
+def test_private_link_shows_only_this_booking(cast, timebook):
+    booking = _booked(timebook)
+    page = Client().get(reverse("booking:manage", args=[make_token(booking)])).content.decode()
+    assert booking.reference_display in page
+    assert "19850412-****" in page
+    assert "198504121230" not in page
+    assert "19850412-1230" not in page
+
+
+def test_tampered_link_is_refused_and_expired_link_says_so(timebook):
+    booking = _booked(timebook)
+    token = make_token(booking)
+    client = Client()
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    assert client.get(reverse("booking:manage", args=[tampered])).status_code == 404
+    assert client.post(reverse("booking:manage_cancel", args=[tampered])).status_code == 404
+    forged = signing.dumps({"r": booking.reference, "k": "guess"}, salt="booking.manage-link")
+    assert client.get(reverse("booking:manage", args=[forged])).status_code == 404
+    assert client.get(reverse("booking:manage", args=["nonsense"])).status_code == 404
+    Booking.objects.filter(pk=booking.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=2), ends_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    expired = client.get(reverse("booking:manage", args=[token]))
+    assert expired.status_code == 410
+    assert "gått ut" in expired.content.decode()
+    assert client.post(reverse("booking:manage_cancel", args=[token])).status_code == 410
+    booking.refresh_from_db()
+    assert booking.status == "booked"
+
+
+def test_r9_late_cancel_through_the_link_is_flagged_and_warned(timebook):
+    soon = timebook.slot_at(timezone.now() + dt.timedelta(hours=5))
+    booking = _booked(timebook, slot=soon)
+    client = Client()
+    url = reverse("booking:manage_cancel", args=[make_token(booking)])
+    assert "Det är mindre än 24 timmar kvar" in client.get(url).content.decode()
+    response = client.post(url, follow=True)
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
+    assert booking.late_cancellation is True
+    assert booking.cancelled_by_kind == "resident"
+    assert "faktura för sent avbokat" in response.content.decode()
+    # Cancelling again through the link changes nothing.
+    client.post(url)
+    assert Booking.objects.get(pk=booking.pk).cancelled_at == booking.cancelled_at
+
+
+def test_cancel_in_good_time_through_the_link_is_free(timebook):
+    booking = _booked(timebook)
+    Client().post(reverse("booking:manage_cancel", args=[make_token(booking)]))
+    booking.refresh_from_db()
+    assert (booking.status, booking.late_cancellation) == ("cancelled", False)
+
+
+def test_move_through_the_link(timebook):
+    booking = _booked(timebook)
+    target = timebook.slot_at(timebook.slot.starts_at + dt.timedelta(days=1))
+    client = Client()
+    url = reverse("booking:manage_move", args=[make_token(booking)])
+    day = timezone.localtime(target.starts_at).date().isoformat()
+    assert f'value="{target.pk}"' in client.get(url + f"?dag={day}").content.decode()
+    response = client.post(url, {"slot": target.pk})
+    booking.refresh_from_db()
+    assert response.status_code == 302
+    assert booking.slot == target
+    assert client.post(url, {"slot": "999999"}).status_code == 422
+    assert client.post(url, {"slot": "x"}).status_code == 422
+
+
+def test_calendar_file_download(timebook):
+    booking = _booked(timebook)
+    response = Client().get(reverse("booking:manage_ics", args=[make_token(booking)]))
+    assert response["Content-Type"].startswith("text/calendar")
+    assert f"UID:booking-{booking.reference}@" in response.content.decode()
