@@ -505,6 +505,7 @@ def main(argv: list[str]) -> int:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         # Its own Redis database: the benchmark's queued jobs never reach the worker of `make run`.
         "REDIS_URL": bench_redis_url(),
+        "MITTVACCIN_STATIC_ROOT": str(BASE_DIR / ".bench" / "staticfiles"),
     }
     for _name, module in modules:
         if hasattr(module, "environment"):

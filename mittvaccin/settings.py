@@ -34,6 +34,7 @@ ENVIRONMENT_VARIABLES = [
     "REDIS_URL",
     "MITTVACCIN_PUBLIC_URL",
     "MITTVACCIN_MEDIA_ROOT",
+    "MITTVACCIN_STATIC_ROOT",
     "MITTVACCIN_EMAIL_BACKEND",
     "MITTVACCIN_EMAIL_HOST",
     "MITTVACCIN_EMAIL_PORT",
@@ -243,7 +244,11 @@ FORMAT_MODULE_PATH = ["mittvaccin.formats"]
 
 # --- Static and media ----------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / ".data" / "staticfiles"
+# collectstatic writes here (the Docker image and the benchmark); development and tests serve from
+# the source folders instead, so a stale collected copy can never shadow an edited file.
+STATIC_ROOT = Path(os.environ.get("MITTVACCIN_STATIC_ROOT", BASE_DIR / ".data" / "staticfiles"))
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
