@@ -10,7 +10,8 @@ RUN apt-get update \
 ENV PYTHONUNBUFFERED=1 \
     UV_PROJECT_ENVIRONMENT=/app/.venv \
     UV_PYTHON_DOWNLOADS=never \
-    PATH="/app/.venv/bin:$PATH"
+    PATH="/app/.venv/bin:$PATH" \
+    MITTVACCIN_STATIC_ROOT=/app/staticfiles
 WORKDIR /app
 
 COPY pyproject.toml uv.lock ./

@@ -11,7 +11,6 @@ lose a race get the "slot just filled" page (HTTP 409), which is the expected an
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import threading
 import time
@@ -23,10 +22,12 @@ DAY_BOOKINGS = 200
 RUSH_UNIT = "clinic_no_payment"
 DAY_UNIT = "clinic"
 
-# All rush clients come from this machine's one address: lift the per-address flood limit for the
-# benchmark's own gunicorn (read from the environment when run.py starts it). The per-personnummer
-# limit stays as configured: every client has its own number.
-os.environ.setdefault("MITTVACCIN_BOOKING_RATE_LIMIT_PER_ADDRESS", "1000000")
+
+def environment(args) -> dict:
+    """All rush clients come from this machine's one address: lift the per-address flood limit for
+    the benchmark's own gunicorn. The per-personnummer limit stays as configured: every client has
+    its own number."""
+    return {"MITTVACCIN_BOOKING_RATE_LIMIT_PER_ADDRESS": "1000000"}
 
 
 def add_arguments(parser) -> None:

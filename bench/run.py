@@ -160,6 +160,13 @@ def bench_database_url() -> str:
     return urllib.parse.urlunsplit(parsed._replace(path=f"/{BENCH_DB}"))
 
 
+def bench_redis_url() -> str:
+    url = os.environ["REDIS_URL"]
+    if url.startswith("unix://"):
+        return url.split("?")[0] + "?db=14"
+    return url.rsplit("/", 1)[0] + "/14"
+
+
 def prepare_database(fresh: bool) -> None:
     import psycopg
 
@@ -496,7 +503,13 @@ def main(argv: list[str]) -> int:
         "MITTVACCIN_ALLOW_DEV_SECRET": "1",
         "MITTVACCIN_CACHE_PREFIX": "mvbench",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        # Its own Redis database: the benchmark's queued jobs never reach the worker of `make run`.
+        "REDIS_URL": bench_redis_url(),
+        "MITTVACCIN_STATIC_ROOT": str(BASE_DIR / ".bench" / "staticfiles"),
     }
+    for _name, module in modules:
+        if hasattr(module, "environment"):
+            env.update(module.environment(args))
     signature = loader_signature(args, modules)
     reuse = args.reuse and existing_signature() == signature
     prepare_database(fresh=not reuse)

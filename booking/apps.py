@@ -7,7 +7,12 @@ class BookingConfig(AppConfig):
     verbose_name = _("Tidbok")
 
     def ready(self):
+        from booking.selectors import has_current_booking
+        from journal.extensions import register_care_relationship
         from mittvaccin.navigation import NavItem, register
+
+        # A booking at the unit opens the shared record like a visit does (R4, R6).
+        register_care_relationship(has_current_booking)
         from mittvaccin.rights import Right
 
         register(

@@ -49,12 +49,25 @@ def _scoped(qs, unit, day):
 # --- Staff views ---------------------------------------------------------------------------------
 
 
+def has_current_booking(patient, unit, now=None) -> bool:
+    """R4/R6: a booking at the unit that is still ahead (or today's, checked in) is a care relationship.
+
+    Registered with the journal (journal.extensions.register_care_relationship) in BookingConfig.ready.
+    """
+    now = now or timezone.now()
+    start_of_today, _end = day_bounds(timezone.localdate(now))
+    return Booking.objects.filter(
+        patient=patient,
+        unit=unit,
+        status__in=[Booking.Status.BOOKED, Booking.Status.CHECKED_IN],
+        ends_at__gte=start_of_today,
+    ).exists()
+
+
 def signals_by_patient(patient_ids) -> dict:
     """The journal's attention signals per patient (R13), shown next to each booked patient."""
-    try:
-        from journal.selectors import attention_signals_by_patient
-    except ImportError:  # the journal's signals have not landed yet
-        return {}
+    from journal.selectors import attention_signals_by_patient
+
     return attention_signals_by_patient(list(patient_ids)) if patient_ids else {}
 
 

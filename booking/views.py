@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import select_template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -128,12 +128,7 @@ def _log_patients(request, patients, what: str) -> None:
 
 
 def _visit_url(booking) -> str:
-    try:
-        return reverse(
-            "journal:visit", kwargs={"patient_id": booking.patient_id, "visit_id": booking.visit_id}
-        )
-    except NoReverseMatch:  # the journal's vaccination flow has not landed yet
-        return reverse("journal:patient", kwargs={"patient_id": booking.patient_id})
+    return reverse("journal:visit", kwargs={"patient_id": booking.patient_id, "visit_id": booking.visit_id})
 
 
 def _refusal(request, error, fallback_url):

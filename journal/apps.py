@@ -12,4 +12,6 @@ class JournalConfig(AppConfig):
 
         register(
             NavItem(_("Loggkontroll"), "journal:access_log", right=Right.CAREGIVER_ADMINISTER, order=85),
+            NavItem(_("Väntar på bedömning"), "journal:assessments", right=Right.ASSESSMENT_WRITE, order=20),
+            NavItem(_("Att dokumentera"), "journal:signal_todos", right=Right.JOURNAL_READ, order=25),
         )

@@ -1,8 +1,20 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from journal.identity import IdentityError, IdentityKind, parse_identity, parse_reserve_number
-from journal.models import Patient
+from journal.models import (
+    AssessmentOutcome,
+    DoseAmount,
+    NotGivenReason,
+    Patient,
+    Route,
+    Severity,
+    SignalKind,
+    Site,
+    VaccineProduct,
+)
 from mittvaccin.models import User
 
 
@@ -118,3 +130,324 @@ class AccessLogSearchForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise forms.ValidationError(_("Från-datumet ligger efter till-datumet."))
         return data
+
+
+# --------------------------------------------------------------------------------------------------
+# The journal's forms. Services do the refusing; forms parse, and say clearly what is missing.
+# --------------------------------------------------------------------------------------------------
+
+YES_NO = [("no", _("Nej")), ("yes", _("Ja"))]
+# Questions where a "yes" is meaningless without saying what (R3: "allergies, and to what").
+DETAIL_REQUIRED = {"allergy", "earlier_reaction", "immune", "bleeding", "recent_vaccination"}
+
+
+class DeclarationForm(forms.Form):
+    """The questionnaire's questions as fields; `supersedes` names the version a correction replaces."""
+
+    supersedes = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, questionnaire, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questionnaire = questionnaire
+        self.rows = []
+        for question in questionnaire.questions:
+            key = question["key"]
+            if question["kind"] == "yesno":
+                self.fields[key] = forms.ChoiceField(
+                    label=question["text"],
+                    choices=YES_NO,
+                    widget=forms.RadioSelect,
+                    error_messages={"required": _("Svara ja eller nej.")},
+                )
+                self.fields[key + "_detail"] = forms.CharField(
+                    label=question.get("detail") or _("Kommentar"),
+                    required=False,
+                    max_length=500,
+                    # A blank placeholder lets the stylesheet show a filled-in detail even after a "no".
+                    widget=forms.TextInput(attrs={"placeholder": " "}),
+                )
+                self.rows.append((key, True))
+            else:
+                self.fields[key] = forms.CharField(
+                    label=question["text"],
+                    required=False,
+                    max_length=2000,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
+                self.rows.append((key, False))
+
+    def question_rows(self):
+        for key, is_yesno in self.rows:
+            yield {
+                "field": self[key],
+                "detail": self[key + "_detail"] if is_yesno else None,
+                "flag": is_yesno,
+            }
+
+    def clean(self):
+        data = super().clean()
+        for key, is_yesno in self.rows:
+            if (
+                is_yesno
+                and data.get(key) == "yes"
+                and key in DETAIL_REQUIRED
+                and not data.get(key + "_detail")
+            ):
+                self.add_error(key + "_detail", _("Beskriv vad svaret gäller."))
+        return data
+
+    def answers(self) -> dict:
+        data = self.cleaned_data
+        answers = {}
+        for key, is_yesno in self.rows:
+            answers[key] = data.get(key) or ""
+            if is_yesno and data.get(key + "_detail"):
+                answers[key + "_detail"] = data[key + "_detail"].strip()
+        return answers
+
+
+class ConfirmChecksForm(forms.Form):
+    fingerprint = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+def staff_choices(caregiver):
+    from mittvaccin.rights import Right
+
+    return User.objects.for_caregiver(caregiver).filter(
+        is_active=True, rights__contains=[Right.VACCINATION_REGISTER]
+    )
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.signature
+
+
+class OrderChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        obj = getattr(self, "annotated", {}).get(obj.pk, obj)
+        remaining = getattr(obj, "remaining", None)
+        text = f"{obj.product.name} · {obj.dose_ml} ml"
+        if remaining is not None:
+            text += " · " + _("%(left)d av %(total)d doser kvar") % {
+                "left": remaining,
+                "total": obj.doses_total,
+            }
+        return text
+
+
+class DoseForm(forms.Form):
+    """A dose given now, against an order. The batch is typed or scanned (lot number), as at the counter."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    order = OrderChoiceField(
+        label=_("Ordination"),
+        queryset=None,
+        empty_label=None,
+        error_messages={
+            "invalid_choice": _("Ordinationen finns inte längre eller är förbrukad. Välj en annan.")
+        },
+    )
+    lot = forms.CharField(
+        label=_("Batch"),
+        max_length=40,
+        help_text=_("Skriv eller skanna batchnumret."),
+        widget=forms.TextInput(attrs={"list": "batch-list", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    site = forms.ChoiceField(label=_("Injektionsställe"), choices=[("", "–")] + Site.choices)
+    route = forms.ChoiceField(label=_("Administrationssätt"), choices=Route.choices)
+    dose_ml = forms.DecimalField(
+        label=_("Mängd (ml)"),
+        max_digits=4,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("5"),
+    )
+    dose_amount = forms.ChoiceField(
+        label=_("Dos"), choices=DoseAmount.choices, initial=DoseAmount.FULL, widget=forms.RadioSelect
+    )
+    dose_number = forms.IntegerField(label=_("Dosnummer"), min_value=1, max_value=20)
+    prepared_by = StaffChoiceField(label=_("Iordningställd av"), queryset=None)
+    given_by = StaffChoiceField(label=_("Given av"), queryset=None)
+    given_at = forms.DateTimeField(
+        label=_("Tidpunkt"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    override_reason = forms.CharField(
+        label=_("Skäl att ge dosen trots avvikelse från schema eller ålder"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    comment = forms.CharField(
+        label=_("Kommentar"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    keep = forms.BooleanField(label=_("Behåll produkt och batch till nästa patient"), required=False)
+
+    def __init__(self, *args, orders, caregiver, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.orders = orders
+        from journal.models import Order
+
+        # Any order of the patient validates; the service says precisely why a used-up one is refused.
+        self.fields["order"].queryset = Order.objects.filter(pk__in=[o.pk for o in orders]).select_related(
+            "product"
+        )
+        self.fields["order"].annotated = {o.pk: o for o in orders}
+        staff = staff_choices(caregiver)
+        self.fields["prepared_by"].queryset = staff
+        self.fields["given_by"].queryset = staff
+
+
+class NotGivenForm(forms.Form):
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    order = OrderChoiceField(label=_("Ordination"), queryset=None, required=False, empty_label="–")
+    product = forms.ModelChoiceField(
+        label=_("Vaccin"), queryset=VaccineProduct.objects.none(), required=False
+    )
+    reason = forms.ChoiceField(label=_("Skäl"), choices=[("", "–")] + NotGivenReason.choices)
+    comment = forms.CharField(
+        label=_("Kommentar"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, orders, **kwargs):
+        super().__init__(*args, **kwargs)
+        from journal.models import Order
+
+        self.fields["order"].queryset = Order.objects.filter(pk__in=[o.pk for o in orders]).select_related(
+            "product"
+        )
+        self.fields["product"].queryset = VaccineProduct.objects.filter(is_active=True)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("order") and not data.get("product") and not self.errors:
+            raise forms.ValidationError(_("Välj ordinationen eller vaccinet som inte gavs."))
+        return data
+
+
+class ElsewhereForm(forms.Form):
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    given_on = forms.DateField(label=_("Datum"), widget=forms.DateInput(attrs={"type": "date"}))
+    product = forms.ModelChoiceField(
+        label=_("Vaccin"), queryset=VaccineProduct.objects.none(), required=False, empty_label="–"
+    )
+    product_text = forms.CharField(
+        label=_("…eller vaccin i fritext"),
+        required=False,
+        max_length=200,
+        help_text=_("Till exempel från ett utländskt intyg."),
+    )
+    place = forms.CharField(label=_("Var (vårdgivare, land)"), max_length=200)
+    dose_number = forms.IntegerField(label=_("Dosnummer"), required=False, min_value=1, max_value=20)
+    lot_number = forms.CharField(label=_("Batchnummer (om känt)"), required=False, max_length=40)
+    comment = forms.CharField(
+        label=_("Kommentar"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = VaccineProduct.objects.all()
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("product") and not (data.get("product_text") or "").strip() and not self.errors:
+            self.add_error("product", _("Välj vaccin eller skriv vilket vaccin som gavs."))
+        return data
+
+
+class OrderForm(forms.Form):
+    product = forms.ModelChoiceField(label=_("Vaccin"), queryset=VaccineProduct.objects.none())
+    dose_ml = forms.DecimalField(
+        label=_("Dos (ml)"),
+        max_digits=4,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("5"),
+        required=False,
+        help_text=_("Tomt: produktens standarddos."),
+    )
+    doses_total = forms.IntegerField(label=_("Antal doser"), min_value=1, max_value=10, initial=1)
+    schedule_text = forms.CharField(
+        label=_("Schema"), required=False, max_length=200, help_text=_("Till exempel 0, 1 och 6 månader.")
+    )
+    instructions = forms.CharField(
+        label=_("Instruktioner"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    valid_until = forms.DateField(
+        label=_("Gäller till och med"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = VaccineProduct.objects.filter(is_active=True)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Anteckning"), max_length=10000, widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class AssessmentForm(forms.Form):
+    declaration = forms.IntegerField(widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(
+        label=_("Bedömning"), choices=AssessmentOutcome.choices, widget=forms.RadioSelect
+    )
+    text = forms.CharField(
+        label=_("Bedömningens text"), max_length=10000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class NoteCorrectForm(forms.Form):
+    text = forms.CharField(
+        label=_("Ny version av texten"), max_length=10000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    reason = forms.CharField(label=_("Skäl till rättelsen"), max_length=300)
+    outcome = forms.ChoiceField(
+        label=_("Bedömning"), choices=AssessmentOutcome.choices, widget=forms.RadioSelect, required=False
+    )
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label=_("Kommentar"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SignalForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Typ"), choices=SignalKind.choices, widget=forms.RadioSelect)
+    agent = forms.CharField(label=_("Överkänslig mot / vad signalen gäller"), max_length=200)
+    reaction = forms.CharField(label=_("Reaktion"), required=False, max_length=200)
+    severity = forms.ChoiceField(
+        label=_("Allvarlighetsgrad"), required=False, choices=[("", "–")] + Severity.choices
+    )
+    occurred_on = forms.CharField(label=_("När (år eller datum)"), required=False, max_length=20)
+    text = forms.CharField(
+        label=_("Beskrivning"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == SignalKind.HYPERSENSITIVITY and not data.get("severity"):
+            self.add_error("severity", _("Ange allvarlighetsgrad för överkänsligheten."))
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Skäl"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class EmergencyAccessForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Skäl till nödåtkomst"),
+        min_length=10,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Skälet sparas i loggen och granskas."),
+    )
+    confirm = forms.BooleanField(
+        label=_("Jag förstår att åtkomsten loggas och granskas, och att patienten har spärrat uppgifterna."),
+        error_messages={"required": _("Bekräfta att du förstår.")},
+    )
+
+
+class BlockForm(forms.Form):
+    vaccination = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Kommentar"), required=False, max_length=300)

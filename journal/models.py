@@ -1,5 +1,9 @@
-"""Patients and the vaccine catalogue. The rest of the journal builds on these."""
+"""Patients, the vaccine catalogue, visits and the signed journal built on them."""
 
+from datetime import timedelta as dt_timedelta
+
+import pgtrigger
+from django.conf import settings as django_settings
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -90,6 +94,14 @@ class VaccineProduct(models.Model):
     atc_code = models.CharField(_("ATC-kod"), max_length=10, blank=True)
     default_dose_ml = models.DecimalField(_("dos (ml)"), max_digits=4, decimal_places=2, default="0.50")
     is_active = models.BooleanField(_("i sortimentet"), default=True)
+    # The schedule: the basic series has `series_doses` doses (intervals in ScheduleStep), then boosters.
+    series_doses = models.PositiveSmallIntegerField(_("doser i grundserien"), default=1)
+    booster_min_days = models.PositiveIntegerField(_("påfyllnad tidigast (dagar)"), null=True, blank=True)
+    booster_days = models.PositiveIntegerField(_("påfyllnad efter (dagar)"), null=True, blank=True)
+    # Approved ages (from the product's label); outside them a dose needs a stated reason.
+    min_age_days = models.PositiveIntegerField(_("lägsta ålder (dagar)"), null=True, blank=True)
+    max_age_years = models.PositiveSmallIntegerField(_("högsta ålder (år)"), null=True, blank=True)
+    default_route = models.CharField(_("administrationssätt"), max_length=10, default="im")
 
     class Meta:
         verbose_name = _("vaccinprodukt")
@@ -160,3 +172,676 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+# --------------------------------------------------------------------------------------------------
+# The journal proper. Every clinical row below is signed when it is inserted and never changes again:
+# the database refuses UPDATE and DELETE (pgtrigger.Protect). A correction is a new row that points at
+# the row it corrects; an error is a separate "entered in error" row.
+# --------------------------------------------------------------------------------------------------
+
+
+def append_only(name: str):
+    """The trigger that makes a signed table append-only (the legal record is never edited in place)."""
+    return pgtrigger.Protect(name=name, operation=pgtrigger.Update | pgtrigger.Delete)
+
+
+class ScheduleStep(models.Model):
+    """Dose `dose_number` of a product's basic series: how long after the previous dose it may and should come.
+
+    Dose 1 has no step. Boosters after the series follow the product's booster interval.
+    """
+
+    product = models.ForeignKey(VaccineProduct, on_delete=models.CASCADE, related_name="schedule_steps")
+    dose_number = models.PositiveSmallIntegerField(_("dos"))
+    min_days = models.PositiveIntegerField(_("minsta intervall (dagar)"))
+    recommended_days = models.PositiveIntegerField(_("rekommenderat intervall (dagar)"))
+
+    class Meta:
+        verbose_name = _("schemasteg")
+        ordering = ["product", "dose_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "dose_number"], name="schedule_step_unique"),
+            models.CheckConstraint(condition=models.Q(dose_number__gte=2), name="schedule_step_from_dose_2"),
+            models.CheckConstraint(
+                condition=models.Q(recommended_days__gte=models.F("min_days")),
+                name="schedule_step_recommended_after_min",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} dos {self.dose_number}"
+
+
+class Route(models.TextChoices):
+    INTRAMUSCULAR = "im", _("Intramuskulärt (i.m.)")
+    SUBCUTANEOUS = "sc", _("Subkutant (s.c.)")
+    INTRADERMAL = "id", _("Intradermalt (i.d.)")
+    ORAL = "oral", _("Peroralt")
+    INTRANASAL = "nasal", _("Intranasalt")
+
+
+class Site(models.TextChoices):
+    LEFT_DELTOID = "left_deltoid", _("Vänster överarm (deltoideus)")
+    RIGHT_DELTOID = "right_deltoid", _("Höger överarm (deltoideus)")
+    LEFT_THIGH = "left_thigh", _("Vänster lår (vastus lateralis)")
+    RIGHT_THIGH = "right_thigh", _("Höger lår (vastus lateralis)")
+    MOUTH = "mouth", _("Munnen")
+    NOSE = "nose", _("Näsan")
+
+
+class Questionnaire(models.Model):
+    """One version of the health-declaration questionnaire. Declarations keep the version they answered."""
+
+    version = models.PositiveSmallIntegerField(_("version"), unique=True)
+    title = models.CharField(_("rubrik"), max_length=120)
+    # [{"key": "fever", "text": "...", "kind": "yesno"|"text", "flag_if": "yes", "detail": "..."}]
+    questions = models.JSONField(_("frågor"))
+    introduced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("frågeformulär")
+        ordering = ["-version"]
+        triggers = [append_only("questionnaire_append_only")]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version}"
+
+
+class HealthDeclaration(models.Model):
+    """The health declaration of one visit (R3), signed by whoever recorded it.
+
+    A correction is a new declaration that `supersedes` the old one; the old one stays readable.
+    `flagged` is true when any answer needs a physician's assessment before vaccinating.
+    """
+
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="declarations")
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT, related_name="+")
+    answers = models.JSONField(_("svar"))
+    flagged = models.BooleanField(_("behöver bedömas"), default=False)
+    recorded_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signature = models.CharField(_("signerad av"), max_length=200)
+    recorded_at = models.DateTimeField(_("registrerad"), default=timezone.now)
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+
+    caregiver_lookup = "visit__patient__caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("hälsodeklaration")
+        verbose_name_plural = _("hälsodeklarationer")
+        ordering = ["-recorded_at", "-id"]
+        triggers = [append_only("health_declaration_append_only")]
+
+    def __str__(self) -> str:
+        return f"Hälsodeklaration {self.recorded_at:%Y-%m-%d %H:%M}"
+
+    def answer_rows(self):
+        """(question, answer, detail, is_flag) for display with the questionnaire this declaration answered."""
+        rows = []
+        for question in self.questionnaire.questions:
+            answer = self.answers.get(question["key"], "")
+            detail = self.answers.get(question["key"] + "_detail", "")
+            flag = bool(question.get("flag_if")) and answer == question.get("flag_if")
+            rows.append({"question": question, "answer": answer, "detail": detail, "flag": flag})
+        return rows
+
+
+class CheckConfirmation(models.Model):
+    """R6: the nurse confirmed the five checks for this visit. `shown` records what the screen showed."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="check_confirmations")
+    confirmed_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signature = models.CharField(max_length=200)
+    confirmed_at = models.DateTimeField(default=timezone.now)
+    shown = models.JSONField()
+    # A digest of `shown`: when the journal changes after the checks, the digest no longer matches and
+    # the checks must be done again before a dose (a new note or signal is never missed).
+    fingerprint = models.CharField(max_length=64)
+
+    caregiver_lookup = "visit__patient__caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("kontroll före vaccination")
+        ordering = ["-confirmed_at", "-id"]
+        triggers = [append_only("check_confirmation_append_only")]
+
+    def __str__(self) -> str:
+        return f"Kontroller {self.confirmed_at:%Y-%m-%d %H:%M} {self.signature}"
+
+
+class Order(models.Model):
+    """An order (ordination, R2) signed by the staff member who made it, with the ordering right.
+
+    Made in advance or at a visit, possibly at another unit of the caregiver than the vaccinating one.
+    Doses given against it count it off; it is never edited, only withdrawn by an OrderEnteredInError.
+    """
+
+    caregiver = models.ForeignKey(Caregiver, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="orders")
+    product = models.ForeignKey(VaccineProduct, on_delete=models.PROTECT, related_name="+")
+    dose_ml = models.DecimalField(_("dos (ml)"), max_digits=4, decimal_places=2)
+    doses_total = models.PositiveSmallIntegerField(_("antal doser"))
+    schedule = models.CharField(_("schema"), max_length=200, blank=True)
+    instructions = models.TextField(_("instruktioner"), blank=True)
+    valid_until = models.DateField(_("gäller till"))
+    ordered_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signature = models.CharField(_("ordinerad av"), max_length=200)
+    ordered_at = models.DateTimeField(_("ordinerad"), default=timezone.now)
+    unit = models.ForeignKey("mittvaccin.Unit", on_delete=models.PROTECT, related_name="+")
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
+
+    caregiver_lookup = "caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ordination")
+        verbose_name_plural = _("ordinationer")
+        ordering = ["-ordered_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(doses_total__gte=1, doses_total__lte=10), name="order_doses_1_to_10"
+            ),
+            models.CheckConstraint(condition=models.Q(dose_ml__gt=0), name="order_dose_positive"),
+        ]
+        triggers = [append_only("order_append_only")]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} × {self.doses_total}"
+
+
+class OrderEnteredInError(models.Model):
+    """The order was wrong or is withdrawn; it stays readable, but no dose can be given against it."""
+
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="entered_in_error")
+    reason = models.TextField(_("skäl"))
+    by = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signature = models.CharField(max_length=200)
+    at = models.DateTimeField(default=timezone.now)
+
+    caregiver_lookup = "order__caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        triggers = [append_only("order_error_append_only")]
+
+    def __str__(self) -> str:
+        return f"Makulerad {self.at:%Y-%m-%d}: {self.reason}"
+
+
+class VaccinationStatus(models.TextChoices):
+    GIVEN = "given", _("Given")
+    NOT_GIVEN = "not_given", _("Ej given")
+    GIVEN_ELSEWHERE = "given_elsewhere", _("Given på annat håll")
+
+
+class NotGivenReason(models.TextChoices):
+    DECLINED = "declined", _("Patienten avböjde")
+    CONTRAINDICATION = "contraindication", _("Kontraindikation")
+    UNWELL = "unwell", _("Patienten var sjuk")
+    DID_NOT_COME = "did_not_come", _("Patienten kom inte")
+
+
+class DoseAmount(models.TextChoices):
+    FULL = "full", _("Hel dos")
+    PARTIAL = "partial", _("Del av dos")
+
+
+class Vaccination(models.Model):
+    """One dose: given here, not given (with a reason), or given elsewhere earlier (R1).
+
+    Belongs to the caregiver of the staff member who ordered it (R1), is signed on insert and never
+    changes; an error is marked by a VaccinationEnteredInError row. A dose given here needs the visit's
+    health declaration (R3), the confirmed checks (R6) and an order (R2): constraints and a trigger
+    refuse it otherwise, as do an expired batch, a batch of another product, and a future time.
+    """
+
+    caregiver = models.ForeignKey(Caregiver, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="vaccinations")
+    visit = models.ForeignKey(
+        Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="vaccinations"
+    )
+    unit = models.ForeignKey(
+        "mittvaccin.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=VaccinationStatus.choices)
+    product = models.ForeignKey(
+        VaccineProduct, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    product_text = models.CharField(_("vaccin (fritext)"), max_length=200, blank=True)
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    lot_number = models.CharField(_("batchnummer"), max_length=40, blank=True)
+    batch_expiry = models.DateField(_("utgångsdatum"), null=True, blank=True)
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="vaccinations"
+    )
+    declaration = models.ForeignKey(
+        HealthDeclaration, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    check_confirmation = models.ForeignKey(
+        CheckConfirmation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    site = models.CharField(_("injektionsställe"), max_length=20, choices=Site.choices, blank=True)
+    route = models.CharField(_("administrationssätt"), max_length=10, choices=Route.choices, blank=True)
+    dose_ml = models.DecimalField(_("mängd (ml)"), max_digits=4, decimal_places=2, null=True, blank=True)
+    dose_amount = models.CharField(_("dos"), max_length=10, choices=DoseAmount.choices, blank=True)
+    dose_number = models.PositiveSmallIntegerField(_("dosnummer"), null=True, blank=True)
+    ordered_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    prepared_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    given_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signature = models.CharField(_("signerad av"), max_length=200)
+    given_at = models.DateTimeField(_("tidpunkt"))
+    recorded_at = models.DateTimeField(_("registrerad"), default=timezone.now)
+    next_due_date = models.DateField(_("nästa dos"), null=True, blank=True)
+    schedule_deviation = models.TextField(_("avvikelse från schema"), blank=True)
+    override_reason = models.TextField(_("skäl att ge ändå"), blank=True)
+    not_given_reason = models.CharField(_("skäl"), max_length=20, choices=NotGivenReason.choices, blank=True)
+    comment = models.TextField(_("kommentar"), blank=True)
+    elsewhere_place = models.CharField(_("var"), max_length=200, blank=True)
+    # A double submit of the same form carries the same key: the second one finds the first dose.
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True)
+
+    caregiver_lookup = "caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("vaccination")
+        verbose_name_plural = _("vaccinationer")
+        ordering = ["-given_at", "-id"]
+        indexes = [models.Index(fields=["patient", "-given_at"], name="vaccination_patient_idx")]
+        constraints = [
+            models.CheckConstraint(
+                # R3, R6, R2: a dose given here has a visit, a declaration, confirmed checks and an order.
+                condition=~models.Q(status="given")
+                | models.Q(
+                    visit__isnull=False,
+                    declaration__isnull=False,
+                    check_confirmation__isnull=False,
+                    order__isnull=False,
+                    batch__isnull=False,
+                    product__isnull=False,
+                    given_by__isnull=False,
+                    unit__isnull=False,
+                    dose_number__isnull=False,
+                )
+                & ~models.Q(site="")
+                & ~models.Q(route=""),
+                name="vaccination_given_is_complete",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="not_given")
+                | (~models.Q(not_given_reason="") & models.Q(visit__isnull=False)),
+                name="vaccination_not_given_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="given_elsewhere")
+                | (models.Q(product__isnull=False) | ~models.Q(product_text="")),
+                name="vaccination_elsewhere_names_vaccine",
+            ),
+            models.CheckConstraint(
+                # No time in the future (a few minutes of clock difference between machines allowed).
+                condition=models.Q(given_at__lte=models.F("recorded_at") + dt_timedelta(minutes=5)),
+                name="vaccination_not_in_future",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(dose_number__isnull=True)
+                | models.Q(dose_number__gte=1, dose_number__lte=20),
+                name="vaccination_dose_number_range",
+            ),
+        ]
+        triggers = [
+            append_only("vaccination_append_only"),
+            pgtrigger.Trigger(
+                name="vaccination_consistent",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert,
+                func="""
+                DECLARE
+                    b RECORD;
+                BEGIN
+                    -- R1: the record belongs to the patient's caregiver, which is the orderer's.
+                    IF NEW.caregiver_id <> (SELECT caregiver_id FROM journal_patient WHERE id = NEW.patient_id) THEN
+                        RAISE EXCEPTION 'vaccination: caregiver is not the patient''s caregiver';
+                    END IF;
+                    IF NEW.order_id IS NOT NULL AND NEW.caregiver_id <> (
+                        SELECT u.caregiver_id FROM journal_order o JOIN mittvaccin_user u ON u.id = o.ordered_by_id
+                        WHERE o.id = NEW.order_id AND o.patient_id = NEW.patient_id
+                    ) THEN
+                        RAISE EXCEPTION 'vaccination: the order is not this patient''s or not of the orderer''s caregiver';
+                    END IF;
+                    IF NEW.visit_id IS NOT NULL AND NOT EXISTS (
+                        SELECT 1 FROM journal_visit WHERE id = NEW.visit_id AND patient_id = NEW.patient_id
+                    ) THEN
+                        RAISE EXCEPTION 'vaccination: visit of another patient';
+                    END IF;
+                    -- R3 and R6: the declaration and the check confirmation are of this very visit.
+                    IF NEW.declaration_id IS NOT NULL AND NOT EXISTS (
+                        SELECT 1 FROM journal_healthdeclaration WHERE id = NEW.declaration_id AND visit_id = NEW.visit_id
+                    ) THEN
+                        RAISE EXCEPTION 'vaccination: health declaration of another visit';
+                    END IF;
+                    IF NEW.check_confirmation_id IS NOT NULL AND NOT EXISTS (
+                        SELECT 1 FROM journal_checkconfirmation WHERE id = NEW.check_confirmation_id AND visit_id = NEW.visit_id
+                    ) THEN
+                        RAISE EXCEPTION 'vaccination: check confirmation of another visit';
+                    END IF;
+                    IF NEW.batch_id IS NOT NULL THEN
+                        SELECT product_id, expiry_date, caregiver_id INTO b FROM journal_batch WHERE id = NEW.batch_id;
+                        IF b.product_id IS DISTINCT FROM NEW.product_id THEN
+                            RAISE EXCEPTION 'vaccination: batch of another product';
+                        END IF;
+                        IF b.caregiver_id <> NEW.caregiver_id THEN
+                            RAISE EXCEPTION 'vaccination: batch of another caregiver';
+                        END IF;
+                        IF b.expiry_date < (NEW.given_at AT TIME ZONE 'Europe/Stockholm')::date THEN
+                            RAISE EXCEPTION 'vaccination: expired batch';
+                        END IF;
+                    END IF;
+                    RETURN NEW;
+                END;
+                """,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vaccine_name} {self.given_at:%Y-%m-%d}"
+
+    @property
+    def vaccine_name(self) -> str:
+        return self.product.name if self.product_id else self.product_text
+
+
+class VaccinationEnteredInError(models.Model):
+    """The dose row was wrong (wrong patient, never given): it stays readable, struck through, with why."""
+
+    vaccination = models.OneToOneField(Vaccination, on_delete=models.PROTECT, related_name="entered_in_error")
+    reason = models.TextField(_("skäl"))
+    by = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signature = models.CharField(max_length=200)
+    at = models.DateTimeField(default=timezone.now)
+
+    caregiver_lookup = "vaccination__caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        triggers = [append_only("vaccination_error_append_only")]
+
+    def __str__(self) -> str:
+        return f"Felregistrerad {self.at:%Y-%m-%d}: {self.reason}"
+
+
+class NoteKind(models.TextChoices):
+    ASSESSMENT = "assessment", _("Bedömning före vaccination")
+    NOTE = "note", _("Anteckning")
+
+
+class AssessmentOutcome(models.TextChoices):
+    MAY_VACCINATE = "may_vaccinate", _("Vaccination kan ges")
+    DO_NOT_VACCINATE = "do_not_vaccinate", _("Vaccination ska inte ges")
+
+
+class Note(models.Model):
+    """A signed journal note (R12). A correction is a new version (`supersedes`); the old text stays.
+
+    `root` is the first version (null on the first version itself), so a note's versions and the
+    comments written on any of them are found in one query.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="notes")
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="notes")
+    declaration = models.ForeignKey(
+        HealthDeclaration, on_delete=models.PROTECT, null=True, blank=True, related_name="assessments"
+    )
+    kind = models.CharField(_("typ"), max_length=20, choices=NoteKind.choices, default=NoteKind.NOTE)
+    outcome = models.CharField(_("bedömning"), max_length=20, choices=AssessmentOutcome.choices, blank=True)
+    text = models.TextField(_("text"))
+    author = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_role = models.CharField(_("yrke"), max_length=60)
+    signature = models.CharField(_("signerad av"), max_length=200)
+    signed_at = models.DateTimeField(_("signerad"), default=timezone.now)
+    root = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    correction_reason = models.CharField(_("skäl till rättelse"), max_length=300, blank=True)
+
+    caregiver_lookup = "patient__caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("anteckning")
+        verbose_name_plural = _("anteckningar")
+        ordering = ["-signed_at", "-id"]
+        indexes = [models.Index(fields=["patient", "-signed_at"], name="note_patient_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="assessment") | ~models.Q(outcome=""),
+                name="note_assessment_has_outcome",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(root__isnull=True) & models.Q(supersedes__isnull=True))
+                | (
+                    models.Q(root__isnull=False)
+                    & models.Q(supersedes__isnull=False)
+                    & ~models.Q(correction_reason="")
+                ),
+                name="note_version_links",
+            ),
+        ]
+        triggers = [append_only("note_append_only")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.signed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def thread_id(self) -> int:
+        return self.root_id or self.pk
+
+
+class NoteComment(models.Model):
+    """A signed comment on a note (R12: comments show with the note)."""
+
+    note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="comments")
+    thread = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("kommentar"))
+    author = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signature = models.CharField(max_length=200)
+    signed_at = models.DateTimeField(default=timezone.now)
+
+    caregiver_lookup = "note__patient__caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["signed_at", "id"]
+        triggers = [append_only("note_comment_append_only")]
+
+    def __str__(self) -> str:
+        return f"Kommentar {self.signed_at:%Y-%m-%d %H:%M}"
+
+
+class SignalKind(models.TextChoices):
+    HYPERSENSITIVITY = "hypersensitivity", _("Överkänslighet")
+    OTHER = "other", _("Annan uppmärksamhetsinformation")
+
+
+class Severity(models.TextChoices):
+    MILD = "mild", _("Lindrig")
+    MODERATE = "moderate", _("Måttlig")
+    SEVERE = "severe", _("Allvarlig")
+    LIFE_THREATENING = "life_threatening", _("Livshotande")
+
+
+class AttentionSignal(models.Model):
+    """An attention signal (R13): seen in a banner on every patient screen while it is active.
+
+    Inactivated by an AttentionSignalInactivation row; handed to the main health record by a
+    SignalDocumented row (the to-do stays open until then).
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="attention_signals")
+    kind = models.CharField(_("typ"), max_length=20, choices=SignalKind.choices)
+    agent = models.CharField(_("överkänslig mot / gäller"), max_length=200)
+    reaction = models.CharField(_("reaktion"), max_length=200, blank=True)
+    severity = models.CharField(_("allvarlighetsgrad"), max_length=20, choices=Severity.choices, blank=True)
+    occurred_on = models.CharField(_("när (år eller datum)"), max_length=20, blank=True)
+    text = models.TextField(_("beskrivning"), blank=True)
+    recorded_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signature = models.CharField(max_length=200)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    caregiver_lookup = "patient__caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("uppmärksamhetssignal")
+        verbose_name_plural = _("uppmärksamhetssignaler")
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="hypersensitivity") | ~models.Q(severity=""),
+                name="signal_hypersensitivity_has_severity",
+            ),
+        ]
+        triggers = [append_only("attention_signal_append_only")]
+
+    def __str__(self) -> str:
+        return self.summary
+
+    @property
+    def summary(self) -> str:
+        if self.kind == SignalKind.HYPERSENSITIVITY:
+            parts = [f"{_('Överkänslighet mot')} {self.agent}"]
+            details = ", ".join(p for p in (self.reaction, self.occurred_on) if p)
+            if details:
+                parts.append(f"({details})")
+            return " ".join(parts)
+        return self.agent
+
+
+class AttentionSignalInactivation(models.Model):
+    signal = models.OneToOneField(AttentionSignal, on_delete=models.PROTECT, related_name="inactivation")
+    reason = models.TextField(_("skäl"))
+    by = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signature = models.CharField(max_length=200)
+    at = models.DateTimeField(default=timezone.now)
+
+    caregiver_lookup = "signal__patient__caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        triggers = [append_only("signal_inactivation_append_only")]
+
+    def __str__(self) -> str:
+        return f"Inaktiverad {self.at:%Y-%m-%d}"
+
+
+class SignalDocumented(models.Model):
+    """The to-do "document in the main health record" of a signal is done (who, when)."""
+
+    signal = models.OneToOneField(AttentionSignal, on_delete=models.PROTECT, related_name="documented")
+    by = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signature = models.CharField(max_length=200)
+    at = models.DateTimeField(default=timezone.now)
+
+    caregiver_lookup = "signal__patient__caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        triggers = [append_only("signal_documented_append_only")]
+
+    def __str__(self) -> str:
+        return f"Dokumenterad {self.at:%Y-%m-%d}"
+
+
+class SharedRecordConsent(models.Model):
+    """The patient's consent to the shared record (R6), or its withdrawal. The latest row decides."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="shared_consents")
+    given = models.BooleanField(_("samtycke"))
+    recorded_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signature = models.CharField(max_length=200)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    caregiver_lookup = "patient__caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        triggers = [append_only("shared_consent_append_only")]
+
+    def __str__(self) -> str:
+        return f"Samtycke {self.given} {self.recorded_at:%Y-%m-%d}"
+
+
+class SharedRecordBlock(models.Model):
+    """At the patient's request, a dose (or, without one, the whole record) is hidden from other caregivers.
+
+    Lifted by a newer row with `lifted=True` pointing at the block. Both rows stay.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="shared_blocks")
+    vaccination = models.ForeignKey(
+        Vaccination, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lifts = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="lifted_by"
+    )
+    reason = models.CharField(_("kommentar"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signature = models.CharField(max_length=200)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    caregiver_lookup = "patient__caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        triggers = [append_only("shared_block_append_only")]
+
+    def __str__(self) -> str:
+        return f"Spärr {self.recorded_at:%Y-%m-%d}"
+
+
+class EmergencyAccess(models.Model):
+    """Emergency access (nödåtkomst) to blocked shared-record information: reason given, time-limited, reviewed."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="emergency_accesses")
+    user = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("mittvaccin.Unit", on_delete=models.PROTECT, null=True, related_name="+")
+    reason = models.TextField(_("skäl"))
+    at = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateTimeField()
+
+    caregiver_lookup = "patient__caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+        triggers = [append_only("emergency_access_append_only")]
+
+    def __str__(self) -> str:
+        return f"Nödåtkomst {self.at:%Y-%m-%d %H:%M}"

@@ -1,13 +1,35 @@
-"""Reads of patients that are more than a filter."""
+"""Reads of the journal that are more than a filter. Each takes a constant number of queries."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
 
 from journal.identity import IdentityError, looks_like_identity, parse_identity
-from journal.models import Patient
+from journal.models import (
+    AssessmentOutcome,
+    AttentionSignal,
+    EmergencyAccess,
+    HealthDeclaration,
+    IdentityKind,
+    Note,
+    NoteComment,
+    NoteKind,
+    Order,
+    Patient,
+    SharedRecordBlock,
+    SharedRecordConsent,
+    Vaccination,
+    VaccinationStatus,
+    Visit,
+)
 from mittvaccin.tenancy import owned
 
 SEARCH_LIMIT = 50
@@ -58,3 +80,411 @@ def patient_search(*, who, query: str) -> PatientSearchResult:
     result.truncated = len(found) > SEARCH_LIMIT
     result.patients = found[:SEARCH_LIMIT]
     return result
+
+
+# --------------------------------------------------------------------------------------------------
+# The journal: every read below takes a constant number of queries, however long the history.
+# --------------------------------------------------------------------------------------------------
+
+
+def attention_signals_by_patient(patient_ids) -> dict[int, list[AttentionSignal]]:
+    """Active attention signals of many patients in one query (for lists such as the day view)."""
+    result: dict[int, list[AttentionSignal]] = defaultdict(list)
+    ids = [pk for pk in patient_ids if pk is not None]
+    if not ids:
+        return {}
+    for signal in AttentionSignal.objects.filter(patient_id__in=ids, inactivation__isnull=True).order_by(
+        "patient_id", "-recorded_at", "-id"
+    ):
+        result[signal.patient_id].append(signal)
+    return dict(result)
+
+
+def active_signals(patient, refresh: bool = False) -> list[AttentionSignal]:
+    """The patient's active signals, cached on the patient object for the rest of the request."""
+    cached = None if refresh else getattr(patient, "_active_signals", None)
+    if cached is None:
+        cached = list(
+            AttentionSignal.objects.filter(patient=patient, inactivation__isnull=True)
+            .select_related("documented")
+            .order_by("-recorded_at", "-id")
+        )
+        patient._active_signals = cached
+    return cached
+
+
+def current_declaration(visit) -> HealthDeclaration | None:
+    return (
+        HealthDeclaration.objects.filter(visit=visit, superseded_by__isnull=True)
+        .select_related("questionnaire")
+        .order_by("-recorded_at", "-id")
+        .first()
+    )
+
+
+# --- Notes ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class NoteThread:
+    """A note as it stands now (`current`), its earlier versions (newest first) and all its comments."""
+
+    current: Note
+    earlier: list = field(default_factory=list)
+    comments: list = field(default_factory=list)
+
+    @property
+    def last_activity(self):
+        times = [self.current.signed_at] + [c.signed_at for c in self.comments]
+        return max(times)
+
+
+def note_threads(patient) -> list[NoteThread]:
+    """Every note of the patient with its versions and comments: two queries."""
+    by_thread: dict[int, list[Note]] = defaultdict(list)
+    for note in Note.objects.filter(patient=patient).order_by("-signed_at", "-id"):
+        by_thread[note.thread_id].append(note)
+    comments: dict[int, list[NoteComment]] = defaultdict(list)
+    if by_thread:
+        for comment in NoteComment.objects.filter(thread_id__in=list(by_thread)).order_by("signed_at", "id"):
+            comments[comment.thread_id].append(comment)
+    threads = []
+    for thread_id, versions in by_thread.items():
+        superseded = {v.supersedes_id for v in versions if v.supersedes_id}
+        current = next(v for v in versions if v.pk not in superseded)
+        earlier = [v for v in versions if v.pk != current.pk]
+        threads.append(NoteThread(current=current, earlier=earlier, comments=comments.get(thread_id, [])))
+    threads.sort(key=lambda t: (t.current.signed_at, t.current.pk), reverse=True)
+    return threads
+
+
+# --- Vaccinations and orders ------------------------------------------------------------------------
+
+
+def vaccination_history(patient) -> list[Vaccination]:
+    """All dose rows of the patient at this caregiver, newest first, with error marks: one query."""
+    return list(
+        Vaccination.objects.filter(patient=patient)
+        .select_related("product", "unit", "entered_in_error", "visit")
+        .order_by("-given_at", "-id")
+    )
+
+
+def valid_doses(history) -> list[Vaccination]:
+    """Doses that count for the schedule: given here or elsewhere, not entered in error."""
+    return [
+        v
+        for v in history
+        if v.status in (VaccinationStatus.GIVEN, VaccinationStatus.GIVEN_ELSEWHERE)
+        and not is_entered_in_error(v)
+    ]
+
+
+def is_entered_in_error(obj) -> bool:
+    try:
+        return obj.entered_in_error is not None
+    except obj.__class__.entered_in_error.RelatedObjectDoesNotExist:
+        return False
+
+
+def patient_orders(patient) -> list[Order]:
+    """Every order of the patient with `doses_given` and `remaining`: one query."""
+    orders = list(
+        Order.objects.filter(patient=patient)
+        .select_related("product", "unit", "entered_in_error")
+        .annotate(
+            doses_given=Count(
+                "vaccinations",
+                filter=Q(
+                    vaccinations__status=VaccinationStatus.GIVEN, vaccinations__entered_in_error__isnull=True
+                ),
+            )
+        )
+        .order_by("-ordered_at", "-id")
+    )
+    today = timezone.localdate()
+    for order in orders:
+        order.remaining = max(order.doses_total - order.doses_given, 0)
+        order.withdrawn = is_entered_in_error(order)
+        order.expired = order.valid_until < today
+        order.is_open = order.remaining > 0 and not order.withdrawn and not order.expired
+    return orders
+
+
+def open_orders(orders) -> list[Order]:
+    return [o for o in orders if o.is_open]
+
+
+def next_dose_number(history, product) -> int:
+    """The suggested dose number of `product`: valid earlier doses against the same disease, plus one."""
+    if product is None:
+        return 1
+    return 1 + sum(1 for v in valid_doses(history) if v.product_id and v.product.disease == product.disease)
+
+
+def previous_dose(history, product, before=None):
+    """The latest valid dose against the same disease as `product` (before `before`, if given)."""
+    for dose in valid_doses(history):  # newest first
+        if dose.product_id and dose.product.disease == product.disease:
+            if before is None or dose.given_at <= before:
+                return dose
+    return None
+
+
+# --- The shared record (R4, R6) ---------------------------------------------------------------------
+
+
+@dataclass
+class SharedRecord:
+    consent: SharedRecordConsent | None = None
+    care_relationship: bool = False
+    doses: list = field(default_factory=list)  # other caregivers' doses that may be shown
+    blocked_count: int = 0  # other caregivers' doses hidden by a block
+    emergency: EmergencyAccess | None = None
+    applicable: bool = True  # false for reserve numbers: no common identity across caregivers
+
+    @property
+    def consented(self) -> bool:
+        return bool(self.consent and self.consent.given)
+
+    @property
+    def open(self) -> bool:
+        return self.applicable and self.consented and self.care_relationship
+
+    @property
+    def state(self) -> str:
+        if not self.applicable:
+            return "not_applicable"
+        if not self.consented:
+            return "no_consent"
+        if not self.care_relationship:
+            return "no_care_relationship"
+        return "open"
+
+
+def care_relationship(patient, unit, now=None) -> bool:
+    """A current care relationship with the unit: a visit there within the configured days, or a booking."""
+    if unit is None:
+        return False
+    now = now or timezone.now()
+    days = getattr(settings, "JOURNAL_CARE_RELATIONSHIP_DAYS", 30)
+    if Visit.objects.filter(
+        patient=patient, unit=unit, started_at__gte=now - dt.timedelta(days=days), started_at__lte=now
+    ).exists():
+        return True
+    from journal.extensions import care_relationship_checks
+
+    return any(check(patient, unit) for check in care_relationship_checks())
+
+
+def shared_record(patient, *, user, unit, now=None) -> SharedRecord:
+    """Other caregivers' vaccinations of the same person, as far as consent, relationship and blocks allow.
+
+    Deliberately outside the tenancy helpers (R6 is the one place where another caregiver's data is
+    read); the caller logs the read at both caregivers.
+    """
+    now = now or timezone.now()
+    record = SharedRecord()
+    if patient.identity_kind == IdentityKind.RESERVNUMMER:
+        record.applicable = False
+        return record
+    record.consent = (
+        SharedRecordConsent.objects.filter(patient=patient).order_by("-recorded_at", "-id").first()
+    )
+    if not record.consented:
+        return record
+    record.care_relationship = care_relationship(patient, unit, now)
+    if not record.care_relationship:
+        return record
+    others = list(
+        Vaccination.objects.filter(
+            patient__identity_kind=patient.identity_kind, patient__identity_number=patient.identity_number
+        )
+        .exclude(caregiver_id=patient.caregiver_id)
+        .select_related("product", "unit", "caregiver", "entered_in_error")
+        .order_by("-given_at", "-id")
+    )
+    blocks = SharedRecordBlock.objects.filter(
+        patient_id__in={v.patient_id for v in others}, lifts__isnull=True, lifted_by__isnull=True
+    ).values_list("patient_id", "vaccination_id")
+    whole = {p for p, v in blocks if v is None}
+    single = {v for p, v in blocks if v is not None}
+    record.emergency = (
+        EmergencyAccess.objects.filter(patient=patient, user=user, valid_until__gt=now)
+        .order_by("-at")
+        .first()
+    )
+    for dose in others:
+        dose.blocked = dose.patient_id in whole or dose.pk in single
+        if dose.blocked:
+            record.blocked_count += 1
+            if record.emergency is None:
+                continue
+        record.doses.append(dose)
+    return record
+
+
+# --- The checks before vaccination (R6) ------------------------------------------------------------
+
+
+@dataclass
+class VisitChecks:
+    visit: Visit
+    signals: list
+    threads: list
+    history: list
+    declaration: HealthDeclaration | None
+    assessment: Note | None
+    orders: list
+    shared: SharedRecord
+    confirmation: object
+    shown: dict
+    fingerprint: str
+
+    @property
+    def open_orders(self):
+        return open_orders(self.orders)
+
+    @property
+    def schedule_history(self) -> list:
+        """This caregiver's doses and the other caregivers' doses the shared record shows, newest first."""
+        if not self.shared.doses:
+            return self.history
+        shown = [v for v in self.shared.doses if not is_entered_in_error(v)]
+        return sorted(self.history + shown, key=lambda v: (v.given_at, v.pk), reverse=True)
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmation is not None and self.confirmation.fingerprint == self.fingerprint
+
+    @property
+    def stale_confirmation(self) -> bool:
+        return self.confirmation is not None and self.confirmation.fingerprint != self.fingerprint
+
+    @property
+    def needs_assessment(self) -> bool:
+        return bool(self.declaration and self.declaration.flagged and self.assessment is None)
+
+    @property
+    def blockers(self) -> list[str]:
+        """Why a dose cannot be registered yet, in the order the nurse resolves them."""
+        from django.utils.translation import gettext as _
+
+        reasons = []
+        if self.declaration is None:
+            reasons.append(_("Hälsodeklaration saknas för besöket."))
+        elif self.needs_assessment:
+            reasons.append(_("Hälsodeklarationen har svar som läkaren ska bedöma före vaccination."))
+        elif self.assessment is not None and self.assessment.outcome == AssessmentOutcome.DO_NOT_VACCINATE:
+            reasons.append(_("Läkaren har bedömt att vaccination inte ska ges."))
+        if not self.confirmed:
+            if self.stale_confirmation:
+                reasons.append(
+                    _("Ny information har tillkommit sedan kontrollerna bekräftades: gör om kontrollerna.")
+                )
+            else:
+                reasons.append(_("Kontrollerna före vaccination är inte bekräftade."))
+        return reasons
+
+    @property
+    def ready(self) -> bool:
+        return not self.blockers
+
+
+def visit_checks(visit, *, user, unit, now=None) -> VisitChecks:
+    """The five checks of R6 for a visit, and a fingerprint of exactly what they show."""
+    patient = visit.patient
+    # Read afresh: what the checks show must be what the journal holds now.
+    signals = active_signals(patient, refresh=True)
+    threads = note_threads(patient)
+    history = vaccination_history(patient)
+    declaration = current_declaration(visit)
+    assessment = None
+    if declaration is not None:
+        assessments = [
+            t.current
+            for t in threads
+            if t.current.kind == NoteKind.ASSESSMENT and t.current.declaration_id == declaration.pk
+        ]
+        assessment = max(assessments, key=lambda n: (n.signed_at, n.pk), default=None)
+    orders = patient_orders(patient)
+    shared = shared_record(patient, user=user, unit=unit, now=now)
+    confirmation = visit.check_confirmations.order_by("-confirmed_at", "-id").first()
+    shown = {
+        "signals": sorted(s.pk for s in signals),
+        "notes": sorted(t.current.pk for t in threads),
+        "comments": sorted(c.pk for t in threads for c in t.comments),
+        # Doses of this very visit are what the nurse is doing now; they do not make the checks stale.
+        "history": sorted(v.pk for v in history if v.visit_id != visit.pk),
+        "history_in_error": sorted(
+            v.pk for v in history if is_entered_in_error(v) and v.visit_id != visit.pk
+        ),
+        "declaration": declaration.pk if declaration else None,
+        "declaration_flagged": bool(declaration and declaration.flagged),
+        "assessment": assessment.pk if assessment else None,
+        # Orders as made or withdrawn; counting one off by a dose of this visit changes nothing here.
+        "orders": sorted(o.pk for o in orders if o.visit_id != visit.pk),
+        "orders_withdrawn": sorted(o.pk for o in orders if o.withdrawn),
+        "shared_state": shared.state,
+        "shared_doses": sorted(v.pk for v in shared.doses),
+        "shared_blocked": shared.blocked_count,
+    }
+    fingerprint = hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
+    return VisitChecks(
+        visit=visit,
+        signals=signals,
+        threads=threads,
+        history=history,
+        declaration=declaration,
+        assessment=assessment,
+        orders=orders,
+        shared=shared,
+        confirmation=confirmation,
+        shown=shown,
+        fingerprint=fingerprint,
+    )
+
+
+# --- Lists -------------------------------------------------------------------------------------------
+
+
+def assessment_queue(who, *, unit=None, since_days: int = 14) -> list[HealthDeclaration]:
+    """Flagged current declarations of recent visits that no physician has assessed yet."""
+    since = timezone.now() - dt.timedelta(days=since_days)
+    declarations = (
+        owned(HealthDeclaration, who)
+        .filter(flagged=True, superseded_by__isnull=True, visit__started_at__gte=since)
+        .exclude(assessments__kind=NoteKind.ASSESSMENT)
+        .select_related("visit__patient", "visit__unit", "questionnaire")
+        .order_by("recorded_at", "id")
+    )
+    if unit is not None:
+        declarations = declarations.filter(visit__unit=unit)
+    return list(declarations)
+
+
+def signal_todos(who) -> list[AttentionSignal]:
+    """Signals whose "document in the main health record" to-do is still open."""
+    return list(
+        owned(AttentionSignal, who)
+        .filter(documented__isnull=True)
+        .select_related("patient")
+        .order_by("recorded_at", "id")
+    )
+
+
+def declarations_by_visit(patient) -> list[Visit]:
+    """The patient's visits, each with all its declarations (every version): two queries."""
+    return list(
+        Visit.objects.filter(patient=patient)
+        .select_related("unit")
+        .prefetch_related(
+            Prefetch(
+                "declarations",
+                queryset=HealthDeclaration.objects.select_related("questionnaire").order_by(
+                    "-recorded_at", "-id"
+                ),
+            )
+        )
+        .order_by("-started_at", "-id")
+    )

@@ -51,7 +51,11 @@ def patient_create(request):
 
 @patient_view(_("Patientöversikt"), right=None)
 def patient_detail(request, patient):
-    return render(request, "journal/patient_detail.html", {"patient": patient})
+    # Staff without the journal right (clinic staff) see identity, contact and signals, never notes.
+    from journal.clinical_views import patient_journal_context
+
+    context = {"patient": patient, **patient_journal_context(request, patient)}
+    return render(request, "journal/patient_detail.html", context)
 
 
 @patient_view(_("Kontaktuppgifter"), right=None)

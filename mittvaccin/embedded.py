@@ -156,7 +156,7 @@ def redis_is_running(name: str) -> bool:
         return False
 
 
-def ensure_redis(name: str = "redis") -> tuple[str, bool]:
+def ensure_redis(name: str = "redis", persistent: bool = True) -> tuple[str, bool]:
     """Start (or attach to) the embedded Redis `.data/<name>`. Returns (REDIS_URL, started_here)."""
     if redis_is_running(name):
         return redis_url(name), False

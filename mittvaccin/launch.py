@@ -32,6 +32,7 @@ class Services:
     """The embedded database and Redis, started when the environment does not name real ones."""
 
     def __init__(self, pg_name: str, redis_name: str, dbname: str, fast_unsafe: bool = False):
+        # fast_unsafe: a throw-away test setup (PostgreSQL without fsync, Redis without persistence).
         self.pg_name, self.redis_name, self.dbname, self.fast_unsafe = (
             pg_name,
             redis_name,
@@ -54,7 +55,7 @@ class Services:
             say("Redis: REDIS_URL is set, using it")
         else:
             say(f"Redis (embedded, .data/{self.redis_name}) …")
-            url, self.started_redis = embedded.ensure_redis(self.redis_name)
+            url, self.started_redis = embedded.ensure_redis(self.redis_name, persistent=not self.fast_unsafe)
             env["REDIS_URL"] = url
         return env
 

@@ -10,9 +10,16 @@ from mittvaccin.tenancy import owned_or_404
 
 
 def client_address(request) -> str | None:
-    # Behind the reverse proxy of docker-compose the client is the first X-Forwarded-For hop.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    address = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
+    """The client's IP address: the proxy's X-Forwarded-For only where settings trust it."""
+    from django.conf import settings
+
+    address = request.META.get("REMOTE_ADDR")
+    if settings.TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        # The proxy appends the address it saw; the last hop is the one it vouches for.
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            address = hops[-1]
     return address or None
 
 

@@ -29,10 +29,12 @@ ENVIRONMENT_VARIABLES = [
     "DJANGO_ALLOWED_HOSTS",
     "DJANGO_CSRF_TRUSTED_ORIGINS",
     "DJANGO_SECURE_COOKIES",
+    "DJANGO_TRUST_X_FORWARDED_FOR",
     "DATABASE_URL",
     "REDIS_URL",
     "MITTVACCIN_PUBLIC_URL",
     "MITTVACCIN_MEDIA_ROOT",
+    "MITTVACCIN_STATIC_ROOT",
     "MITTVACCIN_EMAIL_BACKEND",
     "MITTVACCIN_EMAIL_HOST",
     "MITTVACCIN_EMAIL_PORT",
@@ -219,6 +221,9 @@ CSRF_FAILURE_VIEW = "mittvaccin.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only behind our own reverse proxy is X-Forwarded-For the client's address (access log, rate limits);
+# anywhere else a client could write any address into that header.
+TRUST_X_FORWARDED_FOR = env_bool("DJANGO_TRUST_X_FORWARDED_FOR", False)
 
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
@@ -239,7 +244,11 @@ FORMAT_MODULE_PATH = ["mittvaccin.formats"]
 
 # --- Static and media ----------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / ".data" / "staticfiles"
+# collectstatic writes here (the Docker image and the benchmark); development and tests serve from
+# the source folders instead, so a stale collected copy can never shadow an edited file.
+STATIC_ROOT = Path(os.environ.get("MITTVACCIN_STATIC_ROOT", BASE_DIR / ".data" / "staticfiles"))
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

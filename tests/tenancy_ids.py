@@ -14,6 +14,70 @@ ID_PROVIDERS = {
 }
 
 # --- journal: add providers below -------------------------------------------------------------
+# The journal's objects hang under the patient of `patient_id` (the first provider above), so the walk
+# reaches real pages of one patient, not only 404s for mismatched ids.
+
+
+def _journal_patient(cast):
+    from journal.models import Patient
+
+    return Patient.objects.filter(caregiver=cast.caregiver_a).order_by("pk").first() or PatientFactory(
+        caregiver=cast.caregiver_a
+    )
+
+
+def _journal_ready(cast):
+    from tests.journal.factories import ready_visit
+
+    ready = getattr(cast, "_journal_ready", None)
+    if ready is None:
+        ready = ready_visit(cast, patient=_journal_patient(cast))
+        cast._journal_ready = ready
+    return ready
+
+
+def _journal_dose(cast):
+    from tests.journal.factories import register
+
+    dose = getattr(cast, "_journal_dose", None)
+    if dose is None:
+        dose = register(cast, _journal_ready(cast))
+        cast._journal_dose = dose
+    return dose
+
+
+def _journal_note(cast):
+    from journal.services import note_create
+
+    return note_create(
+        patient=_journal_patient(cast), user=cast.bob, text="Anteckning för URL-genomgången."
+    ).pk
+
+
+def _journal_signal(cast):
+    from journal.services import signal_create
+
+    return signal_create(
+        patient=_journal_patient(cast), user=cast.bob, kind="hypersensitivity", agent="ägg", severity="severe"
+    ).pk
+
+
+def _journal_block(cast):
+    from journal.services import block_record
+
+    return block_record(patient=_journal_patient(cast), user=cast.alice, vaccination=_journal_dose(cast)).pk
+
+
+ID_PROVIDERS.update(
+    {
+        "visit_id": lambda cast: _journal_ready(cast).visit.pk,
+        "order_id": lambda cast: _journal_ready(cast).order.pk,
+        "vaccination_id": lambda cast: _journal_dose(cast).pk,
+        "note_id": _journal_note,
+        "signal_id": _journal_signal,
+        "block_id": _journal_block,
+    }
+)
 
 
 # --- booking: add providers below -------------------------------------------------------------

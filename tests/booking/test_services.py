@@ -388,3 +388,14 @@ def test_day_view_counts_and_rows(cast, timebook, resident):
     assert (view.capacity, view.free, view.booked) == (5, 4, 1)
     assert view.rows[0].bookings == [booking]
     assert BookingEvent.objects.filter(booking=booking).count() == 1
+
+
+def test_r6_a_booking_at_the_unit_is_a_care_relationship_for_the_shared_record(cast, timebook, resident):
+    from journal.selectors import care_relationship
+
+    assert not care_relationship(resident, cast.unit_a)
+    booking = book(timebook, resident, user=cast.alice)
+    assert care_relationship(resident, cast.unit_a)
+    assert not care_relationship(resident, cast.unit_a_no_payment)  # another unit has no relationship
+    services.booking_cancel(booking=booking, by_kind=ActorKind.CLINIC, user=cast.alice)
+    assert not care_relationship(resident, cast.unit_a)

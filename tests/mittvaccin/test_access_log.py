@@ -112,3 +112,14 @@ def test_patient_log_extract_lists_units_and_times(cast, entry, patient_a):
 def test_log_extract_is_for_administrators_only(cast, patient_a):
     response = client_for(cast.alice).get(reverse("journal:access_log_extract", args=[patient_a.pk]))
     assert response.status_code == 403
+
+
+def test_client_address_ignores_a_forged_forwarded_header_unless_behind_our_proxy(settings, rf):
+    from mittvaccin.services import client_address
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    settings.TRUST_X_FORWARDED_FOR = False
+    assert client_address(request) == "10.0.0.5"
+    settings.TRUST_X_FORWARDED_FOR = True
+    request = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="6.6.6.6, 192.0.2.7")
+    assert client_address(request) == "192.0.2.7"  # the hop our proxy appended

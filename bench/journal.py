@@ -1,0 +1,415 @@
+"""The journal's part of `make bench`: realistic histories, a long history page, and signing a dose.
+
+load(ctx)     gives a share of the synthetic patients vaccination histories (orders, visits, health
+              declarations, confirmed checks, doses; bulk COPY with every constraint and trigger on),
+              and builds one patient with 50 doses and 20 notes with comments.
+measure(ctx)  history_page_ms / _ratio / _queries: the patient page of the long history;
+              dose_register_ms / _ratio: the whole POST of the dose form through HTTP, each on a
+              fresh visit that is ready to vaccinate (declaration and confirmed checks).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import time
+import uuid
+
+LOADER_VERSION = 1
+LONG_FAMILY_NAME = "Historiksson"
+NO_FLAGS = {
+    "unwell": "no",
+    "allergy": "no",
+    "earlier_reaction": "no",
+    "pregnant": "no",
+    "immune": "no",
+    "bleeding": "no",
+    "recent_vaccination": "no",
+    "other": "",
+}
+# Series given in the histories: product, doses in the series, days between doses.
+SERIES = [
+    ("FSME-Immun", [0, 30, 210]),
+    ("Vaxigrip Tetra", [0]),
+    ("Engerix-B", [0, 30, 180]),
+    ("Havrix", [0, 180]),
+    ("Prevenar 20", [0]),
+]
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument(
+        "--journal-history-share",
+        type=float,
+        default=0.25,
+        help="share of synthetic patients given a vaccination history (default 0.25)",
+    )
+
+
+def _next_ids(ctx, table: str) -> int:
+    return (ctx.sql(f"SELECT COALESCE(MAX(id), 0) FROM {table}", fetch=True)[0][0] or 0) + 1  # noqa: S608
+
+
+def _reset_sequence(ctx, table: str) -> None:
+    ctx.sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")  # noqa: S608
+
+
+def _catalogue(ctx):
+    """The national catalogue with schedules, and the bench caregiver's batches."""
+    from journal.demo import CATALOGUE, apply_schedules
+    from journal.models import Batch, VaccineProduct
+
+    products = {}
+    for name, disease, manufacturer, atc, dose in CATALOGUE:
+        products[name], _ = VaccineProduct.objects.get_or_create(
+            name=name,
+            defaults={
+                "disease": disease,
+                "manufacturer": manufacturer,
+                "atc_code": atc,
+                "default_dose_ml": dose,
+            },
+        )
+    apply_schedules(products)
+    batches = {}
+    for index, product in enumerate(products.values()):
+        batches[product.name], _ = Batch.objects.get_or_create(
+            caregiver_id=ctx.caregiver_id,
+            product=product,
+            lot_number=f"BENCH{index:02d}",
+            defaults={"expiry_date": dt.date.today() + dt.timedelta(days=3 * 365)},
+        )
+    return products, batches
+
+
+def load(ctx) -> None:
+    from journal import schedule
+    from journal.models import Patient
+    from journal.questionnaire import ensure_current
+    from mittvaccin.models import User
+
+    products, batches = _catalogue(ctx)
+    questionnaire = ensure_current()
+    nurse = User.objects.get(username=ctx.users["nurse"])
+    physician = User.objects.get(username=ctx.users["physician"])
+    unit_id = ctx.unit_ids["clinic"]
+    rng = random.Random(2026)
+    patients = list(
+        Patient.objects.filter(caregiver_id=ctx.caregiver_id).values_list("id", "birth_date").order_by("id")
+    )
+    chosen = [p for p in patients if rng.random() < ctx.args.journal_history_share]
+    ctx.progress(f"  histories for {len(chosen):,} of {len(patients):,} patients …")
+
+    ids = {
+        table: _next_ids(ctx, table)
+        for table in (
+            "journal_order",
+            "journal_visit",
+            "journal_healthdeclaration",
+            "journal_checkconfirmation",
+            "journal_vaccination",
+        )
+    }
+    orders, visits, declarations, confirmations, doses = [], [], [], [], []
+    answers = json.dumps(NO_FLAGS)
+    shown = json.dumps({"bench": True})
+    today = dt.date.today()
+    tz = dt.UTC
+    for patient_id, birth in chosen:
+        age_years = (today - birth).days // 365 if birth else 40
+        options = [
+            s
+            for s in SERIES
+            if (s[0] != "FSME-Immun" or age_years >= 17) and (s[0] != "Prevenar 20" or age_years >= 65)
+        ]
+        name, gaps = rng.choice(options)
+        product = products[name]
+        batch = batches[name]
+        taken = rng.randint(1, len(gaps))
+        start = today - dt.timedelta(days=rng.randint(400, 3000))
+        ordered_at = dt.datetime.combine(start - dt.timedelta(days=3), dt.time(9, 0), tz)
+        order_id = ids["journal_order"]
+        ids["journal_order"] += 1
+        orders.append(
+            (
+                order_id, ctx.caregiver_id, patient_id, product.pk, product.default_dose_ml, len(gaps), "", "",
+                start + dt.timedelta(days=400), physician.pk, physician.signature, ordered_at, unit_id, None,
+            )
+        )  # fmt: skip
+        day = start
+        for number in range(1, taken + 1):
+            day = day + dt.timedelta(days=gaps[number - 1])
+            given_at = dt.datetime.combine(day, dt.time(10, rng.randint(0, 59)), tz)
+            visit_id = ids["journal_visit"]
+            ids["journal_visit"] += 1
+            declaration_id = ids["journal_healthdeclaration"]
+            ids["journal_healthdeclaration"] += 1
+            confirmation_id = ids["journal_checkconfirmation"]
+            ids["journal_checkconfirmation"] += 1
+            visits.append(
+                (
+                    visit_id,
+                    patient_id,
+                    unit_id,
+                    "vaccination",
+                    given_at - dt.timedelta(minutes=15),
+                    nurse.pk,
+                    None,
+                )
+            )
+            declarations.append(
+                (declaration_id, visit_id, questionnaire.pk, answers, False, nurse.pk, nurse.signature,
+                 given_at - dt.timedelta(minutes=12), None)
+            )  # fmt: skip
+            confirmations.append(
+                (
+                    confirmation_id,
+                    visit_id,
+                    nurse.pk,
+                    nurse.signature,
+                    given_at - dt.timedelta(minutes=5),
+                    shown,
+                    "bench",
+                )
+            )
+            doses.append(
+                (
+                    ids["journal_vaccination"], ctx.caregiver_id, patient_id, visit_id, unit_id, "given", product.pk, "",
+                    batch.pk, batch.lot_number, batch.expiry_date, order_id, declaration_id, confirmation_id,
+                    "left_deltoid", product.default_route, product.default_dose_ml, "full", number, physician.pk,
+                    nurse.pk, nurse.pk, nurse.pk, nurse.signature, given_at, given_at + dt.timedelta(minutes=1),
+                    schedule.next_due_date(product, number, day), "", "", "", "", "", None,
+                )
+            )  # fmt: skip
+            ids["journal_vaccination"] += 1
+
+    started = time.perf_counter()
+    ctx.copy(
+        "journal_order",
+        ["id", "caregiver_id", "patient_id", "product_id", "dose_ml", "doses_total", "schedule", "instructions",
+         "valid_until", "ordered_by_id", "signature", "ordered_at", "unit_id", "visit_id"],
+        orders,
+    )  # fmt: skip
+    ctx.copy(
+        "journal_visit",
+        ["id", "patient_id", "unit_id", "kind", "started_at", "started_by_id", "booking_id"],
+        visits,
+    )
+    ctx.copy(
+        "journal_healthdeclaration",
+        ["id", "visit_id", "questionnaire_id", "answers", "flagged", "recorded_by_id", "signature", "recorded_at",
+         "supersedes_id"],
+        declarations,
+    )  # fmt: skip
+    ctx.copy(
+        "journal_checkconfirmation",
+        ["id", "visit_id", "confirmed_by_id", "signature", "confirmed_at", "shown", "fingerprint"],
+        confirmations,
+    )
+    ctx.copy("journal_vaccination", VACCINATION_COLUMNS, doses)
+    for table in ids:
+        _reset_sequence(ctx, table)
+    ctx.progress(
+        f"  {len(doses):,} doses, {len(visits):,} visits, {len(orders):,} orders in {time.perf_counter() - started:.1f} s"
+    )
+    _long_history(ctx, products, batches, nurse, physician, questionnaire)
+
+
+VACCINATION_COLUMNS = [
+    "id", "caregiver_id", "patient_id", "visit_id", "unit_id", "status", "product_id", "product_text", "batch_id",
+    "lot_number", "batch_expiry", "order_id", "declaration_id", "check_confirmation_id", "site", "route", "dose_ml",
+    "dose_amount", "dose_number", "ordered_by_id", "prepared_by_id", "given_by_id", "recorded_by_id", "signature",
+    "given_at", "recorded_at", "next_due_date", "schedule_deviation", "override_reason", "not_given_reason",
+    "comment", "elsewhere_place", "idempotency_key",
+]  # fmt: skip
+
+
+def _long_history(ctx, products, batches, nurse, physician, questionnaire) -> None:
+    """One patient with 50 doses and 20 notes with comments: the history page measured below."""
+    from journal.identity import identity_with_check_digit
+    from journal.models import (
+        CheckConfirmation,
+        HealthDeclaration,
+        Note,
+        NoteComment,
+        Order,
+        Patient,
+        Vaccination,
+        Visit,
+    )
+
+    patient = Patient.objects.create(
+        caregiver_id=ctx.caregiver_id,
+        identity_kind="personnummer",
+        identity_number=identity_with_check_digit(1960, 6, 15, 999),
+        family_name=LONG_FAMILY_NAME,
+        given_names="Lång",
+        sex="M",
+        birth_date=dt.date(1960, 6, 15),
+        address="Benchgatan 1",
+        postal_code="652 25",
+        city="Karlstad",
+    )
+    unit_id = ctx.unit_ids["clinic"]
+    names = ["FSME-Immun", "Vaxigrip Tetra", "Engerix-B", "Havrix", "Twinrix"]
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=50 * 60 + 30)
+    for index in range(50):
+        product = products[names[index % len(names)]]
+        given_at = start + dt.timedelta(days=60 * index)
+        order = Order.objects.create(
+            caregiver_id=ctx.caregiver_id,
+            patient=patient,
+            product=product,
+            dose_ml=product.default_dose_ml,
+            doses_total=1,
+            valid_until=given_at.date() + dt.timedelta(days=30),
+            ordered_by=physician,
+            signature=physician.signature,
+            ordered_at=given_at - dt.timedelta(days=1),
+            unit_id=unit_id,
+        )
+        visit = Visit.objects.create(
+            patient=patient, unit_id=unit_id, started_at=given_at - dt.timedelta(minutes=10)
+        )
+        declaration = HealthDeclaration.objects.create(
+            visit=visit,
+            questionnaire=questionnaire,
+            answers=NO_FLAGS,
+            recorded_by=nurse,
+            signature=nurse.signature,
+        )
+        confirmation = CheckConfirmation.objects.create(
+            visit=visit, confirmed_by=nurse, signature=nurse.signature, shown={}, fingerprint="bench"
+        )
+        batch = batches[product.name]
+        Vaccination.objects.create(
+            caregiver_id=ctx.caregiver_id,
+            patient=patient,
+            visit=visit,
+            unit_id=unit_id,
+            status="given",
+            product=product,
+            batch=batch,
+            lot_number=batch.lot_number,
+            batch_expiry=batch.expiry_date,
+            order=order,
+            declaration=declaration,
+            check_confirmation=confirmation,
+            site="left_deltoid",
+            route=product.default_route,
+            dose_ml=product.default_dose_ml,
+            dose_amount="full",
+            dose_number=1 + (index // len(names)) % 20,
+            ordered_by=physician,
+            prepared_by=nurse,
+            given_by=nurse,
+            recorded_by=nurse,
+            signature=nurse.signature,
+            given_at=given_at,
+            recorded_at=given_at,
+        )
+    for index in range(20):
+        note = Note.objects.create(
+            patient=patient,
+            text=f"Anteckning {index + 1}: bedömning inför vaccination, inga hinder.",
+            author=physician,
+            author_role=physician.get_profession_display(),
+            signature=physician.signature,
+        )
+        NoteComment.objects.create(
+            note=note, thread=note, text="Patienten informerad.", author=nurse, signature=nurse.signature
+        )
+    ctx.progress(f"  long history: patient {patient.pk} with 50 doses and 20 notes")
+
+
+def _ready_visits(ctx, count: int) -> list[dict]:
+    """Patients with an open order and a visit that is ready to vaccinate, one per timed POST."""
+    from journal import selectors, services
+    from journal.models import Batch, Patient, VaccineProduct
+    from mittvaccin.models import Unit, User
+
+    nurse = User.objects.get(username=ctx.users["nurse"])
+    physician = User.objects.get(username=ctx.users["physician"])
+    unit = Unit.objects.get(pk=ctx.unit_ids["clinic"])
+    product = VaccineProduct.objects.get(name="Vaxigrip Tetra")
+    batch = Batch.objects.get(caregiver_id=ctx.caregiver_id, product=product, lot_number__startswith="BENCH")
+    ids = ctx.patient_ids[1000 : 1000 + count * 2]
+    patients = [p for p in Patient.objects.filter(pk__in=ids) if p.age() and p.age() >= 1][:count]
+    ready = []
+    for patient in patients:
+        order = services.order_create(
+            patient=patient,
+            user=physician,
+            unit=unit,
+            product=product,
+            dose_ml=product.default_dose_ml,
+            doses_total=1,
+            valid_until=dt.date.today() + dt.timedelta(days=30),
+        )
+        visit = services.visit_open(patient=patient, unit=unit, user=nurse)
+        services.declaration_record(visit=visit, user=nurse, answers=dict(NO_FLAGS))
+        checks = selectors.visit_checks(visit, user=nurse, unit=unit)
+        services.checks_confirm(visit=visit, user=nurse, unit=unit, fingerprint=checks.fingerprint)
+        ready.append(
+            {
+                "patient": patient.pk,
+                "visit": visit.pk,
+                "order": order.pk,
+                "lot": batch.lot_number,
+                "user": nurse.pk,
+            }
+        )
+    return ready
+
+
+def measure(ctx) -> dict:
+    from journal.models import Patient
+
+    n = ctx.args.requests
+    nurse = ctx.login(ctx.users["nurse"])
+    long_id = Patient.objects.filter(caregiver_id=ctx.caregiver_id, family_name=LONG_FAMILY_NAME).values_list(
+        "pk", flat=True
+    )[0]
+    history_path = f"/patient/{long_id}/"
+    history = ctx.timed(nurse, "GET", history_path, n, expect=(200,))
+
+    warmup = 5
+    posts = max(n // 4, 20)
+    ctx.progress(f"  preparing {posts + warmup} visits ready to vaccinate …")
+    ready = _ready_visits(ctx, posts + warmup)
+
+    def path(i):
+        r = ready[i + warmup]
+        return f"/patient/{r['patient']}/besok/{r['visit']}/vaccination/"
+
+    def data(i):
+        r = ready[i + warmup]
+        now = dt.datetime.now().astimezone() - dt.timedelta(minutes=1)
+        return {
+            "idempotency_key": str(uuid.uuid4()),
+            "order": r["order"],
+            "lot": r["lot"],
+            "site": "left_deltoid",
+            "route": "im",
+            "dose_ml": "0.50",
+            "dose_amount": "full",
+            "dose_number": "1",
+            "prepared_by": r["user"],
+            "given_by": r["user"],
+            "given_at": now.strftime("%Y-%m-%dT%H:%M"),
+            "override_reason": "Bench: intervall mot tidigare dos i den syntetiska historiken",
+            "comment": "",
+        }
+
+    # A 302 is the signed dose (a refusal re-renders the form with 200 and fails the run).
+    register = ctx.timed(nurse, "POST", path, posts, data=data, expect=(302,), warmup=warmup)
+    return {
+        "history_page_ms": history.median_ms,
+        "history_page_p95_ms": history.p95_ms,
+        "history_page_ratio": ctx.ratio(history),
+        "history_page_queries": ctx.queries(ctx.users["nurse"], "GET", history_path),
+        "dose_register_ms": register.median_ms,
+        "dose_register_p95_ms": register.p95_ms,
+        "dose_register_ratio": ctx.ratio(register),
+    }

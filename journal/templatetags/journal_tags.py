@@ -1,0 +1,34 @@
+from django import template
+from django.utils import timezone
+
+from journal import selectors
+
+register = template.Library()
+
+
+@register.simple_tag
+def active_signals(patient):
+    """The patient's active attention signals for the banner (one query per request, then cached)."""
+    if patient is None or getattr(patient, "pk", None) is None:
+        return []
+    return selectors.active_signals(patient)
+
+
+@register.filter
+def local(value, fmt="%Y-%m-%d %H:%M"):
+    if not value:
+        return "–"
+    return timezone.localtime(value).strftime(fmt)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, "") if mapping else ""
+
+
+@register.filter
+def in_error(obj):
+    try:
+        return obj.entered_in_error is not None
+    except obj.__class__.entered_in_error.RelatedObjectDoesNotExist:
+        return False
