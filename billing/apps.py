@@ -7,8 +7,21 @@ class BillingConfig(AppConfig):
     verbose_name = _("Fakturering")
 
     def ready(self):
+        from billing import receivers
+        from journal.extensions import register_dose_form_part
+        from journal.signals import vaccination_entered_in_error, vaccination_registered
         from mittvaccin.navigation import NavItem, register
         from mittvaccin.rights import Right
+
+        # R16: the charge of a dose is made (or withdrawn) inside the journal's own transaction.
+        vaccination_registered.connect(
+            receivers.on_vaccination_registered, dispatch_uid="billing-dose-charge"
+        )
+        vaccination_entered_in_error.connect(
+            receivers.on_vaccination_entered_in_error, dispatch_uid="billing-dose-withdraw"
+        )
+        # R10, R18: the price and campaign step inside the journal's dose form.
+        register_dose_form_part("billing:dose_price")
 
         register(
             NavItem(

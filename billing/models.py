@@ -399,6 +399,9 @@ class Charge(models.Model):
     article = models.ForeignKey(
         Article, on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
     )
+    vaccination = models.ForeignKey(
+        "journal.Vaccination", on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
+    )
     booking_id = models.BigIntegerField(null=True, blank=True)
     service_date = models.DateField(_("datum"))
     description = models.CharField(_("benämning"), max_length=200)
@@ -456,6 +459,15 @@ class Charge(models.Model):
                 fields=["booking_id", "article"],
                 condition=Q(booking_id__isnull=False, article__isnull=False),
                 name="charge_one_per_booking_and_article",
+            ),
+            # R16: one live charge per dose (a credited one may be followed by its correction).
+            models.UniqueConstraint(
+                fields=["vaccination"],
+                condition=Q(vaccination__isnull=False) & ~Q(status__in=["cancelled", "removed", "credited"]),
+                name="charge_one_per_dose",
+            ),
+            models.CheckConstraint(
+                condition=Q(vaccination__isnull=True) | Q(source="dose"), name="charge_vaccination_is_a_dose"
             ),
             # The visit fee is taken once per visit (a cancelled one may be followed by a new one).
             models.UniqueConstraint(

@@ -245,10 +245,10 @@ def dose_price(request):
     if request.GET.get("visit"):
         visit = owned_or_404(Visit, request, pk=request.GET["visit"], patient=patient)
     unit = visit.unit if visit else request.unit
-    product = None
-    if request.GET.get("product"):
-        product = VaccineProduct.objects.filter(pk=_int_or_none(request.GET["product"])).first()
-    day = timezone.localdate(visit.started_at) if visit else timezone.localdate()
+    product = _dose_product(request, patient)
+    day = _dose_day(request.GET.get("given_at")) or (
+        timezone.localdate(visit.started_at) if visit else timezone.localdate()
+    )
     quote = services.dose_quote(
         patient=patient,
         unit=unit,
@@ -258,7 +258,7 @@ def dose_price(request):
         visit=visit,
     )
     log_patient_read(request, patient, _("Pris och kampanj vid vaccination"))
-    return render(
+    response = render(
         request,
         "billing/_dose_price.html",
         {
@@ -269,6 +269,33 @@ def dose_price(request):
             "risk_confirmed": bool(request.GET.get("billing-risk-group-confirmed")),
         },
     )
+    if request.htmx:
+        # The journal's container would otherwise inherit the dose form's hx-target (the whole
+        # visit workspace); this part always lands in its own container.
+        response["HX-Retarget"] = f'.dose-form-part[hx-get^="{reverse("billing:dose_price")}"]'
+        response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def _dose_product(request, patient):
+    """The product of the dose form: its order (the journal's field), or a product id."""
+    from journal.models import Order
+
+    order_id = _int_or_none(request.GET.get("order"))
+    if order_id is not None:
+        order = owned(Order, request).filter(pk=order_id, patient=patient).select_related("product").first()
+        if order is not None:
+            return order.product
+    product_id = _int_or_none(request.GET.get("product"))
+    return VaccineProduct.objects.filter(pk=product_id).first() if product_id is not None else None
+
+
+def _dose_day(value):
+    """The local day of the form's given_at ("2026-11-25T14:32"), if it is one."""
+    try:
+        return dt.datetime.fromisoformat(value).date() if value else None
+    except ValueError:
+        return None
 
 
 def _int_or_none(value):

@@ -100,6 +100,24 @@ def _chosen_campaign(campaign_id, offered: list[Campaign]) -> Campaign | None:
     )
 
 
+def _campaign_from_form(raw, offered, patient) -> tuple[Campaign | None, str]:
+    """The campaign the nurse chose (R10), and a review note when the form sent something else.
+
+    A campaign of the caregiver that the patient does not qualify for is a wrong choice: the dose is
+    refused with a message. A value that is no campaign of the caregiver at all (a stale or tampered
+    form) is not a choice: the list price is charged and the charge is marked for review.
+    """
+    if raw in (None, ""):
+        return None, ""
+    try:
+        known = Campaign.objects.filter(caregiver_id=patient.caregiver_id, pk=int(raw)).exists()
+    except (TypeError, ValueError):
+        known = False
+    if not known:
+        return None, _("Formuläret angav en okänd kampanj; listpriset debiterades. Kontrollera.")
+    return _chosen_campaign(raw, offered), ""
+
+
 def dose_quote(*, patient, unit, product, day: dt.date, campaign_id=None, visit=None) -> DoseQuote:
     """The price step of the vaccination flow (R10, R16, R18).
 
@@ -134,7 +152,9 @@ def _visit_fee_campaign(chosen, article, patient, day):
 
 
 @transaction.atomic
-def charges_for_dose(*, visit, product, user, billing_data: dict | None = None) -> list[Charge]:
+def charges_for_dose(
+    *, visit, product, user, billing_data: dict | None = None, vaccination=None, day: dt.date | None = None
+) -> list[Charge]:
     """The charge of one dose, and the visit fee once per visit, in the dose's own transaction (R16).
 
     Only at a unit with a payment solution (R18). A campaign the patient does not qualify for, or a
@@ -146,9 +166,9 @@ def charges_for_dose(*, visit, product, user, billing_data: dict | None = None) 
         return []
     billing_data = billing_data or {}
     patient = visit.patient
-    day = local_day(visit.started_at)
+    day = day or local_day(visit.started_at)
     offered = campaigns_for(patient=patient, day=day, product=product)
-    campaign = _chosen_campaign(billing_data.get("billing-campaign"), offered)
+    campaign, note = _campaign_from_form(billing_data.get("billing-campaign"), offered, patient)
     confirmation = ""
     if campaign is not None and campaign.needs_confirmation:
         if not billing_data.get("billing-risk-group-confirmed"):
@@ -168,6 +188,7 @@ def charges_for_dose(*, visit, product, user, billing_data: dict | None = None) 
         visit=visit,
         source=ChargeSource.DOSE,
         product=product,
+        vaccination=vaccination,
         service_date=day,
         description=product.name,
         price=price,
@@ -175,7 +196,7 @@ def charges_for_dose(*, visit, product, user, billing_data: dict | None = None) 
         campaign=campaign,
         campaign_confirmation=confirmation,
         amount=amount_under(campaign, list_price),
-        note="" if price else _("Inget pris var satt för produkten: kontrollera beloppet."),
+        note=note or ("" if price else _("Inget pris var satt för produkten: kontrollera beloppet.")),
         created_by=user,
     )
     charge.save()

@@ -322,6 +322,7 @@ def credit_note_issue(*, invoice: Invoice, user, reason: str, lines=None, reopen
                 source=charge.source,
                 product=charge.product,
                 article=charge.article,
+                vaccination=charge.vaccination,
                 service_date=charge.service_date,
                 description=charge.description,
                 price=charge.price,

@@ -42,7 +42,15 @@ def invoice_id(cast):
     return invoice.pk
 
 
+def run_id(cast):
+    from billing.models import JobKind
+    from billing.services.jobs import job_queue
+
+    return job_queue(caregiver=cast.caregiver_a, kind=JobKind.NO_SHOW).pk
+
+
 PROVIDERS = {
+    "run_id": run_id,
     "price_id": price_id,
     "article_id": article_id,
     "campaign_id": campaign_id,

@@ -93,24 +93,32 @@ def test_r10_campaign_the_patient_does_not_qualify_for_refuses_the_dose(cast, al
             user=alice,
             billing_data={"billing-campaign": str(kids.pk)},
         )
-    foreign = campaign(cast.caregiver_b, products=[product])
+    ended = campaign(
+        cast.caregiver_a, products=[product], starts_on=dt.date(2020, 1, 1), ends_on=dt.date(2021, 1, 1)
+    )
     with pytest.raises(ValidationError, match="omfattas inte"):
         dose_charge(
             child(cast.caregiver_a),
             cast.unit_a,
             product,
             user=alice,
-            billing_data={"billing-campaign": str(foreign.pk)},
-        )
-    with pytest.raises(ValidationError):
-        dose_charge(
-            child(cast.caregiver_a),
-            cast.unit_a,
-            product,
-            user=alice,
-            billing_data={"billing-campaign": "x'; --"},
+            billing_data={"billing-campaign": str(ended.pk)},
         )
     assert not Charge.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["x'; --", "999999", "foreign"])
+def test_r10_a_value_that_is_no_campaign_of_the_caregiver_charges_the_list_price_for_review(
+    cast, alice, product, value
+):
+    if value == "foreign":
+        value = str(campaign(cast.caregiver_b, products=[product]).pk)
+    [charge] = dose_charge(
+        child(cast.caregiver_a), cast.unit_a, product, user=alice, billing_data={"billing-campaign": value}
+    )
+    assert charge.campaign is None
+    assert charge.amount == Decimal("345.00")
+    assert "okänd kampanj" in charge.note
 
 
 def test_r16_visit_fee_is_charged_once_per_visit(cast, alice, grown_up, product):
