@@ -4,10 +4,23 @@ Idempotent: everything is looked up before it is created.
 """
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
+from django.utils import timezone
+
 from billing import services
-from billing.models import ArticleKind, Campaign, Price, Qualification
+from billing.models import (
+    ArticleKind,
+    Campaign,
+    Charge,
+    ChargeStatus,
+    Invoice,
+    JobKind,
+    JobRun,
+    Price,
+    Qualification,
+)
 
 # SEK per product name; what a Swedish travel-vaccination clinic might charge.
 PRICE_LIST = {
@@ -101,8 +114,10 @@ def load(cast, stdout) -> None:
         min_age=0,
         max_age=19,
     )
+    _doses_and_jobs(cast)
     stdout.write(
-        f"  billing: {Price.objects.count()} prices, {Campaign.objects.count()} campaigns, payment details set"
+        f"  billing: {Price.objects.count()} prices, {Campaign.objects.count()} campaigns, "
+        f"{Charge.objects.count()} charges, {Invoice.objects.count()} invoices"
     )
 
 
@@ -131,3 +146,107 @@ def _campaign(caregiver, name, *, products=(), articles=(), price="0", **fields)
         **fields,
     }
     services.campaign_save(caregiver=caregiver, data=data, products=products, articles=articles)
+
+
+# Doses signed at Karlstad the last few days, through the journal's own services (so the charges are
+# made by the same signal as in real use): product, patient index, days ago, campaign name.
+DEMO_DOSES = [
+    ("Havrix", 5, 4, None),
+    ("Twinrix", 6, 4, None),
+    ("FSME-Immun", 3, 3, "TBE kostnadsfritt för barn och unga"),
+    ("Vaxigrip Tetra", 4, 2, "Influensavaccin 65 år och äldre"),
+    ("Rabipur", 7, 2, None),
+    ("FSME-Immun", 0, 1, None),
+    ("Gardasil 9", 8, 1, None),
+    ("Stamaril", 9, 0, None),
+]
+DECLARATION = {
+    "unwell": "no",
+    "allergy": "no",
+    "earlier_reaction": "no",
+    "pregnant": "no",
+    "immune": "no",
+    "bleeding": "no",
+    "recent_vaccination": "no",
+    "other": "",
+}
+
+
+def _doses_and_jobs(cast) -> None:
+    """Signed doses (their charges), the no-show and late-cancel jobs, and a few invoices. Once."""
+    from journal import selectors as journal_selectors
+    from journal import services as journal
+    from journal.models import Batch
+
+    varmland = cast.caregivers["varmland"]
+    if Charge.objects.filter(caregiver=varmland).exists():
+        return
+    unit = cast.units["karlstad"]
+    nurse, physician, clerk = cast.staff["anna"], cast.staff["lars"], cast.staff["maria"]
+    patients = cast.patients["varmland"]
+    campaigns = {c.name: c for c in Campaign.objects.filter(caregiver=varmland)}
+    now = timezone.now()
+    for index, (name, patient_index, days_ago, campaign_name) in enumerate(DEMO_DOSES):
+        product = cast.products[name]
+        patient = patients[patient_index]
+        at = timezone.localtime(now - dt.timedelta(days=days_ago)).replace(hour=9 + index % 7, minute=10)
+        at = min(at, now - dt.timedelta(minutes=30))
+        visit = journal.visit_open(patient=patient, unit=unit, user=nurse, started_at=at)
+        order = journal.order_create(
+            patient=patient,
+            user=physician,
+            unit=unit,
+            product=product,
+            dose_ml=Decimal(str(product.default_dose_ml)),
+            doses_total=1,
+            valid_until=timezone.localdate() + dt.timedelta(days=180),
+            visit=visit,
+        )
+        journal.declaration_record(visit=visit, user=nurse, answers=DECLARATION)
+        checks = journal_selectors.visit_checks(visit, user=nurse, unit=unit)
+        journal.checks_confirm(visit=visit, user=nurse, unit=unit, fingerprint=checks.fingerprint)
+        batch = Batch.objects.filter(
+            caregiver=varmland, product=product, expiry_date__gt=timezone.localdate()
+        ).first()
+        campaign = campaigns.get(campaign_name)
+        journal.vaccination_register(
+            visit=visit,
+            user=nurse,
+            unit=unit,
+            order=order,
+            batch=batch,
+            site="left_deltoid",
+            route="im",
+            dose_ml=Decimal(str(product.default_dose_ml)),
+            dose_amount="full",
+            dose_number=1,
+            given_at=at + dt.timedelta(minutes=5),
+            override_reason="Demodata",
+            idempotency_key=uuid.uuid4(),
+            billing_data={"billing-campaign": str(campaign.pk)} if campaign else {},
+        )
+
+    from billing.services.jobs import job_execute
+
+    for kind in (JobKind.NO_SHOW, JobKind.LATE_CANCELLATION):
+        run = JobRun.objects.create(caregiver=varmland, kind=kind)
+        job_execute(run_id=run.pk)
+
+    # Part of it reviewed and invoiced, one amount adjusted with its reason, one invoice credited.
+    first = Charge.objects.filter(caregiver=varmland, source="dose").order_by("service_date", "pk").first()
+    services.charge_adjust(
+        charge=first, amount=first.amount - 100, reason="Rabatt efter klagomål på väntetid", user=clerk
+    )
+    older = Charge.objects.filter(
+        caregiver=varmland,
+        status=ChargeStatus.OPEN,
+        service_date__lt=timezone.localdate() - dt.timedelta(days=1),
+    )
+    services.charges_approve(
+        caregiver=varmland, charge_ids=list(older.values_list("pk", flat=True)), user=clerk
+    )
+    result = services.invoices_issue(caregiver=varmland, user=clerk)
+    if result.invoices:
+        services.credit_note_issue(
+            invoice=result.invoices[0], user=clerk, reason="Dosen registrerades på fel patient", reopen=False
+        )

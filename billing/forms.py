@@ -227,17 +227,24 @@ class PeriodForm(forms.Form):
             self.add_error("date_to", _("Perioden slutar före den börjar."))
         return data
 
+    # How far past today the default period reaches (0 for invoices: nothing is dated ahead).
+    days_ahead = 0
+
     def period(self):
         today = timezone.localdate()
+        default_to = today + dt.timedelta(days=self.days_ahead)
         if self.is_bound and self.is_valid():
             return (
                 self.cleaned_data.get("date_from") or month_start(today),
-                self.cleaned_data.get("date_to") or today,
+                self.cleaned_data.get("date_to") or default_to,
             )
-        return month_start(today), today
+        return month_start(today), default_to
 
 
 class ReviewFilterForm(PeriodForm):
+    # A late cancellation (R9) is charged on the day of the booked visit, up to 24 hours ahead.
+    days_ahead = 1
+
     unit = forms.ModelChoiceField(
         label=_("Enhet"), queryset=Unit.objects.none(), required=False, empty_label=_("Alla enheter")
     )

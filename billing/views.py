@@ -528,7 +528,7 @@ def invoices_create(request):
 @require_right(Right.INVOICING_REVIEW)
 @require_GET
 def invoices(request):
-    form = PeriodForm(request.GET or None)
+    form = _period_form(request.GET)
     date_from, date_to = form.period()
     rows = (
         owned(Invoice, request)
@@ -554,6 +554,19 @@ def invoices(request):
             "kind": kind,
         },
     )
+
+
+def _period_form(query):
+    """The period filter, showing the period in effect also when it came from the defaults."""
+    form = PeriodForm(query or None)
+    date_from, date_to = form.period()
+    if not form.is_bound or form.is_valid():
+        data = query.copy()
+        data["date_from"] = data.get("date_from") or date_from.isoformat()
+        data["date_to"] = data.get("date_to") or date_to.isoformat()
+        form = PeriodForm(data)
+        form.is_valid()
+    return form
 
 
 def _invoice(request, invoice_id):
