@@ -16,14 +16,18 @@ logger = logging.getLogger(__name__)
     retry_backoff=True,
     max_retries=5,
 )
-def invoice_render_pdf(invoice_id: int) -> str | None:
-    """Render and store an issued invoice's PDF (queued on commit of the issue). Repeats do nothing."""
+def invoice_render_pdf(invoice_id: int, number: int | None = None) -> str | None:
+    """Render and store an issued invoice's PDF (queued on commit of the issue). Repeats do nothing.
+
+    The number travels with the id: a task that reaches a worker on another database (a benchmark
+    and a development server sharing Redis, a restored backup) finds no such invoice and does nothing.
+    """
     from billing.models import Invoice
     from billing.pdf import invoice_pdf_store
 
     invoice = Invoice.objects.filter(pk=invoice_id).select_related("patient", "caregiver").first()
-    if invoice is None:
-        logger.warning("invoice %s not found; nothing to render", invoice_id)
+    if invoice is None or (number is not None and invoice.number != number):
+        logger.warning("invoice %s (number %s) not found; nothing to render", invoice_id, number)
         return None
     return invoice_pdf_store(invoice).path
 

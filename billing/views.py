@@ -651,7 +651,7 @@ def invoice_credit(request, invoice_id):
 @require_right(Right.INVOICING_REVIEW)
 @require_GET
 def invoices_export(request):
-    form = PeriodForm(request.GET or None)
+    form = _period_form(request.GET)
     if request.GET.get("hamta") and form.is_valid():
         date_from, date_to = form.period()
         rows = list(selectors.invoices_for_export(who=request, date_from=date_from, date_to=date_to))

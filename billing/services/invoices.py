@@ -93,10 +93,11 @@ def check_ready_to_invoice(settings_row) -> None:
         )
 
 
-def _queue_pdf(invoice_id: int) -> None:
+def _queue_pdf(invoice) -> None:
     from billing.tasks import invoice_render_pdf
 
-    transaction.on_commit(lambda: invoice_render_pdf.delay(invoice_id))
+    invoice_id, number = invoice.pk, invoice.number
+    transaction.on_commit(lambda: invoice_render_pdf.delay(invoice_id, number))
 
 
 @transaction.atomic
@@ -155,7 +156,7 @@ def invoice_issue_for_patient(*, caregiver, patient, charge_ids, user, invoice_d
         ]
     )
     _close_charges(charges, user, now, ChargeStatus.INVOICED, AdjustmentAction.INVOICED)
-    _queue_pdf(invoice.pk)
+    _queue_pdf(invoice)
     return invoice
 
 
@@ -334,5 +335,5 @@ def credit_note_issue(*, invoice: Invoice, user, reason: str, lines=None, reopen
                 corrects=charge,
                 created_by=user,
             )
-    _queue_pdf(note.pk)
+    _queue_pdf(note)
     return note

@@ -415,3 +415,16 @@ def test_r15_export_period_is_inclusive_and_bounded(cast, invoiced):
     assert list(invoices_for_export(who=cast.clinic_a, date_from=today, date_to=today)) == [invoiced]
     assert list(invoices_for_export(who=cast.charlie, date_from=today, date_to=today)) == []
     assert export_csv([]).startswith("\ufefftyp;")
+
+
+def test_r15_pdf_task_renders_once_and_ignores_an_invoice_of_another_database(invoiced, settings, tmp_path):
+    from billing.models import InvoiceDocument
+    from billing.tasks import invoice_render_pdf
+
+    settings.MEDIA_ROOT = tmp_path
+    assert invoice_render_pdf(invoiced.pk, invoiced.number + 1) is None
+    assert not InvoiceDocument.objects.exists()
+    path = invoice_render_pdf(invoiced.pk, invoiced.number)
+    assert invoice_render_pdf(invoiced.pk, invoiced.number) == path
+    assert InvoiceDocument.objects.get().path == path
+    assert invoice_render_pdf(10**9) is None
