@@ -436,17 +436,33 @@ def charge_withdraw(*, charge: Charge, user, reason: str):
 
 @transaction.atomic
 def charges_cancel_for_dose(*, charges, visit, user, reason: str) -> list:
-    """Withdraw a dose's charge; and the visit fee too when no other dose of the visit is charged."""
-    notes = []
-    for charge in charges:
-        note = charge_withdraw(charge=charge, user=user, reason=reason)
-        if note is not None:
-            notes.append(note)
-    live = ~CLOSED
-    doses_left = Charge.objects.filter(live, visit=visit, source=ChargeSource.DOSE).exists()
+    """Withdraw a dose's charge, and the visit fee too when no other dose of the visit is charged.
+
+    Charges not yet invoiced are cancelled; invoiced ones are credited, one credit note per invoice.
+    """
+    from billing.services.invoices import credit_note_issue
+
+    withdrawn = list(charges)
+    dose_ids = {c.pk for c in withdrawn}
+    doses_left = (
+        Charge.objects.filter(visit=visit, source=ChargeSource.DOSE)
+        .exclude(CLOSED)
+        .exclude(pk__in=dose_ids)
+        .exists()
+    )
     if not doses_left:
-        for fee in Charge.objects.filter(live, visit=visit, article__kind=ArticleKind.VISIT_FEE):
-            note = charge_withdraw(charge=fee, user=user, reason=reason)
-            if note is not None:
-                notes.append(note)
-    return notes
+        withdrawn += list(
+            Charge.objects.filter(visit=visit, article__kind=ArticleKind.VISIT_FEE).exclude(CLOSED)
+        )
+    to_credit: dict = {}
+    for charge in withdrawn:
+        charge = Charge.objects.select_for_update().get(pk=charge.pk)
+        if charge.status == ChargeStatus.INVOICED:
+            line = charge.invoice_lines.filter(credited_line__isnull=True, credit_line__isnull=True).first()
+            to_credit.setdefault(line.invoice_id, (line.invoice, []))[1].append(line)
+        else:
+            charge_withdraw(charge=charge, user=user, reason=reason)
+    return [
+        credit_note_issue(invoice=invoice, user=user, reason=reason, lines=lines)
+        for invoice, lines in to_credit.values()
+    ]

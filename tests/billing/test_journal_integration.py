@@ -157,3 +157,17 @@ def test_r4_dose_price_ignores_another_caregivers_order(cast, charlie, priced):
         .content.decode()
     )
     assert "Välj vaccin" in html
+
+
+def test_r16_dose_and_visit_fee_on_one_invoice_are_credited_by_one_credit_note(cast, priced):
+    ready_caregiver(cast.caregiver_a)
+    article_price(cast.caregiver_a, ArticleKind.VISIT_FEE, "100")
+    ready = ready_visit(cast, product=priced)
+    dose = register(cast, ready)
+    approved(list(Charge.objects.filter(visit=ready.visit)), cast.clinic_a)
+    [invoice] = billing.invoices_issue(caregiver=cast.caregiver_a, user=cast.clinic_a).invoices
+    assert invoice.total == Decimal("445.00")
+    journal.vaccination_enter_in_error(vaccination=dose, user=cast.alice, reason="Fel patient")
+    [note] = invoice.credit_notes.all()
+    assert note.total == Decimal("-445.00")
+    assert note.lines.count() == 2
