@@ -4,6 +4,7 @@ from datetime import timedelta as dt_timedelta
 
 import pgtrigger
 from django.conf import settings as django_settings
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -62,9 +63,14 @@ class Patient(models.Model):
         ]
         indexes = [
             models.Index(fields=["identity_number"], name="patient_identity_idx"),
-            # Name search is a prefix match on upper-cased names (Django's istartswith).
-            models.Index(Upper("family_name"), "caregiver", name="patient_family_name_idx"),
-            models.Index(Upper("given_names"), "caregiver", name="patient_given_names_idx"),
+            # Name search is a prefix match on upper-cased names (Django's istartswith: UPPER(x) LIKE 'ABC%').
+            # text_pattern_ops lets LIKE use the index whatever the database's collation is.
+            models.Index(
+                OpClass(Upper("family_name"), name="text_pattern_ops"), name="patient_family_name_idx"
+            ),
+            models.Index(
+                OpClass(Upper("given_names"), name="text_pattern_ops"), name="patient_given_names_idx"
+            ),
         ]
 
     def __str__(self) -> str:
