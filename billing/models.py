@@ -27,7 +27,7 @@ HARD_MAX_AMOUNT = Decimal("100000.00")
 MONEY = {"max_digits": 10, "decimal_places": 2}
 
 
-def money_between(field: str, low, high) -> Q:
+def between(field: str, low, high) -> Q:
     return Q(**{f"{field}__gte": low, f"{field}__lte": high})
 
 
@@ -93,11 +93,11 @@ class BillingSettings(models.Model):
         verbose_name_plural = _("faktureringsinställningar")
         constraints = [
             models.CheckConstraint(
-                condition=Q(payment_terms_days__isnull=True) | money_between("payment_terms_days", 1, 365),
+                condition=Q(payment_terms_days__isnull=True) | between("payment_terms_days", 1, 365),
                 name="billingsettings_terms_1_365",
             ),
             models.CheckConstraint(
-                condition=money_between("short_notice_hours", 1, 24 * 14), name="billingsettings_notice_hours"
+                condition=between("short_notice_hours", 1, 24 * 14), name="billingsettings_notice_hours"
             ),
             models.CheckConstraint(
                 condition=Q(first_invoice_number__gte=1), name="billingsettings_first_number"
@@ -192,7 +192,7 @@ class Price(models.Model):
                 name="price_product_xor_article",
             ),
             models.CheckConstraint(
-                condition=money_between("amount", 0, HARD_MAX_AMOUNT), name="price_amount_range"
+                condition=between("amount", 0, HARD_MAX_AMOUNT), name="price_amount_range"
             ),
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
@@ -293,7 +293,7 @@ class Campaign(models.Model):
         ordering = ["-starts_on", "name"]
         constraints = [
             models.CheckConstraint(
-                condition=money_between("campaign_price", 0, HARD_MAX_AMOUNT), name="campaign_price_range"
+                condition=between("campaign_price", 0, HARD_MAX_AMOUNT), name="campaign_price_range"
             ),
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
@@ -312,8 +312,8 @@ class Campaign(models.Model):
                 | (
                     Q(birth_year_from__isnull=False, birth_year_to__isnull=False)
                     & Q(birth_year_from__lte=models.F("birth_year_to"))
-                    & money_between("birth_year_from", FIRST_BIRTH_YEAR, LAST_BIRTH_YEAR)
-                    & money_between("birth_year_to", FIRST_BIRTH_YEAR, LAST_BIRTH_YEAR)
+                    & between("birth_year_from", FIRST_BIRTH_YEAR, LAST_BIRTH_YEAR)
+                    & between("birth_year_to", FIRST_BIRTH_YEAR, LAST_BIRTH_YEAR)
                 ),
                 name="campaign_birth_years_possible",
             ),
@@ -444,10 +444,10 @@ class Charge(models.Model):
                 name="charge_source_matches_item",
             ),
             models.CheckConstraint(
-                condition=money_between("amount", 0, HARD_MAX_AMOUNT), name="charge_amount_range"
+                condition=between("amount", 0, HARD_MAX_AMOUNT), name="charge_amount_range"
             ),
             models.CheckConstraint(
-                condition=money_between("list_price", 0, HARD_MAX_AMOUNT), name="charge_list_price_range"
+                condition=between("list_price", 0, HARD_MAX_AMOUNT), name="charge_list_price_range"
             ),
             models.CheckConstraint(
                 condition=~Q(status=ChargeStatus.APPROVED) | Q(approved_at__isnull=False),
@@ -744,8 +744,8 @@ class InvoiceLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["invoice", "position"], name="invoiceline_position_unique"),
             models.CheckConstraint(
-                condition=(Q(credited_line__isnull=True) & money_between("amount", 0, HARD_MAX_AMOUNT))
-                | (Q(credited_line__isnull=False) & money_between("amount", -HARD_MAX_AMOUNT, 0)),
+                condition=(Q(credited_line__isnull=True) & between("amount", 0, HARD_MAX_AMOUNT))
+                | (Q(credited_line__isnull=False) & between("amount", -HARD_MAX_AMOUNT, 0)),
                 name="invoiceline_sign_matches_kind",
             ),
         ]

@@ -161,3 +161,37 @@ def test_r11_only_staff_with_the_right_review(cast, charge):
     for user in (cast.alice, cast.admin_a):
         assert client_for(user).get(reverse("billing:review")).status_code == 403
         assert client_for(user).post(reverse("billing:charge_adjust", args=[charge.pk])).status_code == 403
+
+
+def test_review_and_invoice_list_queries_do_not_grow_with_the_rows(
+    cast, alice, product, clinic_user, billing_ready
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from billing import services
+    from tests.billing.factories import adult
+
+    client = client_for(cast.clinic_a)
+
+    def count(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    def add(n):
+        for _ in range(n):
+            charges = dose_charge(adult(cast.caregiver_a), cast.unit_a, product, user=alice)
+            services.charge_adjust(
+                charge=charges[0], amount=Decimal("100"), reason="Rabatt", user=clinic_user
+            )
+            approved(charges, clinic_user)
+        services.invoices_issue(caregiver=cast.caregiver_a, user=clinic_user)
+        for _ in range(n):
+            dose_charge(adult(cast.caregiver_a), cast.unit_a, product, user=alice)
+
+    add(2)
+    review_small, invoices_small = count(reverse("billing:review")), count(reverse("billing:invoices"))
+    add(10)
+    assert count(reverse("billing:review")) == review_small
+    assert count(reverse("billing:invoices")) == invoices_small
