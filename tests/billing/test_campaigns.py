@@ -11,9 +11,8 @@ from django.utils import timezone
 
 from billing import services
 from billing.models import ArticleKind, Campaign, Qualification
-from tests.billing.factories import adult, article, campaign, child, dose_charge, product_with_price
+from tests.billing.factories import adult, article, campaign, child, dose_charge, patient, product_with_price
 from tests.conftest import client_for
-from tests.factories import PatientFactory
 
 D = dt.date
 
@@ -29,9 +28,9 @@ def test_r10_age_campaign_offered_only_to_patients_of_that_age(cast):
 def test_r10_age_is_counted_on_the_visit_date_with_inclusive_limits(cast):
     product = product_with_price(cast.caregiver_a)
     kids = campaign(cast.caregiver_a, products=[product], min_age=0, max_age=17)
-    patient = PatientFactory(caregiver=cast.caregiver_a, birth_date=D(2008, 6, 15))
-    assert kids.qualifies(patient, D(2026, 6, 14))  # 17 the day before the 18th birthday
-    assert not kids.qualifies(patient, D(2026, 6, 15))  # 18 on the birthday
+    person = patient(cast.caregiver_a, birth_date=D(2008, 6, 15))
+    assert kids.qualifies(person, D(2026, 6, 14))  # 17 the day before the 18th birthday
+    assert not kids.qualifies(person, D(2026, 6, 15))  # 18 on the birthday
 
 
 def test_r10_birth_year_campaign(cast):
@@ -45,11 +44,9 @@ def test_r10_birth_year_campaign(cast):
         min_age=None,
         max_age=None,
     )
-    assert born.qualifies(PatientFactory(caregiver=cast.caregiver_a, birth_date=D(1955, 3, 1)), D(2026, 1, 1))
-    assert not born.qualifies(
-        PatientFactory(caregiver=cast.caregiver_a, birth_date=D(1961, 1, 1)), D(2026, 1, 1)
-    )
-    unknown = PatientFactory(caregiver=cast.caregiver_a)
+    assert born.qualifies(patient(cast.caregiver_a, birth_date=D(1955, 3, 1)), D(2026, 1, 1))
+    assert not born.qualifies(patient(cast.caregiver_a, birth_date=D(1961, 1, 1)), D(2026, 1, 1))
+    unknown = patient(cast.caregiver_a)
     unknown.birth_date = None  # a reserve number without a known birth date
     assert not born.qualifies(unknown, D(2026, 1, 1))
 
@@ -58,11 +55,11 @@ def test_r10_campaign_runs_only_in_its_period_and_for_its_products(cast):
     product = product_with_price(cast.caregiver_a)
     other = product_with_price(cast.caregiver_a)
     kids = campaign(cast.caregiver_a, products=[product], starts_on=D(2026, 1, 1), ends_on=D(2026, 3, 31))
-    patient = PatientFactory(caregiver=cast.caregiver_a, birth_date=D(2019, 1, 1))
-    assert services.campaigns_for(patient=patient, day=D(2026, 2, 1), product=product) == [kids]
-    assert services.campaigns_for(patient=patient, day=D(2026, 4, 1), product=product) == []
-    assert services.campaigns_for(patient=patient, day=D(2025, 12, 31), product=product) == []
-    assert services.campaigns_for(patient=patient, day=D(2026, 2, 1), product=other) == []
+    person = patient(cast.caregiver_a, birth_date=D(2019, 1, 1))
+    assert services.campaigns_for(patient=person, day=D(2026, 2, 1), product=product) == [kids]
+    assert services.campaigns_for(patient=person, day=D(2026, 4, 1), product=product) == []
+    assert services.campaigns_for(patient=person, day=D(2025, 12, 31), product=product) == []
+    assert services.campaigns_for(patient=person, day=D(2026, 2, 1), product=other) == []
 
 
 def test_r10_other_caregivers_campaigns_are_never_offered(cast):

@@ -26,8 +26,10 @@ from tests.billing.factories import (
     dose_charge,
     ready_caregiver,
 )
+from tests.billing.factories import (
+    patient as billing_patient,
+)
 from tests.conftest import client_for
-from tests.factories import PatientFactory
 
 
 def issue(cast, user):
@@ -327,7 +329,7 @@ def test_r15_pdf_is_swedish_and_complete(invoiced):
 def test_r7_protected_patient_invoice_has_no_address_and_goes_via_the_tax_agency(
     cast, alice, clinic_user, billing_ready, product
 ):
-    patient = PatientFactory(caregiver=cast.caregiver_a, protected=True, family_name="Skyddad")
+    patient = billing_patient(cast.caregiver_a, protected=True, family_name="Skyddad")
     approved(dose_charge(patient, cast.unit_a, product, user=alice), clinic_user)
     [invoice] = issue(cast, clinic_user).invoices
     assert invoice.recipient_protected
@@ -361,7 +363,7 @@ def test_r7_patient_protected_in_the_population_register_is_treated_as_protected
     cast, alice, clinic_user, billing_ready, product, grown_up
 ):
     # Another caregiver's record of the same person carries the tax agency's marking (local register stand-in).
-    PatientFactory(caregiver=cast.caregiver_b, identity_number=grown_up.identity_number, protected=True)
+    billing_patient(cast.caregiver_b, identity_number=grown_up.identity_number, protected=True)
     approved(dose_charge(grown_up, cast.unit_a, product, user=alice), clinic_user)
     [invoice] = issue(cast, clinic_user).invoices
     assert invoice.recipient_protected
@@ -381,7 +383,7 @@ def test_r15_export_lists_invoices_and_credit_notes_as_documented(
     cast, invoiced, clinic_user, alice, product
 ):
     note = services.credit_note_issue(invoice=invoiced, user=clinic_user, reason="Fel patient")
-    protected = PatientFactory(caregiver=cast.caregiver_a, protected=True)
+    protected = billing_patient(cast.caregiver_a, protected=True)
     approved(dose_charge(protected, cast.unit_a, product, user=alice), clinic_user)
     [secret] = issue(cast, clinic_user).invoices
     today = timezone.localdate()

@@ -12,8 +12,8 @@ from billing.models import ArticleKind, Charge, ChargeStatus, InvoiceKind
 from journal import services as journal
 from journal.models import Vaccination
 from tests.billing.factories import approved, article_price, campaign, ready_caregiver
+from tests.billing.factories import patient as billing_patient
 from tests.conftest import client_for
-from tests.factories import PatientFactory
 from tests.journal.factories import (
     Ready,
     batch_for,
@@ -38,7 +38,7 @@ def priced(cast):
 
 
 def ready_at(cast, unit, product, patient=None):
-    patient = patient or PatientFactory(caregiver=cast.caregiver_a, birth_date=dt.date(1980, 1, 1))
+    patient = patient or billing_patient(cast.caregiver_a, birth_date=dt.date(1980, 1, 1))
     batch = batch_for(cast.caregiver_a, product)
     order = make_order(cast, patient, product, unit=unit)
     visit = journal.visit_open(patient=patient, unit=unit, user=cast.alice)
@@ -47,7 +47,9 @@ def ready_at(cast, unit, product, patient=None):
 
 
 def test_r16_signed_dose_makes_its_charge_in_the_same_transaction(cast, priced):
-    ready = ready_visit(cast, product=priced)
+    ready = ready_visit(
+        cast, product=priced, patient=billing_patient(cast.caregiver_a, birth_date=dt.date(1980, 1, 1))
+    )
     dose = register(cast, ready)
     [charge] = Charge.objects.filter(vaccination=dose)
     assert (charge.amount, charge.list_price, charge.unit, charge.visit) == (
@@ -70,9 +72,7 @@ def test_r18_dose_at_a_unit_without_payment_solution_makes_no_charge(cast, price
 
 def test_r10_free_campaign_chosen_in_the_dose_form_makes_the_charge_zero(cast, priced):
     kids = campaign(cast.caregiver_a, products=[priced], name="TBE barn")
-    young = PatientFactory(
-        caregiver=cast.caregiver_a, birth_date=timezone.localdate() - dt.timedelta(days=9 * 365)
-    )
+    young = billing_patient(cast.caregiver_a, birth_date=timezone.localdate() - dt.timedelta(days=9 * 365))
     ready = ready_visit(cast, product=priced, patient=young)
     response = client_for(cast.alice).post(
         reverse("journal:visit_dose", args=[young.pk, ready.visit.pk]),
@@ -90,7 +90,9 @@ def test_r10_free_campaign_chosen_in_the_dose_form_makes_the_charge_zero(cast, p
 
 def test_r10_campaign_the_patient_does_not_qualify_for_refuses_the_dose_with_the_message(cast, priced):
     kids = campaign(cast.caregiver_a, products=[priced], name="TBE barn")
-    ready = ready_visit(cast, product=priced)  # born 1980
+    ready = ready_visit(
+        cast, product=priced, patient=billing_patient(cast.caregiver_a, birth_date=dt.date(1980, 1, 1))
+    )  # born 1980
     response = client_for(cast.alice).post(
         reverse("journal:visit_dose", args=[ready.patient.pk, ready.visit.pk]),
         dose_post(ready, **{"billing-campaign": str(kids.pk)}),
@@ -103,7 +105,9 @@ def test_r10_campaign_the_patient_does_not_qualify_for_refuses_the_dose_with_the
 
 def test_r16_entered_in_error_cancels_the_charge_and_the_visit_fee_with_the_last_dose(cast, priced):
     article_price(cast.caregiver_a, ArticleKind.VISIT_FEE, "100")
-    ready = ready_visit(cast, product=priced)
+    ready = ready_visit(
+        cast, product=priced, patient=billing_patient(cast.caregiver_a, birth_date=dt.date(1980, 1, 1))
+    )
     dose = register(cast, ready)
     assert Charge.objects.filter(visit=ready.visit).count() == 2
     journal.vaccination_enter_in_error(vaccination=dose, user=cast.alice, reason="Fel patient")
@@ -116,7 +120,9 @@ def test_r16_entered_in_error_cancels_the_charge_and_the_visit_fee_with_the_last
 
 def test_r16_entered_in_error_after_invoicing_credits_the_line(cast, priced):
     ready_caregiver(cast.caregiver_a)
-    ready = ready_visit(cast, product=priced)
+    ready = ready_visit(
+        cast, product=priced, patient=billing_patient(cast.caregiver_a, birth_date=dt.date(1980, 1, 1))
+    )
     dose = register(cast, ready)
     approved(list(Charge.objects.filter(vaccination=dose)), cast.clinic_a)
     [invoice] = billing.invoices_issue(caregiver=cast.caregiver_a, user=cast.clinic_a).invoices
@@ -130,9 +136,7 @@ def test_r16_entered_in_error_after_invoicing_credits_the_line(cast, priced):
 
 def test_r16_the_price_step_is_in_the_dose_form(cast, priced):
     campaign(cast.caregiver_a, products=[priced], name="TBE barn")
-    young = PatientFactory(
-        caregiver=cast.caregiver_a, birth_date=timezone.localdate() - dt.timedelta(days=9 * 365)
-    )
+    young = billing_patient(cast.caregiver_a, birth_date=timezone.localdate() - dt.timedelta(days=9 * 365))
     ready = ready_visit(cast, product=priced, patient=young)
     client = client_for(cast.alice)
     page = client.get(reverse("journal:visit", args=[young.pk, ready.visit.pk])).content.decode()
@@ -149,8 +153,10 @@ def test_r16_the_price_step_is_in_the_dose_form(cast, priced):
 
 
 def test_r4_dose_price_ignores_another_caregivers_order(cast, charlie, priced):
-    ready = ready_visit(cast, product=priced)
-    own = PatientFactory(caregiver=cast.caregiver_b)
+    ready = ready_visit(
+        cast, product=priced, patient=billing_patient(cast.caregiver_a, birth_date=dt.date(1980, 1, 1))
+    )
+    own = billing_patient(cast.caregiver_b)
     html = (
         client_for(charlie)
         .get(reverse("billing:dose_price"), {"patient": own.pk, "order": ready.order.pk})
@@ -162,7 +168,9 @@ def test_r4_dose_price_ignores_another_caregivers_order(cast, charlie, priced):
 def test_r16_dose_and_visit_fee_on_one_invoice_are_credited_by_one_credit_note(cast, priced):
     ready_caregiver(cast.caregiver_a)
     article_price(cast.caregiver_a, ArticleKind.VISIT_FEE, "100")
-    ready = ready_visit(cast, product=priced)
+    ready = ready_visit(
+        cast, product=priced, patient=billing_patient(cast.caregiver_a, birth_date=dt.date(1980, 1, 1))
+    )
     dose = register(cast, ready)
     approved(list(Charge.objects.filter(visit=ready.visit)), cast.clinic_a)
     [invoice] = billing.invoices_issue(caregiver=cast.caregiver_a, user=cast.clinic_a).invoices

@@ -10,9 +10,10 @@ from playwright.sync_api import expect
 from billing import services
 from billing.models import ArticleKind, Charge
 from tests.billing.factories import article_price, campaign, ready_caregiver
+from tests.billing.factories import patient as billing_patient
 from tests.e2e.conftest import login, screenshot
 from tests.e2e.test_journal_vaccination import answer_declaration
-from tests.factories import PatientFactory, VaccineProductFactory
+from tests.factories import VaccineProductFactory
 from tests.journal.factories import batch_for, make_order
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -36,8 +37,8 @@ def test_r10_r16_nurse_vaccinates_a_child_under_a_free_campaign_and_the_charge_i
         min_age=1,
         max_age=19,
     )
-    child = PatientFactory(
-        caregiver=cast.caregiver_a,
+    child = billing_patient(
+        cast.caregiver_a,
         family_name="Lund",
         given_names="Elsa",
         birth_date=timezone.localdate() - dt.timedelta(days=8 * 365 + 40),
