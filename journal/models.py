@@ -365,17 +365,29 @@ class Order(models.Model):
         return f"{self.product.name} × {self.doses_total}"
 
 
-class OrderEnteredInError(models.Model):
-    """The order was wrong or is withdrawn; it stays readable, but no dose can be given against it."""
+class SignedMark(models.Model):
+    """A signed statement about an earlier signed row: it was wrong, or is no longer in force.
 
-    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="entered_in_error")
+    The row it marks is never changed (legal record); the mark itself is append-only too.
+    """
+
     reason = models.TextField(_("skäl"))
     by = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     signature = models.CharField(max_length=200)
     at = models.DateTimeField(default=timezone.now)
 
-    caregiver_lookup = "order__caregiver"
     objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class OrderEnteredInError(SignedMark):
+    """The order was wrong or is withdrawn; it stays readable, but no dose can be given against it."""
+
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="entered_in_error")
+
+    caregiver_lookup = "order__caregiver"
 
     class Meta:
         triggers = [append_only("order_error_append_only")]
@@ -575,17 +587,12 @@ class Vaccination(models.Model):
         return self.product.name if self.product_id else self.product_text
 
 
-class VaccinationEnteredInError(models.Model):
+class VaccinationEnteredInError(SignedMark):
     """The dose row was wrong (wrong patient, never given): it stays readable, struck through, with why."""
 
     vaccination = models.OneToOneField(Vaccination, on_delete=models.PROTECT, related_name="entered_in_error")
-    reason = models.TextField(_("skäl"))
-    by = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    signature = models.CharField(max_length=200)
-    at = models.DateTimeField(default=timezone.now)
 
     caregiver_lookup = "vaccination__caregiver"
-    objects = CaregiverOwnedQuerySet.as_manager()
 
     class Meta:
         triggers = [append_only("vaccination_error_append_only")]
@@ -744,15 +751,10 @@ class AttentionSignal(models.Model):
         return self.agent
 
 
-class AttentionSignalInactivation(models.Model):
+class AttentionSignalInactivation(SignedMark):
     signal = models.OneToOneField(AttentionSignal, on_delete=models.PROTECT, related_name="inactivation")
-    reason = models.TextField(_("skäl"))
-    by = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    signature = models.CharField(max_length=200)
-    at = models.DateTimeField(default=timezone.now)
 
     caregiver_lookup = "signal__patient__caregiver"
-    objects = CaregiverOwnedQuerySet.as_manager()
 
     class Meta:
         triggers = [append_only("signal_inactivation_append_only")]

@@ -106,3 +106,27 @@ def test_every_patient_url_writes_the_access_log(cast):
         if response.status_code == 200 and after == before:
             silent.append(name)
     assert not silent, f"Patient pages that did not log the read: {silent}"
+
+
+def test_every_caregiver_owned_model_declares_its_tenancy():
+    """Tenancy in one place: a model that hangs off a caregiver, unit or patient names its caregiver path
+    and uses CaregiverOwnedQuerySet, so owned_or_404 can scope it."""
+    from django.apps import apps
+
+    from journal.models import Patient
+    from mittvaccin.models import Caregiver, Unit
+    from mittvaccin.tenancy import CaregiverOwnedQuerySet
+
+    owners = (Caregiver, Unit, Patient)
+    missing = []
+    for model in apps.get_models():
+        if model._meta.app_label not in {"mittvaccin", "journal", "booking", "billing"}:
+            continue
+        related = [f.related_model for f in model._meta.get_fields() if f.many_to_one or f.one_to_one]
+        hangs_off_owner = any(r in owners for r in related if r is not None and f"{r}" != "self")
+        declared = hasattr(model, "caregiver_lookup") and isinstance(
+            model._default_manager.all(), CaregiverOwnedQuerySet
+        )
+        if hangs_off_owner and not declared:
+            missing.append(model.__name__)
+    assert not missing, f"Declare caregiver_lookup and CaregiverOwnedQuerySet on: {missing}"
