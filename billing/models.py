@@ -581,6 +581,9 @@ class InvoiceCounter(models.Model):
     caregiver = models.OneToOneField("mittvaccin.Caregiver", on_delete=models.PROTECT, primary_key=True)
     last_number = models.PositiveBigIntegerField(default=0)
 
+    caregiver_lookup = "caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(last_number__gte=0), name="counter_not_negative")]
 
