@@ -5,3 +5,52 @@ from django.utils.translation import gettext_lazy as _
 class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = _("Fakturering")
+
+    def ready(self):
+        from billing import receivers
+        from journal.extensions import register_dose_form_part
+        from journal.signals import vaccination_entered_in_error, vaccination_registered
+        from mittvaccin.navigation import NavItem, register
+        from mittvaccin.rights import Right
+
+        # R16: the charge of a dose is made (or withdrawn) inside the journal's own transaction.
+        vaccination_registered.connect(
+            receivers.on_vaccination_registered, dispatch_uid="billing-dose-charge"
+        )
+        vaccination_entered_in_error.connect(
+            receivers.on_vaccination_entered_in_error, dispatch_uid="billing-dose-withdraw"
+        )
+        # R10, R18: the price and campaign step inside the journal's dose form.
+        register_dose_form_part("billing:dose_price")
+
+        register(
+            NavItem(
+                _("Granska fakturering"),
+                "billing:review",
+                right=Right.INVOICING_REVIEW,
+                order=60,
+                active_prefix="/fakturering/granskning/",
+                # The review's tabs lead on to job runs and late cancellations.
+            ),
+            NavItem(
+                _("Fakturor"),
+                "billing:invoices",
+                right=Right.INVOICING_REVIEW,
+                order=61,
+                active_prefix="/fakturering/fakturor/",
+            ),
+            NavItem(
+                _("Priser"),
+                "billing:prices",
+                right=Right.CAREGIVER_ADMINISTER,
+                order=70,
+                active_prefix="/fakturering/priser/",
+            ),
+            NavItem(
+                _("Kampanjer"),
+                "billing:campaigns",
+                right=Right.CAREGIVER_ADMINISTER,
+                order=71,
+                active_prefix="/fakturering/kampanjer/",
+            ),
+        )

@@ -317,3 +317,17 @@ ENVIRONMENT_VARIABLES += [
 
 
 # --- Billing settings (add below) ----------------------------------------------------------------
+# These are business rules, so each caregiver's administrator changes them on the billing settings
+# page (payment terms, exceptions of the jobs); the values here are the defaults. They read no
+# environment variable: docker-compose.yml and the README list every one the settings read.
+# Days from invoice date to due date, unless a caregiver sets its own terms.
+BILLING_PAYMENT_TERMS_DAYS = 30
+# The largest amount (SEK) a price, campaign price or adjusted charge may have; larger is refused
+# as a typing mistake. The database's own ceiling (billing.models.HARD_MAX_AMOUNT) is 100 000 kr.
+BILLING_MAX_AMOUNT = 20000
+# How far back the no-show and late-cancel jobs look for bookings not yet invoiced.
+BILLING_JOB_LOOKBACK_DAYS = 90
+# Bookings the jobs handle per transaction: a crash loses at most one chunk, which the next run redoes.
+BILLING_JOB_CHUNK = 500
+# Where invoice PDFs are written, below MEDIA_ROOT (never served publicly; the app streams them).
+BILLING_PDF_DIR = "invoices"

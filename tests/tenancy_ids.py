@@ -142,6 +142,9 @@ ID_PROVIDERS.update(
 
 
 # --- billing: add providers below -------------------------------------------------------------
+from tests.billing.tenancy import PROVIDERS as BILLING_PROVIDERS  # noqa: E402
+
+ID_PROVIDERS.update(BILLING_PROVIDERS)
 
 
 # URL names that are public by design (resident self-service) and take no caregiver-owned id that

@@ -1,0 +1,283 @@
+"""Billing in the benchmark: the no-show and late-cancel jobs over many due bookings, issuing invoices,
+and rendering invoice PDFs.
+
+    make bench ARGS="--billing-due-bookings 100000 --billing-invoices 10000 --billing-pdfs 100"
+
+Everything runs in this process against the benchmark database, the way a Celery worker would run it:
+the jobs through `billing.services.jobs.job_execute` (charges made per second over the due bookings,
+each with its own visit; then a second run that must create nothing), invoices through `invoices_issue` (one transaction per patient,
+numbers from the locked counter), PDFs through `invoice_pdf_store` one after another on one core.
+Each measurement adds its own fresh due bookings, so `--reuse` runs measure new work too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import time
+
+LOADER_VERSION = 1
+LATE_PRICE = "300"
+NO_SHOW_PRICE = "400"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument(
+        "--billing-due-bookings",
+        type=int,
+        default=100_000,
+        help="due bookings for the two invoicing jobs, half no-shows, half late cancellations (100,000)",
+    )
+    parser.add_argument("--billing-invoices", type=int, default=10_000, help="invoices to issue (10,000)")
+    parser.add_argument(
+        "--billing-pdfs", type=int, default=100, help="invoice PDFs to render on one core (100)"
+    )
+
+
+def load(ctx) -> None:
+    """Payment details, article prices and an R9 campaign for children and youth."""
+    from decimal import Decimal
+
+    from billing import services
+    from billing.models import ArticleKind, Qualification
+    from mittvaccin.models import Caregiver
+
+    caregiver = Caregiver.objects.get(pk=ctx.caregiver_id)
+    row = services.billing_settings_for(caregiver)
+    row.bankgiro = "5050-1055"
+    row.save()
+    articles = services.articles_ensure(caregiver)
+    since = dt.date(2020, 1, 1)
+    for kind, amount in ((ArticleKind.NO_SHOW, NO_SHOW_PRICE), (ArticleKind.LATE_CANCELLATION, LATE_PRICE)):
+        services.price_set(
+            caregiver=caregiver, article=articles[kind], amount=Decimal(amount), valid_from=since
+        )
+    services.campaign_save(
+        caregiver=caregiver,
+        data={
+            "name": "Barn och unga: sen avbokning",
+            "description": "",
+            "campaign_price": Decimal("0"),
+            "qualification": Qualification.AGE,
+            "min_age": 0,
+            "max_age": 19,
+            "birth_year_from": None,
+            "birth_year_to": None,
+            "risk_group": "",
+            "starts_on": since,
+            "ends_on": None,
+        },
+        products=[],
+        articles=[articles[ArticleKind.LATE_CANCELLATION]],
+    )
+    ctx.progress("  billing: payment details, article prices, an R9 campaign")
+
+
+def _quiet_broker() -> None:
+    """Issued invoices queue their PDF task on commit; here nothing consumes them, so they go to an
+    in-process broker instead of the Redis a development worker may be reading from."""
+    from mittvaccin.celery import app
+
+    app.conf.broker_url = "memory://"
+    app.conf.broker_transport_options = {}
+
+
+def _due_bookings(ctx, count: int) -> None:
+    """Add `count` due bookings (half no-shows, half late cancellations) with COPY. Not timed.
+
+    2 % are at the unit without payment solution and 2 % were booked two hours before the visit, so
+    the jobs' skips and exceptions are exercised too.
+    """
+    from booking.models import Booking, Schedule, Slot, VisitType
+    from journal.models import Patient
+
+    now = dt.datetime.now(dt.UTC)
+    units = {key: ctx.unit_ids[key] for key in ("clinic", "clinic_no_payment")}
+    visit_types, slots = {}, {}
+    for key, unit_id in units.items():
+        visit_type, _ = VisitType.objects.get_or_create(
+            unit_id=unit_id, name="Bench fakturering", defaults={"duration_minutes": 5}
+        )
+        schedule, _ = Schedule.objects.get_or_create(
+            unit_id=unit_id,
+            name="Bench fakturering",
+            defaults={"slot_minutes": 5, "capacity": 1, "valid_from": dt.date(2020, 1, 1)},
+        )
+        schedule.visit_types.add(visit_type)
+        visit_types[key] = visit_type.pk
+        # Slots that only hold the counters of these bookings (the booking trigger keeps them).
+        start = now - dt.timedelta(days=400) + dt.timedelta(seconds=Booking.objects.count())
+        slots[key] = [
+            slot.pk
+            for slot in Slot.objects.bulk_create(
+                Slot(
+                    unit_id=unit_id,
+                    schedule=schedule,
+                    starts_at=start + dt.timedelta(minutes=5 * i),
+                    ends_at=start + dt.timedelta(minutes=5 * (i + 1)),
+                    capacity=30_000,
+                    planned_capacity=30_000,
+                )
+                for i in range(8)
+            )
+        ]
+    patients = list(
+        Patient.objects.filter(caregiver_id=ctx.caregiver_id).order_by("pk").values_list("pk", flat=True)
+    )
+    offset = Booking.objects.count()
+    clinic_user = ctx.users["clinic"]
+    from mittvaccin.models import User
+
+    marker_id = User.objects.get(username=clinic_user).pk
+
+    def rows():
+        for i in range(count):
+            n = offset + i
+            # Pairs (one no-show, one late cancellation) share the exceptions, so both jobs meet them.
+            key = "clinic_no_payment" if (i // 2) % 50 == 7 else "clinic"
+            # No patient has two of these at overlapping times: each pass over the patients moves an hour.
+            patient = patients[n % len(patients)]
+            starts = now - dt.timedelta(days=2, hours=n // len(patients), minutes=(n % 12) * 5)
+            short_notice = (i // 2) % 50 == 13
+            made = starts - (dt.timedelta(hours=2) if short_notice else dt.timedelta(days=5))
+            no_show = i % 2 == 0
+            yield (
+                units[key],
+                patient,
+                visit_types[key],
+                slots[key][i % 8],
+                starts,
+                starts + dt.timedelta(minutes=5),
+                f"Z{n:07d}",
+                f"bench{n}",
+                "no_show" if no_show else "cancelled",
+                made,
+                "resident",
+                short_notice,
+                "",
+                "",
+                "",
+                None if no_show else starts - dt.timedelta(hours=3),
+                "" if no_show else "resident",
+                "",
+                not no_show,
+                starts + dt.timedelta(minutes=20) if no_show else None,
+                marker_id if no_show else None,
+                "",
+                "",
+                now,
+            )
+
+    ctx.copy(
+        "booking_booking",
+        [
+            "unit_id",
+            "patient_id",
+            "visit_type_id",
+            "slot_id",
+            "starts_at",
+            "ends_at",
+            "reference",
+            "manage_key",
+            "status",
+            "made_at",
+            "made_by_kind",
+            "made_within_24h",
+            "given_name",
+            "contact_phone",
+            "contact_email",
+            "cancelled_at",
+            "cancelled_by_kind",
+            "cancel_reason",
+            "late_cancellation",
+            "no_show_marked_at",
+            "no_show_marked_by_id",
+            "no_show_undo_reason",
+            "submission_key",
+            "updated_at",
+        ],
+        rows(),
+    )
+    ctx.sql("ANALYZE booking_booking")
+
+
+def _job(ctx, kind: str) -> tuple[float, int, int]:
+    from billing.models import JobRun
+    from billing.services.jobs import job_execute
+
+    run = JobRun.objects.create(caregiver_id=ctx.caregiver_id, kind=kind)
+    started = time.perf_counter()
+    run = job_execute(run_id=run.pk)
+    elapsed = time.perf_counter() - started
+    rows = run.total + run.already_done + run.skipped_exception + run.skipped_no_invoicing
+    ctx.progress(
+        f"    {kind}: {run.total:,} to charge, {run.created:,} created, {run.skipped_exception:,} exceptions, "
+        f"{run.skipped_no_invoicing:,} without payment solution, {run.error_count} errors in {elapsed:.1f} s"
+    )
+    return elapsed, rows, run.created
+
+
+def measure(ctx) -> dict:
+    from django.conf import settings
+
+    from billing import services
+    from billing.models import Charge, ChargeStatus, JobKind
+    from billing.pdf import invoice_pdf_store
+    from mittvaccin.models import Caregiver, User
+
+    _quiet_broker()
+    due = ctx.args.billing_due_bookings
+    ctx.progress(f"  billing: adding {due:,} due bookings …")
+    _due_bookings(ctx, due)
+
+    results = {}
+    for kind, key in ((JobKind.NO_SHOW, "noshow"), (JobKind.LATE_CANCELLATION, "latecancel")):
+        ctx.progress(f"  billing: {kind} job, then the same job again …")
+        elapsed, rows, created = _job(ctx, kind)
+        _again_elapsed, _again_rows, again_created = _job(ctx, kind)
+        results[f"{key}_job_rows"] = rows
+        results[f"{key}_job_created"] = created
+        results[f"{key}_job_s"] = round(elapsed, 1)
+        results[f"{key}_job_rows_per_s"] = round(created / elapsed, 1) if elapsed else 0.0
+        results[f"{key}_job_rerun_created"] = again_created
+
+    caregiver = Caregiver.objects.get(pk=ctx.caregiver_id)
+    clerk = User.objects.get(username=ctx.users["clinic"])
+    wanted = ctx.args.billing_invoices
+    pending = Charge.objects.filter(caregiver=caregiver, status=ChargeStatus.OPEN, amount__gt=0)
+    patient_ids, charge_ids = [], []
+    for charge_id, patient_id in pending.order_by("patient_id", "pk").values_list("pk", "patient_id"):
+        if patient_ids and patient_ids[-1] == patient_id:
+            continue
+        patient_ids.append(patient_id)
+        charge_ids.append(charge_id)
+        if len(patient_ids) == wanted:
+            break
+    ctx.progress(f"  billing: approving {len(charge_ids):,} charges, then issuing their invoices …")
+    services.charges_approve(caregiver=caregiver, charge_ids=charge_ids, user=clerk)
+    started = time.perf_counter()
+    result = services.invoices_issue(caregiver=caregiver, user=clerk, patient_ids=patient_ids)
+    issue_elapsed = time.perf_counter() - started
+    numbers = sorted(invoice.number for invoice in result.invoices)
+    results["invoices_issued"] = len(result.invoices)
+    results["invoices_issue_s"] = round(issue_elapsed, 1)
+    results["invoices_issued_per_s"] = (
+        round(len(result.invoices) / issue_elapsed, 1) if issue_elapsed else 0.0
+    )
+    results["invoices_gapless"] = (
+        numbers == list(range(numbers[0], numbers[0] + len(numbers))) if numbers else True
+    )
+
+    count = min(ctx.args.billing_pdfs, len(result.invoices))
+    ctx.progress(f"  billing: rendering {count} invoice PDFs on one core …")
+    with tempfile.TemporaryDirectory() as media:
+        settings.MEDIA_ROOT = media
+        invoice_pdf_store(result.invoices[0])  # WeasyPrint's first document loads fonts; not counted
+        started = time.perf_counter()
+        for invoice in result.invoices[1 : count + 1]:
+            invoice_pdf_store(invoice)
+        pdf_elapsed = time.perf_counter() - started
+    rendered = len(result.invoices[1 : count + 1])
+    results["pdf_rendered"] = rendered
+    results["pdf_per_s"] = round(rendered / pdf_elapsed, 2) if pdf_elapsed else 0.0
+    return results

@@ -1,0 +1,11 @@
+"""Celery beat: the invoicing jobs run every night, after the day's no-shows have been marked."""
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE = {
+    "billing-noshow-invoicing": {"task": "billing.noshow_invoicing", "schedule": crontab(hour=2, minute=15)},
+    "billing-latecancel-invoicing": {
+        "task": "billing.latecancel_invoicing",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}

@@ -1,0 +1,468 @@
+"""Charges: made in the vaccination flow (R16) and by the jobs (R8, R9), reviewed and adjusted (R11)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.models import (
+    CHARGE_PENDING,
+    AdjustmentAction,
+    Article,
+    ArticleKind,
+    Campaign,
+    Charge,
+    ChargeAdjustment,
+    ChargeSource,
+    ChargeStatus,
+    Price,
+)
+from billing.money import AmountError, check_amount, format_kr
+from billing.services.campaigns import best_automatic_campaign, campaigns_for
+from billing.services.prices import articles_ensure, price_for
+
+ZERO = Decimal("0.00")
+CLOSED = Q(status__in=[ChargeStatus.CANCELLED, ChargeStatus.REMOVED, ChargeStatus.CREDITED])
+REASON_MIN_LENGTH = 3
+
+
+def local_day(moment) -> dt.date:
+    return timezone.localdate(moment) if moment else timezone.localdate()
+
+
+def amount_under(campaign: Campaign | None, list_price: Decimal) -> Decimal:
+    """What the patient pays: the campaign price, but never more than the list price."""
+    if campaign is None:
+        return list_price
+    return min(campaign.campaign_price, list_price)
+
+
+# --- The vaccination flow ---------------------------------------------------------------------------
+
+
+@dataclass
+class DoseQuote:
+    """What the nurse sees next to the dose: list price, the campaigns on offer, what the patient pays."""
+
+    product: object
+    day: dt.date
+    invoicing: bool
+    price: Price | None = None
+    campaigns: list = field(default_factory=list)
+    chosen: Campaign | None = None
+    visit_fee: Decimal | None = None
+    visit_fee_campaign: Campaign | None = None
+    visit_fee_already_charged: bool = False
+
+    @property
+    def list_price(self) -> Decimal | None:
+        return self.price.amount if self.price else None
+
+    @property
+    def amount(self) -> Decimal | None:
+        if self.price is None:
+            return None
+        return amount_under(self.chosen, self.price.amount)
+
+    @property
+    def visit_fee_amount(self) -> Decimal | None:
+        if self.visit_fee is None or self.visit_fee_already_charged:
+            return None
+        return amount_under(self.visit_fee_campaign, self.visit_fee)
+
+    @property
+    def total(self) -> Decimal | None:
+        if self.amount is None:
+            return None
+        return self.amount + (self.visit_fee_amount or ZERO)
+
+
+def _visit_fee_article(caregiver) -> Article | None:
+    article = articles_ensure(caregiver)[ArticleKind.VISIT_FEE]
+    return article if article.is_active else None
+
+
+def _chosen_campaign(campaign_id, offered: list[Campaign]) -> Campaign | None:
+    if campaign_id in (None, ""):
+        return None
+    for campaign in offered:
+        if str(campaign.pk) == str(campaign_id):
+            return campaign
+    raise ValidationError(
+        _("Patienten omfattas inte av den valda kampanjen den här dagen. Välj en annan eller ingen kampanj.")
+    )
+
+
+def _campaign_from_form(raw, offered, patient) -> tuple[Campaign | None, str]:
+    """The campaign the nurse chose (R10), and a review note when the form sent something else.
+
+    A campaign of the caregiver that the patient does not qualify for is a wrong choice: the dose is
+    refused with a message. A value that is no campaign of the caregiver at all (a stale or tampered
+    form) is not a choice: the list price is charged and the charge is marked for review.
+    """
+    if raw in (None, ""):
+        return None, ""
+    try:
+        known = Campaign.objects.filter(caregiver_id=patient.caregiver_id, pk=int(raw)).exists()
+    except (TypeError, ValueError):
+        known = False
+    if not known:
+        return None, _("Formuläret angav en okänd kampanj; listpriset debiterades. Kontrollera.")
+    return _chosen_campaign(raw, offered), ""
+
+
+def dose_quote(*, patient, unit, product, day: dt.date, campaign_id=None, visit=None) -> DoseQuote:
+    """The price step of the vaccination flow (R10, R16, R18).
+
+    Every unit sees the price; `invoicing` says whether this unit turns it into a charge.
+    """
+    quote = DoseQuote(product=product, day=day, invoicing=unit.has_invoicing)
+    if product is None:
+        return quote
+    quote.price = price_for(caregiver=patient.caregiver, day=day, product=product)
+    quote.campaigns = campaigns_for(patient=patient, day=day, product=product)
+    try:
+        quote.chosen = _chosen_campaign(campaign_id, quote.campaigns)
+    except ValidationError:
+        quote.chosen = None
+    article = _visit_fee_article(patient.caregiver)
+    if article is not None:
+        fee = price_for(caregiver=patient.caregiver, day=day, article=article)
+        if fee is not None:
+            quote.visit_fee = fee.amount
+            quote.visit_fee_campaign = _visit_fee_campaign(quote.chosen, article, patient, day)
+            if visit is not None:
+                quote.visit_fee_already_charged = (
+                    Charge.objects.filter(visit=visit, article=article).exclude(CLOSED).exists()
+                )
+    return quote
+
+
+def _visit_fee_campaign(chosen, article, patient, day):
+    if chosen is not None and chosen.articles.filter(pk=article.pk).exists():
+        return chosen
+    return best_automatic_campaign(patient=patient, day=day, article=article)
+
+
+@transaction.atomic
+def charges_for_dose(
+    *, visit, product, user, billing_data: dict | None = None, vaccination=None, day: dt.date | None = None
+) -> list[Charge]:
+    """The charge of one dose, and the visit fee once per visit, in the dose's own transaction (R16).
+
+    Only at a unit with a payment solution (R18). A campaign the patient does not qualify for, or a
+    risk group not confirmed, refuses the dose with a message (R10). A product without a price still
+    gets its charge, at 0 kr and marked for review, so nothing given goes unseen by the clinic.
+    """
+    unit = visit.unit
+    if not unit.has_invoicing:
+        return []
+    billing_data = billing_data or {}
+    patient = visit.patient
+    day = day or local_day(visit.started_at)
+    offered = campaigns_for(patient=patient, day=day, product=product)
+    campaign, note = _campaign_from_form(billing_data.get("billing-campaign"), offered, patient)
+    confirmation = ""
+    if campaign is not None and campaign.needs_confirmation:
+        if not billing_data.get("billing-risk-group-confirmed"):
+            raise ValidationError(
+                _(
+                    "Bekräfta att patienten tillhör riskgruppen ”%(group)s” för att använda kampanjen %(name)s."
+                )
+                % {"group": campaign.risk_group, "name": campaign.name}
+            )
+        confirmation = campaign.risk_group
+    price = price_for(caregiver=patient.caregiver, day=day, product=product)
+    list_price = price.amount if price else ZERO
+    charge = Charge(
+        caregiver_id=patient.caregiver_id,
+        unit=unit,
+        patient=patient,
+        visit=visit,
+        source=ChargeSource.DOSE,
+        product=product,
+        vaccination=vaccination,
+        service_date=day,
+        description=product.name,
+        price=price,
+        list_price=list_price,
+        campaign=campaign,
+        campaign_confirmation=confirmation,
+        amount=amount_under(campaign, list_price),
+        note=note or ("" if price else _("Inget pris var satt för produkten: kontrollera beloppet.")),
+        created_by=user,
+    )
+    charge.save()
+    made = [charge]
+    fee = _visit_fee_charge(visit=visit, day=day, chosen=campaign, user=user)
+    if fee is not None:
+        made.append(fee)
+    return made
+
+
+def _visit_fee_charge(*, visit, day, chosen, user) -> Charge | None:
+    article = _visit_fee_article(visit.patient.caregiver)
+    if article is None:
+        return None
+    price = price_for(caregiver=visit.patient.caregiver, day=day, article=article)
+    if price is None:
+        return None
+    campaign = _visit_fee_campaign(chosen, article, visit.patient, day)
+    try:
+        # The partial unique constraint keeps one visit fee per visit even when two doses of the
+        # same visit are signed at the same moment.
+        with transaction.atomic():
+            return Charge.objects.create(
+                caregiver_id=visit.patient.caregiver_id,
+                unit=visit.unit,
+                patient=visit.patient,
+                visit=visit,
+                source=ChargeSource.ARTICLE,
+                article=article,
+                service_date=day,
+                description=article.name,
+                price=price,
+                list_price=price.amount,
+                campaign=campaign,
+                amount=amount_under(campaign, price.amount),
+                created_by=user,
+            )
+    except IntegrityError:
+        return None
+
+
+# --- Articles of the jobs ---------------------------------------------------------------------------
+
+
+class ArticleChargeOutcome:
+    CREATED = "created"
+    EXISTS = "exists"
+    NO_PRICE = "no_price"
+
+
+def charge_for_article(
+    *, visit, article: Article, booking_id=None, user=None, day: dt.date | None = None
+) -> tuple[str, Charge | None]:
+    """The article charge of a no-show or late-cancel visit (R8, R9), with a campaign where one applies.
+
+    Idempotent per booking and article: the unique constraint decides, so a second run, or a run
+    after a crash, finds the charge already there and makes nothing.
+    """
+    day = day or local_day(visit.started_at)
+    patient = visit.patient
+    price = price_for(caregiver=patient.caregiver, day=day, article=article)
+    if price is None:
+        return ArticleChargeOutcome.NO_PRICE, None
+    campaign = best_automatic_campaign(patient=patient, day=day, article=article)
+    try:
+        with transaction.atomic():
+            charge = Charge.objects.create(
+                caregiver_id=patient.caregiver_id,
+                unit=visit.unit,
+                patient=patient,
+                visit=visit,
+                source=ChargeSource.ARTICLE,
+                article=article,
+                booking_id=booking_id,
+                service_date=day,
+                description=article.name,
+                price=price,
+                list_price=price.amount,
+                campaign=campaign,
+                amount=amount_under(campaign, price.amount),
+                created_by=user,
+            )
+    except IntegrityError:
+        return ArticleChargeOutcome.EXISTS, Charge.objects.filter(
+            booking_id=booking_id, article=article
+        ).first()
+    return ArticleChargeOutcome.CREATED, charge
+
+
+# --- Review (R11) -----------------------------------------------------------------------------------
+
+
+def _clean_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) < REASON_MIN_LENGTH:
+        raise ValidationError({"reason": _("Skriv varför; varje ändring ska gå att följa.")})
+    return reason
+
+
+def _lock_pending(charge: Charge) -> Charge:
+    charge = Charge.objects.select_for_update().get(pk=charge.pk)
+    if charge.status not in CHARGE_PENDING:
+        raise ValidationError(
+            _("Debiteringen är %(status)s och kan inte ändras här.")
+            % {"status": charge.get_status_display().lower()}
+        )
+    return charge
+
+
+@transaction.atomic
+def charge_adjust(*, charge: Charge, amount, reason: str, user) -> Charge:
+    """Change what the patient pays, with a reason. An approved charge goes back for approval."""
+    reason = _clean_reason(reason)
+    try:
+        amount = check_amount(amount)
+    except AmountError as error:
+        raise ValidationError({"amount": error.message}) from None
+    charge = _lock_pending(charge)
+    if amount == charge.amount:
+        raise ValidationError({"amount": _("Beloppet är redan %(amount)s.") % {"amount": format_kr(amount)}})
+    before_amount, before_status = charge.amount, charge.status
+    charge.amount = amount
+    charge.status = ChargeStatus.OPEN
+    charge.approved_at = None
+    charge.approved_by = None
+    charge.save(update_fields=["amount", "status", "approved_at", "approved_by"])
+    ChargeAdjustment.objects.create(
+        charge=charge,
+        by=user,
+        action=AdjustmentAction.AMOUNT,
+        amount_before=before_amount,
+        amount_after=amount,
+        status_before=before_status,
+        status_after=charge.status,
+        reason=reason,
+    )
+    return charge
+
+
+@transaction.atomic
+def charge_remove(*, charge: Charge, reason: str, user) -> Charge:
+    """Take a charge off what will be invoiced, with a reason. The row stays, marked removed."""
+    reason = _clean_reason(reason)
+    charge = _lock_pending(charge)
+    before = charge.status
+    charge.status = ChargeStatus.REMOVED
+    charge.save(update_fields=["status"])
+    ChargeAdjustment.objects.create(
+        charge=charge,
+        by=user,
+        action=AdjustmentAction.REMOVED,
+        amount_before=charge.amount,
+        amount_after=charge.amount,
+        status_before=before,
+        status_after=charge.status,
+        reason=reason,
+    )
+    return charge
+
+
+@dataclass
+class ApproveResult:
+    approved: int = 0
+    already: int = 0
+    refused: int = 0
+
+
+@transaction.atomic
+def charges_approve(*, caregiver, charge_ids, user) -> ApproveResult:
+    """Approve open charges for invoicing. Approving twice changes nothing and says so."""
+    result = ApproveResult()
+    ids = sorted({int(i) for i in charge_ids})
+    charges = list(Charge.objects.select_for_update().filter(caregiver=caregiver, pk__in=ids).order_by("pk"))
+    result.refused = len(ids) - len(charges)
+    now = timezone.now()
+    log = []
+    for charge in charges:
+        if charge.status == ChargeStatus.APPROVED:
+            result.already += 1
+            continue
+        if charge.status != ChargeStatus.OPEN:
+            result.refused += 1
+            continue
+        charge.status = ChargeStatus.APPROVED
+        charge.approved_at = now
+        charge.approved_by = user
+        charge.save(update_fields=["status", "approved_at", "approved_by"])
+        log.append(
+            ChargeAdjustment(
+                charge=charge,
+                at=now,
+                by=user,
+                action=AdjustmentAction.APPROVED,
+                amount_before=charge.amount,
+                amount_after=charge.amount,
+                status_before=ChargeStatus.OPEN,
+                status_after=ChargeStatus.APPROVED,
+            )
+        )
+        result.approved += 1
+    ChargeAdjustment.objects.bulk_create(log)
+    return result
+
+
+# --- Entered in error -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def charge_withdraw(*, charge: Charge, user, reason: str):
+    """A charge whose ground is gone (dose entered in error, no-show undone): cancelled, or credited.
+
+    Returns the credit note when the charge had been invoiced, else None.
+    """
+    from billing.services.invoices import credit_note_issue
+
+    charge = Charge.objects.select_for_update().get(pk=charge.pk)
+    if charge.status in (ChargeStatus.OPEN, ChargeStatus.APPROVED, ChargeStatus.NO_INVOICE):
+        before = charge.status
+        charge.status = ChargeStatus.CANCELLED
+        charge.save(update_fields=["status"])
+        ChargeAdjustment.objects.create(
+            charge=charge,
+            by=user,
+            action=AdjustmentAction.CANCELLED,
+            amount_before=charge.amount,
+            amount_after=charge.amount,
+            status_before=before,
+            status_after=charge.status,
+            reason=reason,
+        )
+        return None
+    if charge.status == ChargeStatus.INVOICED:
+        line = charge.invoice_lines.filter(credited_line__isnull=True, credit_line__isnull=True).first()
+        return credit_note_issue(invoice=line.invoice, user=user, reason=reason, lines=[line])
+    return None
+
+
+@transaction.atomic
+def charges_cancel_for_dose(*, charges, visit, user, reason: str) -> list:
+    """Withdraw a dose's charge, and the visit fee too when no other dose of the visit is charged.
+
+    Charges not yet invoiced are cancelled; invoiced ones are credited, one credit note per invoice.
+    """
+    from billing.services.invoices import credit_note_issue
+
+    withdrawn = list(charges)
+    dose_ids = {c.pk for c in withdrawn}
+    doses_left = (
+        Charge.objects.filter(visit=visit, source=ChargeSource.DOSE)
+        .exclude(CLOSED)
+        .exclude(pk__in=dose_ids)
+        .exists()
+    )
+    if not doses_left:
+        withdrawn += list(
+            Charge.objects.filter(visit=visit, article__kind=ArticleKind.VISIT_FEE).exclude(CLOSED)
+        )
+    to_credit: dict = {}
+    for charge in withdrawn:
+        charge = Charge.objects.select_for_update().get(pk=charge.pk)
+        if charge.status == ChargeStatus.INVOICED:
+            line = charge.invoice_lines.filter(credited_line__isnull=True, credit_line__isnull=True).first()
+            to_credit.setdefault(line.invoice_id, (line.invoice, []))[1].append(line)
+        else:
+            charge_withdraw(charge=charge, user=user, reason=reason)
+    return [
+        credit_note_issue(invoice=invoice, user=user, reason=reason, lines=lines)
+        for invoice, lines in to_credit.values()
+    ]

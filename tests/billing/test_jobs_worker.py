@@ -1,0 +1,137 @@
+"""R8, R9: the jobs on a real Celery worker, and a run killed half-way then run again.
+
+Committed data (transactional database): the worker thread and the crash use their own connections.
+"""
+
+import threading
+import time
+
+import pytest
+from django.db import connection, connections, transaction
+
+from billing.models import ArticleKind, Charge, JobKind, JobRun, JobStatus
+from billing.services.jobs import job_execute, job_queue
+from journal.models import Visit, VisitKind
+from tests.billing.factories import adult, article_price, late_cancellation, no_show, timebook_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def wait_for(condition, what):
+    # Waiting for an outcome, not measuring time.
+    for _ in range(600):
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def finished(run_id):
+    return wait_for(
+        lambda: JobRun.objects.filter(pk=run_id, status__in=[JobStatus.FINISHED, JobStatus.FAILED]).first(),
+        "the run to finish",
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "article", "make"),
+    [
+        (JobKind.NO_SHOW, ArticleKind.NO_SHOW, "no_show"),
+        (JobKind.LATE_CANCELLATION, ArticleKind.LATE_CANCELLATION, "late_cancellation"),
+    ],
+)
+def test_r8_r9_job_runs_on_a_real_worker_and_is_idempotent(cast, celery_worker, kind, article, make):
+    article_price(cast.caregiver_a, article, "350")
+    timebook = timebook_for(cast.unit_a)
+    for _ in range(4):
+        if make == "no_show":
+            no_show(adult(cast.caregiver_a), cast.unit_a, cast.alice, timebook=timebook)
+        else:
+            late_cancellation(adult(cast.caregiver_a), cast.unit_a, timebook=timebook)
+
+    first = finished(job_queue(caregiver=cast.caregiver_a, kind=kind, user=cast.clinic_a).pk)
+    second = finished(job_queue(caregiver=cast.caregiver_a, kind=kind, user=cast.clinic_a).pk)
+    assert (first.status, first.total, first.processed, first.created) == (JobStatus.FINISHED, 4, 4, 4)
+    assert (second.status, second.created, second.already_done) == (JobStatus.FINISHED, 0, 4)
+    assert first.started_at and first.finished_at >= first.started_at
+    assert Charge.objects.filter(article__kind=article).count() == 4
+
+
+def test_r8_beat_task_runs_every_caregiver_on_the_worker(cast, celery_worker):
+    from billing.tasks import noshow_invoicing
+
+    article_price(cast.caregiver_a, ArticleKind.NO_SHOW, "400")
+    no_show(adult(cast.caregiver_a), cast.unit_a, cast.alice, timebook=timebook_for(cast.unit_a))
+    noshow_invoicing.delay()
+    run = wait_for(
+        lambda: JobRun.objects.filter(caregiver=cast.caregiver_a, status=JobStatus.FINISHED).first(),
+        "the beat run",
+    )
+    assert run.created == 1
+    assert run.triggered_by is None
+    assert JobRun.objects.filter(caregiver=cast.caregiver_b, status=JobStatus.FINISHED).exists()
+
+
+def test_r8_run_killed_half_way_and_run_again_makes_each_charge_once(cast):
+    article_price(cast.caregiver_a, ArticleKind.NO_SHOW, "400")
+    timebook = timebook_for(cast.unit_a)
+    bookings = [
+        no_show(adult(cast.caregiver_a), cast.unit_a, cast.alice, timebook=timebook) for _ in range(6)
+    ]
+    blocker = sorted(bookings, key=lambda b: (b.starts_at, b.pk))[3]
+
+    # Another connection holds an uncommitted visit for the fourth booking: the run blocks there,
+    # after three bookings are committed (one per chunk), and is then killed like a crashed worker.
+    holder = connections.create_connection("default")
+    holder.set_autocommit(False)
+    with holder.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO journal_visit (patient_id, unit_id, kind, started_at, booking_id) VALUES (%s, %s, %s, now(), %s)",
+            [blocker.patient_id, cast.unit_a.pk, VisitKind.NO_SHOW, blocker.pk],
+        )
+    queued = job_queue(caregiver=cast.caregiver_a, kind=JobKind.NO_SHOW)
+    crash = {}
+
+    def worker():
+        try:
+            job_execute(run_id=queued.pk, chunk=1)
+        except Exception as error:  # the killed connection ends the run, as a crash would
+            crash["error"] = error
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    with connection.cursor() as cursor:
+        pid = wait_for(lambda: _blocked_backend(cursor), "the run to block on the held visit")
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    thread.join()
+    holder.rollback()
+    holder.close()
+
+    assert "error" in crash
+    assert Charge.objects.count() == 3
+    # The worker process survived the lost connection, so the run says it failed and why. (A worker
+    # that dies leaves it running; the next run then marks it interrupted, see test_jobs.py.)
+    killed = JobRun.objects.get(pk=queued.pk)
+    assert killed.status == JobStatus.FAILED
+    assert killed.processed == 3
+    assert killed.errors
+
+    rerun = job_execute(run_id=job_queue(caregiver=cast.caregiver_a, kind=JobKind.NO_SHOW).pk)
+    assert (rerun.created, rerun.already_done) == (3, 3)
+    for booking in bookings:
+        assert Charge.objects.filter(booking_id=booking.pk).count() == 1
+        assert Visit.objects.filter(booking_id=booking.pk, kind=VisitKind.NO_SHOW).count() == 1
+    with transaction.atomic():
+        assert job_execute(run_id=job_queue(caregiver=cast.caregiver_a, kind=JobKind.NO_SHOW).pk).created == 0
+
+
+def _blocked_backend(cursor):
+    cursor.execute(
+        "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%%journal_visit%%' "
+        "AND pid <> pg_backend_pid()"
+    )
+    row = cursor.fetchone()
+    return row[0] if row else None
