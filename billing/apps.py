@@ -8,6 +8,7 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from billing import receivers
+        from booking.extensions import BookingAction, register_booking_action
         from journal.extensions import register_dose_form_part
         from journal.signals import vaccination_entered_in_error, vaccination_registered
         from mittvaccin.navigation import NavItem, register
@@ -22,6 +23,15 @@ class BillingConfig(AppConfig):
         )
         # R10, R18: the price and campaign step inside the journal's dose form.
         register_dose_form_part("billing:dose_price")
+        # R9: staff start the late-cancel invoicing by hand from the booking.
+        register_booking_action(
+            BookingAction(
+                label=_("Debitera sen avbokning"),
+                url_name="billing:late_cancellation",
+                applies=lambda booking: booking.late_cancellation and booking.unit.has_invoicing,
+                right=Right.INVOICING_REVIEW,
+            )
+        )
 
         register(
             NavItem(

@@ -269,11 +269,6 @@ def dose_price(request):
             "risk_confirmed": bool(request.GET.get("billing-risk-group-confirmed")),
         },
     )
-    if request.htmx:
-        # The journal's container would otherwise inherit the dose form's hx-target (the whole
-        # visit workspace); this part always lands in its own container.
-        response["HX-Retarget"] = f'.dose-form-part[hx-get^="{reverse("billing:dose_price")}"]'
-        response["HX-Reswap"] = "innerHTML"
     return response
 
 

@@ -166,9 +166,9 @@ def load(cast, stdout) -> None:
                     booking=booking, user=nurse, now=slot.starts_at + dt.timedelta(minutes=20)
                 )
             if index == 5 and day_offset >= 0:
-                services.booking_cancel(
-                    booking=booking, by_kind=ActorKind.RESIDENT, now=slot.starts_at - dt.timedelta(hours=3)
-                )
+                # Three hours before the visit (a late cancellation), but never in the future.
+                cancelled_at = min(timezone.now(), slot.starts_at - dt.timedelta(hours=3))
+                services.booking_cancel(booking=booking, by_kind=ActorKind.RESIDENT, now=cancelled_at)
             if index == 6 and day_offset == 1:
                 services.booking_cancel(
                     booking=booking, by_kind=ActorKind.RESIDENT, now=slot.starts_at - dt.timedelta(days=2)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from booking import notices, selectors, services
+from booking.extensions import booking_actions_for
 from booking.forms import (
     ScheduleExceptionForm,
     ScheduleForm,
@@ -359,6 +360,7 @@ def booking_detail(request, booking):
         "signals": selectors.signals_by_patient([booking.patient_id]).get(booking.patient_id, [])
         if request.user.has_right(Right.JOURNAL_READ)
         else [],
+        "extra_actions": booking_actions_for(booking, request.user),
     }
     return render(request, "booking/staff/booking.html", context)
 

@@ -236,6 +236,18 @@ def test_r9_manual_path_on_the_page(cast, tb):
     assert Charge.objects.filter(booking_id=booking.pk).count() == 1
 
 
+def test_r9_the_booking_page_leads_to_the_manual_late_cancel_path(cast, tb):
+    late = late_cancellation(adult(cast.caregiver_a), cast.unit_a, timebook=tb)
+    early = late_cancellation(adult(cast.caregiver_a), cast.unit_a, hours_before=72, timebook=tb)
+    link = reverse("billing:late_cancellation", args=[late.pk])
+    page = client_for(cast.clinic_a).get(reverse("booking:booking", args=[late.pk])).content.decode()
+    assert link in page
+    # Not for a timely cancellation, and not for a nurse without the invoicing right.
+    early_page = client_for(cast.clinic_a).get(reverse("booking:booking", args=[early.pk])).content.decode()
+    assert reverse("billing:late_cancellation", args=[early.pk]) not in early_page
+    assert link not in client_for(cast.alice).get(reverse("booking:booking", args=[late.pk])).content.decode()
+
+
 def test_r9_manual_path_refusal_is_a_message(cast, tb):
     early = late_cancellation(adult(cast.caregiver_a), cast.unit_a, hours_before=72, timebook=tb)
     response = client_for(cast.clinic_a).post(reverse("billing:late_cancellation", args=[early.pk]))

@@ -17,6 +17,7 @@ def test_nurse_searches_by_personnummer_and_the_administrator_sees_the_log_row(
     login(page, "alice")
     screenshot(page, "foundation-01-home")
     # The start page's search has the focus; the short form of the number is accepted.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'home-q'")
     page.keyboard.type(f"{number[2:8]}-{number[8:]}")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/patient/{patient.pk}/")

@@ -54,6 +54,7 @@ def test_journal_nurse_vaccinates_with_an_existing_order(page, cast, tbe_setup):
     login(page, "alice")
     page.wait_for_load_state("load")
     # Keyboard only: the start page's search has the focus; an exact number opens the patient.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'home-q'")
     page.keyboard.type(patient.identity_display)
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/patient/{patient.pk}/")
