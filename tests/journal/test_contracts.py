@@ -68,7 +68,7 @@ def test_dose_form_renders_each_registered_part_inside_the_form(cast):
     form = page.split('data-testid="dose-form"')[1].split("</form>")[0]
     expected = (
         f'<div class="dose-form-part" hx-get="/test-billing-part/?patient={ready.patient.pk}&visit={ready.visit.pk}" '
-        'hx-trigger="load, change from:closest form" hx-include="closest form" hx-swap="innerHTML">'
+        'hx-trigger="load, change from:closest form" hx-include="closest form" hx-target="this" hx-swap="innerHTML">'
     )
     assert expected in form
     assert "Pris och kampanj hämtas" in form
