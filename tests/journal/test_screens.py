@@ -53,3 +53,19 @@ def test_fully_given_order_stays_all_doses_given_after_its_last_valid_day(cast, 
     order_block = order_block.split("</div>")[0]
     assert "Alla doser givna" in order_block
     assert "Utgången" not in order_block
+
+
+def test_order_signed_message_counts_doses_in_plain_swedish(cast, patient_a):
+    client = client_for(cast.bob)
+    url = reverse("journal:order_create", args=[patient_a.pk])
+    product = ready_visit(cast).product
+    valid_until = (timezone.localdate() + dt.timedelta(days=90)).isoformat()
+    one = client.post(
+        url, {"product": product.pk, "doses_total": "1", "valid_until": valid_until}, follow=True
+    )
+    assert "1 dos." in one.content.decode()
+    three = client.post(
+        url, {"product": product.pk, "doses_total": "3", "valid_until": valid_until}, follow=True
+    )
+    assert "3 doser." in three.content.decode()
+    assert "dos(er)" not in three.content.decode()
