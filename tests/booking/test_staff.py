@@ -138,7 +138,7 @@ def test_staff_booking_refusal_is_a_message_not_a_500(cast, timebook, resident):
     assert not Booking.objects.exists()
 
 
-def test_check_in_leads_to_the_vaccination_visit(cast, timebook, resident):
+def test_check_in_leads_to_the_vaccination_visit(cast, timebook, resident, at_midday):
     slot = timebook.slot_at(timezone.now() + dt.timedelta(minutes=10))
     booking = _book(timebook, resident, slot=slot, user=cast.alice)
     response = client_for(cast.alice).post(reverse("booking:booking_check_in", args=[booking.pk]))

@@ -27,7 +27,7 @@ def _eager_celery():
     app.conf.task_always_eager = before
 
 
-def test_r14_nurse_checks_in_and_lands_in_the_vaccination_flow(cast, page, transactional_db):
+def test_r14_nurse_checks_in_and_lands_in_the_vaccination_flow(cast, page, transactional_db, at_midday):
     unit = cast.unit_a
     tbe = VisitTypeFactory(unit=unit, name="TBE dos 2")
     flu = VisitTypeFactory(unit=unit, name="Influensa", duration_minutes=5)
