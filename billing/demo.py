@@ -85,6 +85,7 @@ def load(cast, stdout) -> None:
         varmland,
         "Influensavaccin 65 år och äldre",
         products=[cast.products["Vaxigrip Tetra"]],
+        articles=[articles[ArticleKind.VISIT_FEE]],
         qualification=Qualification.AGE,
         min_age=65,
         max_age=130,
