@@ -7,6 +7,7 @@ from django.utils import timezone
 from billing.models import ArticleKind, Campaign
 from billing.services.prices import price_for
 from booking.models import VisitType
+from journal.models import Vaccination
 from mittvaccin.models import Caregiver
 
 pytestmark = pytest.mark.django_db
@@ -30,3 +31,14 @@ def test_demo_visit_types_show_residents_the_vaccine_price_they_will_be_invoiced
     flu = Campaign.objects.get(caregiver=varmland, name="Influensavaccin 65 år och äldre")
     # The booking page says "Kostnadsfritt" for 65 and older: no visit fee either.
     assert flu.articles.filter(kind=ArticleKind.VISIT_FEE).exists()
+
+
+def test_demo_doses_count_on_in_each_patients_series():
+    """A nurse reading the demo history never sees dose 1 again after dose 2 of the same series."""
+    call_command("demo_data", verbosity=0)
+    series = {}
+    for dose in Vaccination.objects.filter(status="given").select_related("product").order_by("given_at"):
+        if dose.product_id and dose.dose_number and dose.product.series_doses > 1:
+            key = (dose.patient_id, dose.product.disease)
+            assert dose.dose_number > series.get(key, 0), (key, dose.dose_number, series.get(key))
+            series[key] = dose.dose_number
