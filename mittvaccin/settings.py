@@ -221,6 +221,11 @@ CSRF_FAILURE_VIEW = "mittvaccin.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS is terminated by the reverse proxy, which also redirects plain HTTP (an in-app redirect would
+# break the container health check on http://127.0.0.1). Browsers are told to insist on HTTPS.
+SECURE_HSTS_SECONDS = 31_536_000 if SECURE_COOKIES and not DEBUG else 0
+# Subdomains and the preload list are the region's decision for its whole domain, not this product's.
+SILENCED_SYSTEM_CHECKS = ["security.W008", "security.W005", "security.W021"]
 # Only behind our own reverse proxy is X-Forwarded-For the client's address (access log, rate limits);
 # anywhere else a client could write any address into that header.
 TRUST_X_FORWARDED_FOR = env_bool("DJANGO_TRUST_X_FORWARDED_FOR", False)
