@@ -46,6 +46,7 @@ ENVIRONMENT_VARIABLES = [
     "MITTVACCIN_SESSION_IDLE_MINUTES",
     "MITTVACCIN_SESSION_MAX_HOURS",
     "MITTVACCIN_POPULATION_REGISTER",
+    "MITTVACCIN_NEXT_DOSE_REMINDER_DAYS",
     # Apps add the variables they read below.
 ]
 
@@ -295,6 +296,8 @@ LOGGING = {
 }
 
 # --- Journal settings (add below) ----------------------------------------------------------------
+# Next-dose reminders go to the patient this many days before the dose falls due.
+JOURNAL_NEXT_DOSE_REMINDER_DAYS = env_int("MITTVACCIN_NEXT_DOSE_REMINDER_DAYS", 14)
 # Where patients' protected-identity status and names come from. Production plugs in the national
 # register (Navet) client here; development and tests use the local stand-in.
 POPULATION_REGISTER = os.environ.get(
