@@ -40,7 +40,7 @@ migrations: .venv/.synced
 	@DJANGO_DEBUG=1 .venv/bin/python manage.py makemigrations
 
 messages: .venv/.synced ## Update and compile the English translation (needs gettext)
-	@DJANGO_DEBUG=1 .venv/bin/python manage.py makemessages -l en --ignore=.venv --ignore=.tools --ignore=.data
+	@DJANGO_DEBUG=1 .venv/bin/python manage.py makemessages -l en --ignore=.venv --ignore=.tools --ignore=.data --ignore=tests --ignore=bench
 	@DJANGO_DEBUG=1 .venv/bin/python manage.py compilemessages -l en --ignore=.venv --ignore=.tools
 
 clean-data: ## Stop embedded services and delete .data/ (all local data!)

@@ -19,7 +19,8 @@ from booking.tokens import manage_url
 
 def when_text(booking: Booking) -> str:
     start = timezone.localtime(booking.starts_at)
-    return f"{start:%Y-%m-%d} kl. {start:%H:%M}"
+    # "2026-11-25 kl. 14:30" in Swedish, "2026-11-25 at 14:30" in English.
+    return _("%(date)s kl. %(time)s") % {"date": f"{start:%Y-%m-%d}", "time": f"{start:%H:%M}"}
 
 
 def place_text(booking: Booking) -> str:

@@ -34,9 +34,9 @@ from booking.models import ActorKind, Booking, Schedule, ScheduleException, Slot
 from journal.identity import IdentityError, parse_identity
 from journal.models import Patient
 from journal.population_register import has_protected_identity
-from mittvaccin.models import AccessLogEntry, Unit
+from mittvaccin.models import Unit
 from mittvaccin.rights import Right
-from mittvaccin.services import access_log_record, client_address
+from mittvaccin.services import access_log_record, access_log_record_many
 from mittvaccin.tenancy import owned, owned_or_404
 
 
@@ -101,33 +101,6 @@ def _day_url(unit, day: dt.date) -> str:
     return reverse("booking:day", kwargs={"unit_id": unit.pk, "day": day})
 
 
-def _log_patients(request, patients, what: str) -> None:
-    """One access-log row per patient shown, in one INSERT (a day can list hundreds)."""
-    seen = {}
-    for patient in patients:
-        seen.setdefault(patient.pk, patient)
-    if not seen:
-        return
-    address = client_address(request)
-    path = request.get_full_path()[:400]
-    AccessLogEntry.objects.bulk_create(
-        [
-            AccessLogEntry(
-                user=request.user,
-                caregiver_id=request.user.caregiver_id,
-                unit=getattr(request, "unit", None),
-                patient_id=p.pk,
-                patient_identity=p.identity_number,
-                patient_protected=p.protected_identity,
-                what=what[:120],
-                path=path,
-                client_address=address,
-            )
-            for p in seen.values()
-        ]
-    )
-
-
 def _visit_url(booking) -> str:
     return reverse("journal:visit", kwargs={"patient_id": booking.patient_id, "visit_id": booking.visit_id})
 
@@ -166,7 +139,9 @@ def day(request, unit, day=None):
     patients = [b.patient for r in view.rows for b in r.bookings] + [b.patient for b in view.cancelled]
     show_signals = request.user.has_right(Right.JOURNAL_READ)
     signals = selectors.signals_by_patient({p.pk for p in patients}) if show_signals else {}
-    _log_patients(request, patients, _("Tidbok, dag %(day)s") % {"day": day.isoformat()})
+    access_log_record_many(
+        request=request, patients=patients, what=_("Tidbok, dag %(day)s") % {"day": day.isoformat()}
+    )
     today = timezone.localdate()
     for row in view.rows:
         for booking in row.bookings:
@@ -577,7 +552,9 @@ def booking_undo_no_show(request, booking):
 @unit_view(Right.BOOKING_MANAGE)
 def affected(request, unit):
     bookings = list(selectors.affected_bookings(unit))
-    _log_patients(request, [b.patient for b in bookings], _("Tidbok: bokningar att hantera"))
+    access_log_record_many(
+        request=request, patients=[b.patient for b in bookings], what=_("Tidbok: bokningar att hantera")
+    )
     return render(request, "booking/staff/affected.html", {"unit": unit, "bookings": bookings})
 
 
@@ -601,7 +578,11 @@ def billing_facts(request, unit):
         .filter(starts_at__date=day)
         .select_related("patient", "visit_type", "no_show_undone_by")
     )
-    _log_patients(request, [b.patient for b in late + absent + undone], _("Uteblivna och sena avbokningar"))
+    access_log_record_many(
+        request=request,
+        patients=[b.patient for b in late + absent + undone],
+        what=_("Uteblivna och sena avbokningar"),
+    )
     return render(
         request,
         "booking/staff/billing_facts.html",

@@ -853,3 +853,25 @@ class EmergencyAccess(models.Model):
 
     def __str__(self) -> str:
         return f"Nödåtkomst {self.at:%Y-%m-%d %H:%M}"
+
+
+class NextDoseReminder(models.Model):
+    """The one reminder sent to the patient before a dose's next due date.
+
+    Its existence (one per dose, by the unique key) is what makes the daily job send at most once.
+    """
+
+    vaccination = models.OneToOneField(
+        Vaccination, on_delete=models.PROTECT, related_name="next_dose_reminder"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(max_length=8)
+
+    caregiver_lookup = "vaccination__caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        triggers = [append_only("next_dose_reminder_append_only")]
+
+    def __str__(self) -> str:
+        return f"Påminnelse {self.sent_at:%Y-%m-%d} ({self.channel})"

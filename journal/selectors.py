@@ -165,7 +165,7 @@ def vaccination_history(patient) -> list[Vaccination]:
     """All dose rows of the patient at this caregiver, newest first, with error marks: one query."""
     return list(
         Vaccination.objects.filter(patient=patient)
-        .select_related("product", "unit", "entered_in_error", "visit")
+        .select_related("product", "unit", "entered_in_error", "visit", "next_dose_reminder")
         .order_by("-given_at", "-id")
     )
 
@@ -178,6 +178,14 @@ def valid_doses(history) -> list[Vaccination]:
         if v.status in (VaccinationStatus.GIVEN, VaccinationStatus.GIVEN_ELSEWHERE)
         and not is_entered_in_error(v)
     ]
+
+
+def next_dose_reminded_at(dose):
+    """When the patient was reminded of the dose's next due date, or None."""
+    try:
+        return dose.next_dose_reminder.sent_at
+    except Vaccination.next_dose_reminder.RelatedObjectDoesNotExist:
+        return None
 
 
 def is_entered_in_error(obj) -> bool:

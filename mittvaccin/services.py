@@ -50,8 +50,14 @@ def access_log_record(*, request, patient, what: str, reason: str = "") -> Acces
 
 
 def access_log_record_many(*, request, patients, what: str) -> None:
-    """One row per patient shown (a list of hits), written in a single INSERT."""
-    AccessLogEntry.objects.bulk_create([_entry(request, patient, what, "") for patient in patients])
+    """One row per distinct patient shown on a list page, written in a single INSERT."""
+    distinct = {}
+    for patient in patients:
+        distinct.setdefault(patient.pk, patient)
+    if distinct:
+        AccessLogEntry.objects.bulk_create(
+            [_entry(request, patient, what, "") for patient in distinct.values()]
+        )
 
 
 def unit_switch(*, request, unit_id) -> Unit:

@@ -46,6 +46,7 @@ ENVIRONMENT_VARIABLES = [
     "MITTVACCIN_SESSION_IDLE_MINUTES",
     "MITTVACCIN_SESSION_MAX_HOURS",
     "MITTVACCIN_POPULATION_REGISTER",
+    "MITTVACCIN_NEXT_DOSE_REMINDER_DAYS",
     # Apps add the variables they read below.
 ]
 
@@ -222,6 +223,11 @@ CSRF_FAILURE_VIEW = "mittvaccin.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS is terminated by the reverse proxy, which also redirects plain HTTP (an in-app redirect would
+# break the container health check on http://127.0.0.1). Browsers are told to insist on HTTPS.
+SECURE_HSTS_SECONDS = 31_536_000 if SECURE_COOKIES and not DEBUG else 0
+# Subdomains and the preload list are the region's decision for its whole domain, not this product's.
+SILENCED_SYSTEM_CHECKS = ["security.W008", "security.W005", "security.W021"]
 # Only behind our own reverse proxy is X-Forwarded-For the client's address (access log, rate limits);
 # anywhere else a client could write any address into that header.
 TRUST_X_FORWARDED_FOR = env_bool("DJANGO_TRUST_X_FORWARDED_FOR", False)
@@ -291,6 +297,8 @@ LOGGING = {
 }
 
 # --- Journal settings (add below) ----------------------------------------------------------------
+# Next-dose reminders go to the patient this many days before the dose falls due.
+JOURNAL_NEXT_DOSE_REMINDER_DAYS = env_int("MITTVACCIN_NEXT_DOSE_REMINDER_DAYS", 14)
 # Where patients' protected-identity status and names come from. Production plugs in the national
 # register (Navet) client here; development and tests use the local stand-in.
 POPULATION_REGISTER = os.environ.get(

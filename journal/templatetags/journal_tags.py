@@ -32,3 +32,11 @@ def in_error(obj):
         return obj.entered_in_error is not None
     except obj.__class__.entered_in_error.RelatedObjectDoesNotExist:
         return False
+
+
+@register.filter
+def reminded_at(dose):
+    """When the patient got the next-dose reminder of this dose (None when not yet)."""
+    from journal.selectors import next_dose_reminded_at
+
+    return next_dose_reminded_at(dose)

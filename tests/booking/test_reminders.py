@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
@@ -18,12 +16,7 @@ from mittvaccin.celery import app
 from mittvaccin.models import OutboundMessage
 from tests.booking.factories import ScheduleFactory, VisitTypeFactory, make_slot
 from tests.factories import PatientFactory
-
-
-@app.task(name="tests.booking.sentinel")
-def sentinel(key):
-    """Queued after the jobs under test: when it has run, so have they (one worker, one at a time)."""
-    cache.set(key, "done", 300)
+from tests.worker import wait_for_queued_tasks
 
 
 def _booking(
@@ -123,13 +116,7 @@ def test_reminder_job_runs_twice_on_a_real_worker_and_sends_once(cast, celery_wo
 
     send_due_reminders.delay()
     send_due_reminders.delay()
-    key = f"sentinel-{booking.pk}"
-    sentinel.delay(key)
-    for _ in range(600):
-        if cache.get(key):
-            break
-        time.sleep(0.05)
-    assert cache.get(key) == "done", "the worker did not finish the queued jobs"
+    wait_for_queued_tasks()
     sent = OutboundMessage.objects.filter(purpose="booking_reminder", reference=booking.reference)
     assert sorted(sent.values_list("channel", flat=True)) == ["email", "sms"]
     assert Booking.objects.get(pk=booking.pk).events.filter(kind="reminded").count() == 1

@@ -17,6 +17,7 @@ from journal.models import (
     CheckConfirmation,
     EmergencyAccess,
     HealthDeclaration,
+    NextDoseReminder,
     Note,
     NoteComment,
     Order,
@@ -49,6 +50,7 @@ APPEND_ONLY = [
     SharedRecordConsent,
     SharedRecordBlock,
     EmergencyAccess,
+    NextDoseReminder,
 ]
 
 
@@ -56,6 +58,7 @@ APPEND_ONLY = [
 def one_of_each(cast):
     ready = ready_visit(cast)
     dose = register(cast, ready)
+    NextDoseReminder.objects.create(vaccination=dose, channel="sms")
     services.vaccination_enter_in_error(vaccination=dose, user=cast.alice, reason="test")
     spare = make_order(cast, ready.patient, ready.product)
     services.order_enter_in_error(order=spare, user=cast.bob, reason="test")

@@ -144,3 +144,25 @@ def test_first_caregiver_with_a_bad_organisation_number_is_refused_cleanly():
             "caregiver_create", "X", "212000-1836", unit="U", unit_slug="u", admin="a", password="x" * 12
         )
     assert not Caregiver.objects.filter(name="X").exists()
+
+
+def test_production_settings_pass_the_deployment_checks():
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DJANGO_SECRET_KEY": "a-long-random-production-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_ALLOWED_HOSTS": "vaccin.example.se",
+        "MITTVACCIN_TESTING": "0",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
