@@ -155,6 +155,10 @@ class SwedishFirstLocaleMiddleware:
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            # The next request, task or command in this thread starts from the default again.
+            translation.deactivate()
         response.headers.setdefault("Content-Language", language)
         return response

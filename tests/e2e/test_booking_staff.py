@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -27,7 +28,15 @@ def _eager_celery():
     app.conf.task_always_eager = before
 
 
-def test_r14_nurse_checks_in_and_lands_in_the_vaccination_flow(cast, page, transactional_db, at_midday):
+@pytest.fixture
+def midday():
+    """The day view shows one local day: run at 12:00 today so the slots around now never cross midnight."""
+    noon = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(12, 0)))
+    with time_machine.travel(noon, tick=True):
+        yield
+
+
+def test_r14_nurse_checks_in_and_lands_in_the_vaccination_flow(cast, page, transactional_db, midday):
     unit = cast.unit_a
     tbe = VisitTypeFactory(unit=unit, name="TBE dos 2")
     flu = VisitTypeFactory(unit=unit, name="Influensa", duration_minutes=5)
