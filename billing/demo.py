@@ -85,6 +85,7 @@ def load(cast, stdout) -> None:
         varmland,
         "Influensavaccin 65 år och äldre",
         products=[cast.products["Vaxigrip Tetra"]],
+        articles=[articles[ArticleKind.VISIT_FEE]],
         qualification=Qualification.AGE,
         min_age=65,
         max_age=130,
@@ -219,7 +220,12 @@ def _doses_and_jobs(cast) -> None:
             route="im",
             dose_ml=Decimal(str(product.default_dose_ml)),
             dose_amount="full",
-            dose_number=1,
+            # The next dose of a series (never "dos 1" again after dose 2); a yearly vaccine is dose 1.
+            dose_number=(
+                journal_selectors.next_dose_number(checks.schedule_history, product)
+                if product.series_doses > 1
+                else 1
+            ),
             given_at=at + dt.timedelta(minutes=5),
             override_reason="Demodata",
             idempotency_key=uuid.uuid4(),

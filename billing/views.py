@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -444,10 +445,20 @@ def _charge_changed(request, charge, message):
         )
         # The row is drawn for the page it replaces a row of: same filter, so the same columns.
         page_query = QueryDict(urlsplit(request.htmx.current_url or "").query)
-        _form, unit, *_rest = _review_filter(request, page_query)
+        _form, unit, date_from, date_to, status = _review_filter(request, page_query)
         response = render(
             request, "billing/review.html#row", {"charge": charge, "flash": message, "unit": unit}
         )
+        # The footer's totals follow the change at once (out of band), as after a reload of the page.
+        charges = selectors.review_charges(
+            who=request, unit=unit, date_from=date_from, date_to=date_to, status=status
+        )
+        totals = render_to_string(
+            "billing/review.html#totals",
+            {"totals": selectors.review_totals(charges), "unit": unit, "oob": True},
+            request=request,
+        )
+        response.content += totals.encode()
         response["HX-Retarget"] = f"#charge-{charge.pk}"
         response["HX-Reswap"] = "outerHTML"
         return response

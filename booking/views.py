@@ -332,6 +332,9 @@ def booking_detail(request, booking):
         "sent": selectors.messages_for(booking),
         "signal_template": _signal_template(),
         "now": timezone.now(),
+        # As in the day view: arrival is registered on the day of the visit (the service refuses earlier).
+        "is_today": _local_day(booking.starts_at) == timezone.localdate(),
+        "visit_url": _visit_url(booking) if booking.status == Booking.Status.CHECKED_IN else "",
         "signals": selectors.signals_by_patient([booking.patient_id]).get(booking.patient_id, [])
         if request.user.has_right(Right.JOURNAL_READ)
         else [],

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from journal import extensions, fhir, schedule, selectors, services
@@ -692,7 +693,11 @@ def order_create(request, patient):
         else:
             messages.success(
                 request,
-                _("Ordinationen är signerad %(time)s: %(product)s, %(n)d dos(er).")
+                ngettext(
+                    "Ordinationen är signerad %(time)s: %(product)s, %(n)d dos.",
+                    "Ordinationen är signerad %(time)s: %(product)s, %(n)d doser.",
+                    order.doses_total,
+                )
                 % {"time": _hhmm(order.ordered_at), "product": order.product.name, "n": order.doses_total},
             )
             if visit is not None:

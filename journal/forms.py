@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from journal.identity import IdentityError, IdentityKind, parse_identity, parse_reserve_number
@@ -227,7 +228,7 @@ class OrderChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         obj = getattr(self, "annotated", {}).get(obj.pk, obj)
         remaining = getattr(obj, "remaining", None)
-        text = f"{obj.product.name} · {obj.dose_ml} ml"
+        text = f"{obj.product.name} · {number_format(obj.dose_ml, 2)} ml"
         if remaining is not None:
             text += " · " + _("%(left)d av %(total)d doser kvar") % {
                 "left": remaining,

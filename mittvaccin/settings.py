@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "mittvaccin.middleware.SessionLifetimeMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "mittvaccin.middleware.CurrentUnitMiddleware",
+    "mittvaccin.middleware.MethodNotAllowedPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it turns lockouts into a response.

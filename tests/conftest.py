@@ -6,11 +6,14 @@ talks to the real embedded PostgreSQL and Redis started by `make test`.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
 from mittvaccin.middleware import SESSION_UNIT
 from mittvaccin.models import Caregiver, Unit, User
@@ -144,6 +147,21 @@ def charlie_client(cast):
 @pytest.fixture
 def admin_client_a(cast):
     return client_for(cast.admin_a)
+
+
+@pytest.fixture
+def at_midday():
+    """Run the test at the latest 12:00 (Stockholm) that has passed, with the clock ticking.
+
+    For tests that reason about "a minute ago", "in ten minutes" and "today": run just after midnight,
+    a minute ago is yesterday. Never in the future, so the database's own now() stays the later clock.
+    """
+    now = timezone.localtime()
+    midday = now.replace(hour=12, minute=0, second=0, microsecond=0)
+    if midday > now:
+        midday -= dt.timedelta(days=1)
+    with time_machine.travel(midday, tick=True):
+        yield midday
 
 
 @pytest.fixture

@@ -362,7 +362,7 @@ def late_cancellation_charge(*, booking: Booking, user) -> Charge:
         raise ValidationError(_("Bokningen är inte en sen avbokning (mindre än 24 timmar före besöket)."))
     if not booking.unit.has_invoicing:
         raise ValidationError(
-            _("%(unit)s har ingen betallösning; sena avbokningar faktureras inte där (R18).")
+            _("%(unit)s har ingen betallösning; sena avbokningar faktureras inte där.")
             % {"unit": booking.unit.name}
         )
     settings_row = billing_settings_for(caregiver)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from billing import services
 from billing.models import AdjustmentAction, ChargeAdjustment, ChargeStatus
 from mittvaccin.models import AccessLogEntry
-from tests.billing.factories import approved, campaign, child, dose_charge
+from tests.billing.factories import adult, approved, campaign, child, dose_charge
 from tests.conftest import client_for
 
 
@@ -141,6 +141,30 @@ def test_r11_adjust_in_place_with_htmx(cast, charge):
     assert "150,50" in done.content.decode()
     charge.refresh_from_db()
     assert charge.amount == Decimal("150.50")
+
+
+def test_r11_totals_follow_an_adjustment_or_removal_made_in_place(cast, alice, charge, product):
+    dose_charge(adult(cast.caregiver_a, family_name="Annan"), cast.unit_a, product, user=alice)
+    client = client_for(cast.clinic_a)
+    review_url = "http://testserver" + reverse("billing:review")
+    headers = {"HX-Request": "true", "HX-Current-URL": review_url}
+
+    def footer(html):
+        return html.split('id="review-totals"')[1].split("<tr>", 1)[1].split("</tfoot>")[0]
+
+    done = client.post(
+        reverse("billing:charge_adjust", args=[charge.pk]),
+        {"amount": "150,50", "reason": "Överenskommet pris"},
+        headers=headers,
+    ).content.decode()
+    assert 'id="review-totals" hx-swap-oob="true"' in done
+    assert footer(done) == footer(client.get(reverse("billing:review")).content.decode())
+    assert "495,50" in footer(done)
+    removed = client.post(
+        reverse("billing:charge_remove", args=[charge.pk]), {"reason": "Fel patient"}, headers=headers
+    ).content.decode()
+    assert footer(removed) == footer(client.get(reverse("billing:review")).content.decode())
+    assert "1 debitering" in footer(removed)
 
 
 def test_r11_adjustment_history_is_visible(cast, charge, clinic_user):

@@ -126,6 +126,26 @@ def test_r14_staff_books_a_new_patient_by_personnummer(cast, timebook, django_ca
     assert "070-000 00 00" in detail  # the stored SMS confirmation is listed
 
 
+def test_booking_page_offers_arrival_only_on_the_visit_day_then_the_vaccination(
+    cast, timebook, resident, at_midday
+):
+    later = _book(timebook, resident, user=cast.alice)  # in three days
+    client = client_for(cast.alice)
+    page = client.get(reverse("booking:booking", args=[later.pk])).content.decode()
+    assert "Ankomst" not in page
+    assert "Boka om" in page
+    slot = timebook.slot_at(timezone.now() + dt.timedelta(minutes=10))
+    today = _book(timebook, resident, slot=slot, user=cast.alice)
+    page = client.get(reverse("booking:booking", args=[today.pk])).content.decode()
+    assert "Ankomst" in page
+    client.post(reverse("booking:booking_check_in", args=[today.pk]))
+    today.refresh_from_db()
+    page = client.get(reverse("booking:booking", args=[today.pk])).content.decode()
+    visit = reverse("journal:visit", kwargs={"patient_id": resident.pk, "visit_id": today.visit_id})
+    assert f'href="{visit}"' in page
+    assert "Öppna vaccination" in page
+
+
 def test_staff_booking_refusal_is_a_message_not_a_500(cast, timebook, resident):
     timebook.visit_type.minimum_age_years = 99
     timebook.visit_type.save()
@@ -138,7 +158,7 @@ def test_staff_booking_refusal_is_a_message_not_a_500(cast, timebook, resident):
     assert not Booking.objects.exists()
 
 
-def test_check_in_leads_to_the_vaccination_visit(cast, timebook, resident):
+def test_check_in_leads_to_the_vaccination_visit(cast, timebook, resident, at_midday):
     slot = timebook.slot_at(timezone.now() + dt.timedelta(minutes=10))
     booking = _book(timebook, resident, slot=slot, user=cast.alice)
     response = client_for(cast.alice).post(reverse("booking:booking_check_in", args=[booking.pk]))

@@ -72,7 +72,7 @@ def test_r1_full_post_signs_the_dose_and_says_so(cast):
     assert dose.next_due_date == timezone.localtime(dose.given_at).date() + dt.timedelta(days=30)
 
 
-def test_r1_expired_batch_is_refused_with_a_clear_message(cast):
+def test_r1_expired_batch_is_refused_with_a_clear_message(cast, at_midday):
     ready = ready_visit(cast)
     expired = batch_for(
         cast.caregiver_a, ready.product, lot="OLD1", expiry=timezone.localdate() - dt.timedelta(days=1)
@@ -385,7 +385,7 @@ def test_r2_order_of_another_patient_or_caregiver_is_refused(cast, patient_a):
 # --- Schedules ---------------------------------------------------------------------------------------
 
 
-def test_dose_earlier_than_the_minimum_interval_needs_a_reason_kept_on_the_dose(cast):
+def test_dose_earlier_than_the_minimum_interval_needs_a_reason_kept_on_the_dose(cast, at_midday):
     ready = ready_visit(cast)
     register(cast, ready, given_at=timezone.now() - dt.timedelta(days=5))
     with pytest.raises(services.JournalError, match="minsta intervall är 14 dagar") as refused:
@@ -409,7 +409,7 @@ def test_dose_outside_the_approved_age_needs_a_reason(cast):
     assert register(cast, ready, override_reason="Läkarbedömt, barndos ej tillgänglig").schedule_deviation
 
 
-def test_hepatitis_b_schedule_0_1_6_months(cast):
+def test_hepatitis_b_schedule_0_1_6_months(cast, at_midday):
     ready = ready_visit(cast, product=hepb_product())
     first = register(cast, ready, given_at=timezone.now() - dt.timedelta(days=40))
     assert first.next_due_date == timezone.localtime(first.given_at).date() + dt.timedelta(days=30)

@@ -150,3 +150,51 @@ def test_ping_and_health_answer_without_login(db):
     assert Client().get("/ping").content == b"ok"
     health = Client().get("/healthz").json()
     assert health == {"ok": True, "database": True, "redis": True}
+
+
+def test_session_expired_on_a_form_post_returns_to_the_page_the_form_was_on(cast, patient_a):
+    patient_page = reverse("journal:patient", args=[patient_a.pk])
+    form_address = reverse("journal:vaccination_elsewhere", args=[patient_a.pk])
+    start = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        client = Client()
+        login(client, "alice")
+        clock.shift(dt.timedelta(minutes=45))
+        response = client.post(
+            form_address, {"place": "Bangkok"}, HTTP_REFERER=f"http://testserver{patient_page}"
+        )
+        assert response.status_code == 302
+        assert response["Location"] == f"{reverse('login')}?next={patient_page}"
+        back_in = client.post(
+            response["Location"], {"username": "alice", "password": TEST_PASSWORD, "next": patient_page}
+        )
+        assert back_in["Location"] == patient_page
+
+
+def test_session_expiry_keeps_every_query_parameter_of_the_page(cast):
+    start = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        client = Client()
+        login(client, "alice")
+        clock.shift(dt.timedelta(minutes=45))
+        response = client.get("/patienter/sok/?q=berg&sida=2")
+        assert response["Location"] == f"{reverse('login')}?next=/patienter/sok/%3Fq%3Dberg%26sida%3D2"
+
+
+def test_opening_a_form_only_address_shows_a_page_with_a_way_on(cast, patient_a):
+    patient_page = reverse("journal:patient", args=[patient_a.pk])
+    form_address = reverse("journal:vaccination_elsewhere", args=[patient_a.pk])
+    client = client_for(cast.alice)
+    response = client.get(form_address, HTTP_REFERER=f"http://testserver{patient_page}")
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    html = response.content.decode()
+    assert "kan inte öppnas direkt" in html
+    assert f'href="{patient_page}"' in html
+    assert 'href="/"' in html
+    foreign = client.get(form_address, HTTP_REFERER="https://evil.example/phish")
+    assert "evil.example" not in foreign.content.decode()
+    # Reached without a page to go back to (a bookmark, or the unit switch sending back to the address
+    # itself): the nearest page above it, here the patient's.
+    for referer in ({}, {"HTTP_REFERER": f"http://testserver{form_address}"}):
+        assert f'href="{patient_page}"' in client.get(form_address, **referer).content.decode()

@@ -1,0 +1,44 @@
+"""The demo tells residents what they will pay: the booking pages and the price list agree."""
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from billing.models import ArticleKind, Campaign
+from billing.services.prices import price_for
+from booking.models import VisitType
+from journal.models import Vaccination
+from mittvaccin.models import Caregiver
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_visit_types_show_residents_the_vaccine_price_they_will_be_invoiced():
+    call_command("demo_data", verbosity=0)
+    varmland = Caregiver.objects.get(name="Region Värmland")
+    today = timezone.localdate()
+    checked = 0
+    for visit_type in VisitType.objects.filter(unit__caregiver=varmland, price__gt=0):
+        prices = {
+            price_for(caregiver=varmland, day=today, product=vaccine).amount
+            for vaccine in visit_type.vaccines.all()
+        }
+        if len(prices) == 1:  # one price for every vaccine of the visit: that is the price shown
+            assert visit_type.price == prices.pop(), visit_type.name
+            assert "besöksavgift" in visit_type.price_text, visit_type.name
+            checked += 1
+    assert checked >= 3
+    flu = Campaign.objects.get(caregiver=varmland, name="Influensavaccin 65 år och äldre")
+    # The booking page says "Kostnadsfritt" for 65 and older: no visit fee either.
+    assert flu.articles.filter(kind=ArticleKind.VISIT_FEE).exists()
+
+
+def test_demo_doses_count_on_in_each_patients_series():
+    """A nurse reading the demo history never sees dose 1 again after dose 2 of the same series."""
+    call_command("demo_data", verbosity=0)
+    series = {}
+    for dose in Vaccination.objects.filter(status="given").select_related("product").order_by("given_at"):
+        if dose.product_id and dose.dose_number and dose.product.series_doses > 1:
+            key = (dose.patient_id, dose.product.disease)
+            assert dose.dose_number > series.get(key, 0), (key, dose.dose_number, series.get(key))
+            series[key] = dose.dose_number
