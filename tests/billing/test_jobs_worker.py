@@ -70,7 +70,11 @@ def test_r8_beat_task_runs_every_caregiver_on_the_worker(cast, celery_worker):
     )
     assert run.created == 1
     assert run.triggered_by is None
-    assert JobRun.objects.filter(caregiver=cast.caregiver_b, status=JobStatus.FINISHED).exists()
+    # The task runs the caregivers one after the other: wait for B's run too.
+    assert wait_for(
+        lambda: JobRun.objects.filter(caregiver=cast.caregiver_b, status=JobStatus.FINISHED).exists(),
+        "caregiver B's run",
+    )
 
 
 def test_r8_run_killed_half_way_and_run_again_makes_each_charge_once(cast):
