@@ -89,7 +89,10 @@ def test_staff_week_and_setup_screens(cast, page, transactional_db):
                     hours=[(w, dt.time(8), dt.time(11)) for w in range(5)])  # fmt: skip
     services.timebook_sync(unit=unit, days=14)
     login(page, "clinic")
-    page.goto(f"/tidbok/{unit.pk}/vecka/{timezone.localdate().isoformat()}/")
+    # Next week: a weekday schedule has bookable times there whatever day the test runs on.
+    today = timezone.localdate()
+    next_monday = today + dt.timedelta(days=7 - today.weekday())
+    page.goto(f"/tidbok/{unit.pk}/vecka/{next_monday.isoformat()}/")
     expect(page.get_by_test_id("week-table")).to_be_visible()
     screenshot(page, "booking-staff-week-desktop")
     page.goto(f"/tidbok-schema/{unit.pk}/")
