@@ -8,7 +8,8 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from billing import receivers
-        from booking.extensions import BookingAction, register_booking_action
+        from billing.fee_policy import fee_policy
+        from booking.extensions import BookingAction, register_booking_action, register_fee_policy
         from journal.extensions import register_dose_form_part
         from journal.signals import vaccination_entered_in_error, vaccination_registered
         from mittvaccin.navigation import NavItem, register
@@ -23,6 +24,8 @@ class BillingConfig(AppConfig):
         )
         # R10, R18: the price and campaign step inside the journal's dose form.
         register_dose_form_part("billing:dose_price")
+        # R8, R9: the booking pages tell residents about fees exactly as the jobs will invoice them.
+        register_fee_policy(fee_policy)
         # R9: staff start the late-cancel invoicing by hand from the booking.
         register_booking_action(
             BookingAction(

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from booking.extensions import FEE_LATE_CANCELLATION, FEE_NO_SHOW, fee_applies
 from booking.models import Booking
 from booking.tokens import manage_url
 
@@ -31,10 +32,38 @@ def place_text(booking: Booking) -> str:
     return ", ".join(parts)
 
 
-def cancellation_rule() -> str:
+def fees(unit, *, made_at=None, starts_at=None) -> dict:
+    """Which fees a booking at `unit` made at `made_at` for `starts_at` would carry (asked of billing).
+
+    Without times: a booking made now for a visit some days ahead, the usual case on the unit's page.
+    """
+    made_at = made_at or timezone.now()
+    starts_at = starts_at or made_at + dt.timedelta(days=3)
+    return {
+        "late_cancellation": fee_applies(FEE_LATE_CANCELLATION, unit, made_at=made_at, starts_at=starts_at),
+        "no_show": fee_applies(FEE_NO_SHOW, unit, made_at=made_at, starts_at=starts_at),
+    }
+
+
+def booking_fees(booking: Booking) -> dict:
+    return fees(booking.unit, made_at=booking.made_at, starts_at=booking.starts_at)
+
+
+def cancellation_rule(unit=None, *, made_at=None, starts_at=None) -> str:
+    """The cancellation rule in plain words, as it applies at the unit (stated before booking, R9)."""
+    charged = fees(unit, made_at=made_at, starts_at=starts_at) if unit is not None else None
+    if charged is None or all(charged.values()):
+        return _(
+            "Avboka senast 24 timmar före besöket. Avbokar du senare, eller kommer du inte, "
+            "skickas en faktura för sent avbokat eller uteblivet besök."
+        )
+    if charged["no_show"]:
+        return _(
+            "Avboka senast 24 timmar före besöket om du inte kan komma. Kommer du inte alls, "
+            "skickas en faktura för uteblivet besök."
+        )
     return _(
-        "Avboka senast 24 timmar före besöket. Avbokar du senare, eller kommer du inte, "
-        "skickas en faktura för sent avbokat eller uteblivet besök."
+        "Avboka gärna senast 24 timmar före besöket om du inte kan komma, så att någon annan kan få tiden."
     )
 
 
@@ -68,7 +97,7 @@ def confirmation(booking: Booking) -> tuple[str, str, str]:
             _("Se, flytta eller avboka din tid här (länken är personlig, dela den inte):"),
             link,
             "",
-            cancellation_rule(),
+            cancellation_rule(booking.unit, made_at=booking.made_at, starts_at=booking.starts_at),
             _phone_line(booking),
             "",
             _("Kalenderfilen i bilagan lägger in besöket i din kalender."),
@@ -110,7 +139,7 @@ def cancelled(booking: Booking) -> tuple[str, str, str]:
         % {"when": when_text(booking), "unit": booking.unit.name},
         _("Bokningsnummer: %(ref)s") % {"ref": booking.reference_display},
     ]
-    if booking.late_cancellation:
+    if booking.late_cancellation and booking_fees(booking)["late_cancellation"]:
         lines.append(
             _("Avbokningen kom mindre än 24 timmar före besöket. Du får en faktura för sent avbokat besök.")
         )
@@ -140,7 +169,7 @@ def reminder(booking: Booking) -> tuple[str, str, str]:
             _("Kan du inte komma? Avboka här:"),
             link,
             "",
-            cancellation_rule(),
+            cancellation_rule(booking.unit, made_at=booking.made_at, starts_at=booking.starts_at),
             _phone_line(booking),
         ]
     )
@@ -188,7 +217,7 @@ def ics(booking: Booking, *, now=None) -> str:
         [
             _("Bokningsnummer: %(ref)s") % {"ref": booking.reference_display},
             _("Se, flytta eller avboka: %(link)s") % {"link": manage_url(booking)},
-            cancellation_rule(),
+            cancellation_rule(booking.unit, made_at=booking.made_at, starts_at=booking.starts_at),
         ]
     )
     lines = [

@@ -414,7 +414,7 @@ def booking_cancel(request, booking):
                 "name": booking.patient.display_name,
                 "when": notices.when_text(booking),
             }
-            if booking.late_cancellation:
+            if booking.late_cancellation and notices.booking_fees(booking)["late_cancellation"]:
                 messages.warning(request, text + " " + _("Sen avbokning: den går vidare till fakturering."))
             else:
                 messages.success(request, text)
@@ -428,6 +428,7 @@ def booking_cancel(request, booking):
             "patient": booking.patient,
             "form": form,
             "late": booking.is_late_to_cancel(),
+            "late_fee": notices.booking_fees(booking)["late_cancellation"],
         },
     )
 

@@ -79,7 +79,7 @@ def public_unit(request, unit_slug):
     return render(
         request,
         "booking/public/unit.html",
-        {"unit": unit, "visit_types": visit_types, "rule": notices.cancellation_rule(), "step": 1},
+        {"unit": unit, "visit_types": visit_types, "rule": notices.cancellation_rule(unit), "step": 1},
     )
 
 
@@ -188,7 +188,8 @@ def public_book(request, unit_slug, visit_type_id, slot_id):
             "form": form,
             "error": error,
             "alternatives": alternatives,
-            "rule": notices.cancellation_rule(),
+            # The rule for this very time: a booking made at short notice may carry no fee.
+            "rule": notices.cancellation_rule(unit, starts_at=slot.starts_at),
             "submission": uuid.uuid4().hex,
             "step": 3,
         },
@@ -231,7 +232,10 @@ def manage(request, token):
             "new": request.GET.get("ny") == "1",
             "masked_identity": _masked_identity(booking),
             "late": booking.is_late_to_cancel(),
-            "rule": notices.cancellation_rule(),
+            "late_fee": notices.booking_fees(booking)["late_cancellation"],
+            "rule": notices.cancellation_rule(
+                booking.unit, made_at=booking.made_at, starts_at=booking.starts_at
+            ),
         },
     )
 
@@ -265,7 +269,7 @@ def manage_cancel(request, token):
                 return redirect("booking:manage", token=token)
             error = refusal
         else:
-            if booking.late_cancellation:
+            if booking.late_cancellation and notices.booking_fees(booking)["late_cancellation"]:
                 messages.warning(
                     request,
                     _(
@@ -283,8 +287,11 @@ def manage_cancel(request, token):
             "unit": booking.unit,
             "token": token,
             "late": booking.is_late_to_cancel(),
+            "late_fee": notices.booking_fees(booking)["late_cancellation"],
             "error": error,
-            "rule": notices.cancellation_rule(),
+            "rule": notices.cancellation_rule(
+                booking.unit, made_at=booking.made_at, starts_at=booking.starts_at
+            ),
         },
         status=422 if error else 200,
     )

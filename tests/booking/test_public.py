@@ -7,6 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 from django.core import signing
 from django.test import Client, override_settings
 from django.urls import resolve, reverse
@@ -322,7 +323,8 @@ def test_tampered_link_is_refused_and_expired_link_says_so(timebook):
 
 def test_r9_late_cancel_through_the_link_is_flagged_and_warned(timebook):
     soon = timebook.slot_at(timezone.now() + dt.timedelta(hours=5))
-    booking = _booked(timebook, slot=soon)
+    with time_machine.travel(timezone.now() - dt.timedelta(days=3)):
+        booking = _booked(timebook, slot=soon)  # booked in good time
     client = Client()
     url = reverse("booking:manage_cancel", args=[make_token(booking)])
     assert "Det är mindre än 24 timmar kvar" in client.get(url).content.decode()
@@ -335,6 +337,31 @@ def test_r9_late_cancel_through_the_link_is_flagged_and_warned(timebook):
     # Cancelling again through the link changes nothing.
     client.post(url)
     assert Booking.objects.get(pk=booking.pk).cancelled_at == booking.cancelled_at
+
+
+def test_r9_late_cancel_of_a_short_notice_booking_promises_no_fee(timebook):
+    soon = timebook.slot_at(timezone.now() + dt.timedelta(hours=5))
+    booking = _booked(timebook, slot=soon)  # booked 5 hours before: the caregiver exempts such bookings
+    client = Client()
+    url = reverse("booking:manage_cancel", args=[make_token(booking)])
+    page = client.get(url).content.decode()
+    assert "Avbokningen är kostnadsfri" in page
+    assert "faktura" not in page.split("<main", 1)[1]
+    response = client.post(url, follow=True)
+    booking.refresh_from_db()
+    assert booking.late_cancellation is True  # the fact is kept for billing either way
+    assert "faktura för sent avbokat" not in response.content.decode()
+
+
+def test_r5_r18_a_unit_without_payment_solution_promises_no_fees(cast):
+    from tests.booking.factories import ScheduleFactory, VisitTypeFactory
+
+    unit = cast.unit_a_no_payment
+    visit_type = VisitTypeFactory(unit=unit, name="Influensa")
+    ScheduleFactory(unit=unit, visit_types=[visit_type], hours=[])
+    page = Client().get(reverse("booking:public_unit", args=[unit.slug])).content.decode()
+    assert "Avboka gärna senast 24 timmar" in page
+    assert "faktura" not in page.split("<main", 1)[1]
 
 
 def test_cancel_in_good_time_through_the_link_is_free(timebook):

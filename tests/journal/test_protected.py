@@ -51,6 +51,7 @@ def test_r7_certificate_has_no_address_for_a_protected_patient(cast, protected_p
     assert dose.lot_number in text
     assert cast.unit_a.name in text
     assert "Mottagningsgatan" not in text
+    assert "Skyddad identitet" in text  # the marker is on the printout too
     assert AccessLogEntry.objects.filter(patient_id=ready.patient.pk, what="Vaccinationsintyg (PDF)").exists()
 
 
