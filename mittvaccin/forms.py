@@ -87,3 +87,22 @@ class StaffCreateForm(StaffForm):
         password = self.cleaned_data["password"]
         validate_password(password)
         return password
+
+
+class StaffPasswordForm(forms.Form):
+    """The administrator sets a new password for an account (forgotten password, first login)."""
+
+    new_password = forms.CharField(
+        label=_("Nytt lösenord"),
+        widget=forms.PasswordInput,
+        help_text=_("Minst 10 tecken, inte bara siffror."),
+    )
+
+    def __init__(self, *args, account, **kwargs):
+        self.account = account
+        super().__init__(*args, **kwargs)
+
+    def clean_new_password(self):
+        password = self.cleaned_data["new_password"]
+        validate_password(password, user=self.account)
+        return password

@@ -92,3 +92,11 @@ def staff_update(*, user: User, data: dict) -> User:
     user.full_clean()
     user.save()
     return user
+
+
+@transaction.atomic
+def staff_password_set(*, user: User, password: str) -> User:
+    """A new password chosen by the administrator; the account's other sessions end with it."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user

@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/personal/", views.staff, name="staff"),
     path("admin/personal/ny/", views.staff_create, name="staff_create"),
     path("admin/personal/<int:user_id>/", views.staff_edit, name="staff_edit"),
+    path("admin/personal/<int:user_id>/losenord/", views.staff_password, name="staff_password"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("journal.urls")),
     path("", include("booking.urls")),

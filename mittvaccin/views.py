@@ -1,6 +1,7 @@
 import logging
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mittvaccin import services
 from mittvaccin.decorators import require_right
-from mittvaccin.forms import LoginForm, StaffCreateForm, StaffForm, UnitForm
+from mittvaccin.forms import LoginForm, StaffCreateForm, StaffForm, StaffPasswordForm, UnitForm
 from mittvaccin.models import Unit, User
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned, owned_or_404
@@ -125,4 +126,28 @@ def staff_edit(request, user_id):
             services.staff_update(user=account, data=form.cleaned_data)
             messages.success(request, _("Kontot %(name)s är sparat.") % {"name": account})
             return redirect("staff")
-    return render(request, "mittvaccin/staff_form.html", {"form": form, "account": account})
+    return render(
+        request,
+        "mittvaccin/staff_form.html",
+        {"form": form, "account": account, "password_form": StaffPasswordForm(account=account)},
+    )
+
+
+@require_right(Right.CAREGIVER_ADMINISTER)
+@require_POST
+def staff_password(request, user_id):
+    account = owned_or_404(User, request, pk=user_id)
+    form = StaffPasswordForm(request.POST, account=account)
+    if form.is_valid():
+        services.staff_password_set(user=account, password=form.cleaned_data["new_password"])
+        if account == request.user:
+            update_session_auth_hash(request, account)  # changing one's own password keeps one logged in
+        messages.success(request, _("Nytt lösenord är satt för %(name)s.") % {"name": account})
+        return redirect("staff_edit", user_id=account.pk)
+    staff_form = StaffForm(instance=account, caregiver=request.user.caregiver)
+    return render(
+        request,
+        "mittvaccin/staff_form.html",
+        {"form": staff_form, "account": account, "password_form": form},
+        status=422,
+    )

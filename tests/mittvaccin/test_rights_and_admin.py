@@ -192,3 +192,25 @@ def test_administrator_cannot_remove_their_own_administration_right(cast):
     assert "egen administratörsbehörighet" in response.content.decode()
     admin.refresh_from_db()
     assert admin.has_right(Right.CAREGIVER_ADMINISTER)
+
+
+def test_administrator_sets_a_new_password_for_an_account(cast):
+    url = reverse("staff_password", args=[cast.alice.pk])
+    response = client_for(cast.admin_a).post(url, {"new_password": "ett-nytt-lösenord-7"})
+    assert response.status_code == 302
+    cast.alice.refresh_from_db()
+    assert cast.alice.check_password("ett-nytt-lösenord-7")
+
+
+def test_a_weak_new_password_is_refused_with_the_reason(cast):
+    url = reverse("staff_password", args=[cast.alice.pk])
+    response = client_for(cast.admin_a).post(url, {"new_password": "12345"})
+    assert response.status_code == 422
+    assert "för kort" in response.content.decode()
+    cast.alice.refresh_from_db()
+    assert cast.alice.check_password("test-password-123")
+
+
+def test_only_administrators_set_passwords(cast):
+    url = reverse("staff_password", args=[cast.bob.pk])
+    assert client_for(cast.alice).post(url, {"new_password": "ett-nytt-lösenord-7"}).status_code == 403
