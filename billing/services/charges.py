@@ -306,6 +306,30 @@ def _lock_pending(charge: Charge) -> Charge:
     return charge
 
 
+def _record_change(charge: Charge, *, action, user, reason: str, amount_before, status_before) -> None:
+    """R11: every change of a charge is kept: who, when, before, after, why."""
+    ChargeAdjustment.objects.create(
+        charge=charge,
+        by=user,
+        action=action,
+        amount_before=amount_before,
+        amount_after=charge.amount,
+        status_before=status_before,
+        status_after=charge.status,
+        reason=reason,
+    )
+
+
+def _set_status(charge: Charge, status, *, action, user, reason: str) -> Charge:
+    before = charge.status
+    charge.status = status
+    charge.save(update_fields=["status"])
+    _record_change(
+        charge, action=action, user=user, reason=reason, amount_before=charge.amount, status_before=before
+    )
+    return charge
+
+
 @transaction.atomic
 def charge_adjust(*, charge: Charge, amount, reason: str, user) -> Charge:
     """Change what the patient pays, with a reason. An approved charge goes back for approval."""
@@ -323,15 +347,13 @@ def charge_adjust(*, charge: Charge, amount, reason: str, user) -> Charge:
     charge.approved_at = None
     charge.approved_by = None
     charge.save(update_fields=["amount", "status", "approved_at", "approved_by"])
-    ChargeAdjustment.objects.create(
-        charge=charge,
-        by=user,
+    _record_change(
+        charge,
         action=AdjustmentAction.AMOUNT,
-        amount_before=before_amount,
-        amount_after=amount,
-        status_before=before_status,
-        status_after=charge.status,
+        user=user,
         reason=reason,
+        amount_before=before_amount,
+        status_before=before_status,
     )
     return charge
 
@@ -341,20 +363,9 @@ def charge_remove(*, charge: Charge, reason: str, user) -> Charge:
     """Take a charge off what will be invoiced, with a reason. The row stays, marked removed."""
     reason = _clean_reason(reason)
     charge = _lock_pending(charge)
-    before = charge.status
-    charge.status = ChargeStatus.REMOVED
-    charge.save(update_fields=["status"])
-    ChargeAdjustment.objects.create(
-        charge=charge,
-        by=user,
-        action=AdjustmentAction.REMOVED,
-        amount_before=charge.amount,
-        amount_after=charge.amount,
-        status_before=before,
-        status_after=charge.status,
-        reason=reason,
+    return _set_status(
+        charge, ChargeStatus.REMOVED, action=AdjustmentAction.REMOVED, user=user, reason=reason
     )
-    return charge
 
 
 @dataclass
@@ -414,18 +425,8 @@ def charge_withdraw(*, charge: Charge, user, reason: str):
 
     charge = Charge.objects.select_for_update().get(pk=charge.pk)
     if charge.status in (ChargeStatus.OPEN, ChargeStatus.APPROVED, ChargeStatus.NO_INVOICE):
-        before = charge.status
-        charge.status = ChargeStatus.CANCELLED
-        charge.save(update_fields=["status"])
-        ChargeAdjustment.objects.create(
-            charge=charge,
-            by=user,
-            action=AdjustmentAction.CANCELLED,
-            amount_before=charge.amount,
-            amount_after=charge.amount,
-            status_before=before,
-            status_after=charge.status,
-            reason=reason,
+        _set_status(
+            charge, ChargeStatus.CANCELLED, action=AdjustmentAction.CANCELLED, user=user, reason=reason
         )
         return None
     if charge.status == ChargeStatus.INVOICED:
