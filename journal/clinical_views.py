@@ -629,34 +629,39 @@ def vaccination_error(request, patient, vaccination_id):
     vaccination = owned_or_404(
         Vaccination.objects.select_related("product"), request, pk=vaccination_id, patient=patient
     )
+    return _mark_with_reason(
+        request,
+        patient,
+        mark=lambda reason: services.vaccination_enter_in_error(
+            vaccination=vaccination, user=request.user, reason=reason
+        ),
+        done=_("Raden är markerad som felregistrerad. Den finns kvar, överstruken, med skälet."),
+        anchor="#historik",
+        title=_("Markera vaccination som felregistrerad"),
+        intro=_("%(vaccine)s %(date)s. Raden tas inte bort: den visas överstruken med skälet.")
+        % {
+            "vaccine": vaccination.vaccine_name,
+            "date": timezone.localtime(vaccination.given_at).strftime("%Y-%m-%d %H:%M"),
+        },
+        submit=_("Markera som felregistrerad"),
+    )
+
+
+def _mark_with_reason(request, patient, *, mark, done, anchor, title, intro, submit):
+    """The one page for marking a signed entry (dose, order, signal) with a reason: it stays readable."""
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.vaccination_enter_in_error(
-                vaccination=vaccination, user=request.user, reason=form.cleaned_data["reason"]
-            )
+            mark(form.cleaned_data["reason"])
         except services.JournalError as error:
             _error_to_form(form, error)
         else:
-            messages.success(
-                request, _("Raden är markerad som felregistrerad. Den finns kvar, överstruken, med skälet.")
-            )
-            return redirect(reverse("journal:patient", args=[patient.pk]) + "#historik")
+            messages.success(request, done)
+            return redirect(reverse("journal:patient", args=[patient.pk]) + anchor)
     return render(
         request,
         "journal/form_page.html",
-        {
-            "patient": patient,
-            "form": form,
-            "title": _("Markera vaccination som felregistrerad"),
-            "intro": _("%(vaccine)s %(date)s. Raden tas inte bort: den visas överstruken med skälet.")
-            % {
-                "vaccine": vaccination.vaccine_name,
-                "date": timezone.localtime(vaccination.given_at).strftime("%Y-%m-%d %H:%M"),
-            },
-            "submit": _("Markera som felregistrerad"),
-            "danger": True,
-        },
+        {"patient": patient, "form": form, "title": title, "intro": intro, "submit": submit, "danger": True},
     )
 
 
@@ -727,26 +732,15 @@ def order_error(request, patient, order_id):
     order = owned_or_404(Order.objects.select_related("product"), request, pk=order_id, patient=patient)
     if not request.user.has_right(Right.VACCINE_ORDER):
         raise PermissionDenied
-    form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.order_enter_in_error(order=order, user=request.user, reason=form.cleaned_data["reason"])
-        except services.JournalError as error:
-            _error_to_form(form, error)
-        else:
-            messages.success(request, _("Ordinationen är makulerad. Den finns kvar i journalen med skälet."))
-            return redirect(reverse("journal:patient", args=[patient.pk]) + "#ordinationer")
-    return render(
+    return _mark_with_reason(
         request,
-        "journal/form_page.html",
-        {
-            "patient": patient,
-            "form": form,
-            "title": _("Makulera ordination"),
-            "intro": f"{order.product.name} · {order.signature}",
-            "submit": _("Makulera"),
-            "danger": True,
-        },
+        patient,
+        mark=lambda reason: services.order_enter_in_error(order=order, user=request.user, reason=reason),
+        done=_("Ordinationen är makulerad. Den finns kvar i journalen med skälet."),
+        anchor="#ordinationer",
+        title=_("Makulera ordination"),
+        intro=f"{order.product.name} · {order.signature}",
+        submit=_("Makulera"),
     )
 
 
@@ -888,26 +882,15 @@ def signal_documented(request, patient, signal_id):
 @patient_view(_("Uppmärksamhetssignal: inaktivera"))
 def signal_inactivate(request, patient, signal_id):
     signal = owned_or_404(AttentionSignal, request, pk=signal_id, patient=patient)
-    form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.signal_inactivate(signal=signal, user=request.user, reason=form.cleaned_data["reason"])
-        except services.JournalError as error:
-            _error_to_form(form, error)
-        else:
-            messages.success(request, _("Signalen är inaktiverad. Den finns kvar i journalen."))
-            return redirect(reverse("journal:patient", args=[patient.pk]) + "#signaler")
-    return render(
+    return _mark_with_reason(
         request,
-        "journal/form_page.html",
-        {
-            "patient": patient,
-            "form": form,
-            "title": _("Inaktivera uppmärksamhetssignal"),
-            "intro": signal.summary,
-            "submit": _("Inaktivera"),
-            "danger": True,
-        },
+        patient,
+        mark=lambda reason: services.signal_inactivate(signal=signal, user=request.user, reason=reason),
+        done=_("Signalen är inaktiverad. Den finns kvar i journalen."),
+        anchor="#signaler",
+        title=_("Inaktivera uppmärksamhetssignal"),
+        intro=signal.summary,
+        submit=_("Inaktivera"),
     )
 
 
