@@ -11,6 +11,7 @@ them again on exit, if it started them. Ctrl-C stops every process it started.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -208,7 +209,65 @@ def print_logins(port: str) -> None:
     print("\n".join(lines), flush=True)
 
 
+# What the browser tests and the PDFs need from Debian, by the check that tells whether it is there.
+SYSTEM_PACKAGES = [
+    # (package names, how to tell it is installed)
+    (["chromium"], lambda: Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")).exists()),
+    (["libpango-1.0-0", "libpangoft2-1.0-0"], lambda: _library_present("libpango-1.0.so")),
+    (["fonts-dejavu-core"], lambda: _font_present("dejavu")),
+]
+
+
+def _library_present(name: str) -> bool:
+    try:
+        listing = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout
+    except OSError:
+        return False
+    return name in listing
+
+
+def _font_present(name: str) -> bool:
+    try:
+        listing = subprocess.run(["fc-list"], capture_output=True, text=True).stdout
+    except OSError:
+        # No fontconfig at all: look where Debian puts the font.
+        return (
+            any(Path("/usr/share/fonts").rglob(f"*{name.capitalize()}*"))
+            if Path("/usr/share/fonts").exists()
+            else False
+        )
+    return name in listing.lower()
+
+
+def system_packages_ready() -> bool:
+    """Install what a bare Debian machine lacks for the browser tests and PDFs, or say exactly how.
+
+    Runs before anything else, so a missing browser stops `make test` at once instead of failing
+    every browser test after the rest of the suite.
+    """
+    missing = [name for names, present in SYSTEM_PACKAGES if not present() for name in names]
+    if not missing:
+        return True
+    command = "apt-get update && apt-get install -y --no-install-recommends " + " ".join(missing)
+    can_install = os.geteuid() == 0 and shutil.which("apt-get")
+    if not can_install:
+        say(f"Missing system packages for the browser tests and PDFs. Run as root:\n    {command}")
+        return False
+    say(f"Installing {' '.join(missing)} (once) …")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    update = subprocess.run(["apt-get", "update", "-qq"], env=env)
+    install = subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env
+    )
+    if update.returncode or install.returncode:
+        say(f"Installing failed. Run as root:\n    {command}")
+        return False
+    return True
+
+
 def test(args: list[str]) -> int:
+    if not system_packages_ready():
+        return 1
     env = {
         **os.environ,
         "MITTVACCIN_TESTING": "1",

@@ -27,7 +27,9 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: `apt-get install chromium` (.ci/run does it).")
+        pytest.fail(
+            f"Chromium is missing at {CHROMIUM}: `make test` installs it as root, or run `apt-get install chromium`."
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
