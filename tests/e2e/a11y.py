@@ -21,14 +21,16 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import Resolver404, resolve, reverse
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from tests.e2e.a11y_ids import QUERIES
 from tests.test_tenancy_urls import walk
 
 # WCAG 2.0 and 2.1, levels A and AA: what EN 301 549 (and so lag 2018:1937) asks of a web page.
@@ -60,6 +62,16 @@ INVALID_VALUES = {
     "url": "inte en adress",
     "": "§§ 0000-00-00 ogiltigt §§",
 }
+
+
+# The product's coloured signals (badges, tags, statuses, markers, messages): each must carry a letter
+# or a digit of its own, in its text or its aria-label, not only a colour or a symbol (WCAG 1.4.1).
+COLOUR_ONLY_JS = """() => [...document.querySelectorAll(
+  '.badge, .tag, .status, .status-line, .protected-marker, .signal-banner, .flash, ' +
+  '.job-finished, .job-running, .job-queued, .job-failed, .job-interrupted')]
+  .filter(e => e.getClientRects().length > 0 && !e.closest('[aria-hidden="true"]'))
+  .filter(e => !((e.getAttribute('aria-label') || '') + e.innerText).replace(/[^\\p{L}\\p{N}]/gu, ''))
+  .map(e => e.outerHTML.slice(0, 160))"""
 
 
 class _Axe(Axe):
@@ -95,9 +107,12 @@ class Walk:
     findings: list = field(default_factory=list)
     server_errors: list = field(default_factory=list)
     unsettled: list = field(default_factory=list)
+    requested: set = field(default_factory=set)
+    downloads: list = field(default_factory=list)
 
     def __post_init__(self):
         self.page.on("dialog", lambda dialog: dialog.accept())
+        self.page.on("download", lambda download: self.downloads.append(download.url))
         self.page.on(
             "response",
             lambda r: (
@@ -121,6 +136,17 @@ class Walk:
         self.states.append(
             {"state": state, "url": self.page.url, "axe_seconds": round(time.monotonic() - started, 2)}
         )
+        for html in self.page.evaluate(COLOUR_ONLY_JS):
+            self.findings.append(
+                Finding(
+                    rule="colour-only-signal",
+                    impact="serious",
+                    help="A status, marker or message must say in words what its colour says (WCAG 1.4.1)",
+                    state=state,
+                    url=self.page.url,
+                    targets=[html],
+                )
+            )
         for violation in result["violations"]:
             self.findings.append(
                 Finding(
@@ -134,6 +160,7 @@ class Walk:
             )
 
     def goto(self, url: str):
+        self.requested.add(urlsplit(url).path)
         response = self.page.goto(url)
         self.page.wait_for_load_state("load")
         return response
@@ -199,19 +226,25 @@ def page_targets(values: dict) -> list[Target]:
             f"The accessibility walk cannot fill {name}: add providers for {missing} to "
             "tests/tenancy_ids.py (staff pages) or tests/e2e/a11y_ids.py (public pages)."
         )
-        targets.append(Target(name, reverse(name, kwargs={p: values[p] for p in params})))
+        url = reverse(name, kwargs={p: values[p] for p in params})
+        if name in QUERIES:
+            url += "?" + urlencode(QUERIES[name](values))
+        targets.append(Target(name, url))
     return targets
 
 
 def classify(client: Client, target: Target) -> str:
-    """'page', 'login' (needs a login), 'forbidden', 'missing', 'not-allowed' (POST only), 'file'."""
+    """'page', 'fragment' (a part htmx loads into a page: checked there), 'login' (needs a login),
+    'forbidden', 'missing', 'not-allowed' (POST only), 'file'."""
     response = client.get(target.url, HTTP_ACCEPT="text/html")
     status = response.status_code
     if status in (301, 302, 303, 307, 308):
         location = response.headers.get("Location", "")
         return "login" if location.startswith(resolve_url(settings.LOGIN_URL)) else "page"
     if status == 200:
-        return "page" if response.headers.get("Content-Type", "").startswith("text/html") else "file"
+        if not response.headers.get("Content-Type", "").startswith("text/html"):
+            return "file"
+        return "page" if b"<html" in response.content[:400].lower() else "fragment"
     return {403: "forbidden", 404: "missing", 405: "not-allowed"}.get(status, f"status {status}")
 
 
@@ -257,16 +290,21 @@ def arm(page) -> None:
 
 
 def wait_settled(walk_: Walk, what: str) -> bool:
-    """The swap settled, or a new document loaded; a page that does nothing is reported."""
-    try:
-        walk_.page.wait_for_function(
-            "() => window.__a11ySettled === undefined ? document.readyState === 'complete' : !!window.__a11ySettled",
-            timeout=10_000,
-        )
-    except Exception:  # noqa: BLE001 - reported as a failure of the walk, with what it was doing
-        walk_.unsettled.append(what)
-        return False
-    return True
+    """The swap settled, a new document loaded or a file came back; a page that does nothing is reported."""
+    downloads = len(walk_.downloads)
+    for _ in range(20):
+        if len(walk_.downloads) > downloads:
+            return True
+        try:
+            walk_.page.wait_for_function(
+                "() => window.__a11ySettled === undefined ? document.readyState === 'complete' : !!window.__a11ySettled",
+                timeout=500,
+            )
+            return True
+        except PlaywrightTimeout:
+            continue
+    walk_.unsettled.append(what)
+    return False
 
 
 def htmx_links(page) -> list[dict]:

