@@ -19,7 +19,6 @@ def scene(cast) -> SimpleNamespace:
     found = getattr(cast, "_a11y_scene", None)
     if found is not None:
         return found
-    from booking.models import Booking
     from booking.timebook import local_datetime
     from journal.services import signal_create
     from tests.booking.factories import ScheduleFactory, VisitTypeFactory, in_days, make_slot
@@ -43,17 +42,7 @@ def scene(cast) -> SimpleNamespace:
     schedule = ScheduleFactory(unit=unit, visit_types=[visit_type], hours=[], capacity=2)
     slots = [make_slot(schedule, in_days(days, 9, minutes)) for days in (1, 2, 3) for minutes in (0, 10, 20)]
     resident = PatientFactory(caregiver=cast.caregiver_a, family_name="Svensson", given_names="Elin")
-    booked = slots[-1]
-    booking = Booking.objects.create(
-        unit=unit,
-        patient=resident,
-        visit_type=visit_type,
-        slot=booked,
-        starts_at=booked.starts_at,
-        ends_at=booked.ends_at,
-        made_by_kind="resident",
-        contact_phone="070-123 45 67",
-    )
+    booking = _book(slots[-1], resident, made_by_kind="resident", contact_phone="070-123 45 67")
     # Today, five minutes past midnight: in the past whatever the hour the walk runs, so the day view
     # offers its "Ankomst"/"Uteblev" actions and shows the protected marker and the signal badge.
     protected = PatientFactory(
@@ -61,20 +50,25 @@ def scene(cast) -> SimpleNamespace:
     )
     signal_create(patient=protected, user=cast.bob, kind="hypersensitivity", agent="ägg", severity="severe")
     early = make_slot(schedule, local_datetime(timezone.localdate(), dt.time(0, 5)))
-    Booking.objects.create(
-        unit=unit,
-        patient=protected,
-        visit_type=visit_type,
-        slot=early,
-        starts_at=early.starts_at,
-        ends_at=early.ends_at,
-        made_by_kind="staff",
-        made_by=cast.clinic_a,
-    )
+    _book(early, protected, made_by_kind="staff", made_by=cast.clinic_a)
     cast._a11y_scene = SimpleNamespace(
         unit=unit, visit_type=visit_type, free_slot=slots[0], booking=booking, protected=protected
     )
     return cast._a11y_scene
+
+
+def _book(slot, patient, **fields):
+    from booking.models import Booking
+
+    return Booking.objects.create(
+        unit=slot.unit,
+        patient=patient,
+        visit_type=slot.schedule.visit_types.first(),
+        slot=slot,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        **fields,
+    )
 
 
 def _token(cast) -> str:
