@@ -47,20 +47,20 @@ def articles_ensure(caregiver) -> dict[str, Article]:
 @transaction.atomic
 def billing_settings_save(*, caregiver, data: dict) -> BillingSettings:
     """The caregiver's invoice sender, payment terms, number series and fee switches, as the form sent them."""
-    row = billing_settings_for(caregiver, lock=True)
-    for name, value in data.items():
-        setattr(row, name, value)
-    row.save()
-    return row
+    return _save_fields(billing_settings_for(caregiver, lock=True), data)
 
 
 @transaction.atomic
 def article_save(*, article: Article, data: dict) -> Article:
     """An article's name, code and whether it is in use; its kind and its prices stay as they are."""
+    return _save_fields(article, data)
+
+
+def _save_fields(row, data: dict):
     for name, value in data.items():
-        setattr(article, name, value)
-    article.save()
-    return article
+        setattr(row, name, value)
+    row.save()
+    return row
 
 
 def price_for(*, caregiver, day: dt.date, product=None, article=None) -> Price | None:
