@@ -331,6 +331,7 @@ FILL_JS = """([index, mode, invalid]) => {
   for (const e of form.elements) {
     if (e.disabled || ['hidden', 'submit', 'button', 'reset', 'image'].includes(e.type)) continue;
     if (e.type === 'checkbox' || e.type === 'radio') { if (mode === 'empty') e.checked = false; continue; }
+    if (e.type === 'file') { e.value = ''; continue; }  // a script may only clear a file field
     if (e.tagName === 'SELECT') {
       if (mode === 'empty') { const blank = [...e.options].find(o => o.value === ''); e.value = blank ? '' : e.value; }
       continue;

@@ -204,3 +204,41 @@ def test_a11y_resident_books_with_the_keyboard_alone(mobile_page, cast):
     assert booking.starts_at > timezone.now() - dt.timedelta(minutes=1)
     # The statement is one Tab-reach away on every public page.
     tab_to(page, "[data-testid=accessibility-link]")
+
+
+def test_a11y_htmx_swaps_keep_the_focus_and_say_what_changed(page, cast):
+    """The timebook's day arrows and the patient search swap part of the page: the keyboard stays on
+    the control it used, and the live region reads out the new day or the number of patients found."""
+    booking_scene = scene(cast)
+    page.goto("/logga-in/")
+    page.keyboard.type(cast.clinic_a.username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(TEST_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/logga-in/" not in url)
+    page.goto(f"/tidbok/{booking_scene.unit.pk}/dag/")
+    tab_to(page, "#day a[aria-label='Nästa dag']")
+    page.keyboard.press("Enter")
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    page.wait_for_url(f"**/dag/{tomorrow}/")
+    page.wait_for_function("() => document.activeElement?.getAttribute('aria-label') === 'Nästa dag'")
+    assert_focus_visible(page)
+    page.wait_for_function(f"() => document.getElementById('announcer').textContent.includes('{tomorrow}')")
+    assert "Ledigt:" in page.locator("#announcer").text_content()
+
+    page.context.clear_cookies()
+    page.goto("/logga-in/")
+    page.keyboard.type(cast.alice.username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(TEST_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/logga-in/" not in url)
+    page.goto("/patienter/sok/")
+    assert focused(page, "#search-q")
+    page.keyboard.type("Hemlig")
+    page.keyboard.press("Enter")
+    page.get_by_test_id("search-results").wait_for()
+    assert focused(page, "#search-q")  # the field keeps the focus; the count is read out
+    page.wait_for_function(
+        "() => document.getElementById('announcer').textContent.includes('1 patient hittades')"
+    )
