@@ -55,16 +55,32 @@ def focused(page, selector: str) -> bool:
     return page.evaluate("s => !!document.activeElement && document.activeElement.matches(s)", selector)
 
 
-def test_a11y_nurse_vaccinates_with_the_keyboard_alone(page, cast, tbe_setup):  # noqa: F811
-    patient, product, batch, order = tbe_setup
+def keyboard_login(page, username: str) -> None:
     page.goto("/logga-in/")
     assert focused(page, "#id_username")
-    page.keyboard.type("alice")
+    page.keyboard.type(username)
     page.keyboard.press("Tab")
     assert_focus_visible(page)
     page.keyboard.type(TEST_PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "/logga-in/" not in url)
+
+
+def choose_day_tab(page) -> None:
+    """Enter on the focused day tab: it becomes the current day and keeps the focus after the swap."""
+    href = page.evaluate("document.activeElement.getAttribute('href')")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "h => document.querySelector('a.day-tab[aria-current=date]')?.getAttribute('href') === h", arg=href
+    )
+    page.wait_for_function(
+        "h => document.activeElement && document.activeElement.getAttribute('href') === h", arg=href
+    )
+
+
+def test_a11y_nurse_vaccinates_with_the_keyboard_alone(page, cast, tbe_setup):  # noqa: F811
+    patient, product, batch, order = tbe_setup
+    keyboard_login(page, "alice")
 
     # Search: the start page's field has the focus; an exact number opens the patient.
     page.wait_for_function("document.activeElement && document.activeElement.id === 'home-q'")
@@ -151,14 +167,7 @@ def test_a11y_resident_books_with_the_keyboard_alone(mobile_page, cast):
     # Another day by its tab: htmx draws the times anew; the focus stays on the chosen tab and
     # the live region says which day it is and how many times are free.
     tab_to(page, "a.day-tab:not([aria-current]):not(.nav)")
-    chosen = page.evaluate("document.activeElement.getAttribute('href')")
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        "h => document.querySelector('a.day-tab[aria-current=date]')?.getAttribute('href') === h", arg=chosen
-    )
-    page.wait_for_function(
-        "h => document.activeElement && document.activeElement.getAttribute('href') === h", arg=chosen
-    )
+    choose_day_tab(page)
     assert_focus_visible(page)
     page.wait_for_function("() => /lediga? tid/.test(document.getElementById('announcer').textContent)")
     screenshot(page, "a11y-keyboard-10-other-day-phone")
@@ -170,14 +179,7 @@ def test_a11y_resident_books_with_the_keyboard_alone(mobile_page, cast):
     ):
         page.keyboard.press("Shift+Tab")
         assert_focus_visible(page)
-    first = page.evaluate("document.activeElement.getAttribute('href')")
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        "h => document.querySelector('a.day-tab[aria-current=date]')?.getAttribute('href') === h", arg=first
-    )
-    page.wait_for_function(
-        "h => document.activeElement && document.activeElement.getAttribute('href') === h", arg=first
-    )
+    choose_day_tab(page)
     tab_to(page, f"a.time-button[href$='/{booking_scene.free_slot.pk}/']")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Dina uppgifter")).to_be_visible()
@@ -210,12 +212,7 @@ def test_a11y_htmx_swaps_keep_the_focus_and_say_what_changed(page, cast):
     """The timebook's day arrows and the patient search swap part of the page: the keyboard stays on
     the control it used, and the live region reads out the new day or the number of patients found."""
     booking_scene = scene(cast)
-    page.goto("/logga-in/")
-    page.keyboard.type(cast.clinic_a.username)
-    page.keyboard.press("Tab")
-    page.keyboard.type(TEST_PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: "/logga-in/" not in url)
+    keyboard_login(page, cast.clinic_a.username)
     page.goto(f"/tidbok/{booking_scene.unit.pk}/dag/")
     tab_to(page, "#day a[aria-label='Nästa dag']")
     page.keyboard.press("Enter")
@@ -227,12 +224,7 @@ def test_a11y_htmx_swaps_keep_the_focus_and_say_what_changed(page, cast):
     assert "Ledigt:" in page.locator("#announcer").text_content()
 
     page.context.clear_cookies()
-    page.goto("/logga-in/")
-    page.keyboard.type(cast.alice.username)
-    page.keyboard.press("Tab")
-    page.keyboard.type(TEST_PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: "/logga-in/" not in url)
+    keyboard_login(page, cast.alice.username)
     page.goto("/patienter/sok/")
     assert focused(page, "#search-q")
     page.keyboard.type("Hemlig")
