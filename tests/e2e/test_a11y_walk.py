@@ -2,7 +2,7 @@
 
 Staff pages at 1280 px as the nurse, the physician, the clinic staff and the administrator; the
 public pages (booking steps, the resident's own booking, the accessibility statement, the login) at
-390 px and 1280 px without a login; the error pages. Serious and critical violations fail; moderate
+390 px without a login; the error pages and the login at 1280 px. Serious and critical violations fail; moderate
 and minor ones are listed as warnings in the test output and in test-results/a11y/*.json, and are
 fixed or explained in docs/accessibility.md. See tests/e2e/a11y.py for how pages are found.
 """
