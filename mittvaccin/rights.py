@@ -16,6 +16,8 @@ class Right(models.TextChoices):
     BOOKING_MANAGE = "booking_manage", _("Boka, flytta och avboka besök")
     TIMEBOOK_MANAGE = "timebook_manage", _("Lägga upp tidbok")
     INVOICING_REVIEW = "invoicing_review", _("Granska fakturering")
+    # Figures for the unit the user works at (a caregiver administrator sees the whole caregiver).
+    STATISTICS = "statistics", _("Se statistik för enheten")
     CAREGIVER_ADMINISTER = "caregiver_administer", _("Administrera vårdgivaren")
 
 
@@ -45,6 +47,7 @@ DEFAULT_RIGHTS: dict[str, list[str]] = {
         Right.BOOKING_MANAGE,
         Right.TIMEBOOK_MANAGE,
         Right.INVOICING_REVIEW,
+        Right.STATISTICS,
     ],
     Profession.ADMINISTRATOR: [
         Right.CAREGIVER_ADMINISTER,
