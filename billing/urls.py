@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views
+from billing import views, views_payments
 
 app_name = "billing"
 urlpatterns = [
@@ -36,5 +36,20 @@ urlpatterns = [
         "fakturering/sena-avbokningar/<int:booking_id>/",
         views.late_cancellation_charge,
         name="late_cancellation",
+    ),
+    # Clinic staff: incoming payments (BgMax), overdue invoices and reminders.
+    path("fakturering/betalningar/", views_payments.payments, name="payments"),
+    path("fakturering/betalningar/fil/<int:file_id>/", views_payments.payment_file, name="payment_file"),
+    path(
+        "fakturering/betalningar/<int:payment_id>/hantera/",
+        views_payments.payment_settle_view,
+        name="payment_settle",
+    ),
+    path("fakturering/forfallna/", views_payments.reminders, name="reminders"),
+    path("fakturering/forfallna/paminn/", views_payments.reminders_send_view, name="reminders_send"),
+    path(
+        "fakturering/fakturor/<int:invoice_id>/paminnelse/",
+        views_payments.reminder_pdf,
+        name="reminder_pdf",
     ),
 ]
