@@ -16,8 +16,8 @@ class Right(models.TextChoices):
     BOOKING_MANAGE = "booking_manage", _("Boka, flytta och avboka besök")
     TIMEBOOK_MANAGE = "timebook_manage", _("Lägga upp tidbok")
     INVOICING_REVIEW = "invoicing_review", _("Granska fakturering")
-    # Figures for the unit the user works at (a caregiver administrator sees the whole caregiver).
-    STATISTICS = "statistics", _("Se statistik för enheten")
+    # Figures of the unit the user works at; with CAREGIVER_ADMINISTER, of the whole caregiver.
+    STATISTICS = "statistics", _("Se statistik")
     CAREGIVER_ADMINISTER = "caregiver_administer", _("Administrera vårdgivaren")
 
 
@@ -52,5 +52,6 @@ DEFAULT_RIGHTS: dict[str, list[str]] = {
     Profession.ADMINISTRATOR: [
         Right.CAREGIVER_ADMINISTER,
         Right.TIMEBOOK_MANAGE,
+        Right.STATISTICS,
     ],
 }

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='user',
             name='rights',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('journal_read', 'Läsa vaccinationsjournal'), ('vaccination_register', 'Registrera vaccinationer'), ('vaccine_order', 'Ordinera vaccin'), ('assessment_write', 'Skriva bedömningar'), ('booking_manage', 'Boka, flytta och avboka besök'), ('timebook_manage', 'Lägga upp tidbok'), ('invoicing_review', 'Granska fakturering'), ('statistics', 'Se statistik för enheten'), ('caregiver_administer', 'Administrera vårdgivaren')], max_length=40), blank=True, default=list, size=None, verbose_name='behörigheter'),
+            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('journal_read', 'Läsa vaccinationsjournal'), ('vaccination_register', 'Registrera vaccinationer'), ('vaccine_order', 'Ordinera vaccin'), ('assessment_write', 'Skriva bedömningar'), ('booking_manage', 'Boka, flytta och avboka besök'), ('timebook_manage', 'Lägga upp tidbok'), ('invoicing_review', 'Granska fakturering'), ('statistics', 'Se statistik'), ('caregiver_administer', 'Administrera vårdgivaren')], max_length=40), blank=True, default=list, size=None, verbose_name='behörigheter'),
         ),
         migrations.AddConstraint(
             model_name='user',
