@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views, views_payments
+from billing import views, views_chain, views_payments
 
 app_name = "billing"
 urlpatterns = [
@@ -52,4 +52,7 @@ urlpatterns = [
         views_payments.reminder_pdf,
         name="reminder_pdf",
     ),
+    # Clinic staff: the chain from a dose to its payment, and from an invoice line back to the dose.
+    path("fakturering/kedja/dos/<int:vaccination_id>/", views_chain.chain_dose, name="chain_dose"),
+    path("fakturering/kedja/fakturarad/<int:line_id>/", views_chain.chain_line, name="chain_line"),
 ]

@@ -75,7 +75,14 @@ def file_id(cast):
     return _payment(cast).file_id
 
 
+def line_id(cast):
+    from billing.models import Invoice
+
+    return Invoice.objects.get(pk=invoice_id(cast)).lines.first().pk
+
+
 PROVIDERS = {
+    "line_id": line_id,
     "payment_id": payment_id,
     "file_id": file_id,
     "run_id": run_id,
