@@ -21,17 +21,10 @@ from billing.receivables import STATUS_LABELS, open_payment_filter, payment_stat
 from billing.services.payments import PaymentFileError, payment_settle, payments_import
 from billing.services.prices import billing_settings_for
 from billing.services.reminders import reminder_allowed_from, reminders_due, reminders_send
+from billing.views.common import _apply_errors
 from mittvaccin.decorators import require_right
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned, owned_or_404
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @require_right(Right.INVOICING_REVIEW)
