@@ -42,7 +42,7 @@ def _next_id(ctx, table: str) -> int:
 
 
 def load(ctx) -> None:
-    from bench.journal import NO_FLAGS, VACCINATION_COLUMNS, _catalogue, _reset_sequence
+    from bench.journal import NO_FLAGS, _catalogue, _reset_sequence, copy_histories
     from journal.models import Patient
     from journal.questionnaire import ensure_current
     from mittvaccin.models import User
@@ -109,7 +109,7 @@ def load(ctx) -> None:
                 orders[key] = ids["journal_order"]
                 ids["journal_order"] += 1
                 order_rows.append(
-                    (orders[key], ctx.caregiver_id, patient_id, product.pk, product.default_dose_ml, 20, "", "",
+                    (orders[key], ctx.caregiver_id, patient_id, product.pk, product.default_dose_ml, 10, "", "",
                      now.date() + dt.timedelta(days=400), physician.pk, physician.signature,
                      now - dt.timedelta(days=4 * 365), unit_id, None)
                 )  # fmt: skip
@@ -123,29 +123,7 @@ def load(ctx) -> None:
             ids["journal_vaccination"] += 1
             made += 1
     started = time.perf_counter()
-    ctx.copy(
-        "journal_order",
-        ["id", "caregiver_id", "patient_id", "product_id", "dose_ml", "doses_total", "schedule", "instructions",
-         "valid_until", "ordered_by_id", "signature", "ordered_at", "unit_id", "visit_id"],
-        order_rows,
-    )  # fmt: skip
-    ctx.copy(
-        "journal_visit",
-        ["id", "patient_id", "unit_id", "kind", "started_at", "started_by_id", "booking_id"],
-        visit_rows,
-    )
-    ctx.copy(
-        "journal_healthdeclaration",
-        ["id", "visit_id", "questionnaire_id", "answers", "flagged", "recorded_by_id", "signature", "recorded_at",
-         "supersedes_id"],
-        declaration_rows,
-    )  # fmt: skip
-    ctx.copy(
-        "journal_checkconfirmation",
-        ["id", "visit_id", "confirmed_by_id", "signature", "confirmed_at", "shown", "fingerprint"],
-        confirmation_rows,
-    )
-    ctx.copy("journal_vaccination", VACCINATION_COLUMNS, dose_rows)
+    copy_histories(ctx, order_rows, visit_rows, declaration_rows, confirmation_rows, dose_rows)
     for table in ids:
         _reset_sequence(ctx, table)
     ctx.progress(

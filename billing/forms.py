@@ -180,6 +180,9 @@ class BillingSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, numbers_used=False, **kwargs):
         super().__init__(*args, **kwargs)
+        # Left empty, the reminder delays keep what they were (the form shows them filled in).
+        self.fields["reminder_after_days"].required = False
+        self.fields["reminder_terms_days"].required = False
         if numbers_used:
             self.fields["first_invoice_number"].disabled = True
             self.fields["first_invoice_number"].help_text = _("Nummerserien har börjat och kan inte ändras.")
@@ -211,13 +214,17 @@ class BillingSettingsForm(forms.ModelForm):
 
     def clean_reminder_after_days(self):
         value = self.cleaned_data["reminder_after_days"]
-        if value is None or not 1 <= value <= 90:
+        if value is None:
+            return self.instance.reminder_after_days
+        if not 1 <= value <= 90:
             raise forms.ValidationError(_("Ange 1–90 dagar."))
         return value
 
     def clean_reminder_terms_days(self):
         value = self.cleaned_data["reminder_terms_days"]
-        if value is None or not 1 <= value <= 60:
+        if value is None:
+            return self.instance.reminder_terms_days
+        if not 1 <= value <= 60:
             raise forms.ValidationError(_("Ange 1–60 dagar."))
         return value
 

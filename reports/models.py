@@ -102,22 +102,31 @@ def _mark(select: str) -> str:
 _DOSE_DAY = f"(v.given_at AT TIME ZONE '{LOCAL_TIME_ZONE}')::date"
 
 
+def _marks_day(name: str, operation, select: str) -> pgtrigger.Trigger:
+    """An AFTER trigger, once per statement, that marks the days of the rows `select` reads from new_rows."""
+    return pgtrigger.Trigger(
+        name=name,
+        when=pgtrigger.After,
+        operation=operation,
+        level=pgtrigger.Statement,
+        referencing=pgtrigger.Referencing(new="new_rows"),
+        func=_mark(select),
+    )
+
+
+_DAYS_OF_ROWS = f"SELECT v.caregiver_id, {_DOSE_DAY} AS day FROM new_rows "  # noqa: S608
+_DAYS_OF_CHARGES = _DAYS_OF_ROWS + "c JOIN journal_vaccination v ON v.id = c.vaccination_id"
+
+
 class VaccinationTallyTrigger(Vaccination):
     """A dose given here marks its day (statement level: a bulk load marks each day once)."""
 
     class Meta:
         proxy = True
         triggers = [
-            pgtrigger.Trigger(
-                name="reports_dose_marks_day",
-                when=pgtrigger.After,
-                operation=pgtrigger.Insert,
-                level=pgtrigger.Statement,
-                referencing=pgtrigger.Referencing(new="new_rows"),
-                func=_mark(
-                    f"SELECT v.caregiver_id, {_DOSE_DAY} AS day FROM new_rows v WHERE v.status = 'given'"  # noqa: S608
-                ),
-            ),
+            _marks_day(
+                "reports_dose_marks_day", pgtrigger.Insert, _DAYS_OF_ROWS + "v WHERE v.status = 'given'"
+            )
         ]
 
 
@@ -127,17 +136,11 @@ class EnteredInErrorTallyTrigger(VaccinationEnteredInError):
     class Meta:
         proxy = True
         triggers = [
-            pgtrigger.Trigger(
-                name="reports_error_marks_day",
-                when=pgtrigger.After,
-                operation=pgtrigger.Insert,
-                level=pgtrigger.Statement,
-                referencing=pgtrigger.Referencing(new="new_rows"),
-                func=_mark(
-                    f"SELECT v.caregiver_id, {_DOSE_DAY} AS day FROM new_rows e "  # noqa: S608
-                    "JOIN journal_vaccination v ON v.id = e.vaccination_id"
-                ),
-            ),
+            _marks_day(
+                "reports_error_marks_day",
+                pgtrigger.Insert,
+                _DAYS_OF_ROWS + "e JOIN journal_vaccination v ON v.id = e.vaccination_id",
+            )
         ]
 
 
@@ -147,26 +150,6 @@ class ChargeTallyTrigger(Charge):
     class Meta:
         proxy = True
         triggers = [
-            pgtrigger.Trigger(
-                name="reports_charge_insert_marks_day",
-                when=pgtrigger.After,
-                operation=pgtrigger.Insert,
-                level=pgtrigger.Statement,
-                referencing=pgtrigger.Referencing(new="new_rows"),
-                func=_mark(
-                    f"SELECT v.caregiver_id, {_DOSE_DAY} AS day FROM new_rows c "  # noqa: S608
-                    "JOIN journal_vaccination v ON v.id = c.vaccination_id"
-                ),
-            ),
-            pgtrigger.Trigger(
-                name="reports_charge_update_marks_day",
-                when=pgtrigger.After,
-                operation=pgtrigger.Update,
-                level=pgtrigger.Statement,
-                referencing=pgtrigger.Referencing(new="new_rows"),
-                func=_mark(
-                    f"SELECT v.caregiver_id, {_DOSE_DAY} AS day FROM new_rows c "  # noqa: S608
-                    "JOIN journal_vaccination v ON v.id = c.vaccination_id"
-                ),
-            ),
+            _marks_day("reports_charge_insert_marks_day", pgtrigger.Insert, _DAYS_OF_CHARGES),
+            _marks_day("reports_charge_update_marks_day", pgtrigger.Update, _DAYS_OF_CHARGES),
         ]
