@@ -20,7 +20,8 @@ def _age_band_sql(age: str) -> str:
     cases = " ".join(
         f"WHEN {age} >= {low} THEN {index}" for index, (low, _label) in reversed(list(enumerate(AGE_BANDS)))
     )
-    return f"CASE WHEN {age} IS NULL THEN {UNKNOWN_AGE_BAND} {cases} END"
+    # A dose dated before the birth date is bad data: counted, under "unknown" age.
+    return f"CASE WHEN {age} IS NULL OR {age} < 0 THEN {UNKNOWN_AGE_BAND} {cases} END"
 
 
 _DAY = f"(v.given_at AT TIME ZONE '{LOCAL_TIME_ZONE}')::date"
