@@ -7,6 +7,9 @@ and concurrently (the claim takes each mark once; the unique key of the tally re
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -32,18 +35,27 @@ INSERT INTO reports_dosetally
     (caregiver_id, unit_id, day, product_id, age_band, campaign_id, doses, list_value, charged)
 SELECT v.caregiver_id, v.unit_id, {_DAY}, v.product_id, {_age_band_sql(_AGE)}, c.campaign_id,
        count(*), coalesce(sum(c.list_price), 0), coalesce(sum(c.amount), 0)
-FROM unnest(%s::bigint[], %s::date[]) AS d(caregiver_id, day)
-JOIN journal_vaccination v
-  ON v.caregiver_id = d.caregiver_id
- AND v.status = 'given'
- AND v.given_at >= (d.day::timestamp AT TIME ZONE '{LOCAL_TIME_ZONE}')
- AND v.given_at < ((d.day + 1)::timestamp AT TIME ZONE '{LOCAL_TIME_ZONE}')
+FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS d(caregiver_id, starts, ends)
+-- LATERAL … OFFSET 0: each marked day is one range scan of the partial index on (caregiver_id, given_at).
+CROSS JOIN LATERAL (
+    SELECT * FROM journal_vaccination v
+    WHERE v.caregiver_id = d.caregiver_id AND v.status = 'given'
+      AND v.given_at >= d.starts AND v.given_at < d.ends
+    OFFSET 0
+) AS v
 JOIN journal_patient p ON p.id = v.patient_id
 LEFT JOIN billing_charge c
   ON c.vaccination_id = v.id AND c.status NOT IN ('removed', 'cancelled', 'credited')
 WHERE NOT EXISTS (SELECT 1 FROM journal_vaccinationenteredinerror e WHERE e.vaccination_id = v.id)
 GROUP BY 1, 2, 3, 4, 5, 6
 """  # noqa: S608 - no user input; the f-string only places constants
+
+
+def _bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The local day as an instant range (computed here once, not per row in the database)."""
+    zone = ZoneInfo(LOCAL_TIME_ZONE)
+    start = dt.datetime.combine(day, dt.time.min, zone)
+    return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, zone)
 
 
 def tallies_refresh(*, batch: int = DAYS_PER_BATCH) -> int:
@@ -69,7 +81,8 @@ def tallies_refresh(*, batch: int = DAYS_PER_BATCH) -> int:
                 "WHERE t.caregiver_id = d.caregiver_id AND t.day = d.day",
                 [caregivers, days],
             )
-            cursor.execute(RECOUNT_SQL, [caregivers, days])
+            starts, ends = zip(*(_bounds(day) for day in days), strict=True)
+            cursor.execute(RECOUNT_SQL, [caregivers, list(starts), list(ends)])
             now = timezone.now()
             cursor.execute(
                 "INSERT INTO reports_tallystate (caregiver_id, refreshed_at) "
