@@ -10,11 +10,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import F, Q, Sum
-from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils.translation import gettext as _
 
-from reports.models import AGE_BANDS, LOCAL_TIME_ZONE, DoseTally
+from reports.models import AGE_BANDS, LOCAL_TIME_ZONE
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
@@ -102,83 +100,96 @@ def money(value) -> Decimal:
 # --- doses (from the roll-up) ----------------------------------------------------------------------------
 
 
-def _tallies(filters: Filters):
-    rows = DoseTally.objects.filter(
-        caregiver_id=filters.caregiver_id,
-        day__gte=filters.date_from,
-        day__lte=filters.date_to,
-        unit_id__in=filters.unit_ids,
-    )
-    if filters.product_id:
-        rows = rows.filter(product_id=filters.product_id)
-    return rows.order_by()
+DOSES_SQL = """
+SELECT GROUPING(t.period, t.product_id, t.unit_id, t.age_band, t.campaign_id) AS grouping,
+       t.period, t.product_id, t.unit_id, t.age_band, t.campaign_id,
+       sum(t.doses), sum(t.doses) FILTER (WHERE t.charged = 0), sum(t.list_value), sum(t.charged)
+FROM (
+    SELECT date_trunc(%(granularity)s, day)::date AS period, product_id, unit_id, age_band, campaign_id,
+           doses, charged, list_value
+    FROM reports_dosetally
+    WHERE caregiver_id = %(caregiver)s AND day >= %(date_from)s AND day <= %(date_to)s
+      AND unit_id = ANY(%(units)s) AND (%(product)s::bigint IS NULL OR product_id = %(product)s::bigint)
+) AS t
+GROUP BY GROUPING SETS ((t.period), (t.product_id), (t.unit_id), (t.age_band), (t.campaign_id), ())
+"""
+# GROUPING(...) bits, highest first: period 16, product 8, unit 4, age band 2, campaign 1 (1 = rolled up).
+_BY = {
+    0b01111: "period",
+    0b10111: "product",
+    0b11011: "unit",
+    0b11101: "age",
+    0b11110: "campaign",
+    0b11111: "all",
+}
 
 
-def doses_over_time(filters: Filters) -> Figure:
-    trunc = TruncWeek("day") if filters.granularity == "week" else TruncMonth("day")
-    counts = dict(
-        _tallies(filters)
-        .annotate(period=trunc)
-        .values("period")
-        .annotate(n=Sum("doses"))
-        .values_list("period", "n")
-    )
-    figure = Figure(
+def dose_figures(filters: Filters) -> dict:
+    """Every dose figure of the page from the roll-up in one query (GROUPING SETS): over time, per
+    vaccine, unit, age band and campaign, and the totals."""
+    from billing.models import Campaign
+    from journal.models import VaccineProduct
+    from mittvaccin.models import Unit
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            DOSES_SQL,
+            {
+                "granularity": filters.granularity,
+                "caregiver": filters.caregiver_id,
+                "date_from": filters.date_from,
+                "date_to": filters.date_to,
+                "units": filters.unit_ids,
+                "product": filters.product_id,
+            },
+        )
+        found: dict[str, list] = {key: [] for key in _BY.values()}
+        for grouping, period, product, unit, band, campaign, n, free, listed, charged in cursor.fetchall():
+            key = _BY[grouping]
+            group = {"period": period, "product": product, "unit": unit, "age": band, "campaign": campaign}
+            found[key].append((group.get(key), n or 0, free or 0, listed, charged))
+    names = {
+        "product": {
+            p.pk: f"{p.name} ({p.disease})"
+            for p in VaccineProduct.objects.filter(pk__in=[r[0] for r in found["product"]])
+        },
+        "unit": dict(Unit.objects.filter(pk__in=[r[0] for r in found["unit"]]).values_list("pk", "name")),
+        "campaign": dict(
+            Campaign.objects.filter(pk__in=[r[0] for r in found["campaign"] if r[0]]).values_list(
+                "pk", "name"
+            )
+        ),
+    }
+    over_time = Figure(
         "doses",
         _("Givna doser per vecka") if filters.granularity == "week" else _("Givna doser per månad"),
         [_("Period"), _("Doser")],
         kinds=["count"],
     )
-    for start in periods(filters.date_from, filters.date_to, filters.granularity):
-        figure.rows.append([period_label(start, filters.granularity), counts.get(start, 0)])
-    return figure
-
-
-def doses_by_vaccine(filters: Filters) -> Figure:
-    rows = (
-        _tallies(filters)
-        .values("product__disease", "product__name")
-        .annotate(n=Sum("doses"))
-        .order_by("-n", "product__disease", "product__name")
+    counts = {period: n for period, n, *_rest in found["period"]}
+    over_time.rows = [
+        [period_label(start, filters.granularity), counts.get(start, 0)]
+        for start in periods(filters.date_from, filters.date_to, filters.granularity)
+    ]
+    vaccines = Figure(
+        "vaccines", _("Doser per vaccin"), [_("Vaccin (skydd mot)"), _("Doser")], kinds=["count"]
     )
-    figure = Figure("vaccines", _("Doser per vaccin"), [_("Vaccin (skydd mot)"), _("Doser")], kinds=["count"])
-    figure.rows = [[f"{r['product__name']} ({r['product__disease']})", r["n"]] for r in rows]
-    return figure
-
-
-def doses_by_unit(filters: Filters) -> Figure:
-    rows = _tallies(filters).values("unit__name").annotate(n=Sum("doses")).order_by("-n", "unit__name")
-    figure = Figure("units", _("Doser per enhet"), [_("Enhet"), _("Doser")], kinds=["count"])
-    figure.rows = [[r["unit__name"], r["n"]] for r in rows]
-    return figure
-
-
-def doses_by_age(filters: Filters) -> Figure:
-    counts = dict(_tallies(filters).values("age_band").annotate(n=Sum("doses")).values_list("age_band", "n"))
-    figure = Figure(
+    vaccines.rows = sorted(
+        ([names["product"][pk], n] for pk, n, *_rest in found["product"]), key=lambda r: (-r[1], r[0])
+    )
+    units = Figure("units", _("Doser per enhet"), [_("Enhet"), _("Doser")], kinds=["count"])
+    units.rows = sorted(
+        ([names["unit"][pk], n] for pk, n, *_rest in found["unit"]), key=lambda r: (-r[1], r[0])
+    )
+    ages = Figure(
         "ages", _("Doser per åldersgrupp"), [_("Ålder vid dosen (år)"), _("Doser")], kinds=["count"]
     )
+    by_band = {band: n for band, n, *_rest in found["age"]}
     labels = [label for _low, label in AGE_BANDS] + [_("okänd")]
-    figure.rows = [[label, counts.get(index, 0)] for index, label in enumerate(labels)]
-    if not figure.rows[-1][1]:
-        figure.rows.pop()  # "unknown" only when there is such a dose
-    return figure
-
-
-def campaign_use(filters: Filters) -> Figure:
-    rows = (
-        _tallies(filters)
-        .filter(campaign__isnull=False)
-        .values("campaign__name")
-        .annotate(
-            n=Sum("doses"),
-            free=Sum("doses", filter=Q(charged=0)),
-            listed=Sum("list_value"),
-            paid=Sum("charged"),
-        )
-        .order_by("-n", "campaign__name")
-    )
-    figure = Figure(
+    ages.rows = [[label, by_band.get(index, 0)] for index, label in enumerate(labels)]
+    if not ages.rows[-1][1]:
+        ages.rows.pop()  # "unknown" only when there is such a dose
+    campaigns = Figure(
         "campaigns",
         _("Kampanjer: doser och vad de hade kostat"),
         [
@@ -191,10 +202,26 @@ def campaign_use(filters: Filters) -> Figure:
         ],
         kinds=["count", "count", "money", "money", "money"],
     )
-    for r in rows:
-        listed, paid = money(r["listed"]), money(r["paid"])
-        figure.rows.append([r["campaign__name"], r["n"], r["free"] or 0, listed, paid, listed - paid])
-    return figure
+    for pk, n, free, listed, charged in sorted(found["campaign"], key=lambda r: -r[1]):
+        if pk is None:
+            continue
+        listed, charged = money(listed), money(charged)
+        campaigns.rows.append([names["campaign"][pk], n, free, listed, charged, listed - charged])
+    in_campaigns = [row for row in found["campaign"] if row[0] is not None]
+    total = found["all"][0][1] if found["all"] else 0
+    totals = {
+        "doses": total,
+        "campaign_doses": sum(row[1] for row in in_campaigns),
+        "campaign_value": sum((money(row[3]) - money(row[4]) for row in in_campaigns), ZERO),
+    }
+    return {
+        "doses": over_time,
+        "vaccines": vaccines,
+        "units": units,
+        "ages": ages,
+        "campaigns": campaigns,
+        "totals": totals,
+    }
 
 
 # --- bookings and the timebook ----------------------------------------------------------------------------
@@ -352,17 +379,3 @@ def product_choices():
     from journal.models import VaccineProduct
 
     return VaccineProduct.objects.order_by("disease", "name").values_list("pk", "name", "disease")
-
-
-def totals(filters: Filters) -> dict:
-    """The headline numbers (one query over the roll-up)."""
-    figures = _tallies(filters).aggregate(
-        total=Sum("doses"),
-        in_campaign=Sum("doses", filter=Q(campaign__isnull=False)),
-        campaign_worth=Sum(F("list_value") - F("charged"), filter=Q(campaign__isnull=False)),
-    )
-    return {
-        "doses": figures["total"] or 0,
-        "campaign_doses": figures["in_campaign"] or 0,
-        "campaign_value": figures["campaign_worth"] or 0,
-    }

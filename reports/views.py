@@ -44,12 +44,10 @@ def _filters(request):
 def _figures(filters, units) -> dict:
     names = {unit.pk: unit.name for unit in units}
     bookings, shares, fill = selectors.bookings_by_unit_and_week(filters, names)
+    doses = selectors.dose_figures(filters)
     return {
-        "doses": selectors.doses_over_time(filters),
-        "vaccines": selectors.doses_by_vaccine(filters),
-        "units": selectors.doses_by_unit(filters),
-        "ages": selectors.doses_by_age(filters),
-        "campaigns": selectors.campaign_use(filters),
+        "totals": doses.pop("totals"),
+        **doses,
         "no_shows": shares,
         "fill": fill,
         "bookings": bookings,
@@ -84,13 +82,14 @@ def statistics(request):
     context = {"form": form, "filters": filters, "whole": whole_caregiver(request.user), "units": units}
     if filters is not None:
         figures = _figures(filters, units)
+        totals = figures.pop("totals")
         context.update(
             {
                 "sections": [
                     {"figure": figure, "chart": _chart(figure) if key in CHARTS else None}
                     for key, figure in figures.items()
                 ],
-                "totals": selectors.totals(filters),
+                "totals": totals,
                 "refreshed": TallyState.objects.filter(caregiver=request.user.caregiver).first(),
                 "query": request.GET.urlencode(),
             }
@@ -107,6 +106,7 @@ def statistics_csv(request):
         message = " ".join(" ".join(errors) for errors in form.errors.values())
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
     figures = _figures(filters, units)
+    figures.pop("totals")
     if figure not in figures:
         raise Http404
     chosen = figures[figure]
