@@ -185,6 +185,17 @@ def load(ctx) -> None:
             ids["journal_vaccination"] += 1
 
     started = time.perf_counter()
+    copy_histories(ctx, orders, visits, declarations, confirmations, doses)
+    for table in ids:
+        _reset_sequence(ctx, table)
+    ctx.progress(
+        f"  {len(doses):,} doses, {len(visits):,} visits, {len(orders):,} orders in {time.perf_counter() - started:.1f} s"
+    )
+    _long_history(ctx, products, batches, nurse, physician, questionnaire)
+
+
+def copy_histories(ctx, orders, visits, declarations, confirmations, doses) -> None:
+    """Bulk-load vaccination histories with COPY, every constraint and trigger on (rows as built above)."""
     ctx.copy(
         "journal_order",
         ["id", "caregiver_id", "patient_id", "product_id", "dose_ml", "doses_total", "schedule", "instructions",
@@ -208,12 +219,6 @@ def load(ctx) -> None:
         confirmations,
     )
     ctx.copy("journal_vaccination", VACCINATION_COLUMNS, doses)
-    for table in ids:
-        _reset_sequence(ctx, table)
-    ctx.progress(
-        f"  {len(doses):,} doses, {len(visits):,} visits, {len(orders):,} orders in {time.perf_counter() - started:.1f} s"
-    )
-    _long_history(ctx, products, batches, nurse, physician, questionnaire)
 
 
 VACCINATION_COLUMNS = [

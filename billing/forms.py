@@ -1,12 +1,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Article, BillingSettings, Campaign, ChargeStatus, JobKind, Qualification
+from billing.models import (
+    REMINDER_FEE_MAX,
+    Article,
+    BillingSettings,
+    Campaign,
+    ChargeStatus,
+    JobKind,
+    Qualification,
+)
 from billing.money import AmountError, format_number, parse_amount
 from billing.references import normalise_bankgiro
 from billing.services.campaigns import campaign_errors
@@ -138,6 +147,12 @@ class CampaignForm(forms.ModelForm):
 
 
 class BillingSettingsForm(forms.ModelForm):
+    reminder_fee = MoneyField(
+        label=BillingSettings._meta.get_field("reminder_fee").verbose_name,
+        help_text=BillingSettings._meta.get_field("reminder_fee").help_text,
+        required=False,
+    )
+
     class Meta:
         model = BillingSettings
         fields = [
@@ -158,10 +173,16 @@ class BillingSettingsForm(forms.ModelForm):
             "invoice_late_cancellations",
             "exempt_short_notice_bookings",
             "short_notice_hours",
+            "reminder_fee",
+            "reminder_after_days",
+            "reminder_terms_days",
         ]
 
     def __init__(self, *args, numbers_used=False, **kwargs):
         super().__init__(*args, **kwargs)
+        # Left empty, the reminder delays keep what they were (the form shows them filled in).
+        self.fields["reminder_after_days"].required = False
+        self.fields["reminder_terms_days"].required = False
         if numbers_used:
             self.fields["first_invoice_number"].disabled = True
             self.fields["first_invoice_number"].help_text = _("Nummerserien har börjat och kan inte ändras.")
@@ -181,6 +202,30 @@ class BillingSettingsForm(forms.ModelForm):
         value = self.cleaned_data["payment_terms_days"]
         if value is not None and not 1 <= value <= 365:
             raise forms.ValidationError(_("Betalningsvillkoret är 1–365 dagar."))
+        return value
+
+    def clean_reminder_fee(self):
+        value = self.cleaned_data["reminder_fee"]
+        if value is None:
+            return Decimal("0.00")
+        if value > REMINDER_FEE_MAX:
+            raise forms.ValidationError(_("En påminnelseavgift får vara högst 60 kr."))
+        return value
+
+    def clean_reminder_after_days(self):
+        value = self.cleaned_data["reminder_after_days"]
+        if value is None:
+            return self.instance.reminder_after_days
+        if not 1 <= value <= 90:
+            raise forms.ValidationError(_("Ange 1–90 dagar."))
+        return value
+
+    def clean_reminder_terms_days(self):
+        value = self.cleaned_data["reminder_terms_days"]
+        if value is None:
+            return self.instance.reminder_terms_days
+        if not 1 <= value <= 60:
+            raise forms.ValidationError(_("Ange 1–60 dagar."))
         return value
 
     def clean_short_notice_hours(self):

@@ -25,6 +25,9 @@ from mittvaccin.tenancy import CaregiverOwnedQuerySet
 # far smaller amounts first (settings.BILLING_MAX_AMOUNT), with a message.
 HARD_MAX_AMOUNT = Decimal("100000.00")
 MONEY = {"max_digits": 10, "decimal_places": 2}
+# Lag (1981:739) om ersättning för inkassokostnader: a reminder fee is at most 60 kr (and only when it
+# was agreed before the debt arose). The database refuses more.
+REMINDER_FEE_MAX = Decimal("60.00")
 
 
 def between(field: str, low, high) -> Q:
@@ -83,6 +86,23 @@ class BillingSettings(models.Model):
     short_notice_hours = models.PositiveSmallIntegerField(_("gräns för kort varsel (timmar)"), default=24)
     invoice_no_shows = models.BooleanField(_("fakturera uteblivna besök"), default=True)
     invoice_late_cancellations = models.BooleanField(_("fakturera sena avbokningar"), default=True)
+    # Reminders (påminnelser) of overdue invoices.
+    reminder_fee = models.DecimalField(
+        _("påminnelseavgift"),
+        default=Decimal("0.00"),
+        help_text=_(
+            "0 kr = ingen avgift. Högst 60 kr enligt lag, och bara om avgiften var avtalad när fakturan skickades."
+        ),
+        **MONEY,
+    )
+    reminder_after_days = models.PositiveSmallIntegerField(
+        _("påminnelse tidigast (dagar efter förfallodag)"),
+        default=7,
+        help_text=_("Ger betalningar som är på väg tid att komma fram innan en påminnelse skickas."),
+    )
+    reminder_terms_days = models.PositiveSmallIntegerField(
+        _("betalningstid på påminnelsen (dagar)"), default=10
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     caregiver_lookup = "caregiver"
@@ -101,6 +121,15 @@ class BillingSettings(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(first_invoice_number__gte=1), name="billingsettings_first_number"
+            ),
+            models.CheckConstraint(
+                condition=between("reminder_fee", 0, REMINDER_FEE_MAX), name="billingsettings_reminder_fee"
+            ),
+            models.CheckConstraint(
+                condition=between("reminder_after_days", 1, 90), name="billingsettings_reminder_after"
+            ),
+            models.CheckConstraint(
+                condition=between("reminder_terms_days", 1, 60), name="billingsettings_reminder_terms"
             ),
         ]
 
@@ -668,6 +697,11 @@ class Invoice(models.Model):
         ]
         indexes = [
             models.Index(fields=["caregiver", "invoice_date"], name="invoice_date_idx"),
+            # Payments find their invoice by OCR reference (BgMax import).
+            models.Index(fields=["caregiver", "ocr"], name="invoice_ocr_idx"),
+            models.Index(
+                fields=["caregiver", "due_date"], name="invoice_due_idx", condition=Q(kind="invoice")
+            ),
         ]
         triggers = [
             pgtrigger.Protect(name="invoice_immutable", operation=pgtrigger.Update | pgtrigger.Delete),
@@ -865,3 +899,199 @@ class JobRun(models.Model):
         if not self.total:
             return 100 if self.status == JobStatus.FINISHED else 0
         return int(100 * self.processed / self.total)
+
+
+# --- Payments (Bankgirot's BgMax files) and reminders -------------------------------------------------
+
+
+class PaymentFile(models.Model):
+    """One imported BgMax file of incoming payments. Never changed or deleted (trigger).
+
+    The same file (by its SHA-256) is imported once per caregiver (unique constraint): importing it
+    again finds this row and changes nothing.
+    """
+
+    caregiver = models.ForeignKey("mittvaccin.Caregiver", on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(_("fil"), max_length=200)
+    sha256 = models.CharField(max_length=64)
+    bankgiro = models.CharField(_("bankgiro"), max_length=9)
+    written_at = models.DateTimeField(_("skapad hos Bankgirot"))
+    payment_count = models.PositiveIntegerField(_("betalningar"))
+    total = models.DecimalField(_("summa"), max_digits=14, decimal_places=2)
+    duplicate_count = models.PositiveIntegerField(_("redan inlästa"), default=0)
+    imported_at = models.DateTimeField(_("inläst"), default=timezone.now)
+    imported_by = models.ForeignKey("mittvaccin.User", on_delete=models.PROTECT, null=True, related_name="+")
+
+    caregiver_lookup = "caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("betalningsfil")
+        verbose_name_plural = _("betalningsfiler")
+        ordering = ["-imported_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["caregiver", "sha256"], name="paymentfile_once_per_caregiver"),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="paymentfile_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.imported_at:%Y-%m-%d %H:%M})"
+
+
+class PaymentProblem(models.TextChoices):
+    NONE = "", _("Matchad")
+    NO_REFERENCE = "no_reference", _("Ingen OCR-referens")
+    UNKNOWN_REFERENCE = "unknown_reference", _("OCR-referensen matchar ingen faktura")
+    OVERPAID = "overpaid", _("Betalar mer än vad som är kvar att betala")
+    SEVERAL_REFERENCES = "several_references", _("Flera referenser i samma betalning")
+    DEDUCTION = "deduction", _("Avdrag (negativ betalning)")
+
+
+class Payment(models.Model):
+    """One incoming payment as Bankgirot reported it. Never changed or deleted (trigger).
+
+    `invoice` is the invoice whose OCR reference the payment carried. A payment that matched nothing,
+    or paid more than was owed, has a `problem` and is listed for manual handling until a
+    PaymentSettlement (kept, with who, when and why) closes it.
+    """
+
+    caregiver = models.ForeignKey("mittvaccin.Caregiver", on_delete=models.PROTECT, related_name="+")
+    file = models.ForeignKey(PaymentFile, on_delete=models.PROTECT, related_name="payments")
+    line = models.PositiveIntegerField(_("rad i filen"))
+    bank_serial = models.CharField(_("Bankgirots löpnummer"), max_length=12)
+    paid_on = models.DateField(_("betalningsdag"))
+    reference = models.CharField(_("referens"), max_length=25, blank=True)
+    amount = models.DecimalField(_("belopp"), **MONEY)
+    sender_bankgiro = models.CharField(_("avsändarens bankgiro"), max_length=10, blank=True)
+    payer_name = models.CharField(_("betalare"), max_length=70, blank=True)
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    problem = models.CharField(_("att hantera"), max_length=20, choices=PaymentProblem.choices, blank=True)
+    excess = models.DecimalField(_("överskott"), default=Decimal("0.00"), **MONEY)
+
+    caregiver_lookup = "caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("betalning")
+        verbose_name_plural = _("betalningar")
+        ordering = ["paid_on", "id"]
+        constraints = [
+            # One bank payment is imported once, whichever file brings it.
+            models.UniqueConstraint(fields=["caregiver", "bank_serial"], name="payment_once_per_serial"),
+            models.CheckConstraint(
+                condition=between("amount", 0, Decimal("99999999.99")), name="payment_amount"
+            ),
+            models.CheckConstraint(
+                condition=Q(problem=PaymentProblem.OVERPAID) & Q(excess__gt=0)
+                | ~Q(problem=PaymentProblem.OVERPAID) & Q(excess=0),
+                name="payment_excess_only_when_overpaid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["caregiver", "paid_on"], name="payment_paid_on_idx"),
+            models.Index(fields=["caregiver", "file"], name="payment_problem_idx", condition=~Q(problem="")),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="payment_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paid_on} {self.amount} {self.reference}"
+
+
+class SettlementAction(models.TextChoices):
+    MATCHED = "matched", _("Kopplad till faktura")
+    REFUNDED = "refunded", _("Återbetald till betalaren")
+    OTHER = "other", _("Hanterad på annat sätt")
+
+
+class PaymentSettlement(models.Model):
+    """How staff handled a payment that needed a look: one per payment, never changed (trigger).
+
+    A payment matched here to an invoice counts as paid on that invoice, as if it had carried its OCR.
+    """
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="settlement")
+    action = models.CharField(_("åtgärd"), max_length=10, choices=SettlementAction.choices)
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="settled_payments"
+    )
+    note = models.TextField(_("anteckning"))
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey("mittvaccin.User", on_delete=models.PROTECT, related_name="+")
+
+    caregiver_lookup = "payment__caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action=SettlementAction.MATCHED, invoice__isnull=False)
+                | ~Q(action=SettlementAction.MATCHED) & Q(invoice__isnull=True),
+                name="settlement_invoice_only_when_matched",
+            ),
+            models.CheckConstraint(condition=~Q(note=""), name="settlement_has_note"),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="settlement_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d}"
+
+
+class Reminder(models.Model):
+    """A payment reminder (påminnelse) of one overdue invoice: at most one per invoice, never changed.
+
+    It carries the invoice's own OCR reference, so a payment of it finds the invoice. The fee (from the
+    caregiver's settings when it was sent) is owed on top of the invoice.
+    """
+
+    caregiver = models.ForeignKey("mittvaccin.Caregiver", on_delete=models.PROTECT, related_name="+")
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="reminder")
+    reminder_date = models.DateField(_("påminnelsedatum"))
+    due_date = models.DateField(_("ny förfallodag"))
+    fee = models.DecimalField(_("påminnelseavgift"), **MONEY)
+    amount_due = models.DecimalField(_("att betala"), **MONEY)
+    sent_at = models.DateTimeField(default=timezone.now)
+    sent_by = models.ForeignKey("mittvaccin.User", on_delete=models.PROTECT, null=True, related_name="+")
+
+    caregiver_lookup = "caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("påminnelse")
+        verbose_name_plural = _("påminnelser")
+        ordering = ["-reminder_date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=between("fee", 0, REMINDER_FEE_MAX), name="reminder_fee_range"),
+            models.CheckConstraint(condition=Q(amount_due__gt=0), name="reminder_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(due_date__gt=models.F("reminder_date")), name="reminder_due_after_date"
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="reminder_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            pgtrigger.Trigger(
+                name="reminder_of_an_invoice",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert,
+                func="""
+                IF NOT EXISTS (
+                    SELECT 1 FROM billing_invoice i
+                    WHERE i.id = NEW.invoice_id AND i.kind = 'invoice' AND i.caregiver_id = NEW.caregiver_id
+                ) THEN
+                    RAISE EXCEPTION 'a reminder belongs to an invoice of the same caregiver'
+                        USING ERRCODE = '23514', CONSTRAINT = 'reminder_of_an_invoice';
+                END IF;
+                RETURN NEW;
+                """,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice} {self.reminder_date}"

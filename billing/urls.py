@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing.views import campaigns, dose_price, invoices, jobs, prices, review
+from billing.views import campaigns, chain, dose_price, invoices, jobs, payments, prices, review
 
 app_name = "billing"
 urlpatterns = [
@@ -37,4 +37,22 @@ urlpatterns = [
         jobs.late_cancellation_charge,
         name="late_cancellation",
     ),
+    # Clinic staff: incoming payments (BgMax), overdue invoices and reminders.
+    path("fakturering/betalningar/", payments.payments, name="payments"),
+    path("fakturering/betalningar/fil/<int:file_id>/", payments.payment_file, name="payment_file"),
+    path(
+        "fakturering/betalningar/<int:payment_id>/hantera/",
+        payments.payment_settle_view,
+        name="payment_settle",
+    ),
+    path("fakturering/forfallna/", payments.reminders, name="reminders"),
+    path("fakturering/forfallna/paminn/", payments.reminders_send_view, name="reminders_send"),
+    path(
+        "fakturering/fakturor/<int:invoice_id>/paminnelse/",
+        payments.reminder_pdf,
+        name="reminder_pdf",
+    ),
+    # Clinic staff: the chain from a dose to its payment, and from an invoice line back to the dose.
+    path("fakturering/kedja/dos/<int:vaccination_id>/", chain.chain_dose, name="chain_dose"),
+    path("fakturering/kedja/fakturarad/<int:line_id>/", chain.chain_line, name="chain_line"),
 ]

@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.urls import path, register_converter
 
-from booking.views import book, bookings, public, setup, timebook
+from booking.views import book, bookings, day_list, public, setup, timebook
 
 
 class IsoDateConverter:
@@ -27,6 +27,9 @@ urlpatterns = [
     path("tidbok/<int:unit_id>/dag/", timebook.day, name="today"),
     path("tidbok/<int:unit_id>/dag/<isodate:day>/", timebook.day, name="day"),
     path("tidbok/<int:unit_id>/vecka/<isodate:day>/", timebook.week, name="week"),
+    # Staff: the printable day list (page with print styles, and PDF).
+    path("tidbok/<int:unit_id>/dag/<isodate:day>/dagslista/", day_list.day_list, name="day_list"),
+    path("tidbok/<int:unit_id>/dag/<isodate:day>/dagslista.pdf", day_list.day_list_pdf, name="day_list_pdf"),
     path("tidbok/<int:unit_id>/boka/", book.book, name="book"),
     path("tidbok/<int:unit_id>/att-hantera/", timebook.affected, name="affected"),
     path("tidbok/bokning/<int:booking_id>/", bookings.booking_detail, name="booking"),

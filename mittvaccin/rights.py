@@ -16,6 +16,8 @@ class Right(models.TextChoices):
     BOOKING_MANAGE = "booking_manage", _("Boka, flytta och avboka besök")
     TIMEBOOK_MANAGE = "timebook_manage", _("Lägga upp tidbok")
     INVOICING_REVIEW = "invoicing_review", _("Granska fakturering")
+    # Figures of the unit the user works at; with CAREGIVER_ADMINISTER, of the whole caregiver.
+    STATISTICS = "statistics", _("Se statistik")
     CAREGIVER_ADMINISTER = "caregiver_administer", _("Administrera vårdgivaren")
 
 
@@ -45,9 +47,11 @@ DEFAULT_RIGHTS: dict[str, list[str]] = {
         Right.BOOKING_MANAGE,
         Right.TIMEBOOK_MANAGE,
         Right.INVOICING_REVIEW,
+        Right.STATISTICS,
     ],
     Profession.ADMINISTRATOR: [
         Right.CAREGIVER_ADMINISTER,
         Right.TIMEBOOK_MANAGE,
+        Right.STATISTICS,
     ],
 }

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "journal",
     "booking",
     "billing",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -293,6 +294,7 @@ LOGGING = {
         "journal": {"level": "INFO"},
         "booking": {"level": "INFO"},
         "billing": {"level": "INFO"},
+        "reports": {"level": "INFO"},
     },
 }
 

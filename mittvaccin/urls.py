@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("journal.urls")),
     path("", include("booking.urls")),
     path("", include("billing.urls")),
+    path("", include("reports.urls")),
 ]

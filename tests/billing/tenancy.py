@@ -1,5 +1,7 @@
 """Caregiver A's billing objects for the cross-caregiver URL walk (tests/tenancy_ids.py)."""
 
+import datetime as dt
+
 from billing import services
 from billing.models import ArticleKind, Price
 from tests.billing.factories import (
@@ -49,7 +51,40 @@ def run_id(cast):
     return job_queue(caregiver=cast.caregiver_a, kind=JobKind.NO_SHOW).pk
 
 
+def _payment(cast):
+    from decimal import Decimal
+
+    from billing import bgmax
+    from billing.models import Payment
+    from billing.services.payments import payments_import
+
+    content = bgmax.write(
+        bankgiro=ready_caregiver(cast.caregiver_a).bankgiro,
+        paid_on=dt.date(2026, 3, 2),
+        payments=[bgmax.OutgoingPayment(reference="4711", amount=Decimal("10"), bank_serial="9001")],
+    )
+    payments_import(caregiver=cast.caregiver_a, content=content, file_name="url-walk.txt")
+    return Payment.objects.get(caregiver=cast.caregiver_a, bank_serial="000000009001")
+
+
+def payment_id(cast):
+    return _payment(cast).pk
+
+
+def file_id(cast):
+    return _payment(cast).file_id
+
+
+def line_id(cast):
+    from billing.models import Invoice
+
+    return Invoice.objects.get(pk=invoice_id(cast)).lines.first().pk
+
+
 PROVIDERS = {
+    "line_id": line_id,
+    "payment_id": payment_id,
+    "file_id": file_id,
     "run_id": run_id,
     "price_id": price_id,
     "article_id": article_id,

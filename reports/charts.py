@@ -1,0 +1,147 @@
+"""Server-rendered SVG bar charts (see docs/STATISTICS.md for why: no JavaScript, no CDN, prints sharply,
+and the numbers come from the same Figure rows as the table and the CSV).
+
+This module only computes geometry; `templates/reports/_chart.html` draws it. Every bar carries its
+label and value as data attributes and a <title>, so a person hovering, a screen reader and a test
+all read the same number the table shows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from reports.templatetags.reports import format_value
+
+WIDTH = 760
+HEIGHT = 280
+LEFT = 64
+RIGHT = 12
+TOP = 12
+BOTTOM = 46
+ROW_HEIGHT = 26
+LABEL_WIDTH = 230
+
+
+@dataclass
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    series: int
+    label: str
+    value: str
+    raw: str
+
+
+@dataclass
+class Tick:
+    position: float
+    text: str
+
+
+@dataclass
+class Chart:
+    key: str
+    kind: str  # "columns" (over time) or "bars" (categories, horizontal)
+    width: int
+    height: int
+    bars: list[Bar] = field(default_factory=list)
+    ticks: list[Tick] = field(default_factory=list)
+    labels: list[Tick] = field(default_factory=list)
+    legend: list[tuple[int, str]] = field(default_factory=list)
+    plot: dict = field(default_factory=dict)
+
+
+def nice_ceiling(value: float) -> float:
+    """A round top for the axis: 1, 2, 2.5 or 5 times a power of ten, at or above `value`."""
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def _number(value) -> float:
+    return float(value) if isinstance(value, int | float | Decimal) and value is not None else 0.0
+
+
+def columns(figure, series: list[int], kinds: list[str]) -> Chart:
+    """Vertical bars over time: one group per row, one bar per chosen value column."""
+    rows = figure.rows
+    top = nice_ceiling(max((_number(row[i]) for row in rows for i in series), default=0))
+    if kinds[series[0] - 1] == "count":
+        top = max(top, 5.0)  # whole numbers on the axis
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    chart = Chart(figure.key, "columns", WIDTH, HEIGHT, plot={"x": LEFT, "y": TOP, "w": plot_w, "h": plot_h})
+    group = plot_w / max(len(rows), 1)
+    bar_w = max(group * 0.8 / len(series), 1)
+    for index, row in enumerate(rows):
+        for n, column in enumerate(series):
+            value = _number(row[column])
+            height = plot_h * value / top
+            chart.bars.append(
+                Bar(
+                    x=round(LEFT + index * group + group * 0.1 + n * bar_w, 2),
+                    y=round(TOP + plot_h - height, 2),
+                    width=round(bar_w, 2),
+                    height=round(height, 2),
+                    series=n,
+                    label=str(row[0]),
+                    value=format_value(row[column], kinds[column - 1]),
+                    raw=str(row[column] if row[column] is not None else 0),
+                )
+            )
+    every = max(1, math.ceil(len(rows) / 12))  # at most about 12 labels under the axis
+    chart.labels = [
+        Tick(round(LEFT + index * group + group / 2, 2), str(row[0]))
+        for index, row in enumerate(rows)
+        if index % every == 0
+    ]
+    kind = kinds[series[0] - 1]
+    chart.ticks = [
+        Tick(round(TOP + plot_h - plot_h * step / 5, 2), format_value(_tick(top * step / 5, kind), kind))
+        for step in range(6)
+    ]
+    chart.legend = [(n, figure.columns[column]) for n, column in enumerate(series)] if len(series) > 1 else []
+    return chart
+
+
+def bars(figure, column: int, kind: str) -> Chart:
+    """Horizontal bars, one per category row (vaccines, units, age groups, campaigns)."""
+    rows = figure.rows
+    height = TOP + BOTTOM // 2 + ROW_HEIGHT * max(len(rows), 1)
+    plot_w = WIDTH - LABEL_WIDTH - RIGHT - 70
+    top = nice_ceiling(max((_number(row[column]) for row in rows), default=0))
+    chart = Chart(figure.key, "bars", WIDTH, height, plot={"x": LABEL_WIDTH, "y": TOP, "w": plot_w})
+    for index, row in enumerate(rows):
+        value = _number(row[column])
+        y = TOP + index * ROW_HEIGHT
+        chart.bars.append(
+            Bar(
+                x=LABEL_WIDTH,
+                y=y + 4,
+                width=round(plot_w * value / top, 2),
+                height=ROW_HEIGHT - 8,
+                series=0,
+                label=str(row[0]),
+                value=format_value(row[column], kind),
+                raw=str(row[column] if row[column] is not None else 0),
+            )
+        )
+        chart.labels.append(Tick(y + ROW_HEIGHT / 2 + 4, _truncate(str(row[0]))))
+    return chart
+
+
+def _tick(value: float, kind: str):
+    if kind == "count":
+        return round(value) if value == int(value) else round(value, 1)
+    return Decimal(str(round(value, 2)))
+
+
+def _truncate(text: str, length: int = 32) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"

@@ -1,0 +1,155 @@
+"""Statistics: a daily roll-up of doses, kept by a beat job, so a year of a region is read in milliseconds.
+
+`DoseTally` holds, per caregiver, unit, day, product, age band and campaign, how many doses were given
+and what their charges list and charge. It never counts a dose entered in error.
+
+Which days need counting again is kept by the database itself: statement-level triggers on the dose,
+its entered-in-error mark and its charge record the (caregiver, day) of every change in `DirtyDay`, in
+the same transaction as the change, and the job (`reports.services.tallies_refresh`) recounts exactly
+those days. Nothing is lost between two runs and nothing is counted twice. The triggers sit on proxy
+models of the journal's and billing's tables, so their migrations live here, in the app that needs them.
+"""
+
+from __future__ import annotations
+
+import pgtrigger
+from django.db import models
+from django.utils import timezone
+
+from billing.models import Charge
+from journal.models import Vaccination, VaccinationEnteredInError
+from mittvaccin.tenancy import CaregiverOwnedQuerySet
+
+# Age on the day of the dose, in whole years: (lowest age, label). "okänd" when the birth date is unknown.
+AGE_BANDS = [(0, "0–5"), (6, "6–17"), (18, "18–39"), (40, "40–64"), (65, "65–74"), (75, "75+")]
+UNKNOWN_AGE_BAND = len(AGE_BANDS)
+LOCAL_TIME_ZONE = "Europe/Stockholm"
+
+
+class DoseTally(models.Model):
+    """Doses given on one day, of one product, at one unit, in one age band, under one campaign (or none).
+
+    Rebuilt from the journal by the refresh job; never written by anything else.
+    """
+
+    caregiver = models.ForeignKey("mittvaccin.Caregiver", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("mittvaccin.Unit", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    product = models.ForeignKey("journal.VaccineProduct", on_delete=models.CASCADE, related_name="+")
+    age_band = models.PositiveSmallIntegerField()
+    campaign = models.ForeignKey(
+        "billing.Campaign", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    doses = models.PositiveIntegerField()
+    # Of the doses' live charges: the list price they would have cost, and what they were charged.
+    list_value = models.DecimalField(max_digits=14, decimal_places=2)
+    charged = models.DecimalField(max_digits=14, decimal_places=2)
+
+    caregiver_lookup = "caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["caregiver", "day", "unit", "product", "age_band", "campaign"],
+                name="dosetally_one_row_per_key",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.doses}"
+
+
+class DirtyDay(models.Model):
+    """A (caregiver, day) whose doses changed since the last refresh. Written by triggers only."""
+
+    caregiver = models.ForeignKey("mittvaccin.Caregiver", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+
+    caregiver_lookup = "caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["caregiver", "day"], name="dirtyday_once")]
+
+    def __str__(self) -> str:
+        return f"{self.caregiver_id} {self.day}"
+
+
+class TallyState(models.Model):
+    """When the roll-up of a caregiver was last brought up to date (shown on the statistics page)."""
+
+    caregiver = models.OneToOneField("mittvaccin.Caregiver", on_delete=models.CASCADE, related_name="+")
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    caregiver_lookup = "caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.caregiver_id} {self.refreshed_at:%Y-%m-%d %H:%M}"
+
+
+def _mark(select: str) -> str:
+    return f"""
+    INSERT INTO reports_dirtyday (caregiver_id, day)
+    SELECT DISTINCT caregiver_id, day FROM ({select}) AS changed
+    ON CONFLICT (caregiver_id, day) DO NOTHING;
+    RETURN NULL;
+    """  # noqa: S608
+
+
+_DOSE_DAY = f"(v.given_at AT TIME ZONE '{LOCAL_TIME_ZONE}')::date"
+
+
+def _marks_day(name: str, operation, select: str) -> pgtrigger.Trigger:
+    """An AFTER trigger, once per statement, that marks the days of the rows `select` reads from new_rows."""
+    return pgtrigger.Trigger(
+        name=name,
+        when=pgtrigger.After,
+        operation=operation,
+        level=pgtrigger.Statement,
+        referencing=pgtrigger.Referencing(new="new_rows"),
+        func=_mark(select),
+    )
+
+
+_DAYS_OF_ROWS = f"SELECT v.caregiver_id, {_DOSE_DAY} AS day FROM new_rows "  # noqa: S608
+_DAYS_OF_CHARGES = _DAYS_OF_ROWS + "c JOIN journal_vaccination v ON v.id = c.vaccination_id"
+
+
+class VaccinationTallyTrigger(Vaccination):
+    """A dose given here marks its day (statement level: a bulk load marks each day once)."""
+
+    class Meta:
+        proxy = True
+        triggers = [
+            _marks_day(
+                "reports_dose_marks_day", pgtrigger.Insert, _DAYS_OF_ROWS + "v WHERE v.status = 'given'"
+            )
+        ]
+
+
+class EnteredInErrorTallyTrigger(VaccinationEnteredInError):
+    """A dose entered in error leaves the counts of its day."""
+
+    class Meta:
+        proxy = True
+        triggers = [
+            _marks_day(
+                "reports_error_marks_day",
+                pgtrigger.Insert,
+                _DAYS_OF_ROWS + "e JOIN journal_vaccination v ON v.id = e.vaccination_id",
+            )
+        ]
+
+
+class ChargeTallyTrigger(Charge):
+    """A dose's charge made, adjusted, removed or credited changes the campaign figures of its day."""
+
+    class Meta:
+        proxy = True
+        triggers = [
+            _marks_day("reports_charge_insert_marks_day", pgtrigger.Insert, _DAYS_OF_CHARGES),
+            _marks_day("reports_charge_update_marks_day", pgtrigger.Update, _DAYS_OF_CHARGES),
+        ]

@@ -1,0 +1,381 @@
+"""The figures of the statistics page. Each is one aggregate query in the database (GROUP BY,
+date_trunc, FILTER), over the dose roll-up or over bookings, slots, invoices and payments; Python only
+lays the rows out. No figure lists a patient, so a protected patient is counted and never shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from reports.models import AGE_BANDS, LOCAL_TIME_ZONE
+
+ZERO = Decimal("0.00")
+HUNDRED = Decimal(100)
+
+
+@dataclass
+class Filters:
+    caregiver_id: int
+    date_from: dt.date
+    date_to: dt.date
+    unit_ids: list[int]
+    product_id: int | None = None
+    granularity: str = "month"  # or "week"
+
+
+@dataclass
+class Figure:
+    """One figure: column headings and rows (label first), as the table, the chart and the CSV show it."""
+
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)  # per value column: "count", "money" or "percent"
+
+    @property
+    def label_columns(self) -> int:
+        return len(self.columns) - len(self.kinds)
+
+    def table(self) -> dict:
+        """Headings and cells as the page's table shows them (labels as row headings, numbers formatted)."""
+        from reports.templatetags.reports import format_value
+
+        labels = self.label_columns
+        head = [{"text": text, "num": index >= labels} for index, text in enumerate(self.columns)]
+        body = [
+            [{"text": str(cell), "label": True} for cell in row[:labels]]
+            + [
+                {"text": format_value(cell, kind), "raw": "" if cell is None else str(cell), "label": False}
+                for cell, kind in zip(row[labels:], self.kinds, strict=True)
+            ]
+            for row in self.rows
+        ]
+        return {"head": head, "body": body}
+
+
+# --- periods -----------------------------------------------------------------------------------------
+
+
+def period_start(day: dt.date, granularity: str) -> dt.date:
+    if granularity == "week":
+        return day - dt.timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def periods(date_from: dt.date, date_to: dt.date, granularity: str) -> list[dt.date]:
+    """Every week (Monday) or month (the 1st) that touches the period, so empty ones show as 0."""
+    result, current = [], period_start(date_from, granularity)
+    while current <= date_to:
+        result.append(current)
+        if granularity == "week":
+            current += dt.timedelta(days=7)
+        else:
+            current = (current.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return result
+
+
+def period_label(start: dt.date, granularity: str) -> str:
+    if granularity == "week":
+        year, week, _day = start.isocalendar()
+        return _("%(year)s v. %(week)02d") % {"year": year, "week": week}
+    return start.strftime("%Y-%m")
+
+
+def percent(part, whole) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def money(value) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+# --- doses (from the roll-up) ----------------------------------------------------------------------------
+
+
+DOSES_SQL = """
+SELECT GROUPING(t.period, t.product_id, t.unit_id, t.age_band, t.campaign_id) AS grouping,
+       t.period, t.product_id, t.unit_id, t.age_band, t.campaign_id,
+       sum(t.doses), sum(t.doses) FILTER (WHERE t.charged = 0), sum(t.list_value), sum(t.charged)
+FROM (
+    SELECT date_trunc(%(granularity)s, day)::date AS period, product_id, unit_id, age_band, campaign_id,
+           doses, charged, list_value
+    FROM reports_dosetally
+    WHERE caregiver_id = %(caregiver)s AND day >= %(date_from)s AND day <= %(date_to)s
+      AND unit_id = ANY(%(units)s) AND (%(product)s::bigint IS NULL OR product_id = %(product)s::bigint)
+) AS t
+GROUP BY GROUPING SETS ((t.period), (t.product_id), (t.unit_id), (t.age_band), (t.campaign_id), ())
+"""
+# GROUPING(...) bits, highest first: period 16, product 8, unit 4, age band 2, campaign 1 (1 = rolled up).
+_BY = {
+    0b01111: "period",
+    0b10111: "product",
+    0b11011: "unit",
+    0b11101: "age",
+    0b11110: "campaign",
+    0b11111: "all",
+}
+
+
+def dose_figures(filters: Filters) -> dict:
+    """Every dose figure of the page from the roll-up in one query (GROUPING SETS): over time, per
+    vaccine, unit, age band and campaign, and the totals."""
+    from billing.models import Campaign
+    from journal.models import VaccineProduct
+    from mittvaccin.models import Unit
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            DOSES_SQL,
+            {
+                "granularity": filters.granularity,
+                "caregiver": filters.caregiver_id,
+                "date_from": filters.date_from,
+                "date_to": filters.date_to,
+                "units": filters.unit_ids,
+                "product": filters.product_id,
+            },
+        )
+        found: dict[str, list] = {key: [] for key in _BY.values()}
+        for grouping, period, product, unit, band, campaign, n, free, listed, charged in cursor.fetchall():
+            key = _BY[grouping]
+            group = {"period": period, "product": product, "unit": unit, "age": band, "campaign": campaign}
+            found[key].append((group.get(key), n or 0, free or 0, listed, charged))
+    names = {
+        "product": {
+            p.pk: f"{p.name} ({p.disease})"
+            for p in VaccineProduct.objects.filter(pk__in=[r[0] for r in found["product"]])
+        },
+        "unit": dict(Unit.objects.filter(pk__in=[r[0] for r in found["unit"]]).values_list("pk", "name")),
+        "campaign": dict(
+            Campaign.objects.filter(pk__in=[r[0] for r in found["campaign"] if r[0]]).values_list(
+                "pk", "name"
+            )
+        ),
+    }
+    over_time = Figure(
+        "doses",
+        _("Givna doser per vecka") if filters.granularity == "week" else _("Givna doser per månad"),
+        [_("Period"), _("Doser")],
+        kinds=["count"],
+    )
+    counts = {period: n for period, n, *_rest in found["period"]}
+    over_time.rows = [
+        [period_label(start, filters.granularity), counts.get(start, 0)]
+        for start in periods(filters.date_from, filters.date_to, filters.granularity)
+    ]
+    vaccines = Figure(
+        "vaccines", _("Doser per vaccin"), [_("Vaccin (skydd mot)"), _("Doser")], kinds=["count"]
+    )
+    vaccines.rows = sorted(
+        ([names["product"][pk], n] for pk, n, *_rest in found["product"]), key=lambda r: (-r[1], r[0])
+    )
+    units = Figure("units", _("Doser per enhet"), [_("Enhet"), _("Doser")], kinds=["count"])
+    units.rows = sorted(
+        ([names["unit"][pk], n] for pk, n, *_rest in found["unit"]), key=lambda r: (-r[1], r[0])
+    )
+    ages = Figure(
+        "ages", _("Doser per åldersgrupp"), [_("Ålder vid dosen (år)"), _("Doser")], kinds=["count"]
+    )
+    by_band = {band: n for band, n, *_rest in found["age"]}
+    labels = [label for _low, label in AGE_BANDS] + [_("okänd")]
+    ages.rows = [[label, by_band.get(index, 0)] for index, label in enumerate(labels)]
+    if not ages.rows[-1][1]:
+        ages.rows.pop()  # "unknown" only when there is such a dose
+    campaigns = Figure(
+        "campaigns",
+        _("Kampanjer: doser och vad de hade kostat"),
+        [
+            _("Kampanj"),
+            _("Doser"),
+            _("Varav kostnadsfria"),
+            _("Listpris"),
+            _("Debiterat"),
+            _("Kampanjens värde"),
+        ],
+        kinds=["count", "count", "money", "money", "money"],
+    )
+    for pk, n, free, listed, charged in sorted(found["campaign"], key=lambda r: -r[1]):
+        if pk is None:
+            continue
+        listed, charged = money(listed), money(charged)
+        campaigns.rows.append([names["campaign"][pk], n, free, listed, charged, listed - charged])
+    in_campaigns = [row for row in found["campaign"] if row[0] is not None]
+    total = found["all"][0][1] if found["all"] else 0
+    totals = {
+        "doses": total,
+        "campaign_doses": sum(row[1] for row in in_campaigns),
+        "campaign_value": sum((money(row[3]) - money(row[4]) for row in in_campaigns), ZERO),
+    }
+    return {
+        "doses": over_time,
+        "vaccines": vaccines,
+        "units": units,
+        "ages": ages,
+        "campaigns": campaigns,
+        "totals": totals,
+    }
+
+
+# --- bookings and the timebook ----------------------------------------------------------------------------
+
+
+def _week_bounds(filters: Filters):
+    from django.utils import timezone
+
+    start = timezone.make_aware(dt.datetime.combine(filters.date_from, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min))
+    return start, end
+
+
+BOOKINGS_SQL = f"""
+SELECT unit_id, (date_trunc('week', starts_at AT TIME ZONE '{LOCAL_TIME_ZONE}'))::date AS week,
+       count(*) FILTER (WHERE NOT (status = 'cancelled' AND cancelled_by_kind = 'clinic')) AS bookings,
+       count(*) FILTER (WHERE status = 'no_show') AS no_shows,
+       count(*) FILTER (WHERE late_cancellation) AS late
+FROM booking_booking
+WHERE unit_id = ANY(%s) AND starts_at >= %s AND starts_at < %s
+GROUP BY 1, 2
+"""  # noqa: S608
+
+SLOTS_SQL = f"""
+SELECT unit_id, (date_trunc('week', starts_at AT TIME ZONE '{LOCAL_TIME_ZONE}'))::date AS week,
+       coalesce(sum(capacity) FILTER (WHERE NOT is_closed), 0) AS capacity,
+       coalesce(sum(booked_count), 0) AS booked
+FROM booking_slot
+WHERE unit_id = ANY(%s) AND starts_at >= %s AND starts_at < %s
+GROUP BY 1, 2
+"""  # noqa: S608
+
+
+def bookings_by_unit_and_week(filters: Filters, unit_names: dict[int, str]) -> tuple[Figure, Figure, Figure]:
+    """No-shows and late cancellations (counts and share of bookings) and how full the timebook was, per
+    unit and week; and the same summed over the units per week for the charts."""
+    start, end = _week_bounds(filters)
+    with connection.cursor() as cursor:
+        cursor.execute(BOOKINGS_SQL, [filters.unit_ids, start, end])
+        booked = {(u, w): (b, n, late) for u, w, b, n, late in cursor.fetchall()}
+        cursor.execute(SLOTS_SQL, [filters.unit_ids, start, end])
+        slots = {(u, w): (cap, used) for u, w, cap, used in cursor.fetchall()}
+    table = Figure(
+        "bookings",
+        _("Bokningar, uteblivna besök och sena avbokningar per enhet och vecka"),
+        [
+            _("Enhet"),
+            _("Vecka"),
+            _("Platser"),
+            _("Bokade"),
+            _("Beläggning"),
+            _("Bokningar"),
+            _("Uteblivna"),
+            _("Andel uteblivna"),
+            _("Sena avbokningar"),
+            _("Andel sena"),
+        ],
+        kinds=["count", "count", "percent", "count", "count", "percent", "count", "percent"],
+    )
+    weeks = periods(filters.date_from, filters.date_to, "week")
+    totals = {week: [0, 0, 0, 0, 0] for week in weeks}
+    for unit_id in sorted(filters.unit_ids, key=lambda pk: unit_names.get(pk, "")):
+        for week in weeks:
+            b, n, late = booked.get((unit_id, week), (0, 0, 0))
+            cap, used = slots.get((unit_id, week), (0, 0))
+            if not (b or cap):
+                continue
+            table.rows.append(
+                [unit_names.get(unit_id, ""), period_label(week, "week"), cap, used, percent(used, cap), b, n,
+                 percent(n, b), late, percent(late, b)]
+            )  # fmt: skip
+            for index, value in enumerate((cap, used, b, n, late)):
+                totals[week][index] += value
+    shares = Figure(
+        "no_shows",
+        _("Andel uteblivna och sent avbokade besök per vecka"),
+        [_("Vecka"), _("Uteblivna (%)"), _("Sena avbokningar (%)")],
+        kinds=["percent", "percent"],
+    )
+    fill = Figure(
+        "fill",
+        _("Tidbokens beläggning per vecka (bokade av platser)"),
+        [_("Vecka"), _("Beläggning (%)"), _("Bokade"), _("Platser")],
+        kinds=["percent", "count", "count"],
+    )
+    for week in weeks:
+        cap, used, b, n, late = totals[week]
+        label = period_label(week, "week")
+        shares.rows.append([label, percent(n, b) or Decimal(0), percent(late, b) or Decimal(0)])
+        fill.rows.append([label, percent(used, cap) or Decimal(0), used, cap])
+    return table, shares, fill
+
+
+# --- money -------------------------------------------------------------------------------------------------------
+
+MONEY_SQL = """
+WITH shares AS (
+    SELECT l.invoice_id, sum(l.amount) AS amount
+    FROM billing_invoice i
+    JOIN billing_invoiceline l ON l.invoice_id = i.id
+    JOIN billing_charge c ON c.id = l.charge_id
+    WHERE i.caregiver_id = %(caregiver)s AND i.kind = 'invoice'
+      AND i.invoice_date >= %(date_from)s AND i.invoice_date <= %(date_to)s
+      AND c.unit_id = ANY(%(units)s)
+    GROUP BY l.invoice_id
+), invoices AS (
+    SELECT date_trunc('month', i.invoice_date)::date AS month, i.due_date, i.total, s.amount AS share,
+        coalesce((SELECT sum(n.total) FROM billing_invoice n WHERE n.credited_invoice_id = i.id), 0) AS credited,
+        coalesce((SELECT sum(p.amount) FROM billing_payment p WHERE p.invoice_id = i.id), 0)
+          + coalesce((SELECT sum(p.amount) FROM billing_payment p
+                      JOIN billing_paymentsettlement st ON st.payment_id = p.id WHERE st.invoice_id = i.id), 0)
+          AS paid,
+        coalesce((SELECT r.fee FROM billing_reminder r WHERE r.invoice_id = i.id), 0) AS fee
+    FROM billing_invoice i JOIN shares s ON s.invoice_id = i.id
+)
+SELECT month,
+       sum(share) AS invoiced,
+       sum(-credited * share / nullif(total, 0)) AS credited,
+       sum(paid * share / nullif(total, 0)) AS paid,
+       sum(greatest(total + credited + fee - paid, 0) * share / nullif(total, 0))
+           FILTER (WHERE due_date < %(today)s) AS overdue
+FROM invoices
+GROUP BY month
+"""
+
+
+def money_by_month(filters: Filters, *, today: dt.date) -> Figure:
+    """Of the invoices dated in each month: invoiced, credited, paid and overdue (still unpaid past the
+    due date, as of today). An invoice with lines of several units counts for each unit by its share."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            MONEY_SQL,
+            {
+                "caregiver": filters.caregiver_id,
+                "date_from": filters.date_from,
+                "date_to": filters.date_to,
+                "units": filters.unit_ids,
+                "today": today,
+            },
+        )
+        found = {row[0]: row[1:] for row in cursor.fetchall()}
+    figure = Figure(
+        "money",
+        _("Fakturerat, krediterat, betalt och förfallet per fakturamånad"),
+        [_("Månad"), _("Fakturerat"), _("Krediterat"), _("Betalt"), _("Förfallet obetalt")],
+        kinds=["money", "money", "money", "money"],
+    )
+    for start in periods(filters.date_from, filters.date_to, "month"):
+        values = found.get(start, (0, 0, 0, 0))
+        figure.rows.append([period_label(start, "month"), *(money(v) for v in values)])
+    return figure
+
+
+def product_choices():
+    from journal.models import VaccineProduct
+
+    return VaccineProduct.objects.order_by("disease", "name").values_list("pk", "name", "disease")
