@@ -875,3 +875,8 @@ class NextDoseReminder(models.Model):
 
     def __str__(self) -> str:
         return f"Påminnelse {self.sent_at:%Y-%m-%d} ({self.channel})"
+
+
+# Protected identity's audit and the development register live in their own module; imported here so
+# Django finds them.
+from journal.protection_models import *  # noqa: E402, F403

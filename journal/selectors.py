@@ -309,7 +309,7 @@ def shared_record(patient, *, user, unit, now=None) -> SharedRecord:
             patient__identity_kind=patient.identity_kind, patient__identity_number=patient.identity_number
         )
         .exclude(caregiver_id=patient.caregiver_id)
-        .select_related("product", "unit", "caregiver", "entered_in_error")
+        .select_related("product", "unit", "caregiver", "entered_in_error", "patient")
         .order_by("-given_at", "-id")
     )
     blocks = SharedRecordBlock.objects.filter(

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from journal.views import access_log, certificate, notes, orders, patients, shared_record, signals, visit
+from journal.views import (
+    access_log,
+    certificate,
+    notes,
+    orders,
+    patients,
+    protection,
+    shared_record,
+    signals,
+    visit,
+)
 
 app_name = "journal"
 urlpatterns = [
@@ -8,6 +18,7 @@ urlpatterns = [
     path("patienter/ny/", patients.patient_create, name="patient_create"),
     path("patient/<int:patient_id>/", patients.patient_detail, name="patient"),
     path("patient/<int:patient_id>/kontaktuppgifter/", patients.patient_edit, name="patient_edit"),
+    path("patient/<int:patient_id>/skyddad-identitet/", protection.protection, name="protection"),
     path("loggkontroll/", access_log.access_log, name="access_log"),
     path("loggkontroll/patient/<int:patient_id>/", access_log.access_log_extract, name="access_log_extract"),
     # The vaccination screen (R3, R6, R1) and its steps.

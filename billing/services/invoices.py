@@ -23,6 +23,8 @@ from billing.models import (
 )
 from billing.references import ocr_reference
 from billing.services.prices import billing_settings_for
+from journal.population_register import RegisterUnavailable
+from journal.services.protection import protection_refresh
 
 ZERO = Decimal("0.00")
 
@@ -48,10 +50,9 @@ def next_invoice_number(caregiver, *, first_number: int = 1) -> int:
 
 
 def patient_is_protected(patient) -> bool:
-    """R7: protected in our journal, or according to the population register (which may know first)."""
-    from journal.population_register import has_protected_identity
-
-    return patient.protected_identity or has_protected_identity(patient.identity_number)
+    """R7: the one fact on the patient row. The register's answer reaches it only through the journal's
+    protection service (`invoices_issue` asks the register before each patient's invoice)."""
+    return patient.protected_identity
 
 
 def recipient_of(patient) -> dict:
@@ -214,6 +215,18 @@ def invoices_issue(
     patients = Patient.objects.in_bulk(list(by_patient))
     result = IssueResult()
     for patient_id, ids in by_patient.items():
+        try:
+            # Asked outside the invoice's transaction (no network under a lock): a person the register
+            # protects is marked first, so the invoice carries no address of theirs (R7, A5).
+            protection_refresh(patients[patient_id], user=user)
+        except RegisterUnavailable:
+            result.errors.append(
+                (
+                    patients[patient_id],
+                    ValidationError(_("Folkbokföringen svarar inte just nu. Försök igen.")),
+                )
+            )
+            continue
         try:
             invoice = invoice_issue_for_patient(
                 caregiver=caregiver, patient=patients[patient_id], charge_ids=ids, user=user

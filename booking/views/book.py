@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from django.contrib import messages
@@ -16,10 +17,13 @@ from booking.models import ActorKind, Slot, VisitType
 from booking.views.common import _day_url, _int, _local_day, _parse_day, unit_view
 from journal.identity import IdentityError, parse_identity
 from journal.models import Patient
-from journal.population_register import has_protected_identity
+from journal.population_register import RegisterUnavailable
+from journal.services.protection import protected_elsewhere, protection_check_register, protection_refresh
 from mittvaccin.rights import Right
 from mittvaccin.services import access_log_record
 from mittvaccin.tenancy import owned
+
+logger = logging.getLogger(__name__)
 
 
 def _find_patient(request, query: str):
@@ -44,6 +48,7 @@ def book(request, unit):
     data = request.POST if request.method == "POST" else request.GET
     query = data.get("q", "")
     patient, identity, find_error = _find_patient(request, query)
+    protected_in_register = _ask_register(request, patient, identity)
     if patient is not None:
         access_log_record(request=request, patient=patient, what=_("Bokning: patient vald"))
     chosen_slot = Slot.objects.filter(unit=unit, pk=_int(data.get("slot"))).select_related("schedule").first()
@@ -118,9 +123,7 @@ def book(request, unit):
         "slots": slots,
         "submission": uuid.uuid4().hex,
         "new_patient_error": new_patient_error,
-        "protected_in_register": identity is not None
-        and patient is None
-        and has_protected_identity(identity.value),
+        "protected_in_register": protected_in_register,
     }
     template = (
         "booking/staff/book.html#slots"
@@ -130,9 +133,27 @@ def book(request, unit):
     return render(request, template, context)
 
 
+def _ask_register(request, patient, identity) -> bool:
+    """R7: the register's answer before anything is booked; a protected person is marked (A5).
+
+    An unreachable register does not stop a booking at the desk: the patient's own marking still holds,
+    and every message is checked against the register again before it is sent.
+    """
+    try:
+        if patient is not None:
+            return protection_refresh(patient, user=request.user).protected_identity
+        if identity is not None:
+            return protection_check_register(
+                identity_kind=identity.kind, identity_number=identity.value, user=request.user
+            ) or protected_elsewhere(identity_kind=identity.kind, identity_number=identity.value)
+    except RegisterUnavailable:
+        logger.warning("population register unavailable while booking")
+    return False
+
+
 def _create_patient(request, unit, identity, data):
     """A patient new to the caregiver, registered while booking (name typed by staff)."""
-    from journal.services import PatientExists, patient_create
+    from journal.services import JournalError, PatientExists, patient_create
 
     given, family = (data.get("given_names") or "").strip(), (data.get("family_name") or "").strip()
     if identity is None:
@@ -147,9 +168,11 @@ def _create_patient(request, unit, identity, data):
             identity=identity,
             given_names=given[:100],
             family_name=family[:100],
-            protected_identity=has_protected_identity(identity.value),
+            user=request.user,
         )
     except PatientExists as exists:
         patient = exists.patient
+    except JournalError as error:
+        raise services.BookingError(error.message, code="new_patient") from None
     access_log_record(request=request, patient=patient, what=_("Bokning: patient registrerad"))
     return patient

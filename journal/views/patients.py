@@ -15,6 +15,7 @@ from journal import selectors, services
 from journal.access import patient_view
 from journal.forms import CommentForm, ElsewhereForm, PatientContactForm, PatientCreateForm
 from journal.models import Patient, SharedRecordBlock, Vaccination
+from journal.services.protection import protection_history
 from journal.views.common import _error_to_form, _mark_with_reason
 from journal.views.shared_record import _log_shared_read
 from mittvaccin.decorators import require_right
@@ -44,19 +45,38 @@ def patient_create(request):
         data.pop("identity", None)
         data.pop("identity_kind", None)
         try:
-            patient = services.patient_create(caregiver=request.user.caregiver, identity=identity, **data)
+            patient = services.patient_create(
+                caregiver=request.user.caregiver, identity=identity, user=request.user, **data
+            )
         except services.PatientExists as exists:
             messages.info(request, _("Patienten fanns redan i journalen."))
             return redirect("journal:patient", patient_id=exists.patient.pk)
-        messages.success(request, _("Patienten %(name)s är registrerad.") % {"name": patient.display_name})
-        return redirect("journal:patient", patient_id=patient.pk)
+        except services.JournalError as error:
+            _error_to_form(form, error)
+        else:
+            messages.success(
+                request, _("Patienten %(name)s är registrerad.") % {"name": patient.display_name}
+            )
+            if patient.protected_identity and not data.get("protected_identity"):
+                messages.warning(
+                    request,
+                    _(
+                        "Folkbokföringen anger skyddad identitet: patienten är markerad och inga "
+                        "kontaktuppgifter sparades."
+                    ),
+                )
+            return redirect("journal:patient", patient_id=patient.pk)
     return render(request, "journal/patient_create.html", {"form": form})
 
 
 @patient_view(_("Patientöversikt"), right=None)
 def patient_detail(request, patient):
     # Staff without the journal right (clinic staff) see identity, contact and signals, never notes.
-    context = {"patient": patient, **patient_journal_context(request, patient)}
+    context = {
+        "patient": patient,
+        "protection_history": protection_history(patient),
+        **patient_journal_context(request, patient),
+    }
     return render(request, "journal/patient_detail.html", context)
 
 
