@@ -87,6 +87,11 @@ class Patient(models.Model):
     def age(self, on=None) -> int | None:
         return age_on(self.birth_date, on or timezone.localdate())
 
+    @property
+    def has_postal_address(self) -> bool:
+        """Street, postcode and town: what a letter (an invoice) needs to arrive."""
+        return bool(self.address.strip() and self.postal_code.strip() and self.city.strip())
+
     def blank_contact_details(self) -> None:
         self.address = self.postal_code = self.city = self.phone = self.email = ""
 

@@ -55,6 +55,18 @@ def patient_is_protected(patient) -> bool:
     return patient.protected_identity
 
 
+def address_missing(patient) -> bool:
+    """No address to send the invoice to. A protected patient is never missing one: the invoice goes
+    through the tax agency's forwarding route (R7)."""
+    return not patient_is_protected(patient) and not patient.has_postal_address
+
+
+def address_missing_message(patient) -> str:
+    return _("%(name)s saknar adress: komplettera adressen innan fakturan godkänns.") % {
+        "name": patient.display_name
+    }
+
+
 def recipient_of(patient) -> dict:
     protected = patient_is_protected(patient)
     return {
@@ -124,6 +136,9 @@ def invoice_issue_for_patient(*, caregiver, patient, charge_ids, user, invoice_d
     if total == ZERO:
         _close_charges(charges, user, now, ChargeStatus.NO_INVOICE, AdjustmentAction.NO_INVOICE)
         return None
+    if address_missing(patient):
+        # Approved before the address check existed, or the address was removed since: not sent blind.
+        raise ValidationError(address_missing_message(patient))
     invoice_date = invoice_date or timezone.localdate()
     number = next_invoice_number(caregiver, first_number=settings_row.first_invoice_number)
     invoice = Invoice.objects.create(

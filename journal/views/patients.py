@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -86,11 +87,15 @@ def patient_edit(request, patient):
     if patient.protected_identity:
         for name in ("address", "postal_code", "city", "phone", "email"):
             form.fields.pop(name)
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
     if request.method == "POST" and form.is_valid():
         services.patient_update_contact(patient=patient, data=form.cleaned_data)
         messages.success(request, _("Uppgifterna är sparade."))
-        return redirect("journal:patient", patient_id=patient.pk)
-    return render(request, "journal/patient_edit.html", {"patient": patient, "form": form})
+        # Back where the address was asked for (the invoicing review), or to the patient.
+        return redirect(back or reverse("journal:patient", args=[patient.pk]))
+    return render(request, "journal/patient_edit.html", {"patient": patient, "form": form, "back": back})
 
 
 def patient_journal_context(request, patient) -> dict:
