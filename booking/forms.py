@@ -130,7 +130,6 @@ class VisitTypeForm(forms.ModelForm):
             "duration_minutes",
             "vaccines",
             "minimum_age_years",
-            "price",
             "price_text",
             "online_bookable",
             "is_active",

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from booking import selectors, services
+from booking.extensions import public_price
 from booking.forms import ScheduleExceptionForm, ScheduleForm, VisitTypeForm
 from booking.models import Schedule, ScheduleException, Slot, VisitType
 from booking.views.common import _no_timebook, _owned_in_unit_view, unit_view
@@ -27,9 +28,12 @@ def setup_home(request):
 @unit_view(Right.TIMEBOOK_MANAGE)
 def setup(request, unit):
     today = timezone.localdate()
+    visit_types = list(VisitType.objects.filter(unit=unit).prefetch_related("vaccines"))
+    for visit_type in visit_types:
+        visit_type.public_price = public_price(visit_type, today)
     context = {
         "unit": unit,
-        "visit_types": VisitType.objects.filter(unit=unit).prefetch_related("vaccines"),
+        "visit_types": visit_types,
         "schedules": Schedule.objects.filter(unit=unit).prefetch_related("hours", "visit_types"),
         "exceptions": ScheduleException.objects.filter(unit=unit, day__gte=today).select_related("schedule"),
         "affected_count": selectors.affected_bookings(unit).count(),

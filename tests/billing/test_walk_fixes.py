@@ -188,3 +188,27 @@ def test_r7_a_protected_patient_needs_no_address_the_forwarding_route_is_used(
     assert result.approved == 1 and not result.no_address
     charge.refresh_from_db()
     assert charge.status == ChargeStatus.APPROVED
+
+
+def test_r18_the_public_booking_price_is_the_price_lists_figure_the_invoice_carries(cast, alice):
+    from django.test import Client
+    from django.urls import reverse
+
+    from billing import services
+    from tests.booking.factories import VisitTypeFactory
+
+    fee = article_price(cast.caregiver_a, ArticleKind.VISIT_FEE, "100")
+    tbe = product_with_price(cast.caregiver_a, "345", name="TBE pris")
+    visit_type = VisitTypeFactory(unit=cast.unit_a, name="TBE dos 1", price_text="kostnadsfritt för barn")
+    visit_type.vaccines.set([tbe])
+    page = Client().get(reverse("booking:public_unit", args=[cast.unit_a.slug])).content.decode()
+    assert "345,00 kr per dos + besöksavgift 100,00 kr" in page
+    assert "kostnadsfritt för barn" in page
+    # The administrator changes the price: the public page follows, and so does the charge.
+    services.price_set(
+        caregiver=cast.caregiver_a, product=tbe, amount=Decimal("395"), valid_from=dt.date.today()
+    )
+    page = Client().get(reverse("booking:public_unit", args=[cast.unit_a.slug])).content.decode()
+    assert "395,00 kr per dos + besöksavgift 100,00 kr" in page
+    dose, visit_fee = dose_charge(adult(cast.caregiver_a), cast.unit_a, tbe, user=alice)
+    assert (dose.amount, visit_fee.amount, visit_fee.article) == (Decimal("395.00"), Decimal("100.00"), fee)
