@@ -212,3 +212,51 @@ def test_r18_the_public_booking_price_is_the_price_lists_figure_the_invoice_carr
     assert "395,00 kr per dos + besöksavgift 100,00 kr" in page
     dose, visit_fee = dose_charge(adult(cast.caregiver_a), cast.unit_a, tbe, user=alice)
     assert (dose.amount, visit_fee.amount, visit_fee.article) == (Decimal("395.00"), Decimal("100.00"), fee)
+
+
+def test_a_campaign_form_sent_twice_makes_one_campaign_and_says_it_is_saved(cast):
+    from django.urls import reverse
+
+    from billing.models import Campaign
+    from tests.conftest import client_for
+
+    product = product_with_price(cast.caregiver_a, "300")
+    client = client_for(cast.admin_a)
+    data = {
+        "submission": "form-once-1",
+        "name": "Barn TBE",
+        "products": [product.pk],
+        "campaign_price": "0",
+        "qualification": "age",
+        "min_age": "3",
+        "max_age": "19",
+        "starts_on": dt.date.today().isoformat(),
+    }
+    first = client.post(reverse("billing:campaign_create"), data, follow=True)
+    second = client.post(reverse("billing:campaign_create"), data, follow=True)
+    assert Campaign.objects.filter(caregiver=cast.caregiver_a, name="Barn TBE").count() == 1
+    for response in (first, second):
+        assert "Kampanjen Barn TBE är sparad" in response.content.decode()
+
+
+def test_a_credit_note_form_sent_twice_makes_one_credit_note_and_says_it_is_made(
+    cast, alice, billing_ready, product
+):
+    from django.urls import reverse
+
+    from billing import services
+    from billing.models import Invoice, InvoiceKind
+    from tests.billing.factories import approved
+    from tests.conftest import client_for
+
+    patient = adult(cast.caregiver_a)
+    approved(dose_charge(patient, cast.unit_a, product, user=alice), cast.clinic_a)
+    [invoice] = services.invoices_issue(caregiver=cast.caregiver_a, user=cast.clinic_a).invoices
+    client = client_for(cast.clinic_a)
+    url = reverse("billing:invoice_credit", args=[invoice.pk])
+    data = {"submission": "credit-once-1", "reason": "Fel vaccin registrerat"}
+    first = client.post(url, data, follow=True)
+    second = client.post(url, data, follow=True)
+    assert Invoice.objects.filter(kind=InvoiceKind.CREDIT_NOTE, credited_invoice=invoice).count() == 1
+    for response in (first, second):
+        assert "är skapad för faktura" in response.content.decode()
