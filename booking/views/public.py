@@ -322,6 +322,13 @@ def manage_move(request, token):
         target = Slot.objects.filter(unit=booking.unit, pk=_int(request.POST.get("slot"))).first()
         if target is None:
             error = services.BookingError(_("Välj en av de lediga tiderna."))
+        elif not request.POST.get("confirm") and booking.status == Booking.Status.BOOKED:
+            # A tap on a time only proposes it: the move happens when the resident confirms.
+            return render(
+                request,
+                "booking/public/move_confirm.html",
+                {"booking": booking, "unit": booking.unit, "token": token, "target": target},
+            )
         else:
             try:
                 booking = services.booking_move(

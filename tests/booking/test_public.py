@@ -392,7 +392,12 @@ def test_move_through_the_link(timebook):
     url = reverse("booking:manage_move", args=[make_token(booking)])
     day = timezone.localtime(target.starts_at).date().isoformat()
     assert f'value="{target.pk}"' in client.get(url + f"?dag={day}").content.decode()
-    response = client.post(url, {"slot": target.pk})
+    # A tapped time is only proposed: the page asks before anything moves.
+    proposal = client.post(url, {"slot": target.pk})
+    assert proposal.status_code == 200 and 'data-testid="move-confirm"' in proposal.content.decode()
+    booking.refresh_from_db()
+    assert booking.slot != target
+    response = client.post(url, {"slot": target.pk, "confirm": "1"})
     booking.refresh_from_db()
     assert response.status_code == 302
     assert booking.slot == target
