@@ -91,3 +91,33 @@ def test_going_back_to_a_cancelled_bookings_pages_shows_it_is_cancelled(timebook
         assert "Avbokad" in page, name
         assert "Ja, avboka" not in page and 'name="slot"' not in page, name
         assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"], name
+
+
+def test_links_in_messages_follow_the_port_make_run_serves_on(timebook):
+    from django.test import override_settings
+
+    from booking.tokens import manage_url
+    from mittvaccin.launch import run_environment
+
+    env = run_environment({"PATH": "/usr/bin"}, "8107")
+    assert env["MITTVACCIN_PUBLIC_URL"] == "http://127.0.0.1:8107"
+    named = run_environment({"MITTVACCIN_PUBLIC_URL": "https://vaccin.example.se"}, "8107")
+    assert named["MITTVACCIN_PUBLIC_URL"] == "https://vaccin.example.se"
+    booking = _booked(timebook)
+    with override_settings(PUBLIC_URL=env["MITTVACCIN_PUBLIC_URL"]):
+        assert manage_url(booking).startswith("http://127.0.0.1:8107/bokning/")
+        assert "@127.0.0.1:8107" in notices.ics(booking)
+
+
+@pytest.mark.parametrize("page", ["login", "public_unit"])
+def test_the_language_choice_is_offered_before_signing_in_each_language_in_its_own_words(timebook, page):
+    url = reverse("login") if page == "login" else reverse("booking:public_unit", args=[timebook.unit.slug])
+    client = Client()
+    body = client.get(url).content.decode()
+    assert 'data-testid="language-choice"' in body
+    assert ">English</option>" in body and ">Svenska</option>" in body
+    response = client.post(reverse("set_language"), {"language": "en", "next": url})
+    assert response.status_code == 302 and response["Location"] == url
+    english = client.get(url)
+    assert english["Content-Language"] == "en"
+    assert ">English</option>" in english.content.decode() and ">Svenska</option>" in english.content.decode()
