@@ -6,6 +6,7 @@ import logging
 import uuid
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from journal.identity import IdentityError, parse_identity
 from journal.models import Patient
 from journal.population_register import RegisterUnavailable
 from journal.services.protection import protected_elsewhere, protection_check_register, protection_refresh
+from mittvaccin import validators
 from mittvaccin.rights import Right
 from mittvaccin.services import access_log_record
 from mittvaccin.tenancy import owned
@@ -156,6 +158,10 @@ def _create_patient(request, unit, identity, data):
     from journal.services import JournalError, PatientExists, patient_create
 
     given, family = (data.get("given_names") or "").strip(), (data.get("family_name") or "").strip()
+    try:
+        given, family = validators.clean_name(given), validators.clean_name(family)
+    except ValidationError as error:
+        raise services.BookingError(error.messages[0], code="new_patient") from None
     if identity is None:
         raise services.BookingError(_("Ange ett giltigt personnummer."), code="new_patient")
     if not given or not family:
