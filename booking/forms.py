@@ -247,6 +247,10 @@ class ScheduleExceptionForm(forms.ModelForm):
     def __init__(self, *args, unit, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["schedule"].queryset = Schedule.objects.filter(unit=unit)
+        # Opening a public holiday has its own button in the list of holidays.
+        self.fields["kind"].choices = [
+            c for c in self.fields["kind"].choices if c[0] != ScheduleException.Kind.OPEN
+        ]
 
     def clean(self):
         data = super().clean()

@@ -167,7 +167,8 @@ class OpeningHours(models.Model):
 
 
 class ScheduleException(models.Model):
-    """A date that differs from the weekly hours: closed (holiday, training day) or extra opening hours.
+    """A date that differs from the weekly hours: closed (training day), extra opening hours, or a public
+    holiday opened deliberately (holidays are closed by default, A6).
 
     A closed exception without a schedule closes every schedule of the unit; without times, the whole day.
     """
@@ -175,6 +176,8 @@ class ScheduleException(models.Model):
     class Kind(models.TextChoices):
         CLOSED = "closed", _("Stängt")
         EXTRA = "extra", _("Extra öppet")
+        # A public holiday the unit keeps open (A6): the weekly hours apply as on any other day.
+        OPEN = "open", _("Öppet trots helgdag")
 
     unit = models.ForeignKey("mittvaccin.Unit", on_delete=models.PROTECT, related_name="schedule_exceptions")
     schedule = models.ForeignKey(

@@ -33,6 +33,7 @@ from booking.services.notifications import (
 )
 from booking.services.setup import (
     SyncResult,
+    holiday_open,
     schedule_exception_add,
     schedule_exception_remove,
     schedule_save,
@@ -61,6 +62,7 @@ __all__ = [
     "reminder_lead",
     "reminders_due",
     "reminders_send_due",
+    "holiday_open",
     "schedule_exception_add",
     "schedule_exception_remove",
     "schedule_save",

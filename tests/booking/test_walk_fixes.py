@@ -14,6 +14,7 @@ from booking.models import ActorKind, Booking
 from booking.timebook import local_datetime
 from booking.tokens import make_token
 from mittvaccin.models import OutboundMessage
+from tests.booking.factories import ScheduleFactory
 from tests.booking.test_public import _booked, book_url
 from tests.conftest import client_for
 
@@ -121,3 +122,70 @@ def test_the_language_choice_is_offered_before_signing_in_each_language_in_its_o
     english = client.get(url)
     assert english["Content-Language"] == "en"
     assert ">English</option>" in english.content.decode() and ">Svenska</option>" in english.content.decode()
+
+
+def _slot_days(unit):
+    from booking.models import Slot
+    from booking.timebook import local_zone
+
+    return {
+        s.starts_at.astimezone(local_zone()).date() for s in Slot.objects.filter(unit=unit, is_closed=False)
+    }
+
+
+def test_a6_swedish_public_holidays_are_closed_by_default(cast, timebook):
+    from booking.public_holidays import swedish_holidays
+
+    ScheduleFactory(unit=cast.unit_a, visit_types=[timebook.visit_type])  # open every day 08–16
+
+    first = dt.date(2026, 12, 20)
+    services.timebook_sync(
+        unit=cast.unit_a, first_day=first, days=14, now=local_datetime(first, dt.time(0, 1))
+    )
+    days = _slot_days(cast.unit_a)
+    holidays = swedish_holidays(first, first + dt.timedelta(days=13))
+    assert {dt.date(2026, 12, 24), dt.date(2026, 12, 25), dt.date(2026, 12, 26), dt.date(2027, 1, 1)} <= set(
+        holidays
+    )
+    assert not days & set(holidays)
+    assert dt.date(2026, 12, 23) in days and dt.date(2026, 12, 28) in days
+
+
+def test_a6_a_unit_opens_a_holiday_deliberately_and_closing_it_again_lists_its_bookings(
+    cast, timebook, resident
+):
+    christmas_eve = dt.date(2026, 12, 24)
+    ScheduleFactory(unit=cast.unit_a, visit_types=[timebook.visit_type], valid_from=dt.date(2026, 1, 1))
+    now = local_datetime(dt.date(2026, 12, 20), dt.time(0, 1))
+    services.holiday_open(unit=cast.unit_a, day=christmas_eve, now=now)
+    services.timebook_sync(unit=cast.unit_a, first_day=dt.date(2026, 12, 20), days=10, now=now)
+    assert christmas_eve in _slot_days(cast.unit_a)
+    from booking.models import ScheduleException, Slot
+
+    slot = Slot.objects.filter(unit=cast.unit_a, starts_at=local_datetime(christmas_eve, dt.time(10))).first()
+    booking = services.booking_create(
+        slot=slot,
+        visit_type=timebook.visit_type,
+        patient=resident,
+        made_by_kind=ActorKind.STAFF,
+        user=cast.alice,
+        now=now,
+    )
+    opened = ScheduleException.objects.get(unit=cast.unit_a, day=christmas_eve, kind="open")
+    result = services.schedule_exception_remove(exception=opened, now=now)
+    assert booking in result.affected  # listed under "Att hantera", never removed
+    assert Booking.objects.get(pk=booking.pk).status == "booked"
+    with pytest.raises(services.BookingError, match="ingen helgdag"):
+        services.holiday_open(unit=cast.unit_a, day=dt.date(2026, 12, 22), now=now)
+
+
+def test_a6_the_setup_page_lists_the_holidays_with_a_button_to_open_each(cast, timebook):
+    from booking.public_holidays import swedish_holidays
+
+    today = dt.date.today()
+    upcoming = swedish_holidays(today, today + dt.timedelta(days=56))
+    page = client_for(cast.clinic_a).get(reverse("booking:setup", args=[cast.unit_a.pk])).content.decode()
+    assert 'data-testid="holidays"' in page
+    for day, name in upcoming.items():
+        assert name in page
+        assert reverse("booking:holiday_open", args=[cast.unit_a.pk, day]) in page
