@@ -885,3 +885,4 @@ class NextDoseReminder(models.Model):
 # Protected identity's audit and the development register live in their own module; imported here so
 # Django finds them.
 from journal.protection_models import *  # noqa: E402, F403
+from journal.request_models import *  # noqa: E402, F403

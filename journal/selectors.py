@@ -471,6 +471,21 @@ def assessment_queue(who, *, unit=None, since_days: int = 14) -> list[HealthDecl
     return list(declarations)
 
 
+def open_order_requests(who, *, unit=None) -> list:
+    """Nurses' requests for an order that no order or physician has answered yet, oldest first."""
+    from journal.models import OrderRequest
+
+    requests = (
+        owned(OrderRequest, who)
+        .filter(answer__isnull=True)
+        .select_related("patient", "product", "unit", "visit")
+        .order_by("requested_at", "id")
+    )
+    if unit is not None:
+        requests = requests.filter(unit=unit)
+    return list(requests)
+
+
 def signal_todos(who) -> list[AttentionSignal]:
     """Signals whose "document in the main health record" to-do is still open."""
     return list(

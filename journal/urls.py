@@ -59,6 +59,12 @@ urlpatterns = [
     path("patient/<int:patient_id>/intyg.pdf", certificate.certificate, name="certificate"),
     # Orders (R2).
     path("patient/<int:patient_id>/ordination/ny/", orders.order_create, name="order_create"),
+    path("patient/<int:patient_id>/ordination/begar/", orders.order_request, name="order_request"),
+    path(
+        "patient/<int:patient_id>/ordination/begaran/<int:order_request_id>/besvara/",
+        orders.order_request_decline,
+        name="order_request_decline",
+    ),
     path(
         "patient/<int:patient_id>/ordination/<int:order_id>/makulera/",
         orders.order_error,

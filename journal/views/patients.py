@@ -225,4 +225,11 @@ def assessments(request):
             request=request, patient=declaration.visit.patient, what=_("Lista: väntar på bedömning")
         )
         declaration.flag_rows = [row for row in declaration.answer_rows() if row["flag"]]
-    return render(request, "journal/assessments.html", {"queue": queue, "scope": scope})
+    # Nurses' requests for an order stand on the same list until an order answers them (R2).
+    requests = selectors.open_order_requests(request, unit=request.unit if scope == "denna" else None)
+    access_log_record_many(
+        request=request, patients=[r.patient for r in requests], what=_("Lista: begärda ordinationer")
+    )
+    return render(
+        request, "journal/assessments.html", {"queue": queue, "scope": scope, "order_requests": requests}
+    )

@@ -323,7 +323,6 @@ def visit_dose(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
     orders = selectors.patient_orders(patient)
     form = DoseForm(request.POST, orders=orders, caregiver=patient.caregiver_id)
-    selected = None
     if form.is_valid():
         data = form.cleaned_data
         order = data["order"]
@@ -385,11 +384,9 @@ def visit_dose(request, patient, visit_id):
                     }
                 messages.success(request, text)
                 return _after_post(request, patient, visit)
-        selected = order
-    checks_orders = selectors.patient_orders(patient)
-    if selected is not None:
-        selected = next((o for o in checks_orders if o.pk == selected.pk and o.is_open), None)
-    return _render_visit(request, patient, visit, dose_form=form, selected_order=selected)
+    # The panel is drawn again from the posted order (found among the checks' own, annotated orders),
+    # so a refused form still reads "dos 1 av 3" beside the nurse's input.
+    return _render_visit(request, patient, visit, dose_form=form)
 
 
 @require_POST
