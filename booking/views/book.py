@@ -6,7 +6,6 @@ import logging
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,32 +15,12 @@ from booking import notices, selectors, services
 from booking.forms import StaffBookingForm
 from booking.models import ActorKind, Slot, VisitType
 from booking.views.common import _day_url, _int, _local_day, _parse_day, unit_view
-from journal.identity import IdentityError, parse_identity
-from journal.models import Patient
 from journal.population_register import RegisterUnavailable
 from journal.services.protection import protected_elsewhere, protection_check_register, protection_refresh
-from mittvaccin import validators
 from mittvaccin.rights import Right
 from mittvaccin.services import access_log_record
-from mittvaccin.tenancy import owned
 
 logger = logging.getLogger(__name__)
-
-
-def _find_patient(request, query: str):
-    """(patient or None, parsed identity or None, error message)."""
-    query = (query or "").strip()
-    if not query:
-        return None, None, ""
-    try:
-        identity = parse_identity(query)
-    except IdentityError as error:
-        digits = "".join(c for c in query if c.isdigit())
-        patient = (
-            owned(Patient, request).filter(identity_number=digits).first() if len(digits) == 12 else None
-        )
-        return patient, None, "" if patient else error.message
-    return owned(Patient, request).filter(identity_number=identity.value).first(), identity, ""
 
 
 @require_http_methods(["GET", "POST"])
@@ -49,7 +28,8 @@ def _find_patient(request, query: str):
 def book(request, unit):
     data = request.POST if request.method == "POST" else request.GET
     query = data.get("q", "")
-    patient, identity, find_error = _find_patient(request, query)
+    lookup = selectors.patient_lookup(who=request, query=query)
+    patient, identity, find_error = lookup.patient, lookup.identity, lookup.error
     protected_in_register = _ask_register(request, patient, identity)
     if patient is not None:
         access_log_record(request=request, patient=patient, what=_("Bokning: patient vald"))
@@ -79,7 +59,14 @@ def book(request, unit):
             if slot is None:
                 raise services.BookingError(_("Välj en ledig tid."))
             if patient is None:
-                patient = _create_patient(request, unit, identity, data)
+                patient = services.booking_patient_register(
+                    unit=unit,
+                    identity=identity,
+                    given_names=data.get("given_names") or "",
+                    family_name=data.get("family_name") or "",
+                    user=request.user,
+                )
+                access_log_record(request=request, patient=patient, what=_("Bokning: patient registrerad"))
             booking = services.booking_create(
                 slot=slot,
                 visit_type=form.cleaned_data["visit_type"],
@@ -151,34 +138,3 @@ def _ask_register(request, patient, identity) -> bool:
     except RegisterUnavailable:
         logger.warning("population register unavailable while booking")
     return False
-
-
-def _create_patient(request, unit, identity, data):
-    """A patient new to the caregiver, registered while booking (name typed by staff)."""
-    from journal.services import JournalError, PatientExists, patient_create
-
-    given, family = (data.get("given_names") or "").strip(), (data.get("family_name") or "").strip()
-    try:
-        given, family = validators.clean_name(given), validators.clean_name(family)
-    except ValidationError as error:
-        raise services.BookingError(error.messages[0], code="new_patient") from None
-    if identity is None:
-        raise services.BookingError(_("Ange ett giltigt personnummer."), code="new_patient")
-    if not given or not family:
-        raise services.BookingError(
-            _("Patienten finns inte i journalen: ange förnamn och efternamn."), code="new_patient"
-        )
-    try:
-        patient = patient_create(
-            caregiver=unit.caregiver,
-            identity=identity,
-            given_names=given[:100],
-            family_name=family[:100],
-            user=request.user,
-        )
-    except PatientExists as exists:
-        patient = exists.patient
-    except JournalError as error:
-        raise services.BookingError(error.message, code="new_patient") from None
-    access_log_record(request=request, patient=patient, what=_("Bokning: patient registrerad"))
-    return patient
