@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from mittvaccin import views
+from mittvaccin import accessibility, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("enhet/byt/", views.unit_switch, name="unit_switch"),
     path("ping", views.ping, name="ping"),
     path("healthz", views.healthz, name="healthz"),
+    path("tillganglighet/", accessibility.statement, name="accessibility_statement"),
     path("admin/enheter/", views.units, name="units"),
     path("admin/enheter/ny/", views.unit_edit, name="unit_create"),
     path("admin/enheter/<int:unit_id>/", views.unit_edit, name="unit_edit"),
