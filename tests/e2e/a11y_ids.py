@@ -21,6 +21,7 @@ def scene(cast) -> SimpleNamespace:
         return found
     from booking.timebook import local_datetime
     from journal.services import signal_create
+    from tests.billing.factories import product_with_price
     from tests.booking.factories import ScheduleFactory, VisitTypeFactory, in_days, make_slot
     from tests.factories import PatientFactory
 
@@ -36,9 +37,10 @@ def scene(cast) -> SimpleNamespace:
         unit=unit,
         name="TBE, första dosen",
         description="Första dosen mot TBE.",
-        price="350.00",
-        price_text="per dos",
+        price_text="gratis för barn",
     )
+    # R18: the price shown comes from the price list (the walk sees the price line too).
+    visit_type.vaccines.set([product_with_price(cast.caregiver_a, "350", name="TBE a11y")])
     schedule = ScheduleFactory(unit=unit, visit_types=[visit_type], hours=[], capacity=2)
     slots = [make_slot(schedule, in_days(days, 9, minutes)) for days in (1, 2, 3) for minutes in (0, 10, 20)]
     resident = PatientFactory(caregiver=cast.caregiver_a, family_name="Svensson", given_names="Elin")
