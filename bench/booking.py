@@ -48,9 +48,7 @@ def load(ctx) -> None:
 
     for key in (RUSH_UNIT, DAY_UNIT):
         unit_id = ctx.unit_ids[key]
-        visit_type = VisitType.objects.create(
-            unit_id=unit_id, name="TBE dos 1", duration_minutes=5, price="350.00"
-        )
+        visit_type = VisitType.objects.create(unit_id=unit_id, name="TBE dos 1", duration_minutes=5)
         schedule = Schedule.objects.create(
             unit_id=unit_id,
             name="Bench",

@@ -8,8 +8,13 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from billing import receivers
-        from billing.fee_policy import fee_policy
-        from booking.extensions import BookingAction, register_booking_action, register_fee_policy
+        from billing.fee_policy import fee_policy, visit_type_price
+        from booking.extensions import (
+            BookingAction,
+            register_booking_action,
+            register_fee_policy,
+            register_price_list,
+        )
         from journal.extensions import register_dose_form_part
         from journal.signals import vaccination_entered_in_error, vaccination_registered
         from mittvaccin.navigation import NavItem, register
@@ -26,6 +31,7 @@ class BillingConfig(AppConfig):
         register_dose_form_part("billing:dose_price")
         # R8, R9: the booking pages tell residents about fees exactly as the jobs will invoice them.
         register_fee_policy(fee_policy)
+        register_price_list(visit_type_price)
         # R9: staff start the late-cancel invoicing by hand from the booking.
         register_booking_action(
             BookingAction(

@@ -26,3 +26,25 @@ def fee_policy(kind: str, unit, made_at, starts_at) -> bool:
         return False
     short_notice = made_at > starts_at - dt.timedelta(hours=settings_row.short_notice_hours)
     return not (settings_row.exempt_short_notice_bookings and short_notice)
+
+
+def visit_type_price(visit_type, day: dt.date):
+    """R18: what the resident sees on the public pages is the caregiver's list price on the visit's
+    day, the same figure the invoice will carry: each vaccine's price per dose and the visit fee."""
+    from billing.models import Article, ArticleKind
+    from billing.services.prices import price_for
+    from booking.extensions import PublicPrice
+
+    caregiver = visit_type.unit.caregiver
+    vaccines = []
+    for product in visit_type.vaccines.all():
+        price = price_for(caregiver=caregiver, day=day, product=product)
+        if price is not None:
+            vaccines.append((product.name, price.amount))
+    fee = None
+    # Read, never create: a public page must not write the caregiver's articles.
+    article = Article.objects.filter(caregiver=caregiver, kind=ArticleKind.VISIT_FEE, is_active=True).first()
+    if article is not None:
+        price = price_for(caregiver=caregiver, day=day, article=article)
+        fee = price.amount if price is not None else None
+    return PublicPrice(vaccines=tuple(vaccines), visit_fee=fee)

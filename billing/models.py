@@ -312,6 +312,8 @@ class Campaign(models.Model):
     ends_on = models.DateField(_("gäller till och med"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey("mittvaccin.User", on_delete=models.PROTECT, null=True, related_name="+")
+    # The one-time key of the form that created it: the same form sent twice finds the campaign made.
+    submission_key = models.CharField(max_length=40, blank=True, editable=False)
 
     caregiver_lookup = "caregiver"
     objects = CaregiverOwnedQuerySet.as_manager()
@@ -321,6 +323,11 @@ class Campaign(models.Model):
         verbose_name_plural = _("kampanjer")
         ordering = ["-starts_on", "name"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["caregiver", "submission_key"],
+                condition=~Q(submission_key=""),
+                name="campaign_submission_once",
+            ),
             models.CheckConstraint(
                 condition=between("campaign_price", 0, HARD_MAX_AMOUNT), name="campaign_price_range"
             ),
@@ -661,6 +668,8 @@ class Invoice(models.Model):
     recipient_city = models.CharField(max_length=100, blank=True)
     issued_at = models.DateTimeField(default=timezone.now)
     issued_by = models.ForeignKey("mittvaccin.User", on_delete=models.PROTECT, null=True, related_name="+")
+    # The one-time key of the form that asked for a credit note: the same form sent twice finds it made.
+    submission_key = models.CharField(max_length=40, blank=True, editable=False)
 
     caregiver_lookup = "caregiver"
     objects = CaregiverOwnedQuerySet.as_manager()
@@ -671,6 +680,11 @@ class Invoice(models.Model):
         ordering = ["-number"]
         constraints = [
             models.UniqueConstraint(fields=["caregiver", "number"], name="invoice_number_unique"),
+            models.UniqueConstraint(
+                fields=["caregiver", "submission_key"],
+                condition=~Q(submission_key=""),
+                name="invoice_submission_once",
+            ),
             models.CheckConstraint(
                 condition=(Q(kind=InvoiceKind.INVOICE) & Q(credited_invoice__isnull=True) & Q(total__gte=0))
                 | (Q(kind=InvoiceKind.CREDIT_NOTE) & Q(credited_invoice__isnull=False) & Q(total__lte=0)),

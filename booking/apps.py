@@ -7,12 +7,16 @@ class BookingConfig(AppConfig):
     verbose_name = _("Tidbok")
 
     def ready(self):
+        from booking.receivers import forget_booking_contacts
         from booking.selectors import has_current_booking
         from journal.extensions import register_care_relationship
+        from journal.signals import patient_protected
         from mittvaccin.navigation import NavItem, register
 
         # A booking at the unit opens the shared record like a visit does (R4, R6).
         register_care_relationship(has_current_booking)
+        # R7, A5: a patient marked protected keeps no contact on any booking or message.
+        patient_protected.connect(forget_booking_contacts, dispatch_uid="booking_forget_contacts")
         from mittvaccin.rights import Right
 
         register(

@@ -6,7 +6,6 @@ Idempotent: looked up before created; slots are brought in line with the schedul
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.utils import timezone
 
@@ -14,14 +13,13 @@ from booking import services
 from booking.models import ActorKind, Booking, OpeningHours, Schedule, ScheduleException, Slot, VisitType
 
 VISIT_TYPES = [
-    # name, minutes, vaccines, minimum age, price, price text, description
+    # name, minutes, vaccines, minimum age, price text (the figures come from the price list), description
     (
         "Influensa",
         5,
         ["Vaxigrip Tetra"],
         0,
-        Decimal("0"),
-        "för dig som är 65 år eller äldre, annars 250 kr och besöksavgift 100 kr",
+        "kostnadsfritt för dig som är 65 år eller äldre",
         "Drop-in-liknande tider för säsongsvaccin mot influensa.",
     ),
     (
@@ -29,42 +27,31 @@ VISIT_TYPES = [
         10,
         ["FSME-Immun", "Encepur"],
         1,
-        Decimal("345.00"),
-        "per dos och besöksavgift 100 kr; kostnadsfritt för barn och unga 3–19 år",
+        "kostnadsfritt för barn och unga 3–19 år",
         "Första dosen mot fästingburen hjärninflammation.",
     ),
-    (
-        "TBE påfyllnadsdos",
-        10,
-        ["FSME-Immun", "Encepur"],
-        1,
-        Decimal("345.00"),
-        "per dos och besöksavgift 100 kr; kostnadsfritt för barn och unga 3–19 år",
-        "",
-    ),
+    ("TBE påfyllnadsdos", 10, ["FSME-Immun", "Encepur"], 1, "kostnadsfritt för barn och unga 3–19 år", ""),
     (
         "Resevaccination – rådgivning",
         20,
         ["Havrix", "Twinrix", "Stamaril", "Ixiaro"],
         0,
-        Decimal("100.00"),
-        "besöksavgift; vaccinen betalas per dos",
+        "vaccinen du väljer betalas per dos",
         "Inför resa: vi går igenom resmålet och vilka vaccin du behöver.",
     ),
-    ("HPV", 10, ["Gardasil 9"], 12, Decimal("1595.00"), "per dos och besöksavgift 100 kr", ""),
+    ("HPV", 10, ["Gardasil 9"], 12, "", ""),
 ]
 
 
 def _visit_types(unit, products):
     result = {}
-    for index, (name, minutes, vaccines, age, price, price_text, description) in enumerate(VISIT_TYPES):
+    for index, (name, minutes, vaccines, age, price_text, description) in enumerate(VISIT_TYPES):
         visit_type, created = VisitType.objects.get_or_create(
             unit=unit,
             name=name,
             defaults=dict(
                 duration_minutes=minutes,
                 minimum_age_years=age,
-                price=price,
                 price_text=price_text,
                 description=description,
                 position=index,

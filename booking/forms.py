@@ -1,23 +1,29 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import ActorKind, Schedule, ScheduleException, VisitType, Weekday
 from journal.forms import IdentityField
 from journal.models import VaccineProduct
-
-PHONE_RE = re.compile(r"^\+?[\d\s\-()]{7,20}$")
+from mittvaccin import validators
 
 
 def clean_phone(value: str) -> str:
-    value = (value or "").strip()
-    if value and not PHONE_RE.match(value):
-        raise forms.ValidationError(_("Skriv ett telefonnummer med siffror, t.ex. 070-123 45 67."))
-    return value
+    try:
+        return validators.clean_phone(value)
+    except ValidationError as error:
+        raise forms.ValidationError(error.messages[0], code="phone") from None
+
+
+def clean_name(value: str) -> str:
+    try:
+        return validators.clean_name(value)
+    except ValidationError as error:
+        raise forms.ValidationError(error.messages[0], code="name") from None
 
 
 class ResidentBookingForm(forms.Form):
@@ -52,6 +58,12 @@ class ResidentBookingForm(forms.Form):
 
     def clean_phone(self):
         return clean_phone(self.cleaned_data.get("phone"))
+
+    def clean_given_names(self):
+        return clean_name(self.cleaned_data.get("given_names"))
+
+    def clean_family_name(self):
+        return clean_name(self.cleaned_data.get("family_name"))
 
     def clean(self):
         data = super().clean()
@@ -130,7 +142,6 @@ class VisitTypeForm(forms.ModelForm):
             "duration_minutes",
             "vaccines",
             "minimum_age_years",
-            "price",
             "price_text",
             "online_bookable",
             "is_active",
@@ -236,6 +247,10 @@ class ScheduleExceptionForm(forms.ModelForm):
     def __init__(self, *args, unit, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["schedule"].queryset = Schedule.objects.filter(unit=unit)
+        # Opening a public holiday has its own button in the list of holidays.
+        self.fields["kind"].choices = [
+            c for c in self.fields["kind"].choices if c[0] != ScheduleException.Kind.OPEN
+        ]
 
     def clean(self):
         data = super().clean()

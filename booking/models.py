@@ -43,7 +43,10 @@ class TsTzRange(Func):
 
 
 class VisitType(models.Model):
-    """What a resident books (e.g. "TBE dos 1"): its length, vaccines, minimum age and the price shown."""
+    """What a resident books (e.g. "TBE dos 1"): its length, vaccines and minimum age.
+
+    Its price is its vaccines' prices in the caregiver's price list (R18), shown by the booking pages.
+    """
 
     unit = models.ForeignKey("mittvaccin.Unit", on_delete=models.PROTECT, related_name="visit_types")
     name = models.CharField(_("namn"), max_length=120)
@@ -53,19 +56,15 @@ class VisitType(models.Model):
         "journal.VaccineProduct", blank=True, related_name="+", verbose_name=_("vaccin som ingår")
     )
     minimum_age_years = models.PositiveSmallIntegerField(_("lägsta ålder (år)"), default=0)
-    price = models.DecimalField(
-        _("pris (kr)"),
-        max_digits=8,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        help_text=_("Visas för invånare."),
-    )
+    # R18: the price residents see comes from the caregiver's price list (billing), never from here;
+    # this is only the words after it.
     price_text = models.CharField(
         _("pristext"),
         max_length=160,
         blank=True,
-        help_text=_("Visas efter priset, t.ex. ”per dos” eller ”gratis för dig över 65 år”."),
+        help_text=_(
+            "Visas efter priset från prislistan, t.ex. ”kostnadsfritt för dig över 65 år”. Skriv inga belopp här."
+        ),
     )
     online_bookable = models.BooleanField(_("kan bokas på webben"), default=True)
     is_active = models.BooleanField(_("aktiv"), default=True)
@@ -81,9 +80,6 @@ class VisitType(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["unit", "name"], name="visit_type_name_unique_per_unit"),
             models.CheckConstraint(condition=Q(duration_minutes__gte=1), name="visit_type_duration_positive"),
-            models.CheckConstraint(
-                condition=Q(price__isnull=True) | Q(price__gte=0), name="visit_type_price_not_negative"
-            ),
         ]
 
     def __str__(self) -> str:
@@ -171,7 +167,8 @@ class OpeningHours(models.Model):
 
 
 class ScheduleException(models.Model):
-    """A date that differs from the weekly hours: closed (holiday, training day) or extra opening hours.
+    """A date that differs from the weekly hours: closed (training day), extra opening hours, or a public
+    holiday opened deliberately (holidays are closed by default, A6).
 
     A closed exception without a schedule closes every schedule of the unit; without times, the whole day.
     """
@@ -179,6 +176,8 @@ class ScheduleException(models.Model):
     class Kind(models.TextChoices):
         CLOSED = "closed", _("Stängt")
         EXTRA = "extra", _("Extra öppet")
+        # A public holiday the unit keeps open (A6): the weekly hours apply as on any other day.
+        OPEN = "open", _("Öppet trots helgdag")
 
     unit = models.ForeignKey("mittvaccin.Unit", on_delete=models.PROTECT, related_name="schedule_exceptions")
     schedule = models.ForeignKey(

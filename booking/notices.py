@@ -11,6 +11,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from booking.extensions import FEE_LATE_CANCELLATION, FEE_NO_SHOW, fee_applies
@@ -18,10 +19,15 @@ from booking.models import Booking
 from booking.tokens import manage_url
 
 
-def when_text(booking: Booking) -> str:
+def when_text(booking: Booking, *, today=None) -> str:
+    """The visit's time as people say it: "fredag 4 december kl. 09.00" ("Friday 4 December at 09:00").
+
+    The year is added only when it is not this year's. Day and month names follow the active language.
+    """
     start = timezone.localtime(booking.starts_at)
-    # "2026-11-25 kl. 14:30" in Swedish, "2026-11-25 at 14:30" in English.
-    return _("%(date)s kl. %(time)s") % {"date": f"{start:%Y-%m-%d}", "time": f"{start:%H:%M}"}
+    today = today or timezone.localdate()
+    day = date_format(start, "l j F" if start.year == today.year else "l j F Y")
+    return _("%(day)s kl. %(hour)s.%(minute)s") % {"day": day, "hour": f"{start:%H}", "minute": f"{start:%M}"}
 
 
 def place_text(booking: Booking) -> str:
@@ -67,6 +73,12 @@ def cancellation_rule(unit=None, *, made_at=None, starts_at=None) -> str:
     )
 
 
+def booking_rule(booking: Booking) -> str:
+    """The cancellation rule of this booking: the one sentence the page, the e-mail, the SMS and the
+    calendar file all show (a booking made at short notice may carry no fee)."""
+    return cancellation_rule(booking.unit, made_at=booking.made_at, starts_at=booking.starts_at)
+
+
 def _phone_line(booking: Booking) -> str:
     if booking.unit.phone:
         return _("Frågor? Ring %(unit)s på %(phone)s.") % {
@@ -97,20 +109,22 @@ def confirmation(booking: Booking) -> tuple[str, str, str]:
             _("Se, flytta eller avboka din tid här (länken är personlig, dela den inte):"),
             link,
             "",
-            cancellation_rule(booking.unit, made_at=booking.made_at, starts_at=booking.starts_at),
+            booking_rule(booking),
             _phone_line(booking),
             "",
             _("Kalenderfilen i bilagan lägger in besöket i din kalender."),
         ]
         if line is not None
     )
+    # The same rule, word for word, as the booking page and the e-mail (R9).
     sms = _(
-        "Bokad: %(type)s %(when)s, %(unit)s. Bokningsnr %(ref)s. Avboka senast 24 tim innan: %(link)s"
+        "Bokad: %(type)s %(when)s, %(unit)s. Bokningsnr %(ref)s. %(rule)s Se, flytta eller avboka: %(link)s"
     ) % {
         "type": booking.visit_type.name,
         "when": when_text(booking),
         "unit": booking.unit.name,
         "ref": booking.reference_display,
+        "rule": booking_rule(booking),
         "link": link,
     }
     return subject, body, sms
@@ -169,16 +183,15 @@ def reminder(booking: Booking) -> tuple[str, str, str]:
             _("Kan du inte komma? Avboka här:"),
             link,
             "",
-            cancellation_rule(booking.unit, made_at=booking.made_at, starts_at=booking.starts_at),
+            booking_rule(booking),
             _phone_line(booking),
         ]
     )
-    sms = _(
-        "Påminnelse: %(type)s %(when)s, %(unit)s. Kan du inte komma? Avboka senast 24 tim innan: %(link)s"
-    ) % {
+    sms = _("Påminnelse: %(type)s %(when)s, %(unit)s. %(rule)s Avboka här: %(link)s") % {
         "type": booking.visit_type.name,
         "when": when_text(booking),
         "unit": booking.unit.name,
+        "rule": booking_rule(booking),
         "link": link,
     }
     return subject, body, sms
@@ -217,7 +230,7 @@ def ics(booking: Booking, *, now=None) -> str:
         [
             _("Bokningsnummer: %(ref)s") % {"ref": booking.reference_display},
             _("Se, flytta eller avboka: %(link)s") % {"link": manage_url(booking)},
-            cancellation_rule(booking.unit, made_at=booking.made_at, starts_at=booking.starts_at),
+            booking_rule(booking),
         ]
     )
     lines = [

@@ -52,10 +52,13 @@ def _periods_minus(periods: list[tuple[dt.time, dt.time]], closed: list[tuple[dt
     return result
 
 
-def planned_slots(schedules, exceptions, first_day: dt.date, last_day: dt.date) -> dict:
+def planned_slots(
+    schedules, exceptions, first_day: dt.date, last_day: dt.date, closed_days=frozenset()
+) -> dict:
     """{(schedule_id, starts_at): PlannedSlot} for the days first_day..last_day inclusive.
 
     `schedules` must have their `hours` prefetched; `exceptions` are the unit's exceptions in the range.
+    `closed_days` are whole days without any slot (public holidays the unit has not opened, A6).
     A slot is only planned when it fits wholly inside an open period.
     """
     by_day: dict[dt.date, list] = {}
@@ -65,6 +68,9 @@ def planned_slots(schedules, exceptions, first_day: dt.date, last_day: dt.date) 
     day = first_day
     whole_day = (dt.time.min, dt.time.max)
     while day <= last_day:
+        if day in closed_days:
+            day += dt.timedelta(days=1)
+            continue
         todays = by_day.get(day, [])
         for schedule in schedules:
             if not schedule.is_active or not schedule.is_valid_on(day):

@@ -53,6 +53,7 @@ urlpatterns = [
     path("tidbok-schema/<int:unit_id>/schema/ny/", setup.schedule_create, name="schedule_create"),
     path("tidbok-schema/schema/<int:schedule_id>/", setup.schedule_edit, name="schedule_edit"),
     path("tidbok-schema/<int:unit_id>/undantag/ny/", setup.exception_create, name="exception_create"),
+    path("tidbok-schema/<int:unit_id>/helgdag/<isodate:day>/oppna/", setup.holiday_open, name="holiday_open"),
     path(
         "tidbok-schema/undantag/<int:exception_id>/ta-bort/", setup.exception_remove, name="exception_remove"
     ),

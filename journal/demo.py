@@ -15,6 +15,7 @@ from journal.models import (
     AttentionSignal,
     Batch,
     CheckConfirmation,
+    DevelopmentRegisterPerson,
     HealthDeclaration,
     Note,
     NoteComment,
@@ -289,6 +290,16 @@ def _patients(caregiver, *, seed: int, count: int, today: dt.date) -> list:
             defaults={**spec, **contact, "birth_date": birth, "protected_identity": protected},
         )
         patients.append(patient)
+        # The development register knows every demo person (and which of them the tax agency protects);
+        # it answers only from this table, never from the journal's rows.
+        DevelopmentRegisterPerson.objects.get_or_create(
+            identity_number=number,
+            defaults={
+                "family_name": spec["family_name"],
+                "given_names": spec["given_names"],
+                "protected_identity": protected,
+            },
+        )
     return patients
 
 

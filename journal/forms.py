@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,7 @@ from journal.models import (
     Site,
     VaccineProduct,
 )
+from mittvaccin import validators
 from mittvaccin.models import User
 
 
@@ -38,7 +40,29 @@ class IdentityField(forms.CharField):
             raise forms.ValidationError(error.message, code="identity") from None
 
 
-class PatientCreateForm(forms.ModelForm):
+class PatientDetailsMixin:
+    """Names without control characters, a Swedish postcode, a Swedish or +international phone."""
+
+    def _checked(self, name, check):
+        try:
+            return check(self.cleaned_data.get(name))
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages[0]) from None
+
+    def clean_family_name(self):
+        return self._checked("family_name", validators.clean_name)
+
+    def clean_given_names(self):
+        return self._checked("given_names", validators.clean_name)
+
+    def clean_postal_code(self):
+        return self._checked("postal_code", validators.clean_postal_code)
+
+    def clean_phone(self):
+        return self._checked("phone", validators.clean_phone)
+
+
+class PatientCreateForm(PatientDetailsMixin, forms.ModelForm):
     identity_kind = forms.ChoiceField(
         label=_("Identitetstyp"),
         choices=[
@@ -104,7 +128,7 @@ class PatientCreateForm(forms.ModelForm):
         return data
 
 
-class PatientContactForm(forms.ModelForm):
+class PatientContactForm(PatientDetailsMixin, forms.ModelForm):
     class Meta:
         model = Patient
         fields = ["family_name", "given_names", "address", "postal_code", "city", "phone", "email"]

@@ -87,6 +87,11 @@ class Patient(models.Model):
     def age(self, on=None) -> int | None:
         return age_on(self.birth_date, on or timezone.localdate())
 
+    @property
+    def has_postal_address(self) -> bool:
+        """Street, postcode and town: what a letter (an invoice) needs to arrive."""
+        return bool(self.address.strip() and self.postal_code.strip() and self.city.strip())
+
     def blank_contact_details(self) -> None:
         self.address = self.postal_code = self.city = self.phone = self.email = ""
 
@@ -875,3 +880,9 @@ class NextDoseReminder(models.Model):
 
     def __str__(self) -> str:
         return f"Påminnelse {self.sent_at:%Y-%m-%d} ({self.channel})"
+
+
+# Protected identity's audit and the development register live in their own module; imported here so
+# Django finds them.
+from journal.protection_models import *  # noqa: E402, F403
+from journal.request_models import *  # noqa: E402, F403

@@ -2,8 +2,17 @@
 
 The product asks one thing of it: who is this number, and does the person have protected identity
 (sekretessmarkering)? The real register is outside our reach; settings.POPULATION_REGISTER names the
-class to use. The local stand-in answers from what the product itself already knows (any caregiver's
-patient record), which is what development and tests need.
+class to use (production must name the national register's client: the settings refuse to start
+without one). A client implements `lookup(identity_number) -> RegisterPerson | None` and may
+implement `lookup_many(identity_numbers) -> dict[str, RegisterPerson]` for the nightly check.
+
+`LocalPopulationRegister` is the development and test stand-in. It answers only from its own table
+(`DevelopmentRegisterPerson`, filled by the demo loader and by tests), never from any caregiver's
+patients: what one caregiver typed into its journal is not the register's answer to another.
+
+Nothing outside `journal.services.protection` should act on an answer: that service turns the
+register's "protected" into the one fact on the patient (`Patient.protected_identity`), at every
+caregiver that has the person.
 """
 
 from __future__ import annotations
@@ -22,30 +31,42 @@ class RegisterPerson:
     protected_identity: bool
 
 
-class LocalPopulationRegister:
-    def lookup(self, identity_number: str) -> RegisterPerson | None:
-        from journal.models import Patient
+class RegisterUnavailable(Exception):
+    """The register could not be asked (network, outage). Callers refuse what needed the answer."""
 
-        patient = (
-            Patient.objects.filter(identity_number=identity_number)
-            .order_by("-protected_identity", "id")
-            .only("identity_number", "family_name", "given_names", "protected_identity")
-            .first()
-        )
-        if patient is None:
-            return None
-        return RegisterPerson(
-            identity_number=patient.identity_number,
-            family_name=patient.family_name,
-            given_names=patient.given_names,
-            protected_identity=patient.protected_identity,
-        )
+
+class LocalPopulationRegister:
+    """Development and tests: answers from the table `DevelopmentRegisterPerson` only."""
+
+    def lookup(self, identity_number: str) -> RegisterPerson | None:
+        return self.lookup_many([identity_number]).get(identity_number)
+
+    def lookup_many(self, identity_numbers) -> dict[str, RegisterPerson]:
+        from journal.models import DevelopmentRegisterPerson
+
+        rows = DevelopmentRegisterPerson.objects.filter(identity_number__in=list(identity_numbers))
+        return {
+            row.identity_number: RegisterPerson(
+                identity_number=row.identity_number,
+                family_name=row.family_name,
+                given_names=row.given_names,
+                protected_identity=row.protected_identity,
+            )
+            for row in rows
+        }
 
 
 def population_register():
     return import_string(settings.POPULATION_REGISTER)()
 
 
-def has_protected_identity(identity_number: str) -> bool:
-    person = population_register().lookup(identity_number)
-    return bool(person and person.protected_identity)
+def lookup_many(identity_numbers) -> dict[str, RegisterPerson]:
+    register = population_register()
+    if hasattr(register, "lookup_many"):
+        return register.lookup_many(identity_numbers)
+    found = {}
+    for number in identity_numbers:
+        person = register.lookup(number)
+        if person is not None:
+            found[number] = person
+    return found

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from journal.models import NextDoseReminder, Vaccination, VaccinationStatus
+from journal.services.protection import protection_refresh
 from mittvaccin.messaging import send_email, send_sms
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,8 @@ def next_dose_reminders_due(today: dt.date | None = None):
 def next_dose_reminder_send(*, vaccination_id: int) -> bool:
     """Claim the dose's reminder and send it after commit; False when another run already did."""
     vaccination = Vaccination.objects.select_related("patient", "product", "unit").get(pk=vaccination_id)
-    patient = vaccination.patient
+    # R7, A5: asked before the claim, so a person the register protects since the dose gets nothing.
+    patient = protection_refresh(vaccination.patient)
     if patient.protected_identity or not (patient.phone or patient.email):
         return False
     channel = "sms" if patient.phone else "email"
@@ -83,6 +85,7 @@ def _deliver(vaccination: Vaccination, channel: str) -> None:
             caregiver=vaccination.caregiver,
             purpose="next_dose",
             reference=reference,
+            patient_id=patient.pk,
         )
     else:
         send_email(
@@ -92,6 +95,7 @@ def _deliver(vaccination: Vaccination, channel: str) -> None:
             caregiver=vaccination.caregiver,
             purpose="next_dose",
             reference=reference,
+            patient_id=patient.pk,
         )
 
 

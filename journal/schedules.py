@@ -8,4 +8,10 @@ BEAT_SCHEDULE = {
         "task": "journal.send_next_dose_reminders",
         "schedule": crontab(hour=9, minute=0),
     },
+    # R7, A5: every night, before the morning's reminders, the register is asked about every patient not
+    # yet marked; a person it protects loses every contact detail at every caregiver.
+    "journal-protection-register-sweep": {
+        "task": "journal.protection_register_sweep",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }

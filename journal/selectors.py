@@ -309,7 +309,7 @@ def shared_record(patient, *, user, unit, now=None) -> SharedRecord:
             patient__identity_kind=patient.identity_kind, patient__identity_number=patient.identity_number
         )
         .exclude(caregiver_id=patient.caregiver_id)
-        .select_related("product", "unit", "caregiver", "entered_in_error")
+        .select_related("product", "unit", "caregiver", "entered_in_error", "patient")
         .order_by("-given_at", "-id")
     )
     blocks = SharedRecordBlock.objects.filter(
@@ -469,6 +469,21 @@ def assessment_queue(who, *, unit=None, since_days: int = 14) -> list[HealthDecl
     if unit is not None:
         declarations = declarations.filter(visit__unit=unit)
     return list(declarations)
+
+
+def open_order_requests(who, *, unit=None) -> list:
+    """Nurses' requests for an order that no order or physician has answered yet, oldest first."""
+    from journal.models import OrderRequest
+
+    requests = (
+        owned(OrderRequest, who)
+        .filter(answer__isnull=True)
+        .select_related("patient", "product", "unit", "visit")
+        .order_by("requested_at", "id")
+    )
+    if unit is not None:
+        requests = requests.filter(unit=unit)
+    return list(requests)
 
 
 def signal_todos(who) -> list[AttentionSignal]:

@@ -16,3 +16,9 @@ import django.dispatch
 
 vaccination_registered = django.dispatch.Signal()
 vaccination_entered_in_error = django.dispatch.Signal()
+
+# `patient_protected(patient)` is sent inside the transaction that marks a patient row protected (R7,
+# A5), after the row itself has lost its contact details. A receiver removes what its app stored of
+# the person's whereabouts (booking: the contact of every booking, the recipients of its messages) and
+# returns a short text of what it removed, for the audit row ("2 bokningar").
+patient_protected = django.dispatch.Signal()

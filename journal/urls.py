@@ -1,6 +1,16 @@
 from django.urls import path
 
-from journal.views import access_log, certificate, notes, orders, patients, shared_record, signals, visit
+from journal.views import (
+    access_log,
+    certificate,
+    notes,
+    orders,
+    patients,
+    protection,
+    shared_record,
+    signals,
+    visit,
+)
 
 app_name = "journal"
 urlpatterns = [
@@ -8,6 +18,7 @@ urlpatterns = [
     path("patienter/ny/", patients.patient_create, name="patient_create"),
     path("patient/<int:patient_id>/", patients.patient_detail, name="patient"),
     path("patient/<int:patient_id>/kontaktuppgifter/", patients.patient_edit, name="patient_edit"),
+    path("patient/<int:patient_id>/skyddad-identitet/", protection.protection, name="protection"),
     path("loggkontroll/", access_log.access_log, name="access_log"),
     path("loggkontroll/patient/<int:patient_id>/", access_log.access_log_extract, name="access_log_extract"),
     # The vaccination screen (R3, R6, R1) and its steps.
@@ -48,6 +59,12 @@ urlpatterns = [
     path("patient/<int:patient_id>/intyg.pdf", certificate.certificate, name="certificate"),
     # Orders (R2).
     path("patient/<int:patient_id>/ordination/ny/", orders.order_create, name="order_create"),
+    path("patient/<int:patient_id>/ordination/begar/", orders.order_request, name="order_request"),
+    path(
+        "patient/<int:patient_id>/ordination/begaran/<int:order_request_id>/besvara/",
+        orders.order_request_decline,
+        name="order_request_decline",
+    ),
     path(
         "patient/<int:patient_id>/ordination/<int:order_id>/makulera/",
         orders.order_error,

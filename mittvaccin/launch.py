@@ -105,6 +105,15 @@ def port_is_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
+def run_environment(environ, port: str) -> dict:
+    """What web, worker and beat of `make run` get: links in e-mail, SMS and .ics follow the port
+    served on, unless MITTVACCIN_PUBLIC_URL names another address."""
+    env = {**environ, "DJANGO_DEBUG": environ.get("DJANGO_DEBUG", "1"), "PYTHONUNBUFFERED": "1"}
+    if not environ.get("MITTVACCIN_PUBLIC_URL"):
+        env["MITTVACCIN_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    return env
+
+
 def run(args: list[str]) -> int:
     port = os.environ.get("PORT", "8000")
     if not port_is_free(int(port)):
@@ -112,7 +121,7 @@ def run(args: list[str]) -> int:
             f"Port {port} is already in use (another `make run`?). Stop it, or choose another: PORT=8001 make run"
         )
         return 1
-    base_env = {**os.environ, "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1"), "PYTHONUNBUFFERED": "1"}
+    base_env = run_environment(os.environ, port)
     with Services("pg", "redis", "mittvaccin") as service_env:
         env = {**base_env, **service_env}
         say("Migrating the database …")

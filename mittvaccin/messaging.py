@@ -12,6 +12,8 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from mittvaccin.models import OutboundMessage
@@ -31,7 +33,15 @@ def sms_backend():
 
 
 def send_email(
-    *, to: str, subject: str, body: str, caregiver=None, purpose="", reference="", attachments=()
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    caregiver=None,
+    purpose="",
+    reference="",
+    attachments=(),
+    patient_id=None,
 ) -> OutboundMessage:
     message = EmailMessage(subject=subject, body=body, to=[to])
     for filename, content, mimetype in attachments:
@@ -45,10 +55,13 @@ def send_email(
         body=body,
         purpose=purpose,
         reference=reference,
+        patient_id=patient_id,
     )
 
 
-def send_sms(*, to: str, body: str, caregiver=None, purpose="", reference="") -> OutboundMessage:
+def send_sms(
+    *, to: str, body: str, caregiver=None, purpose="", reference="", patient_id=None
+) -> OutboundMessage:
     sms_backend().send(to, body)
     return OutboundMessage.objects.create(
         caregiver=caregiver,
@@ -57,4 +70,22 @@ def send_sms(*, to: str, body: str, caregiver=None, purpose="", reference="") ->
         body=body,
         purpose=purpose,
         reference=reference,
+        patient_id=patient_id,
+    )
+
+
+def message_recipients_forget(*, caregiver_ids, patient_ids=(), references=()) -> int:
+    """Empty the stored recipient of every message about these patients (R7, A5). Returns how many.
+
+    Messages are found by the patient they were about, or (older rows without a patient) by the
+    references their sender used (a booking reference). The rows stay: that a message went out, when,
+    and what it said is part of the record; where it went is not, once the person is protected.
+    """
+    match = Q(patient_id__in=list(patient_ids))
+    if references:
+        match |= Q(reference__in=list(references))
+    return (
+        OutboundMessage.objects.filter(match, caregiver_id__in=list(caregiver_ids))
+        .exclude(recipient="")
+        .update(recipient="", recipient_removed_at=timezone.now())
     )

@@ -195,7 +195,12 @@ class AccessLogEntry(models.Model):
 
 
 class OutboundMessage(models.Model):
-    """Every e-mail and SMS the product sends, kept for display and for proving what was sent when."""
+    """Every e-mail and SMS the product sends, kept for display and for proving what was sent when.
+
+    `patient_id` names the patient the message was about (an id, like the access log: the core does not
+    depend on the journal). When a patient becomes protected (R7, A5) the recipient is emptied and
+    `recipient_removed_at` set: the fact that the message was sent stays, the address or number does not.
+    """
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-post")
@@ -209,12 +214,20 @@ class OutboundMessage(models.Model):
     body = models.TextField()
     purpose = models.CharField(max_length=60, blank=True)
     reference = models.CharField(max_length=100, blank=True, db_index=True)
+    patient_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    recipient_removed_at = models.DateTimeField(null=True, blank=True)
 
     caregiver_lookup = "caregiver"
     objects = CaregiverOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recipient_removed_at__isnull=True) | models.Q(recipient=""),
+                name="outbound_removed_recipient_is_empty",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.recipient}: {self.subject or self.body[:40]}"

@@ -301,11 +301,22 @@ LOGGING = {
 # --- Journal settings (add below) ----------------------------------------------------------------
 # Next-dose reminders go to the patient this many days before the dose falls due.
 JOURNAL_NEXT_DOSE_REMINDER_DAYS = env_int("MITTVACCIN_NEXT_DOSE_REMINDER_DAYS", 14)
-# Where patients' protected-identity status and names come from. Production plugs in the national
-# register (Navet) client here; development and tests use the local stand-in.
-POPULATION_REGISTER = os.environ.get(
-    "MITTVACCIN_POPULATION_REGISTER", "journal.population_register.LocalPopulationRegister"
-)
+# Where patients' protected-identity status and names come from. Production must name the national
+# register's client (Navet or the region's person service); the settings refuse to start without one.
+# Development and tests (make run, make test, make bench) use the stand-in that answers from its own
+# table, never from any caregiver's patients.
+DEVELOPMENT_REGISTER = "journal.population_register.LocalPopulationRegister"
+POPULATION_REGISTER = os.environ.get("MITTVACCIN_POPULATION_REGISTER", "").strip()
+if not POPULATION_REGISTER or POPULATION_REGISTER == DEVELOPMENT_REGISTER:
+    if not DEBUG and os.environ.get("MITTVACCIN_ALLOW_DEV_SECRET") != "1":
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "MITTVACCIN_POPULATION_REGISTER must name the population register client (a class with "
+            "lookup(identity_number)) when DJANGO_DEBUG is off. The development stand-in "
+            f"{DEVELOPMENT_REGISTER} answers from a demo table and cannot protect real people (R7)."
+        )
+    POPULATION_REGISTER = DEVELOPMENT_REGISTER
 
 
 # --- Booking settings (add below) ----------------------------------------------------------------

@@ -1,5 +1,7 @@
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from mittvaccin import accessibility, views
 
@@ -18,7 +20,8 @@ urlpatterns = [
     path("admin/personal/ny/", views.staff_create, name="staff_create"),
     path("admin/personal/<int:user_id>/", views.staff_edit, name="staff_edit"),
     path("admin/personal/<int:user_id>/losenord/", views.staff_password, name="staff_password"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Chosen before signing in too (the login and the public booking pages offer it).
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("journal.urls")),
     path("", include("booking.urls")),
     path("", include("billing.urls")),

@@ -113,3 +113,16 @@ class BatchFactory(factory.django.DjangoModelFactory):
     product = factory.SubFactory(VaccineProductFactory)
     lot_number = factory.Sequence(lambda n: f"LOT{n:05d}")
     expiry_date = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=365))
+
+
+def register_person(
+    identity_number: str, *, protected: bool = True, family_name="Registersson", given_names="Rut"
+):
+    """What the development population register answers about a person (its own table, R7)."""
+    from journal.models import DevelopmentRegisterPerson
+
+    person, _created = DevelopmentRegisterPerson.objects.update_or_create(
+        identity_number=identity_number,
+        defaults={"family_name": family_name, "given_names": given_names, "protected_identity": protected},
+    )
+    return person

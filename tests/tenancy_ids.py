@@ -68,8 +68,17 @@ def _journal_block(cast):
     return block_record(patient=_journal_patient(cast), user=cast.alice, vaccination=_journal_dose(cast)).pk
 
 
+def _journal_order_request(cast):
+    from journal.services import order_request_create
+
+    return order_request_create(
+        patient=_journal_patient(cast), user=cast.alice, unit=cast.unit_a, text="TBE-ordination saknas."
+    ).pk
+
+
 ID_PROVIDERS.update(
     {
+        "order_request_id": _journal_order_request,
         "visit_id": lambda cast: _journal_ready(cast).visit.pk,
         "order_id": lambda cast: _journal_ready(cast).order.pk,
         "vaccination_id": lambda cast: _journal_dose(cast).pk,

@@ -67,8 +67,23 @@ def campaign_errors(data: dict) -> dict[str, str]:
 
 
 @transaction.atomic
-def campaign_save(*, caregiver, data: dict, products, articles, user=None, campaign: Campaign | None = None):
-    """Create a campaign, or change one. Once a charge uses it, only name, description and end date change."""
+def campaign_save(
+    *,
+    caregiver,
+    data: dict,
+    products,
+    articles,
+    user=None,
+    campaign: Campaign | None = None,
+    submission_key="",
+):
+    """Create a campaign, or change one. Once a charge uses it, only name, description and end date change.
+
+    A new campaign's form sent twice (`submission_key` repeated) returns the campaign the first one made.
+    """
+    submission_key = (submission_key or "")[:40]
+    if campaign is None and submission_key and (made := _submitted(caregiver, submission_key)):
+        return made
     data = dict(data)
     products, articles = list(products), list(articles)
     errors = campaign_errors(data)
@@ -87,7 +102,7 @@ def campaign_save(*, caregiver, data: dict, products, articles, user=None, campa
     if qualification != Qualification.RISK_GROUP:
         data["risk_group"] = ""
     if campaign is None:
-        campaign = Campaign(caregiver=caregiver, created_by=user)
+        campaign = Campaign(caregiver=caregiver, created_by=user, submission_key=submission_key)
     else:
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk, caregiver=caregiver)
         if campaign.charges.exists():
@@ -111,11 +126,18 @@ def campaign_save(*, caregiver, data: dict, products, articles, user=None, campa
         with transaction.atomic():
             campaign.save()
     except IntegrityError:
+        # Two identical submissions at the same moment: the unique key lets one in, the other finds it.
+        if submission_key and (made := _submitted(caregiver, submission_key)):
+            return made
         # The check constraints refuse what campaign_errors refused; reaching here means a new rule.
         raise ValidationError(_("Kampanjens villkor går inte ihop.")) from None
     campaign.products.set(products)
     campaign.articles.set(articles)
     return campaign
+
+
+def _submitted(caregiver, submission_key: str) -> Campaign | None:
+    return Campaign.objects.filter(caregiver=caregiver, submission_key=submission_key).first()
 
 
 def campaigns_for(*, patient, day: dt.date, product=None, article=None) -> list[Campaign]:

@@ -137,7 +137,7 @@ def dose_quote(*, patient, unit, product, day: dt.date, campaign_id=None, visit=
         fee = price_for(caregiver=patient.caregiver, day=day, article=article)
         if fee is not None:
             quote.visit_fee = fee.amount
-            quote.visit_fee_campaign = _visit_fee_campaign(quote.chosen, article, patient, day)
+            quote.visit_fee_campaign = _visit_fee_campaign(quote.chosen, article, patient, day, product)
             if visit is not None:
                 quote.visit_fee_already_charged = (
                     Charge.objects.filter(visit=visit, article=article).exclude(CLOSED).exists()
@@ -145,10 +145,23 @@ def dose_quote(*, patient, unit, product, day: dt.date, campaign_id=None, visit=
     return quote
 
 
-def _visit_fee_campaign(chosen, article, patient, day):
+def _visit_fee_campaign(chosen, article, patient, day, product):
+    """The campaign that sets the visit fee of a visit where `product` is given (R10).
+
+    A campaign waives the visit fee only where its own vaccine is given: an influenza campaign for
+    65+ leaves the fee of a TBE visit alone. The nurse's choice counts when it covers the fee (it was
+    offered for this product); otherwise the cheapest automatic campaign whose vaccines include the
+    product, or one that names no vaccine at all (a fee-only campaign, e.g. free visits for children).
+    """
     if chosen is not None and chosen.articles.filter(pk=article.pk).exists():
         return chosen
-    return best_automatic_campaign(patient=patient, day=day, article=article)
+    for campaign in campaigns_for(patient=patient, day=day, article=article):
+        if campaign.needs_confirmation:
+            continue
+        vaccines = {p.pk for p in campaign.products.all()}
+        if not vaccines or product.pk in vaccines:
+            return campaign
+    return None
 
 
 @transaction.atomic
@@ -201,20 +214,20 @@ def charges_for_dose(
     )
     charge.save()
     made = [charge]
-    fee = _visit_fee_charge(visit=visit, day=day, chosen=campaign, user=user)
+    fee = _visit_fee_charge(visit=visit, day=day, chosen=campaign, user=user, product=product)
     if fee is not None:
         made.append(fee)
     return made
 
 
-def _visit_fee_charge(*, visit, day, chosen, user) -> Charge | None:
+def _visit_fee_charge(*, visit, day, chosen, user, product) -> Charge | None:
     article = _visit_fee_article(visit.patient.caregiver)
     if article is None:
         return None
     price = price_for(caregiver=visit.patient.caregiver, day=day, article=article)
     if price is None:
         return None
-    campaign = _visit_fee_campaign(chosen, article, visit.patient, day)
+    campaign = _visit_fee_campaign(chosen, article, visit.patient, day, product)
     try:
         # The partial unique constraint keeps one visit fee per visit even when two doses of the
         # same visit are signed at the same moment.
@@ -373,14 +386,27 @@ class ApproveResult:
     approved: int = 0
     already: int = 0
     refused: int = 0
+    # Patients whose charges wait for an address (an invoice with somewhere to go, R15).
+    no_address: list = field(default_factory=list)
 
 
 @transaction.atomic
 def charges_approve(*, caregiver, charge_ids, user) -> ApproveResult:
-    """Approve open charges for invoicing. Approving twice changes nothing and says so."""
+    """Approve open charges for invoicing. Approving twice changes nothing and says so.
+
+    A charge to pay for a patient without an address (and not protected, whose invoice goes through
+    the tax agency) is left open: the review shows the patient and offers to complete the address.
+    """
+    from billing.services.invoices import address_missing
+
     result = ApproveResult()
     ids = sorted({int(i) for i in charge_ids})
-    charges = list(Charge.objects.select_for_update().filter(caregiver=caregiver, pk__in=ids).order_by("pk"))
+    charges = list(
+        Charge.objects.select_for_update(of=("self",))
+        .select_related("patient")
+        .filter(caregiver=caregiver, pk__in=ids)
+        .order_by("pk")
+    )
     result.refused = len(ids) - len(charges)
     now = timezone.now()
     log = []
@@ -390,6 +416,10 @@ def charges_approve(*, caregiver, charge_ids, user) -> ApproveResult:
             continue
         if charge.status != ChargeStatus.OPEN:
             result.refused += 1
+            continue
+        if charge.amount > ZERO and address_missing(charge.patient):
+            if charge.patient not in result.no_address:
+                result.no_address.append(charge.patient)
             continue
         charge.status = ChargeStatus.APPROVED
         charge.approved_at = now

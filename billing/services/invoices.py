@@ -23,6 +23,8 @@ from billing.models import (
 )
 from billing.references import ocr_reference
 from billing.services.prices import billing_settings_for
+from journal.population_register import RegisterUnavailable
+from journal.services.protection import protection_refresh
 
 ZERO = Decimal("0.00")
 
@@ -48,10 +50,21 @@ def next_invoice_number(caregiver, *, first_number: int = 1) -> int:
 
 
 def patient_is_protected(patient) -> bool:
-    """R7: protected in our journal, or according to the population register (which may know first)."""
-    from journal.population_register import has_protected_identity
+    """R7: the one fact on the patient row. The register's answer reaches it only through the journal's
+    protection service (`invoices_issue` asks the register before each patient's invoice)."""
+    return patient.protected_identity
 
-    return patient.protected_identity or has_protected_identity(patient.identity_number)
+
+def address_missing(patient) -> bool:
+    """No address to send the invoice to. A protected patient is never missing one: the invoice goes
+    through the tax agency's forwarding route (R7)."""
+    return not patient_is_protected(patient) and not patient.has_postal_address
+
+
+def address_missing_message(patient) -> str:
+    return _("%(name)s saknar adress: komplettera adressen innan fakturan godkänns.") % {
+        "name": patient.display_name
+    }
 
 
 def recipient_of(patient) -> dict:
@@ -123,6 +136,9 @@ def invoice_issue_for_patient(*, caregiver, patient, charge_ids, user, invoice_d
     if total == ZERO:
         _close_charges(charges, user, now, ChargeStatus.NO_INVOICE, AdjustmentAction.NO_INVOICE)
         return None
+    if address_missing(patient):
+        # Approved before the address check existed, or the address was removed since: not sent blind.
+        raise ValidationError(address_missing_message(patient))
     invoice_date = invoice_date or timezone.localdate()
     number = next_invoice_number(caregiver, first_number=settings_row.first_invoice_number)
     invoice = Invoice.objects.create(
@@ -215,6 +231,18 @@ def invoices_issue(
     result = IssueResult()
     for patient_id, ids in by_patient.items():
         try:
+            # Asked outside the invoice's transaction (no network under a lock): a person the register
+            # protects is marked first, so the invoice carries no address of theirs (R7, A5).
+            protection_refresh(patients[patient_id], user=user)
+        except RegisterUnavailable:
+            result.errors.append(
+                (
+                    patients[patient_id],
+                    ValidationError(_("Folkbokföringen svarar inte just nu. Försök igen.")),
+                )
+            )
+            continue
+        try:
             invoice = invoice_issue_for_patient(
                 caregiver=caregiver, patient=patients[patient_id], charge_ids=ids, user=user
             )
@@ -229,12 +257,18 @@ def invoices_issue(
 
 
 @transaction.atomic
-def credit_note_issue(*, invoice: Invoice, user, reason: str, lines=None, reopen: bool = False) -> Invoice:
+def credit_note_issue(
+    *, invoice: Invoice, user, reason: str, lines=None, reopen: bool = False, submission_key: str = ""
+) -> Invoice:
     """A credit note with negated lines that refers to `invoice` (all its uncredited lines by default).
 
     A credit note is never credited. With `reopen`, each credited charge gets a fresh copy back in
-    review, so a wrong amount can be corrected and invoiced again.
+    review, so a wrong amount can be corrected and invoiced again. The same form sent twice
+    (`submission_key` repeated) returns the credit note the first one made.
     """
+    submission_key = (submission_key or "")[:40]
+    if submission_key and (made := _credit_submitted(invoice, submission_key)):
+        return made
     reason = (reason or "").strip()
     if len(reason) < 3:
         raise ValidationError({"reason": _("Skriv varför fakturan krediteras.")})
@@ -255,6 +289,9 @@ def credit_note_issue(*, invoice: Invoice, user, reason: str, lines=None, reopen
         if (wanted is None or line.pk in wanted) and locked[line.charge_id].status == ChargeStatus.INVOICED
     ]
     if not originals:
+        # A second submission that waited for the first one's lock finds its credit note committed.
+        if submission_key and (made := _credit_submitted(invoice, submission_key)):
+            return made
         raise ValidationError(_("Fakturan %(number)s är redan krediterad.") % {"number": invoice.number})
     settings_row = billing_settings_for(caregiver)
     now = timezone.now()
@@ -275,6 +312,7 @@ def credit_note_issue(*, invoice: Invoice, user, reason: str, lines=None, reopen
         reason=reason,
         issued_at=now,
         issued_by=user,
+        submission_key=submission_key,
         **sender_of(settings_row),
         **recipient,
     )
@@ -337,3 +375,9 @@ def credit_note_issue(*, invoice: Invoice, user, reason: str, lines=None, reopen
             )
     _queue_pdf(note)
     return note
+
+
+def _credit_submitted(invoice: Invoice, submission_key: str) -> Invoice | None:
+    return Invoice.objects.filter(
+        caregiver_id=invoice.caregiver_id, credited_invoice=invoice, submission_key=submission_key
+    ).first()

@@ -92,7 +92,8 @@ def price_set(
 ) -> Price:
     """A new price for a product or article from `valid_from` (R17).
 
-    The price valid until further notice that began earlier ends the day before; earlier doses keep
+    The price valid until further notice that began earlier ends the day before, whether the new
+    price is open or has an end date itself (the form's help text promises it); earlier doses keep
     the price they were charged. Any other overlap is refused with the period it collides with.
     """
     if (product is None) == (article is None):
@@ -118,7 +119,7 @@ def price_set(
         if not overlaps:
             continue
         replaces_open_price = existing.valid_until is None and existing.valid_from < valid_from
-        if replaces_open_price and valid_until is None:
+        if replaces_open_price:
             existing.valid_until = valid_from - dt.timedelta(days=1)
             existing.save(update_fields=["valid_until"])
             continue

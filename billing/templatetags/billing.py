@@ -21,3 +21,11 @@ def amount(value):
     if value is None or value == "":
         return "–"
     return format_number(value)
+
+
+@register.filter
+def address_missing(patient):
+    """The patient has no address to send an invoice to (and is not protected: R7's forwarding route)."""
+    from billing.services.invoices import address_missing as missing
+
+    return missing(patient)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -49,6 +51,7 @@ def campaign_edit(request, campaign_id=None):
                 articles=articles,
                 user=request.user,
                 campaign=campaign,
+                submission_key=request.POST.get("submission", ""),
             )
         except ValidationError as error:
             _apply_errors(form, error)
@@ -58,5 +61,11 @@ def campaign_edit(request, campaign_id=None):
     return render(
         request,
         "billing/campaign_form.html",
-        {"form": form, "campaign": campaign, "in_use": bool(campaign and campaign.charges.exists())},
+        {
+            "form": form,
+            "campaign": campaign,
+            "in_use": bool(campaign and campaign.charges.exists()),
+            # Kept across a refused post: the corrected form is still the same one submission.
+            "submission": request.POST.get("submission") or uuid.uuid4().hex,
+        },
     )

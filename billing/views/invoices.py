@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -170,7 +172,12 @@ def invoice_credit(request, invoice_id):
         return redirect("billing:invoice", invoice_id=invoice.pk)
     if request.method == "POST" and form.is_valid():
         try:
-            note = services.credit_note_issue(invoice=invoice, user=request.user, **form.cleaned_data)
+            note = services.credit_note_issue(
+                invoice=invoice,
+                user=request.user,
+                submission_key=request.POST.get("submission", ""),
+                **form.cleaned_data,
+            )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -181,7 +188,11 @@ def invoice_credit(request, invoice_id):
             )
             return redirect("billing:invoice", invoice_id=note.pk)
     log_patient_read(request, invoice.patient, _("Faktura"))
-    return render(request, "billing/invoice_credit.html", {"invoice": invoice, "form": form})
+    return render(
+        request,
+        "billing/invoice_credit.html",
+        {"invoice": invoice, "form": form, "submission": request.POST.get("submission") or uuid.uuid4().hex},
+    )
 
 
 @require_right(Right.INVOICING_REVIEW)

@@ -190,6 +190,14 @@ def charges_approve(request):
         messages.warning(
             request, _("%(n)s av de markerade var redan godkända; de är oförändrade.") % {"n": result.already}
         )
+    if result.no_address:
+        messages.error(
+            request,
+            _(
+                "%(n)s patienter saknar adress och deras debiteringar godkändes inte: %(names)s. Komplettera adressen (länken på raden) och godkänn igen."
+            )
+            % {"n": len(result.no_address), "names": ", ".join(p.display_name for p in result.no_address)},
+        )
     if result.refused:
         messages.error(
             request,

@@ -34,6 +34,7 @@ from booking.services.notifications import (
 from booking.services.patients import booking_patient_register
 from booking.services.setup import (
     SyncResult,
+    holiday_open,
     schedule_exception_add,
     schedule_exception_remove,
     schedule_save,
@@ -63,6 +64,7 @@ __all__ = [
     "reminder_lead",
     "reminders_due",
     "reminders_send_due",
+    "holiday_open",
     "schedule_exception_add",
     "schedule_exception_remove",
     "schedule_save",

@@ -25,7 +25,8 @@ from booking.services.common import (
 )
 from journal.identity import ParsedIdentity, age_on
 from journal.models import Patient
-from journal.population_register import has_protected_identity
+from journal.population_register import RegisterUnavailable
+from journal.services.protection import protected_elsewhere, protection_check_register
 
 
 def _check_bookable(*, slot: Slot, visit_type, patient_birth_date, now, online: bool) -> None:
@@ -164,22 +165,39 @@ class OnlineRequest:
     submission_key: str = ""
 
 
-@transaction.atomic
 def booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, now=None) -> Booking:
     """A resident books on the public page (R14).
 
     Refusals that depend only on what was typed (age) are said plainly; everything that depends on what
     is known about the person (protected identity, a colliding booking) gets the one neutral
-    "call the clinic" message. A person with protected identity leaves no trace: the check comes before
-    anything is written.
+    "call the clinic" message. A person with protected identity leaves no trace of this booking: the
+    register is asked before anything is written. Its answer is committed on its own (every
+    caregiver's row of a protected person is marked, A5) before the booking is refused.
     """
+    if request.submission_key and (done := _submitted(request.submission_key)):
+        return done
+    try:
+        in_register = protection_check_register(
+            identity_kind=request.identity.kind, identity_number=request.identity.value
+        )
+    except RegisterUnavailable:
+        raise CallTheClinic(call_clinic_message(slot.unit)) from None
+    if in_register or protected_elsewhere(
+        identity_kind=request.identity.kind, identity_number=request.identity.value
+    ):
+        raise CallTheClinic(call_clinic_message(slot.unit))
+    return _booking_create_online(slot=slot, visit_type=visit_type, request=request, now=now)
+
+
+@transaction.atomic
+def _booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, now=None) -> Booking:
     now = _now(now)
     unit = slot.unit
     identity = request.identity
-    if request.submission_key and (done := _submitted(request.submission_key)):
-        return done
-    existing = Patient.objects.filter(caregiver=unit.caregiver, identity_number=identity.value).first()
-    if has_protected_identity(identity.value) or (existing is not None and existing.protected_identity):
+    existing = Patient.objects.filter(
+        caregiver=unit.caregiver, identity_kind=identity.kind, identity_number=identity.value
+    ).first()
+    if existing is not None and existing.protected_identity:
         raise CallTheClinic(call_clinic_message(unit))
     _check_bookable(
         slot=Slot.objects.select_related("unit", "schedule").get(pk=slot.pk),
@@ -189,7 +207,7 @@ def booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, now
         online=True,
     )
     if existing is None:
-        from journal.services import PatientExists, patient_create
+        from journal.services import JournalError, PatientExists, patient_create
 
         try:
             existing = patient_create(
@@ -202,6 +220,8 @@ def booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, now
             )
         except PatientExists as exists:
             existing = exists.patient
+        except JournalError:
+            raise CallTheClinic(call_clinic_message(unit)) from None
     try:
         return booking_create(
             slot=slot,

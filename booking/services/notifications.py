@@ -11,6 +11,7 @@ from django.db import transaction
 from booking import notices
 from booking.models import ActorKind, Booking, BookingEvent
 from booking.services.common import _event, _now
+from journal.services.protection import protection_refresh
 from mittvaccin.messaging import send_email, send_sms
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,9 @@ def booking_confirmation_send(
 
 
 def _deliver(booking, *, subject, body, sms, purpose, with_ics) -> int:
-    if booking.patient.protected_identity:
+    # R7, A5: the register is asked before anything goes out; a person it protects since the booking
+    # was made is marked (losing the booking's contact too) and gets nothing.
+    if protection_refresh(booking.patient).protected_identity:
         return 0
     sent = 0
     caregiver = booking.unit.caregiver
@@ -52,6 +55,7 @@ def _deliver(booking, *, subject, body, sms, purpose, with_ics) -> int:
             purpose=purpose,
             reference=booking.reference,
             attachments=attachments,
+            patient_id=booking.patient_id,
         )
         sent += 1
     if booking.contact_phone:
@@ -61,6 +65,7 @@ def _deliver(booking, *, subject, body, sms, purpose, with_ics) -> int:
             caregiver=caregiver,
             purpose=purpose,
             reference=booking.reference,
+            patient_id=booking.patient_id,
         )
         sent += 1
     return sent

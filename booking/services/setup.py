@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from booking.models import Booking, Schedule, ScheduleException, Slot
+from booking.public_holidays import swedish_holidays
 from booking.services.common import _now
 from booking.timebook import planned_slots
 
@@ -42,9 +44,12 @@ def timebook_sync(*, unit, first_day: dt.date | None = None, days: int | None = 
     range_start = max(range_start, now)
     schedules = list(Schedule.objects.filter(unit=unit).prefetch_related("hours"))
     exceptions = list(ScheduleException.objects.filter(unit=unit, day__gte=first_day, day__lte=last_day))
+    # A6: public holidays are closed unless the unit has opened the day deliberately.
+    opened = {e.day for e in exceptions if e.kind == ScheduleException.Kind.OPEN}
+    closed_days = frozenset(swedish_holidays(first_day, last_day).keys() - opened)
     planned = {
         key: slot
-        for key, slot in planned_slots(schedules, exceptions, first_day, last_day).items()
+        for key, slot in planned_slots(schedules, exceptions, first_day, last_day, closed_days).items()
         if slot.starts_at >= range_start
     }
     existing = list(
@@ -156,3 +161,16 @@ def schedule_exception_remove(*, exception: ScheduleException, now=None) -> Sync
     unit = exception.unit
     exception.delete()
     return timebook_sync(unit=unit, now=now)
+
+
+def holiday_open(*, unit, day: dt.date, now=None) -> SyncResult:
+    """Open a public holiday at the unit deliberately: the weekly hours apply that day (A6)."""
+    if day not in swedish_holidays(day, day):
+        from booking.services.common import BookingError
+
+        raise BookingError(_("%(day)s är ingen helgdag.") % {"day": day.isoformat()})
+    name = swedish_holidays(day, day)[day]
+    _exception, result = schedule_exception_add(
+        unit=unit, data={"day": day, "kind": ScheduleException.Kind.OPEN, "reason": name}, now=now
+    )
+    return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from django.contrib import messages
@@ -14,9 +15,12 @@ from booking import notices, selectors, services
 from booking.forms import StaffBookingForm
 from booking.models import ActorKind, Slot, VisitType
 from booking.views.common import _day_url, _int, _local_day, _parse_day, unit_view
-from journal.population_register import has_protected_identity
+from journal.population_register import RegisterUnavailable
+from journal.services.protection import protected_elsewhere, protection_check_register, protection_refresh
 from mittvaccin.rights import Right
 from mittvaccin.services import access_log_record
+
+logger = logging.getLogger(__name__)
 
 
 @require_http_methods(["GET", "POST"])
@@ -26,6 +30,7 @@ def book(request, unit):
     query = data.get("q", "")
     lookup = selectors.patient_lookup(who=request, query=query)
     patient, identity, find_error = lookup.patient, lookup.identity, lookup.error
+    protected_in_register = _ask_register(request, patient, identity)
     if patient is not None:
         access_log_record(request=request, patient=patient, what=_("Bokning: patient vald"))
     chosen_slot = Slot.objects.filter(unit=unit, pk=_int(data.get("slot"))).select_related("schedule").first()
@@ -59,6 +64,7 @@ def book(request, unit):
                     identity=identity,
                     given_names=data.get("given_names") or "",
                     family_name=data.get("family_name") or "",
+                    user=request.user,
                 )
                 access_log_record(request=request, patient=patient, what=_("Bokning: patient registrerad"))
             booking = services.booking_create(
@@ -106,9 +112,7 @@ def book(request, unit):
         "slots": slots,
         "submission": uuid.uuid4().hex,
         "new_patient_error": new_patient_error,
-        "protected_in_register": identity is not None
-        and patient is None
-        and has_protected_identity(identity.value),
+        "protected_in_register": protected_in_register,
     }
     template = (
         "booking/staff/book.html#slots"
@@ -116,3 +120,21 @@ def book(request, unit):
         else "booking/staff/book.html"
     )
     return render(request, template, context)
+
+
+def _ask_register(request, patient, identity) -> bool:
+    """R7: the register's answer before anything is booked; a protected person is marked (A5).
+
+    An unreachable register does not stop a booking at the desk: the patient's own marking still holds,
+    and every message is checked against the register again before it is sent.
+    """
+    try:
+        if patient is not None:
+            return protection_refresh(patient, user=request.user).protected_identity
+        if identity is not None:
+            return protection_check_register(
+                identity_kind=identity.kind, identity_number=identity.value, user=request.user
+            ) or protected_elsewhere(identity_kind=identity.kind, identity_number=identity.value)
+    except RegisterUnavailable:
+        logger.warning("population register unavailable while booking")
+    return False

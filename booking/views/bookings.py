@@ -62,6 +62,17 @@ def booking_move(request, booking):
         try:
             if target is None:
                 raise services.BookingError(_("Välj en ledig tid."))
+            if not request.POST.get("confirm"):
+                return render(
+                    request,
+                    "booking/staff/move_confirm.html",
+                    {
+                        "booking": booking,
+                        "patient": booking.patient,
+                        "target": target,
+                        "visit_type": new_type,
+                    },
+                )
             booking = services.booking_move(
                 booking=booking,
                 new_slot=target,

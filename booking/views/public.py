@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from booking import notices, ratelimit, selectors, services
+from booking.extensions import public_price
 from booking.forms import ResidentBookingForm
 from booking.models import ActorKind, Booking, Slot, VisitType
 from booking.tokens import LinkExpired, LinkInvalid, booking_for_token, make_token
@@ -44,6 +45,12 @@ def _public_visit_type(unit: Unit, visit_type_id) -> VisitType:
     )
     if visit_type is None:
         raise Http404
+    return visit_type
+
+
+def _with_price(visit_type: VisitType, day: dt.date) -> VisitType:
+    """R18: the price list's figures for the visit type on `day` (what the invoice would carry)."""
+    visit_type.public_price = public_price(visit_type, day)
     return visit_type
 
 
@@ -73,9 +80,11 @@ def public_index(request):
 @login_not_required
 def public_unit(request, unit_slug):
     unit = _public_unit(unit_slug)
-    visit_types = VisitType.objects.filter(unit=unit, is_active=True, online_bookable=True).prefetch_related(
-        "vaccines"
+    visit_types = list(
+        VisitType.objects.filter(unit=unit, is_active=True, online_bookable=True).prefetch_related("vaccines")
     )
+    for visit_type in visit_types:
+        _with_price(visit_type, timezone.localdate())
     return render(
         request,
         "booking/public/unit.html",
@@ -108,7 +117,7 @@ def _times_context(unit, visit_type, chosen_day, now):
 @login_not_required
 def public_times(request, unit_slug, visit_type_id):
     unit = _public_unit(unit_slug)
-    visit_type = _public_visit_type(unit, visit_type_id)
+    visit_type = _with_price(_public_visit_type(unit, visit_type_id), timezone.localdate())
     context = {
         "unit": unit,
         "visit_type": visit_type,
@@ -128,6 +137,7 @@ def public_book(request, unit_slug, visit_type_id, slot_id):
     slot = Slot.objects.select_related("unit", "schedule").filter(unit=unit, pk=slot_id).first()
     if slot is None:
         raise Http404
+    _with_price(visit_type, timezone.localtime(slot.starts_at).date())
     now = timezone.now()
     error = None
     if request.method == "POST":
@@ -312,6 +322,13 @@ def manage_move(request, token):
         target = Slot.objects.filter(unit=booking.unit, pk=_int(request.POST.get("slot"))).first()
         if target is None:
             error = services.BookingError(_("Välj en av de lediga tiderna."))
+        elif not request.POST.get("confirm") and booking.status == Booking.Status.BOOKED:
+            # A tap on a time only proposes it: the move happens when the resident confirms.
+            return render(
+                request,
+                "booking/public/move_confirm.html",
+                {"booking": booking, "unit": booking.unit, "token": token, "target": target},
+            )
         else:
             try:
                 booking = services.booking_move(

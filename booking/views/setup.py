@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -9,8 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from booking import selectors, services
+from booking.extensions import public_price
 from booking.forms import ScheduleExceptionForm, ScheduleForm, VisitTypeForm
 from booking.models import Schedule, ScheduleException, Slot, VisitType
+from booking.public_holidays import swedish_holidays
 from booking.views.common import _no_timebook, _owned_in_unit_view, unit_view
 from mittvaccin.rights import Right
 
@@ -27,11 +32,17 @@ def setup_home(request):
 @unit_view(Right.TIMEBOOK_MANAGE)
 def setup(request, unit):
     today = timezone.localdate()
+    visit_types = list(VisitType.objects.filter(unit=unit).prefetch_related("vaccines"))
+    for visit_type in visit_types:
+        visit_type.public_price = public_price(visit_type, today)
     context = {
         "unit": unit,
-        "visit_types": VisitType.objects.filter(unit=unit).prefetch_related("vaccines"),
+        "visit_types": visit_types,
         "schedules": Schedule.objects.filter(unit=unit).prefetch_related("hours", "visit_types"),
-        "exceptions": ScheduleException.objects.filter(unit=unit, day__gte=today).select_related("schedule"),
+        "exceptions": ScheduleException.objects.filter(unit=unit, day__gte=today)
+        .exclude(kind=ScheduleException.Kind.OPEN)
+        .select_related("schedule"),
+        "holidays": _holidays(unit, today),
         "affected_count": selectors.affected_bookings(unit).count(),
         "open_until": Slot.objects.filter(unit=unit)
         .order_by("-starts_at")
@@ -39,6 +50,21 @@ def setup(request, unit):
         .first(),
     }
     return render(request, "booking/staff/setup.html", context)
+
+
+def _holidays(unit, today) -> list[dict]:
+    """The public holidays within the booking horizon, and whether the unit has opened each (A6)."""
+    last = today + dt.timedelta(days=settings.BOOKING_HORIZON_DAYS)
+    opened = {
+        e.day: e
+        for e in ScheduleException.objects.filter(
+            unit=unit, kind=ScheduleException.Kind.OPEN, day__gte=today, day__lte=last
+        )
+    }
+    return [
+        {"day": day, "name": name, "opened": opened.get(day)}
+        for day, name in sorted(swedish_holidays(today, last).items())
+    ]
 
 
 def _after_sync(request, result) -> None:
@@ -132,4 +158,18 @@ def exception_remove(request, exception_id):
     result = services.schedule_exception_remove(exception=exception)
     messages.success(request, _("Undantaget är borttaget."))
     _after_sync(request, result)
+    return redirect("booking:setup", unit_id=unit.pk)
+
+
+@require_POST
+@unit_view(Right.TIMEBOOK_MANAGE)
+def holiday_open(request, unit, day):
+    """Open a public holiday deliberately (A6); "Stäng igen" removes the exception like any other."""
+    try:
+        result = services.holiday_open(unit=unit, day=day)
+    except services.BookingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(day)s är öppen enligt schemat.") % {"day": day.isoformat()})
+        _after_sync(request, result)
     return redirect("booking:setup", unit_id=unit.pk)

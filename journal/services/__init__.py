@@ -6,8 +6,16 @@ reads the same wherever it is called; new code may import from the topic module.
 
 from journal.services.common import FUTURE_TOLERANCE, JournalError
 from journal.services.notes import note_comment, note_correct, note_create
+from journal.services.order_requests import order_request_create, order_request_decline
 from journal.services.orders import order_create, order_enter_in_error
 from journal.services.patients import PatientExists, patient_create, patient_update_contact
+from journal.services.protection import (
+    protection_check_register,
+    protection_lift,
+    protection_mark,
+    protection_refresh,
+    protection_register_sweep,
+)
 from journal.services.shared_record import (
     EMERGENCY_ACCESS_HOURS,
     block_lift,
@@ -47,8 +55,15 @@ __all__ = [
     "note_create",
     "order_create",
     "order_enter_in_error",
+    "order_request_create",
+    "order_request_decline",
     "patient_create",
     "patient_update_contact",
+    "protection_check_register",
+    "protection_lift",
+    "protection_mark",
+    "protection_refresh",
+    "protection_register_sweep",
     "questionnaire_current",
     "signal_create",
     "signal_inactivate",

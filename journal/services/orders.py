@@ -38,7 +38,7 @@ def order_create(
         raise JournalError(_("Sista giltighetsdag kan inte ligga bakåt i tiden."), field="valid_until")
     if not 1 <= doses_total <= 10:
         raise JournalError(_("Antal doser ska vara mellan 1 och 10."), field="doses_total")
-    return Order.objects.create(
+    order = Order.objects.create(
         caregiver_id=user.caregiver_id,
         patient=patient,
         product=product,
@@ -52,6 +52,11 @@ def order_create(
         unit=unit,
         visit=visit,
     )
+    # A nurse who asked for this order sees it answered; the request leaves the physicians' list.
+    from journal.services.order_requests import order_requests_answer_by_order
+
+    order_requests_answer_by_order(order)
+    return order
 
 
 @transaction.atomic

@@ -6,7 +6,15 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from journal.identity import ParsedIdentity
-from journal.models import Patient
+from journal.models import Patient, ProtectionChange
+from journal.population_register import RegisterUnavailable
+from journal.services.common import JournalError
+from journal.services.protection import (
+    _register_answer_text,
+    protected_elsewhere,
+    protection_check_register,
+    protection_mark_elsewhere,
+)
 
 
 class PatientExists(Exception):
@@ -16,8 +24,22 @@ class PatientExists(Exception):
 
 
 @transaction.atomic
-def patient_create(*, caregiver, identity: ParsedIdentity, **fields) -> Patient:
-    """Register a patient in the caregiver's journal; a second registration of the number is refused."""
+def patient_create(*, caregiver, identity: ParsedIdentity, user=None, **fields) -> Patient:
+    """Register a patient in the caregiver's journal; a second registration of the number is refused.
+
+    The population register is asked first, as the public booking does (R7): a person it protects is
+    marked, and no contact detail typed in is stored. A marking ticked on the form is kept as well,
+    and reaches the person's rows at other caregivers (protection is a fact about the person).
+    """
+    try:
+        in_register = protection_check_register(
+            identity_kind=identity.kind, identity_number=identity.value, user=user
+        )
+    except RegisterUnavailable:
+        raise JournalError(_("Folkbokföringen svarar inte just nu. Försök igen om en stund.")) from None
+    ticked = bool(fields.get("protected_identity"))
+    inherited = protected_elsewhere(identity_kind=identity.kind, identity_number=identity.value)
+    fields["protected_identity"] = ticked or in_register or inherited
     patient = Patient(
         caregiver=caregiver,
         identity_kind=identity.kind,
@@ -50,6 +72,31 @@ def patient_create(*, caregiver, identity: ParsedIdentity, **fields) -> Patient:
                 reserve_number_region=patient.reserve_number_region,
             )
         ) from None
+    if in_register:
+        ProtectionChange.objects.create(
+            patient=patient,
+            action=ProtectionChange.Action.MARKED,
+            source=ProtectionChange.Source.REGISTER,
+            register_answer=_register_answer_text(True),
+            user=user,
+            signature=user.signature if user is not None else "",
+        )
+    elif inherited:
+        ProtectionChange.objects.create(
+            patient=patient,
+            action=ProtectionChange.Action.MARKED,
+            source=ProtectionChange.Source.OTHER_CAREGIVER,
+        )
+    elif ticked:
+        # Recorded at registration, then carried to the person's rows elsewhere like any marking.
+        ProtectionChange.objects.create(
+            patient=patient,
+            action=ProtectionChange.Action.MARKED,
+            source=ProtectionChange.Source.REGISTRATION,
+            user=user,
+            signature=user.signature if user is not None else "",
+        )
+        protection_mark_elsewhere(patient)
     return patient
 
 

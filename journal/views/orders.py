@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
@@ -15,7 +16,7 @@ from django.utils.translation import ngettext
 from journal import services
 from journal.access import patient_view
 from journal.forms import OrderForm
-from journal.models import Order
+from journal.models import Order, OrderRequest, VaccineProduct
 from journal.views.common import _error_to_form, _hhmm, _mark_with_reason, _posted_int, _visit
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned_or_404
@@ -29,7 +30,13 @@ def order_create(request, patient):
     visit = _visit(request, patient, visit_id) if visit_id else None
     today = timezone.localdate()
     form = OrderForm(
-        request.POST or None, initial={"valid_until": today + dt.timedelta(days=365), "doses_total": 1}
+        request.POST or None,
+        initial={
+            "valid_until": today + dt.timedelta(days=365),
+            "doses_total": 1,
+            # From a nurse's request on the physicians' list: the vaccine asked for.
+            "product": _posted_int(request, "produkt"),
+        },
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -94,4 +101,75 @@ def order_error(request, patient, order_id):
         title=_("Makulera ordination"),
         intro=f"{order.product.name} · {order.signature}",
         submit=_("Makulera"),
+    )
+
+
+class OrderRequestForm(forms.Form):
+    product = forms.ModelChoiceField(
+        label=_("Vaccin"),
+        queryset=VaccineProduct.objects.filter(is_active=True).order_by("name"),
+        required=False,
+    )
+    text = forms.CharField(
+        label=_("Vad behövs, och varför"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+@patient_view(_("Begär ordination"))
+def order_request(request, patient):
+    """A nurse who finds an order missing asks for one; it waits on the physicians' list (R2)."""
+    visit_id = _posted_int(request, "besok")
+    visit = _visit(request, patient, visit_id) if visit_id else None
+    form = OrderRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.order_request_create(
+                patient=patient,
+                user=request.user,
+                unit=request.unit,
+                visit=visit,
+                product=form.cleaned_data["product"],
+                text=form.cleaned_data["text"],
+            )
+        except services.JournalError as error:
+            _error_to_form(form, error)
+        else:
+            messages.success(
+                request, _("Begäran om ordination är skickad till läkarna (listan Väntar på bedömning).")
+            )
+            if visit is not None:
+                return redirect("journal:visit", patient_id=patient.pk, visit_id=visit.pk)
+            return redirect("journal:patient", patient_id=patient.pk)
+    back = reverse("journal:visit", args=[patient.pk, visit.pk]) if visit else None
+    return render(
+        request,
+        "journal/form_page.html",
+        {
+            "patient": patient,
+            "form": form,
+            "title": _("Begär ordination"),
+            "intro": _(
+                "Du saknar behörighet att ordinera. Begäran visas för läkarna tills en ordination görs."
+            ),
+            "submit": _("Skicka begäran"),
+            "action": request.get_full_path(),
+            "back": back,
+        },
+    )
+
+
+@patient_view(_("Begäran om ordination: besvara"))
+def order_request_decline(request, patient, order_request_id):
+    order_request = owned_or_404(OrderRequest, request, pk=order_request_id, patient=patient)
+    return _mark_with_reason(
+        request,
+        patient,
+        mark=lambda reason: services.order_request_decline(
+            request=order_request, user=request.user, reason=reason
+        ),
+        done=_("Begäran är besvarad utan ordination."),
+        anchor="#ordinationer",
+        title=_("Besvara begäran utan ordination"),
+        intro=order_request.text,
+        submit=_("Besvara"),
     )

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,6 +17,7 @@ from journal.access import patient_view
 from journal.forms import CommentForm, ElsewhereForm, PatientContactForm, PatientCreateForm
 from journal.models import Patient, Vaccination
 from journal.screens import as_context, patient_journal
+from journal.services.protection import protection_history
 from journal.views.common import _error_to_form, _mark_with_reason
 from journal.views.shared_record import _log_shared_read
 from mittvaccin.decorators import require_right
@@ -45,25 +47,46 @@ def patient_create(request):
         data.pop("identity", None)
         data.pop("identity_kind", None)
         try:
-            patient = services.patient_create(caregiver=request.user.caregiver, identity=identity, **data)
+            patient = services.patient_create(
+                caregiver=request.user.caregiver, identity=identity, user=request.user, **data
+            )
         except services.PatientExists as exists:
             messages.info(request, _("Patienten fanns redan i journalen."))
             return redirect("journal:patient", patient_id=exists.patient.pk)
-        messages.success(request, _("Patienten %(name)s är registrerad.") % {"name": patient.display_name})
-        return redirect("journal:patient", patient_id=patient.pk)
+        except services.JournalError as error:
+            _error_to_form(form, error)
+        else:
+            messages.success(
+                request, _("Patienten %(name)s är registrerad.") % {"name": patient.display_name}
+            )
+            if patient.protected_identity and not data.get("protected_identity"):
+                messages.warning(
+                    request,
+                    _(
+                        "Folkbokföringen anger skyddad identitet: patienten är markerad och inga "
+                        "kontaktuppgifter sparades."
+                    ),
+                )
+            return redirect("journal:patient", patient_id=patient.pk)
     return render(request, "journal/patient_create.html", {"form": form})
 
 
 @patient_view(_("Patientöversikt"), right=None)
 def patient_detail(request, patient):
     # Staff without the journal right (clinic staff) see identity, contact and signals, never notes.
+    history = protection_history(patient)
     if not request.user.has_right(Right.JOURNAL_READ):
-        return render(request, "journal/patient_detail.html", {"patient": patient, "journal": False})
+        return render(
+            request,
+            "journal/patient_detail.html",
+            {"patient": patient, "journal": False, "protection_history": history},
+        )
     journal = patient_journal(patient, user=request.user, unit=request.unit)
     _log_shared_read(request, patient, journal.shared)
     context = {
         "patient": patient,
         "journal": True,
+        "protection_history": history,
         **as_context(journal),
         "elsewhere_form": ElsewhereForm(initial={"idempotency_key": uuid.uuid4()}),
         "comment_form": CommentForm(),
@@ -77,11 +100,15 @@ def patient_edit(request, patient):
     if patient.protected_identity:
         for name in ("address", "postal_code", "city", "phone", "email"):
             form.fields.pop(name)
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
     if request.method == "POST" and form.is_valid():
         services.patient_update_contact(patient=patient, data=form.cleaned_data)
         messages.success(request, _("Uppgifterna är sparade."))
-        return redirect("journal:patient", patient_id=patient.pk)
-    return render(request, "journal/patient_edit.html", {"patient": patient, "form": form})
+        # Back where the address was asked for (the invoicing review), or to the patient.
+        return redirect(back or reverse("journal:patient", args=[patient.pk]))
+    return render(request, "journal/patient_edit.html", {"patient": patient, "form": form, "back": back})
 
 
 @require_POST
@@ -158,4 +185,11 @@ def assessments(request):
             request=request, patient=declaration.visit.patient, what=_("Lista: väntar på bedömning")
         )
         declaration.flag_rows = [row for row in declaration.answer_rows() if row["flag"]]
-    return render(request, "journal/assessments.html", {"queue": queue, "scope": scope})
+    # Nurses' requests for an order stand on the same list until an order answers them (R2).
+    requests = selectors.open_order_requests(request, unit=request.unit if scope == "denna" else None)
+    access_log_record_many(
+        request=request, patients=[r.patient for r in requests], what=_("Lista: begärda ordinationer")
+    )
+    return render(
+        request, "journal/assessments.html", {"queue": queue, "scope": scope, "order_requests": requests}
+    )

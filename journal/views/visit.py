@@ -277,7 +277,8 @@ def visit_dose(request, patient, visit_id):
                     }
                 messages.success(request, text)
                 return _after_post(request, patient, visit)
-    # The refused form is shown again, starting from the order it was posted with (if still open).
+    # The refused form is shown again, starting from the order it was posted with (if still open), so
+    # it still reads "dos 1 av 3" beside the nurse's input.
     return _render_visit(request, patient, visit, dose_form=form)
 
 

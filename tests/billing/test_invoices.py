@@ -30,6 +30,7 @@ from tests.billing.factories import (
     patient as billing_patient,
 )
 from tests.conftest import client_for
+from tests.factories import register_person
 
 
 def issue(cast, user):
@@ -362,12 +363,14 @@ def test_r7_patient_protected_after_issue_gets_no_address_in_the_pdf(cast, invoi
 def test_r7_patient_protected_in_the_population_register_is_treated_as_protected(
     cast, alice, clinic_user, billing_ready, product, grown_up
 ):
-    # Another caregiver's record of the same person carries the tax agency's marking (local register stand-in).
-    billing_patient(cast.caregiver_b, identity_number=grown_up.identity_number, protected=True)
     approved(dose_charge(grown_up, cast.unit_a, product, user=alice), clinic_user)
+    # The tax agency protects the person after the dose; the register says so at invoicing (A5).
+    register_person(grown_up.identity_number, protected=True)
     [invoice] = issue(cast, clinic_user).invoices
     assert invoice.recipient_protected
     assert invoice.recipient_address == ""
+    grown_up.refresh_from_db()
+    assert grown_up.protected_identity and grown_up.address == ""  # one fact, on the patient
 
 
 def test_r15_credit_note_pdf(invoiced, clinic_user):

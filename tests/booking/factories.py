@@ -18,7 +18,6 @@ class VisitTypeFactory(factory.django.DjangoModelFactory):
     unit = factory.SubFactory(UnitFactory)
     name = factory.Sequence(lambda n: f"TBE dos {n}")
     duration_minutes = 10
-    price = "350.00"
 
 
 class ScheduleFactory(factory.django.DjangoModelFactory):

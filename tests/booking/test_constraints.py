@@ -185,9 +185,6 @@ def test_setup_constraints(cast, timebook):
         "visit_type_duration_positive",
         lambda: VisitType.objects.create(unit=unit, name="x", duration_minutes=0),
     )
-    _violates(
-        "visit_type_price_not_negative", lambda: VisitType.objects.create(unit=unit, name="y", price=-1)
-    )
     today = timezone.localdate()
     _violates(
         "schedule_slot_at_least_5_minutes",

@@ -52,7 +52,10 @@ def test_n4_printable_day_list_has_bookings_signals_and_status_but_no_buttons_or
     main = html.split('<main id="main"', 1)[1].split("</main>", 1)[0]
     assert "SIGNALSSON, Saga" in main or "Signalsson" in main
     assert booking.visit_type.name in main and "▲" in main and "ägg" in main and "Bokad" in main
-    assert "<button" not in main and "<form" not in main and "ledig" not in main
+    # The toolbar (back, PDF, print) is screen-only; what is printed has no buttons or forms.
+    printed = main.split('<p class="no-print">', 1)[1].split("</p>", 1)[1]
+    assert "data-print" in main and "<h1>" in printed
+    assert "<button" not in printed and "<form" not in printed and "ledig" not in main
     assert AccessLogEntry.objects.filter(patient_id=patient.pk, what__startswith="Dagslista").exists()
 
 

@@ -19,7 +19,7 @@ from journal.identity import identity_with_check_digit
 from journal.models import Patient
 from mittvaccin.models import OutboundMessage
 from tests.booking.factories import ScheduleFactory, make_slot
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, register_person
 
 pytestmark = pytest.mark.django_db
 
@@ -128,8 +128,9 @@ def test_existing_patient_record_is_used_and_never_changed_from_the_web(cast, ti
 
 
 def test_r7_protected_identity_told_to_call_and_nothing_stored(cast, timebook):
-    # The register knows this person as protected (through another caregiver's record).
-    protected = PatientFactory(caregiver=cast.caregiver_b, protected=True)
+    # The register knows this person as protected; another caregiver has the person, not yet marked.
+    protected = PatientFactory(caregiver=cast.caregiver_b)
+    register_person(protected.identity_number, protected=True)
     cast.unit_a.phone = "054-10 20 30"
     cast.unit_a.save()
     number = f"{protected.identity_number[:8]}-{protected.identity_number[8:]}"
@@ -142,6 +143,19 @@ def test_r7_protected_identity_told_to_call_and_nothing_stored(cast, timebook):
     assert Patient.objects.count() == patients_before
     assert not Booking.objects.exists()
     assert not OutboundMessage.objects.exists()
+    # A5: the register's answer is a fact about the person: the other caregiver's row is marked too.
+    protected.refresh_from_db()
+    assert protected.protected_identity and protected.phone == ""
+
+
+def test_r7_a_person_marked_at_another_caregiver_is_told_to_call(cast, timebook):
+    """Protection is a fact about the person: a marking made by hand elsewhere holds here too (A5)."""
+    marked_elsewhere = PatientFactory(caregiver=cast.caregiver_b, protected=True)
+    number = f"{marked_elsewhere.identity_number[:8]}-{marked_elsewhere.identity_number[8:]}"
+    response = Client().post(book_url(timebook), form_data(identity=number))
+    assert response.status_code == 422
+    assert not Patient.objects.filter(caregiver=cast.caregiver_a).exists()
+    assert not Booking.objects.exists()
 
 
 def test_call_the_clinic_message_is_the_same_for_protected_and_busy(cast, timebook, resident):
@@ -230,7 +244,11 @@ def test_double_submit_makes_one_booking(timebook):
     first = client.post(book_url(timebook), form_data(key="same"))
     second = client.post(book_url(timebook), form_data(key="same"))
     assert Booking.objects.count() == 1
-    assert first["Location"] == second["Location"]
+    # Both lead to the one booking (the signed links differ only in their time stamp).
+    opened = [
+        booking_for_token(resolve(urlsplit(r["Location"]).path).kwargs["token"]) for r in (first, second)
+    ]
+    assert opened == [Booking.objects.get()] * 2
 
 
 @override_settings(BOOKING_RATE_LIMIT_PER_ADDRESS=3, BOOKING_RATE_LIMIT_PER_IDENTITY=100)
@@ -378,7 +396,12 @@ def test_move_through_the_link(timebook):
     url = reverse("booking:manage_move", args=[make_token(booking)])
     day = timezone.localtime(target.starts_at).date().isoformat()
     assert f'value="{target.pk}"' in client.get(url + f"?dag={day}").content.decode()
-    response = client.post(url, {"slot": target.pk})
+    # A tapped time is only proposed: the page asks before anything moves.
+    proposal = client.post(url, {"slot": target.pk})
+    assert proposal.status_code == 200 and 'data-testid="move-confirm"' in proposal.content.decode()
+    booking.refresh_from_db()
+    assert booking.slot != target
+    response = client.post(url, {"slot": target.pk, "confirm": "1"})
     booking.refresh_from_db()
     assert response.status_code == 302
     assert booking.slot == target

@@ -279,7 +279,7 @@ def test_visit_type_form(cast):
             "name": "HPV",
             "duration_minutes": 10,
             "minimum_age_years": 12,
-            "price": "1450",
+            "price_text": "per dos",
             "online_bookable": "on",
             "is_active": "on",
             "position": 0,

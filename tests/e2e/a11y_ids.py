@@ -21,6 +21,7 @@ def scene(cast) -> SimpleNamespace:
         return found
     from booking.timebook import local_datetime
     from journal.services import signal_create
+    from tests.billing.factories import product_with_price
     from tests.booking.factories import ScheduleFactory, VisitTypeFactory, in_days, make_slot
     from tests.factories import PatientFactory
 
@@ -36,9 +37,10 @@ def scene(cast) -> SimpleNamespace:
         unit=unit,
         name="TBE, första dosen",
         description="Första dosen mot TBE.",
-        price="350.00",
-        price_text="per dos",
+        price_text="gratis för barn",
     )
+    # R18: the price shown comes from the price list (the walk sees the price line too).
+    visit_type.vaccines.set([product_with_price(cast.caregiver_a, "350", name="TBE a11y")])
     schedule = ScheduleFactory(unit=unit, visit_types=[visit_type], hours=[], capacity=2)
     slots = [make_slot(schedule, in_days(days, 9, minutes)) for days in (1, 2, 3) for minutes in (0, 10, 20)]
     resident = PatientFactory(caregiver=cast.caregiver_a, family_name="Svensson", given_names="Elin")
@@ -89,6 +91,7 @@ A11Y_PROVIDERS = {
 QUERIES = {
     "billing:price_new": lambda values: {"article": values["article_id"]},
     "billing:dose_price": lambda values: {"patient": values["patient_id"], "visit": values["visit_id"]},
+    "reports:statistics_csv": lambda values: {"figur": "doses"},
 }
 
 
@@ -98,4 +101,15 @@ def walk_values(cast) -> dict:
 
     values = {param: provider(cast) for param, provider in ID_PROVIDERS.items()}
     values.update({param: provider(cast) for param, provider in A11Y_PROVIDERS.items()})
+    _remind(cast, values["invoice_id"])
     return values
+
+
+def _remind(cast, invoice_id) -> None:
+    """The walk's invoice gets its payment reminder (sent when it may be), so the reminder PDF is walked."""
+    from billing.models import Invoice
+    from billing.services.reminders import reminder_send
+
+    invoice = Invoice.objects.get(pk=invoice_id)
+    if not hasattr(invoice, "reminder"):
+        reminder_send(invoice=invoice, user=cast.clinic_a, today=invoice.due_date + dt.timedelta(days=60))

@@ -11,6 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from booking.models import Booking
+from tests.billing.factories import product_with_price
 from tests.booking.factories import ScheduleFactory, VisitTypeFactory, make_slot
 from tests.e2e.conftest import screenshot
 
@@ -33,11 +34,11 @@ def test_r9_resident_books_on_the_phone_and_cancels_late(cast, mobile_page, tran
     unit.address, unit.postal_code, unit.city = "Drottninggatan 20", "652 25", "Karlstad"
     unit.save()
     tbe = VisitTypeFactory(
-        unit=unit, name="TBE dos 1", description="Första dosen mot TBE.", price="350.00", price_text="per dos"
+        unit=unit, name="TBE dos 1", description="Första dosen mot TBE.", price_text="gratis för barn"
     )
-    VisitTypeFactory(
-        unit=unit, name="Influensa", duration_minutes=5, price="0", price_text="för dig över 65 år"
-    )
+    # R18: the price shown is the caregiver's price list, not a figure typed on the visit type.
+    tbe.vaccines.set([product_with_price(unit.caregiver, "350", name="TBE e2e")])
+    VisitTypeFactory(unit=unit, name="Influensa", duration_minutes=5, price_text="för dig över 65 år")
     schedule = ScheduleFactory(unit=unit, visit_types=[tbe], hours=[], capacity=3)
     # A time a day and a half ahead: booked in good time, then cancelled less than 24 hours before.
     later = (timezone.now() + dt.timedelta(hours=36)).replace(minute=0, second=0, microsecond=0)
@@ -50,6 +51,7 @@ def test_r9_resident_books_on_the_phone_and_cancels_late(cast, mobile_page, tran
         page.goto(f"/boka/{unit.slug}/")
         expect(page.get_by_role("heading", name="Vad vill du boka?")).to_be_visible()
         expect(page.get_by_text("Avboka senast 24 timmar före besöket")).to_be_visible()
+        expect(page.get_by_test_id("public-price").first).to_contain_text("350,00 kr per dos")
         screenshot(page, "booking-public-1-visit-types-phone")
         page.get_by_role("link", name=re.compile("TBE dos 1")).click()
 
@@ -104,7 +106,7 @@ def test_r9_resident_books_on_the_phone_and_cancels_late(cast, mobile_page, tran
 
 def test_public_pages_at_desktop_width(cast, page, transactional_db):
     unit = cast.unit_a
-    tbe = VisitTypeFactory(unit=unit, name="TBE dos 1", price="350.00", price_text="per dos")
+    tbe = VisitTypeFactory(unit=unit, name="TBE dos 1", price_text="gratis för barn")
     schedule = ScheduleFactory(unit=unit, visit_types=[tbe], hours=[], capacity=2)
     start = (timezone.now() + dt.timedelta(days=2)).replace(hour=8, minute=0, second=0, microsecond=0)
     for index in range(12):

@@ -1,0 +1,91 @@
+"""Protected identity after registration (R7, A5): ask the register, mark by hand, lift, the history."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from journal import services
+from journal.access import patient_view
+from journal.forms import ReasonForm
+from journal.population_register import RegisterUnavailable
+from journal.services.protection import protection_history
+from journal.views.common import _error_to_form
+from mittvaccin.rights import Right
+
+ACTIONS = ("check", "mark", "lift")
+
+
+def can_lift(user) -> bool:
+    # Lifting brings contact details back into use: the administration decides, on the register's word.
+    return user.has_right(Right.CAREGIVER_ADMINISTER)
+
+
+@patient_view(_("Skyddad identitet"), right=None)
+def protection(request, patient):
+    """The state of the marking, its history, and the three actions (every staff member may mark)."""
+    action = request.POST.get("action") if request.method == "POST" else None
+    mark_form = ReasonForm(request.POST if action == "mark" else None, prefix="mark")
+    lift_form = ReasonForm(request.POST if action == "lift" else None, prefix="lift")
+    if action == "lift" and not can_lift(request.user):
+        raise PermissionDenied
+    if action == "check":
+        try:
+            protected = services.protection_check_register(
+                identity_kind=patient.identity_kind,
+                identity_number=patient.identity_number,
+                user=request.user,
+            )
+        except RegisterUnavailable:
+            messages.error(request, _("Folkbokföringen svarar inte just nu. Försök igen senare."))
+        else:
+            if protected and not patient.protected_identity:
+                messages.success(
+                    request,
+                    _(
+                        "Folkbokföringen anger skyddad identitet. Patienten är markerad och alla kontaktuppgifter är borttagna."
+                    ),
+                )
+            elif protected:
+                messages.info(
+                    request, _("Folkbokföringen anger skyddad identitet; patienten är redan markerad.")
+                )
+            else:
+                messages.info(request, _("Folkbokföringen anger ingen skyddad identitet."))
+        return redirect("journal:protection", patient_id=patient.pk)
+    if action in ("mark", "lift"):
+        form = mark_form if action == "mark" else lift_form
+        if form.is_valid():
+            try:
+                if action == "mark":
+                    services.protection_mark(
+                        patient=patient, user=request.user, reason=form.cleaned_data["reason"]
+                    )
+                else:
+                    services.protection_lift(
+                        patient=patient, user=request.user, reason=form.cleaned_data["reason"]
+                    )
+            except services.JournalError as error:
+                _error_to_form(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Patienten är markerad med skyddad identitet. Alla kontaktuppgifter är borttagna.")
+                    if action == "mark"
+                    else _("Markeringen är hävd. Kontaktuppgifter kan nu sparas igen."),
+                )
+                return redirect(reverse("journal:patient", args=[patient.pk]))
+    return render(
+        request,
+        "journal/protection.html",
+        {
+            "patient": patient,
+            "history": protection_history(patient),
+            "mark_form": mark_form,
+            "lift_form": lift_form,
+            "can_lift": can_lift(request.user),
+        },
+    )
