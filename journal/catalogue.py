@@ -166,6 +166,11 @@ def ensure_current_version(product: VaccineProduct) -> VaccineProductVersion:
     return product.current_version
 
 
+def version_id_of(product: VaccineProduct) -> int:
+    """The id of the version a dose of `product` is recorded under now (no query for catalogued products)."""
+    return product.current_version_id or ensure_current_version(product).pk
+
+
 @transaction.atomic
 def product_save(
     *, product: VaccineProduct | None, data: dict, user=None, source: str = "screen", comment: str = ""

@@ -677,6 +677,10 @@ class Vaccination(models.Model):
                 | models.Q(dose_number__gte=1, dose_number__lte=20),
                 name="vaccination_dose_number_range",
             ),
+            models.CheckConstraint(
+                condition=models.Q(product_version__isnull=True) | models.Q(product__isnull=False),
+                name="vaccination_version_needs_product",
+            ),
         ]
         triggers = [
             append_only("vaccination_append_only"),
@@ -714,7 +718,7 @@ class Vaccination(models.Model):
                     ) THEN
                         RAISE EXCEPTION 'vaccination: check confirmation of another visit';
                     END IF;
-                    IF NEW.product_version_id IS NOT NULL AND NOT EXISTS (
+                    IF NEW.product_version_id IS NOT NULL AND NEW.product_id IS NOT NULL AND NOT EXISTS (
                         SELECT 1 FROM journal_vaccineproductversion
                         WHERE id = NEW.product_version_id AND product_id = NEW.product_id
                     ) THEN

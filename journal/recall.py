@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from journal.models import Batch, Patient, Vaccination, VaccinationStatus, VaccineProduct
 from journal.recall_models import Recall, RecallDelivery, RecallEntry, RecallMessage
-from journal.services import JournalError
+from journal.services.common import JournalError
 from mittvaccin.rights import Right
 from mittvaccin.services import access_log_record_many
 

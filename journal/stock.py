@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from journal.models import Batch, VaccineProduct
-from journal.services import JournalError
+from journal.services.common import JournalError
 from journal.stock_models import (
     MovementKind,
     StockBalance,
@@ -755,3 +755,11 @@ def alert_email_set(*, user, unit, email: str) -> None:
     UnitStockSettings.objects.update_or_create(
         unit=unit, defaults={"alert_email": (email or "").strip(), "caregiver_id": unit.caregiver_id}
     )
+
+
+def home_notice(request) -> dict | None:
+    """The start page's stock box: today's alert of the unit the user works at, if there is one."""
+    notice = latest_notice(getattr(request, "unit", None))
+    if notice is None:
+        return None
+    return {"notice": notice, "lines": notice_text(notice)}

@@ -205,13 +205,23 @@ class StockMovement(models.Model):
                     THEN
                         RAISE EXCEPTION 'stock: transfer to a unit of another caregiver';
                     END IF;
-                    -- The upsert locks the balance row: movements of one lot at one unit queue here, and the
-                    -- balance's CHECK (>= 0) refuses the movement that would take more than there is.
-                    INSERT INTO journal_stockbalance (caregiver_id, unit_id, batch_id, balance, updated_at)
-                    VALUES (NEW.caregiver_id, NEW.unit_id, NEW.batch_id, NEW.quantity, NEW.at)
-                    ON CONFLICT (unit_id, batch_id) DO UPDATE
-                        SET balance = journal_stockbalance.balance + EXCLUDED.balance,
-                            updated_at = EXCLUDED.updated_at;
+                    -- The UPDATE locks the balance row: movements of one lot at one unit queue here, and the
+                    -- balance's CHECK (>= 0) refuses the movement that would take more than there is. (Not an
+                    -- INSERT … ON CONFLICT: its CHECK is tested on the inserted values before the conflict.)
+                    UPDATE journal_stockbalance
+                       SET balance = balance + NEW.quantity, updated_at = NEW.at
+                     WHERE unit_id = NEW.unit_id AND batch_id = NEW.batch_id;
+                    IF NOT FOUND THEN
+                        BEGIN
+                            INSERT INTO journal_stockbalance (caregiver_id, unit_id, batch_id, balance, updated_at)
+                            VALUES (NEW.caregiver_id, NEW.unit_id, NEW.batch_id, NEW.quantity, NEW.at);
+                        EXCEPTION WHEN unique_violation THEN
+                            -- The first movement of this lot at this unit, made at the same moment by another.
+                            UPDATE journal_stockbalance
+                               SET balance = balance + NEW.quantity, updated_at = NEW.at
+                             WHERE unit_id = NEW.unit_id AND batch_id = NEW.batch_id;
+                        END;
+                    END IF;
                     RETURN NULL;
                 END;
                 """,
