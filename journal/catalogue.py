@@ -332,7 +332,8 @@ class CataloguePlan:
         return [r for r in self.rows if r.action == "unchanged"]
 
 
-def _read_rows(text: str) -> tuple[list[str], list[tuple[int, dict]]]:
+def _read_rows(text: str) -> tuple[list[str], list[tuple[int, dict]], list[RowProblem]]:
+    """The header and the rows of a file; rows of the wrong length come back as problems."""
     text = text.lstrip("\ufeff")
     lines = [line for line in text.splitlines()]
     first = next((line for line in lines if line.strip() and not line.lstrip().startswith("#")), "")
@@ -378,11 +379,9 @@ def _read_rows(text: str) -> tuple[list[str], list[tuple[int, dict]]]:
         rows.append((number, {column: cell.strip() for column, cell in zip(header, cells, strict=True)}))
     if header is None:
         raise CatalogueFileError([RowProblem(1, "", _("filen är tom."))])
-    if problems:
-        raise CatalogueFileError(problems)
-    if not rows:
+    if not rows and not problems:
         raise CatalogueFileError([RowProblem(1, "", _("filen har ingen produktrad."))])
-    return header, rows
+    return header, rows, problems
 
 
 def _match(cells: dict) -> VaccineProduct | None:
@@ -424,8 +423,7 @@ class _Data(dict):
 
 def catalogue_plan(text: str) -> CataloguePlan:
     """Read a catalogue file into what applying it would do. Raises CatalogueFileError, nothing is changed."""
-    _header, rows = _read_rows(text)
-    problems: list[RowProblem] = []
+    _header, rows, problems = _read_rows(text)
     planned: list[PlannedRow] = []
     seen_products: dict[int, int] = {}
     seen_names: dict[str, int] = {}
@@ -477,7 +475,7 @@ def catalogue_plan(text: str) -> CataloguePlan:
             PlannedRow(number, action, form.cleaned_data["name"], product, form.cleaned_data, changes)
         )
     if problems:
-        raise CatalogueFileError(problems)
+        raise CatalogueFileError(sorted(problems, key=lambda p: (p.row, p.column)))
     digest = hashlib.sha256(
         json.dumps(
             [

@@ -104,7 +104,9 @@ def vaccination_register(
     _require(user, Right.VACCINATION_REGISTER, _("Du saknar behörighet att registrera vaccinationer."))
     now = timezone.now()
     # One dose at a time per visit: the order count and the checks are read and written under this lock.
-    visit = Visit.objects.select_for_update().select_related("patient", "unit").get(pk=visit.pk)
+    # Only the visit's row: a plain FOR UPDATE with select_related would also lock the unit (every dose
+    # there, and each stock movement's key check, would queue behind it) and the patient.
+    visit = Visit.objects.select_for_update(of=("self",)).select_related("patient", "unit").get(pk=visit.pk)
     patient = visit.patient
     if visit.kind != VisitKind.VACCINATION:
         raise JournalError(_("Vaccinationer registreras bara på vaccinationsbesök."))
@@ -142,7 +144,10 @@ def vaccination_register(
         raise JournalError(
             _("Välj ordinationen dosen ges enligt. Utan ordination kan dosen inte ges."), field="order"
         )
-    order = Order.objects.select_for_update().select_related("product", "ordered_by").get(pk=order.pk)
+    # The order's row only, not the catalogue product's or the orderer's account (see the visit above).
+    order = (
+        Order.objects.select_for_update(of=("self",)).select_related("product", "ordered_by").get(pk=order.pk)
+    )
     if order.patient_id != patient.pk:
         raise JournalError(_("Ordinationen gäller en annan patient."), field="order")
     state = next((o for o in checks.orders if o.pk == order.pk), None)
