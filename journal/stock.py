@@ -417,13 +417,12 @@ def vial_open(*, user, unit, batch: Batch) -> VialOpening:
 # --- The dose's side: one dose out when signed, back when entered in error --------------------------------
 
 
-def dose_take(*, vaccination, user) -> StockMovement:
-    """Take the signed dose from its unit's stock of its lot, in the dose's own transaction.
+def dose_available(*, unit, batch: Batch) -> int:
+    """Lock the unit's balance of the lot for the dose being signed; refuse, with how to correct it, at zero.
 
     A nurse whose shelf holds the dose but whose balance says none is told to correct the balance by a
     stock-take; the dose is never signed against stock that is not there.
     """
-    unit, batch = vaccination.unit, vaccination.batch
     available = _locked_balance(unit.pk, batch.pk)
     if available < 1:
         raise StockError(
@@ -434,6 +433,17 @@ def dose_take(*, vaccination, user) -> StockMovement:
             % {"lot": batch.lot_number, "unit": unit.name},
             field="batch",
         )
+    return available
+
+
+def dose_take(*, vaccination, user, checked: bool = False) -> StockMovement:
+    """Take the signed dose from its unit's stock of its lot, in the dose's own transaction.
+
+    `checked`: `dose_available` already locked and checked the balance in this transaction.
+    """
+    unit, batch = vaccination.unit, vaccination.batch
+    if not checked:
+        dose_available(unit=unit, batch=batch)
     vial = None
     if batch.product.is_multidose:
         at = min(vaccination.given_at, timezone.now())
