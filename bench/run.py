@@ -411,7 +411,7 @@ def start_gunicorn(ctx: Context, env: dict) -> subprocess.Popen:
         cwd=BASE_DIR,
         env=env,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # a loaded machine (shared cores) can take minutes to import
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError("gunicorn exited during start")
