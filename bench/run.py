@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-APP_MODULES = ["journal", "booking", "billing", "reports"]
+APP_MODULES = ["journal", "stock", "booking", "billing", "reports"]
 BENCH_DB = "mittvaccin_bench"
 # Bump when the core's synthetic data changes shape, so `--reuse` rebuilds.
 CORE_LOADER_VERSION = 1
@@ -411,7 +411,7 @@ def start_gunicorn(ctx: Context, env: dict) -> subprocess.Popen:
         cwd=BASE_DIR,
         env=env,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # a loaded machine (shared cores) can take minutes to import
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError("gunicorn exited during start")

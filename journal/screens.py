@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 
 from django.utils import timezone
 
-from journal import schedule, selectors
+from journal import schedule, selectors, stock
 from journal.models import Batch, Order, Questionnaire, SharedRecordBlock, Visit
 from journal.selectors import SharedRecord, VisitChecks
 from journal.services.visits import questionnaire_current
@@ -35,7 +35,7 @@ class VisitScreen:
     """Everything the vaccination screen shows besides its forms, and the initial data of those forms.
 
     `checks.open_orders` carry `suggested_dose_number` and `schedule_verdict` (the schedule's word on
-    giving that dose today). `declaration_initial` / `assessment_initial` are None when the screen shows
+    giving that dose today). `batches` are the lots the dose form offers (in stock at the visit's unit). `declaration_initial` / `assessment_initial` are None when the screen shows
     no such form.
     """
 
@@ -92,7 +92,7 @@ def visit_screen(
         # dose of one vaccine at one visit is a deliberate choice, never the default.
         repeats_a_series_given_here=order is not None and order.product.disease in given_here,
         questionnaire=questionnaire,
-        batches=usable_batches(user, checks.open_orders),
+        batches=usable_batches(visit.unit, order),
         dose_initial=dose_initial(user, order, kept, now=now),
         not_given_initial={"idempotency_key": uuid.uuid4(), "order": order.pk if order else None},
         declaration_initial=declaration_initial,
@@ -172,17 +172,16 @@ def dose_initial(user, order, kept: dict, *, now=None) -> dict:
     return initial
 
 
-def usable_batches(who, open_orders) -> list[Batch]:
-    """The caregiver's unexpired batches of the products the open orders are for."""
-    product_ids = {o.product_id for o in open_orders}
-    if not product_ids:
+def usable_batches(unit, order) -> list[Batch]:
+    """A2: the lots of the selected order's product in stock at the visit's unit, not expired, earliest
+    expiry first (the first is the one the form pre-selects). Each carries its `balance`."""
+    if order is None:
         return []
-    return list(
-        owned(Batch, who)
-        .filter(product_id__in=product_ids, expiry_date__gte=timezone.localdate())
-        .select_related("product")
-        .order_by("product__name", "expiry_date")
-    )
+    batches = []
+    for row in stock.lots_in_stock(unit, [order.product_id]):
+        row.batch.balance = row.balance
+        batches.append(row.batch)
+    return batches
 
 
 def batch_for_lot(who, lot: str, product) -> Batch | None:

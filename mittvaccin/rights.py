@@ -19,6 +19,8 @@ class Right(models.TextChoices):
     # Figures of the unit the user works at; with CAREGIVER_ADMINISTER, of the whole caregiver.
     STATISTICS = "statistics", _("Se statistik")
     CAREGIVER_ADMINISTER = "caregiver_administer", _("Administrera vårdgivaren")
+    STOCK_MANAGE = "stock_manage", _("Hantera vaccinlager")
+    LOT_RECALL = "lot_recall", _("Spåra och kontakta vid batchåterkallelse")
 
 
 class Profession(models.TextChoices):
@@ -35,6 +37,7 @@ DEFAULT_RIGHTS: dict[str, list[str]] = {
         Right.JOURNAL_READ,
         Right.VACCINATION_REGISTER,
         Right.BOOKING_MANAGE,
+        Right.STOCK_MANAGE,
     ],
     Profession.PHYSICIAN: [
         Right.JOURNAL_READ,
@@ -42,6 +45,8 @@ DEFAULT_RIGHTS: dict[str, list[str]] = {
         Right.VACCINE_ORDER,
         Right.ASSESSMENT_WRITE,
         Right.BOOKING_MANAGE,
+        Right.STOCK_MANAGE,
+        Right.LOT_RECALL,
     ],
     Profession.CLINIC_STAFF: [
         Right.BOOKING_MANAGE,

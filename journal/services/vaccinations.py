@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from journal import schedule, selectors
+from journal import stock as stock_ledger
+from journal.catalogue import version_id_of
 from journal.models import (
     AssessmentOutcome,
     Batch,
@@ -137,11 +139,13 @@ def vaccination_register(
     )
     now = timezone.now()
     # One dose at a time per visit: the order count and the checks are read and written under this lock.
-    visit = Visit.objects.select_for_update().select_related("patient", "unit").get(pk=visit.pk)
+    # Only the visit's row: a plain FOR UPDATE with select_related would also lock the unit (every dose
+    # there, and each stock movement's key check, would queue behind it) and the patient.
+    visit = Visit.objects.select_for_update(of=("self",)).select_related("patient", "unit").get(pk=visit.pk)
     _check_visit_and_time(visit, unit=unit, entry=entry, now=now)
     checks = _check_before_vaccination(visit, user=user, unit=unit, now=now)
     order = _check_order(entry, patient=visit.patient, checks=checks)
-    _check_stock(entry, patient=visit.patient, product=order.product)
+    _check_stock(entry, patient=visit.patient, product=order.product, unit=unit)
     _check_amount(entry)
     verdict = _check_schedule(entry, patient=visit.patient, product=order.product, checks=checks)
     _check_staff(entry, patient=visit.patient)
@@ -158,6 +162,8 @@ def vaccination_register(
             key=key,
         )
     )
+    # A2: one dose out of the unit's stock of the lot, in this transaction (its balance row is locked).
+    stock_ledger.dose_take(vaccination=vaccination, user=user, checked=True)
     _announce_registered(vaccination, visit=visit, user=user, billing_data=billing_data)
     return vaccination
 
@@ -214,7 +220,12 @@ def _check_order(entry: DoseEntry, *, patient: Patient, checks) -> Order:
             _("Välj ordinationen dosen ges enligt. Utan ordination kan dosen inte ges."), field="order"
         )
     # Locked so that two nurses cannot both give its last dose.
-    order = Order.objects.select_for_update().select_related("product", "ordered_by").get(pk=entry.order.pk)
+    # The order's row only, not the catalogue product's or the orderer's account (see the visit's lock).
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("product", "ordered_by")
+        .get(pk=entry.order.pk)
+    )
     if order.patient_id != patient.pk:
         raise JournalError(_("Ordinationen gäller en annan patient."), field="order")
     state = next((o for o in checks.orders if o.pk == order.pk), None)
@@ -238,10 +249,9 @@ def _check_order(entry: DoseEntry, *, patient: Patient, checks) -> Order:
     return order
 
 
-def _check_stock(entry: DoseEntry, *, patient: Patient, product) -> None:
-    """The batch: this caregiver's, of the ordered product, not expired on the day given.
-
-    The one step where a dose meets the stock, so rules about what a unit holds of a lot belong here.
+def _check_stock(entry: DoseEntry, *, patient: Patient, product, unit) -> None:
+    """The batch: this caregiver's, of the ordered product, not expired on the day given, and in the unit's
+    stock (A2: its balance row stays locked until the dose has taken from it, after the insert).
     """
     batch = entry.batch
     if batch is None:
@@ -260,6 +270,7 @@ def _check_stock(entry: DoseEntry, *, patient: Patient, product) -> None:
             % {"lot": batch.lot_number, "date": batch.expiry_date.isoformat()},
             field="batch",
         )
+    stock_ledger.dose_available(unit=unit, batch=batch)
 
 
 def _check_amount(entry: DoseEntry) -> None:
@@ -305,6 +316,7 @@ def _signed_dose(entry: DoseEntry, *, visit, unit, user, order, checks, verdict,
         unit=unit,
         status=VaccinationStatus.GIVEN,
         product=order.product,
+        product_version_id=version_id_of(order.product),  # A1: what the dose shows, whatever changes later
         batch=batch,
         lot_number=batch.lot_number,
         batch_expiry=batch.expiry_date,
@@ -382,6 +394,7 @@ def vaccination_not_given(
             unit=unit,
             status=VaccinationStatus.NOT_GIVEN,
             product=product,
+            product_version_id=version_id_of(product),
             order=order,
             ordered_by=order.ordered_by if order else None,
             not_given_reason=reason,
@@ -434,6 +447,7 @@ def vaccination_record_elsewhere(
             patient=patient,
             status=VaccinationStatus.GIVEN_ELSEWHERE,
             product=product,
+            product_version_id=version_id_of(product) if product is not None else None,
             product_text=product_text.strip(),
             lot_number=lot_number.strip(),
             dose_number=dose_number,
@@ -461,6 +475,8 @@ def vaccination_enter_in_error(*, vaccination: Vaccination, user, reason: str) -
     mark = VaccinationEnteredInError.objects.create(
         vaccination=vaccination, reason=reason.strip(), by=user, signature=user.signature
     )
+    # A2: the correction returns the dose to the stock it was taken from.
+    stock_ledger.dose_return(vaccination=vaccination, user=user)
     try:
         vaccination_entered_in_error.send(
             sender=Vaccination, vaccination=vaccination, user=user, reason=mark.reason

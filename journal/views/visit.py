@@ -77,6 +77,7 @@ def _render_visit(
         "confirm_error": confirm_error,
         "selected_order": screen.selected_order,
         "batches": screen.batches,
+        "selected_lot": _selected_lot(dose_form, screen.batches),
         "dose_form_parts": [reverse(name) for name in extensions.dose_form_parts()],
         "billing_data": {k: v for k, v in request.POST.items() if k.startswith("billing-")},
         "can_register": screen.can_register,
@@ -86,6 +87,15 @@ def _render_visit(
     if request.htmx and template == "journal/visit.html":
         template = "journal/visit.html#workspace"
     return render(request, template, context)
+
+
+def _selected_lot(dose_form, batches) -> str:
+    """The lot the form shows chosen: the one posted or kept if it is offered, else the earliest expiry."""
+    wanted = (dose_form["lot"].value() or "").strip().lower()
+    for batch in batches:
+        if batch.lot_number.lower() == wanted:
+            return batch.lot_number
+    return batches[0].lot_number if batches else ""
 
 
 def _after_post(request, patient, visit):

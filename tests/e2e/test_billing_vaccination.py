@@ -67,7 +67,7 @@ def test_r10_r16_nurse_vaccinates_a_child_under_a_free_campaign_and_the_charge_i
     campaigns.select_option(label=f"{kids.name} – kostnadsfritt")
     expect(page.get_by_test_id("dose-amount")).to_contain_text("Att betala: 0,00")
     expect(page.get_by_test_id("dose-amount")).to_contain_text("besöksavgift 0,00")
-    page.locator("#id_lot").fill("JUN2027")
+    page.locator("#id_lot").select_option("JUN2027")
     page.get_by_label("Injektionsställe").select_option("left_deltoid")
     screenshot(page, "billing-vaccination-01-free-campaign")
     page.get_by_test_id("sign-dose").click()

@@ -79,7 +79,7 @@ def test_journal_nurse_vaccinates_with_an_existing_order(page, cast, tbe_setup):
     assert "3 av 3 kvar" in page.locator("#id_order").inner_text()
     screenshot(page, "journal-04-checks-confirmed")
 
-    page.locator("#id_lot").fill("TBE2027A")
+    page.locator("#id_lot").select_option("TBE2027A")
     page.get_by_label("Injektionsställe").select_option("left_deltoid")
     page.get_by_label("Behåll produkt och batch").check()
     page.get_by_test_id("sign-dose").press("Enter")
@@ -131,7 +131,7 @@ def test_journal_physician_assesses_a_flagged_declaration_then_the_nurse_vaccina
     page.get_by_test_id("assessment").wait_for()
     page.get_by_test_id("confirm-checks").click()
     page.get_by_test_id("checks-confirmed").wait_for()
-    page.locator("#id_lot").fill("TBE2027A")
+    page.locator("#id_lot").select_option("TBE2027A")
     page.get_by_label("Injektionsställe").select_option("right_deltoid")
     page.get_by_test_id("sign-dose").click()
     page.get_by_text("Vaccination signerad").wait_for()
@@ -140,13 +140,21 @@ def test_journal_physician_assesses_a_flagged_declaration_then_the_nurse_vaccina
     assert Vaccination.objects.filter(patient=patient, status="given").count() == 1
 
 
-def test_journal_dose_on_an_expired_batch_is_refused(page, cast, transactional_db):
+def test_journal_dose_on_an_expired_batch_is_never_offered_and_refused_if_forced(
+    page, cast, transactional_db
+):
     product = tbe_product("FSME-Immun")
     ready = ready_visit(cast, product=product)
     batch_for(cast.caregiver_a, product, lot="TBEOLD1", expiry=timezone.localdate() - dt.timedelta(days=10))
     login(page, "alice")
     page.goto(f"/patient/{ready.patient.pk}/besok/{ready.visit.pk}/")
-    page.locator("#id_lot").fill("TBEOLD1")
+    offered = page.locator("#id_lot option").all_inner_texts()
+    assert offered and not any("TBEOLD1" in text for text in offered)
+    # A form changed outside the screen still meets the service's refusal.
+    page.evaluate(
+        """() => { const s = document.querySelector('#id_lot'); const o = new Option('TBEOLD1', 'TBEOLD1');
+                   s.add(o); s.value = 'TBEOLD1'; }"""
+    )
     page.get_by_label("Injektionsställe").select_option("left_deltoid")
     page.get_by_test_id("sign-dose").click()
     error = page.get_by_text("gick ut")

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from journal import services
@@ -134,12 +135,15 @@ def test_no_open_order_means_no_selected_order_and_no_batches(cast, patient_a):
     assert screen.not_given_initial["order"] is None
 
 
-def test_r1_lot_number_finds_the_caregivers_batch_in_any_case_preferring_the_ordered_product(cast):
+def test_r1_a2_lot_number_finds_the_caregivers_one_batch_of_that_lot_in_any_case(cast):
     tbe, hepb = tbe_product(), hepb_product()
-    hepb_batch = batch_for(cast.caregiver_a, hepb, lot="SAME1")
     tbe_batch = batch_for(cast.caregiver_a, tbe, lot="same1")
     assert batch_for_lot(cast.alice, " Same1 ", tbe) == tbe_batch
-    assert batch_for_lot(cast.alice, "SAME1", hepb) == hepb_batch
+    # A2: one lot number names one batch of the caregiver, so the dose service can name the product it is
+    # of when a nurse picks it for another order.
+    assert batch_for_lot(cast.alice, "SAME1", hepb) == tbe_batch
+    with pytest.raises(IntegrityError), transaction.atomic():
+        batch_for(cast.caregiver_a, hepb, lot="SAME1")
     batch_for(cast.caregiver_b, tbe, lot="BONLY")
     assert batch_for_lot(cast.alice, "BONLY", tbe) is None
 
