@@ -21,4 +21,6 @@ urlpatterns = [
     path("", include("journal.urls")),
     path("", include("booking.urls")),
     path("", include("billing.urls")),
+    path("", include("fhirapi.urls")),
+    path("fhir/", include("fhirapi.api_urls")),
 ]
