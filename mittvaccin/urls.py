@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("journal.urls")),
     path("", include("booking.urls")),
     path("", include("billing.urls")),
+    path("", include("nvr.urls")),
     path("", include("fhirapi.urls")),
     path("fhir/", include("fhirapi.api_urls")),
 ]

@@ -11,7 +11,7 @@ class NvrConfig(AppConfig):
     name = "nvr"
     verbose_name = _("Nationella vaccinationsregistret")
 
-    def ready_later(self):
+    def ready(self):
         from mittvaccin.navigation import NavItem, register
         from mittvaccin.rights import Right
 

@@ -59,8 +59,13 @@ class NvrReport(models.Model):
                 when=pgtrigger.Before,
                 operation=pgtrigger.Update,
                 func="""
-                IF NEW.content IS DISTINCT FROM OLD.content OR NEW.checksum IS DISTINCT FROM OLD.checksum
-                   OR NEW.rows IS DISTINCT FROM OLD.rows OR NEW.number IS DISTINCT FROM OLD.number
+                -- The build writes the file once into its own new row (checksum still empty); after that
+                -- the file and its counts are fixed.
+                IF (OLD.checksum <> '' AND (NEW.content IS DISTINCT FROM OLD.content
+                        OR NEW.checksum IS DISTINCT FROM OLD.checksum OR NEW.rows IS DISTINCT FROM OLD.rows
+                        OR NEW.new_rows IS DISTINCT FROM OLD.new_rows
+                        OR NEW.withdrawn_rows IS DISTINCT FROM OLD.withdrawn_rows))
+                   OR NEW.number IS DISTINCT FROM OLD.number
                    OR NEW.caregiver_id IS DISTINCT FROM OLD.caregiver_id
                    OR NEW.file_name IS DISTINCT FROM OLD.file_name
                    OR NEW.created_at IS DISTINCT FROM OLD.created_at
