@@ -16,7 +16,7 @@ import random
 import time
 import uuid
 
-LOADER_VERSION = 1
+LOADER_VERSION = 2
 LONG_FAMILY_NAME = "Historiksson"
 NO_FLAGS = {
     "unwell": "no",
@@ -56,30 +56,30 @@ def _reset_sequence(ctx, table: str) -> None:
 
 
 def _catalogue(ctx):
-    """The national catalogue with schedules, and the bench caregiver's batches."""
-    from journal.demo import CATALOGUE, apply_schedules
-    from journal.models import Batch, VaccineProduct
+    """The national catalogue (the starter file), and the bench caregiver's batches with stock at the clinic."""
+    from journal.demo import load_catalogue
+    from journal.models import Batch
+    from journal.stock_models import MovementKind, StockMovement
 
-    products = {}
-    for name, disease, manufacturer, atc, dose in CATALOGUE:
-        products[name], _ = VaccineProduct.objects.get_or_create(
-            name=name,
-            defaults={
-                "disease": disease,
-                "manufacturer": manufacturer,
-                "atc_code": atc,
-                "default_dose_ml": dose,
-            },
-        )
-    apply_schedules(products)
+    products = load_catalogue()
     batches = {}
-    for index, product in enumerate(products.values()):
+    unit_id = ctx.unit_ids["clinic"]
+    for index, product in enumerate(sorted(products.values(), key=lambda p: p.name)):
         batches[product.name], _ = Batch.objects.get_or_create(
             caregiver_id=ctx.caregiver_id,
-            product=product,
             lot_number=f"BENCH{index:02d}",
-            defaults={"expiry_date": dt.date.today() + dt.timedelta(days=3 * 365)},
+            defaults={"product": product, "expiry_date": dt.date.today() + dt.timedelta(days=3 * 365)},
         )
+        # Enough doses at the clinic for every dose the benchmark signs (A2: a dose takes one from stock).
+        if not StockMovement.objects.filter(unit_id=unit_id, batch=batches[product.name]).exists():
+            StockMovement.objects.create(
+                caregiver_id=ctx.caregiver_id,
+                unit_id=unit_id,
+                batch=batches[product.name],
+                kind=MovementKind.DELIVERY,
+                quantity=1_000_000,
+                supplier="Bench",
+            )
     return products, batches
 
 

@@ -7,10 +7,18 @@ class JournalConfig(AppConfig):
     verbose_name = _("Vaccinationsjournal")
 
     def ready(self):
-        from mittvaccin.navigation import NavItem, register
+        from journal.catalogue import is_maintainer
+        from journal.stock import home_notice
+        from mittvaccin.navigation import HomePanel, NavItem, register, register_home_panel
         from mittvaccin.rights import Right
 
+        register_home_panel(
+            HomePanel("journal/stock/_home_notice.html", home_notice, right=Right.STOCK_MANAGE, order=10)
+        )
         register(
+            NavItem(_("Lager"), "journal:stock", right=Right.STOCK_MANAGE, order=30, active_prefix="/lager/"),
+            NavItem(_("Batchåterkallelse"), "journal:recalls", right=Right.LOT_RECALL, order=35),
+            NavItem(_("Vaccinkatalog"), "journal:catalogue", user_check=is_maintainer, order=90),
             NavItem(_("Loggkontroll"), "journal:access_log", right=Right.CAREGIVER_ADMINISTER, order=85),
             NavItem(_("Väntar på bedömning"), "journal:assessments", right=Right.ASSESSMENT_WRITE, order=20),
             NavItem(_("Att dokumentera"), "journal:signal_todos", right=Right.JOURNAL_READ, order=25),

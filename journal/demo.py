@@ -9,6 +9,7 @@ import random
 
 from django.utils import timezone
 
+from journal import stock
 from journal.identity import IdentityKind, Sex, identity_with_check_digit
 from journal.models import (
     AssessmentOutcome,
@@ -21,7 +22,6 @@ from journal.models import (
     NoteKind,
     Order,
     Patient,
-    ScheduleStep,
     Severity,
     SharedRecordBlock,
     SharedRecordConsent,
@@ -32,72 +32,21 @@ from journal.models import (
     Visit,
 )
 from journal.questionnaire import ensure_current
+from journal.stock_models import StockBalance
+from mittvaccin.models import User
+from mittvaccin.rights import Profession, Right
 
-# Schedules: series doses, (dose, min days, recommended days) from dose 2, booster (min, recommended),
-# approved ages (min days, max years), route. Simplified from the products' labels and Swedish practice.
-SCHEDULES = {
-    # TBE: dose 2 after 1–3 months (14 days at the earliest), dose 3 after 5–12 months, boosters.
-    "FSME-Immun": (3, [(2, 14, 30), (3, 150, 180)], (730, 1095), (16 * 365, None), "im"),
-    "Encepur": (3, [(2, 14, 30), (3, 270, 300)], (730, 1095), (12 * 365, None), "im"),
-    "Havrix": (2, [(2, 180, 180)], None, (365, None), "im"),
-    # Hepatitis B and A+B: 0, 1 and 6 months.
-    "Engerix-B": (3, [(2, 28, 30), (3, 56, 150)], None, (0, None), "im"),
-    "Twinrix": (3, [(2, 28, 30), (3, 56, 150)], None, (365, None), "im"),
-    "Vaxigrip Tetra": (1, [], (300, 365), (180, None), "im"),
-    "Prevenar 20": (1, [], None, (18 * 365, None), "im"),
-    "Gardasil 9": (2, [(2, 150, 180)], None, (9 * 365, None), "im"),
-    "M-M-RvaxPro": (2, [(2, 28, 28)], None, (270, None), "sc"),
-    "Stamaril": (1, [], None, (270, 60), "sc"),
-    "Ixiaro": (2, [(2, 7, 28)], (365, 365), (60, None), "im"),
-    "Rabipur": (3, [(2, 7, 7), (3, 14, 14)], None, (0, None), "im"),
-    "Comirnaty": (1, [], (90, 365), (6 * 30, None), "im"),
-}
+# Rights added after the first demo accounts were made; `_catalogue_maintainer` tops old accounts up.
+NEW_DEFAULT_RIGHTS = {Right.STOCK_MANAGE, Right.LOT_RECALL}
 
 
-def apply_schedules(products: dict) -> None:
-    """Give each catalogue product its schedule (idempotent: the catalogue is not a journal record)."""
-    for name, (series, steps, booster, ages, route) in SCHEDULES.items():
-        product = products.get(name)
-        if product is None:
-            continue
-        product.series_doses = series
-        product.booster_min_days, product.booster_days = booster or (None, None)
-        product.min_age_days, product.max_age_years = ages
-        product.default_route = route
-        product.save(
-            update_fields=[
-                "series_doses",
-                "booster_min_days",
-                "booster_days",
-                "min_age_days",
-                "max_age_years",
-                "default_route",
-            ]
-        )
-        for dose_number, min_days, recommended in steps:
-            ScheduleStep.objects.update_or_create(
-                product=product,
-                dose_number=dose_number,
-                defaults={"min_days": min_days, "recommended_days": recommended},
-            )
+def load_catalogue() -> dict:
+    """The starter catalogue file (journal/data/catalogue.csv), through the same import a maintainer uses."""
+    from journal.catalogue import STARTER_CATALOGUE, catalogue_import_text
 
+    catalogue_import_text(STARTER_CATALOGUE.read_text(encoding="utf-8"), source="demo", comment="demo")
+    return {product.name: product for product in VaccineProduct.objects.all()}
 
-CATALOGUE = [
-    # name, disease, manufacturer, ATC, dose ml
-    ("FSME-Immun", "TBE", "Pfizer", "J07BA01", "0.50"),
-    ("Encepur", "TBE", "Bavarian Nordic", "J07BA01", "0.50"),
-    ("Havrix", "Hepatit A", "GSK", "J07BC02", "1.00"),
-    ("Engerix-B", "Hepatit B", "GSK", "J07BC01", "1.00"),
-    ("Twinrix", "Hepatit A+B", "GSK", "J07BC20", "1.00"),
-    ("Vaxigrip Tetra", "Influensa", "Sanofi", "J07BB02", "0.50"),
-    ("Prevenar 20", "Pneumokocker", "Pfizer", "J07AL02", "0.50"),
-    ("Gardasil 9", "HPV", "MSD", "J07BM03", "0.50"),
-    ("M-M-RvaxPro", "MPR (mässling, påssjuka, röda hund)", "MSD", "J07BD52", "0.50"),
-    ("Stamaril", "Gula febern", "Sanofi", "J07BL01", "0.50"),
-    ("Ixiaro", "Japansk encefalit", "Valneva", "J07BA02", "0.50"),
-    ("Rabipur", "Rabies", "Bavarian Nordic", "J07BG01", "1.00"),
-    ("Comirnaty", "COVID-19", "Pfizer/BioNTech", "J07BN01", "0.30"),
-]
 
 GIVEN_F = [
     "Maja",
@@ -166,38 +115,12 @@ def _identity(rng: random.Random, birth: dt.date, sex: str, samordning=False) ->
 
 
 def load(cast, stdout) -> None:
-    products = {}
-    for name, disease, manufacturer, atc, dose in CATALOGUE:
-        products[name], _ = VaccineProduct.objects.get_or_create(
-            name=name,
-            defaults={
-                "disease": disease,
-                "manufacturer": manufacturer,
-                "atc_code": atc,
-                "default_dose_ml": dose,
-            },
-        )
+    products = load_catalogue()
     cast["products"] = products
-    apply_schedules(products)
+    _catalogue_maintainer(cast)
+    _stock(cast, products)
 
     today = dt.date.today()
-    for key, caregiver in cast.caregivers.items():
-        for index, product in enumerate(products.values()):
-            prefix = "VM" if key == "varmland" else "NO"
-            Batch.objects.get_or_create(
-                caregiver=caregiver,
-                product=product,
-                lot_number=f"{prefix}{product.atc_code[-3:]}{index:02d}A",
-                defaults={"expiry_date": today.replace(day=1) + dt.timedelta(days=365 + 30 * index)},
-            )
-        # One expired batch, to show (and test) that it is refused.
-        Batch.objects.get_or_create(
-            caregiver=caregiver,
-            product=products["FSME-Immun"],
-            lot_number=f"{'VM' if key == 'varmland' else 'NO'}OLD01X",
-            defaults={"expiry_date": today - dt.timedelta(days=40)},
-        )
-
     cast["patients"] = {
         "varmland": _patients(cast.caregivers["varmland"], seed=2026, count=50, today=today),
         "norr": _patients(cast.caregivers["norr"], seed=90, count=10, today=today),
@@ -217,8 +140,96 @@ def load(cast, stdout) -> None:
     )
     _journal(cast, shared)
     stdout.write(
-        f"  journal: {len(products)} vaccine products, {Patient.objects.count()} patients, "
+        f"  journal: {len(products)} vaccine products, {StockBalance.objects.count()} lots in stock at units, "
+        f"{Patient.objects.count()} patients, "
         f"{Vaccination.objects.count()} vaccination rows, {Note.objects.count()} notes"
+    )
+
+
+def _catalogue_maintainer(cast) -> None:
+    """Kim maintains the national catalogue: an installation-level account without caregiver rights."""
+    from journal.catalogue import maintainer_set
+    from mittvaccin.demo import DEMO_PASSWORD
+    from mittvaccin.rights import DEFAULT_RIGHTS
+
+    account = User.objects.filter(username="katalog").first()
+    if account is None:
+        account = User(
+            username="katalog",
+            caregiver=cast.caregivers["varmland"],
+            first_name="Kim",
+            last_name="Katalog",
+            email="katalog@example.invalid",
+            profession=Profession.ADMINISTRATOR,
+            default_unit=cast.units["karlstad"],
+            rights=[],
+        )
+        account.set_password(DEMO_PASSWORD)
+        account.save()
+        maintainer_set(user=account, granted=True, by=None, reason="Demodata")
+    cast.staff["katalog"] = account
+    # Accounts made before stock and recall existed get the rights their profession now has by default.
+    for username, member in cast.staff.items():
+        wanted = [str(r) for r in DEFAULT_RIGHTS.get(member.profession, []) if r in NEW_DEFAULT_RIGHTS]
+        missing = [r for r in wanted if r not in member.rights] if username != "katalog" else []
+        if missing:
+            member.rights = [*member.rights, *missing]
+            member.save(update_fields=["rights"])
+
+
+def _stock(cast, products) -> None:
+    """Every demo unit holds every demo vaccine, so the demo vaccinates anywhere; plus an expired lot, one
+    that expires within 30 days and a product below the unit's minimum, so the stock page shows each case."""
+    from journal.stock_models import MovementKind, StockMinimum, StockMovement
+
+    today = timezone.localdate()
+    anna, nils = cast.staff["anna"], cast.staff["nils"]
+    for key, caregiver in cast.caregivers.items():
+        prefix = "VM" if key == "varmland" else "NO"
+        receiver = anna if key == "varmland" else nils
+        units = [u for u in cast.units.values() if u.caregiver_id == caregiver.pk]
+        for index, product in enumerate(sorted(products.values(), key=lambda p: p.name)):
+            lots = [
+                (
+                    f"{prefix}{product.atc_code[-3:]}{index:02d}A",
+                    today.replace(day=1) + dt.timedelta(days=365 + 30 * index),
+                )
+            ]
+            if product.name == "Vaxigrip Tetra":
+                lots.append((f"{prefix}FLU{index:02d}S", today + dt.timedelta(days=20)))
+            for lot, expiry in lots:
+                batch = Batch.objects.filter(caregiver=caregiver, lot_number__iexact=lot).first()
+                if batch is None:
+                    batch = Batch.objects.create(
+                        caregiver=caregiver, product=product, lot_number=lot, expiry_date=expiry
+                    )
+                for unit in units:
+                    if not StockMovement.objects.filter(unit=unit, batch=batch).exists():
+                        stock.delivery_receive(
+                            user=receiver, unit=unit, product=product, lot_number=batch.lot_number,
+                            expiry_date=batch.expiry_date, quantity=40 if product.doses_per_vial == 1 else 60,
+                            supplier="Apoteket AB", delivery_note=f"DEMO-{index:03d}",
+                        )  # fmt: skip
+        # A lot that was delivered in time and has since expired (delivered directly: the service refuses
+        # an expired lot at the door).
+        old = Batch.objects.filter(caregiver=caregiver, lot_number=f"{prefix}OLD01X").first()
+        if old is None:
+            old = Batch.objects.create(
+                caregiver=caregiver, product=products["FSME-Immun"], lot_number=f"{prefix}OLD01X",
+                expiry_date=today - dt.timedelta(days=40),
+            )  # fmt: skip
+        first_unit = units[0]
+        if not StockMovement.objects.filter(unit=first_unit, batch=old).exists():
+            StockMovement.objects.create(
+                caregiver=caregiver, unit=first_unit, batch=old, kind=MovementKind.DELIVERY, quantity=3,
+                supplier="Apoteket AB", by=receiver, signature=receiver.signature,
+                at=timezone.now() - dt.timedelta(days=200),
+            )  # fmt: skip
+    karlstad = cast.units["karlstad"]
+    StockMinimum.objects.get_or_create(
+        unit=karlstad,
+        product=products["Gardasil 9"],
+        defaults={"caregiver": karlstad.caregiver, "minimum": 60},
     )
 
 
@@ -310,7 +321,7 @@ NO_FLAGS = {
 def _batch(caregiver, product):
     return (
         Batch.objects.filter(caregiver=caregiver, product=product, expiry_date__gte=timezone.localdate())
-        .order_by("expiry_date")
+        .order_by("-expiry_date")
         .first()
     )
 

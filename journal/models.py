@@ -4,15 +4,21 @@ from datetime import timedelta as dt_timedelta
 
 import pgtrigger
 from django.conf import settings as django_settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import OpClass
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models.functions import Trim, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from journal.identity import IdentityKind, Sex, age_on, format_identity
 from mittvaccin.models import Caregiver
 from mittvaccin.tenancy import CaregiverOwnedQuerySet
+
+
+def append_only(name: str):
+    """The trigger that makes a signed table append-only (the legal record is never edited in place)."""
+    return pgtrigger.Protect(name=name, operation=pgtrigger.Update | pgtrigger.Delete)
 
 
 class Patient(models.Model):
@@ -91,15 +97,81 @@ class Patient(models.Model):
         self.address = self.postal_code = self.city = self.phone = self.email = ""
 
 
+class Disease(models.TextChoices):
+    """What a vaccine protects against. A combination vaccine lists several (the catalogue's `diseases`)."""
+
+    TBE = "tbe", _("TBE (fästingburen hjärninflammation)")
+    HEPATITIS_A = "hepatitis_a", _("Hepatit A")
+    HEPATITIS_B = "hepatitis_b", _("Hepatit B")
+    INFLUENZA = "influenza", _("Influensa")
+    PNEUMOCOCCAL = "pneumococcal", _("Pneumokocker")
+    HPV = "hpv", _("HPV")
+    MEASLES = "measles", _("Mässling")
+    MUMPS = "mumps", _("Påssjuka")
+    RUBELLA = "rubella", _("Röda hund")
+    VARICELLA = "varicella", _("Vattkoppor")
+    HERPES_ZOSTER = "herpes_zoster", _("Bältros")
+    DIPHTHERIA = "diphtheria", _("Difteri")
+    TETANUS = "tetanus", _("Stelkramp")
+    PERTUSSIS = "pertussis", _("Kikhosta")
+    POLIO = "polio", _("Polio")
+    HIB = "hib", _("Hib")
+    ROTAVIRUS = "rotavirus", _("Rotavirus")
+    MENINGOCOCCAL = "meningococcal", _("Meningokocker")
+    YELLOW_FEVER = "yellow_fever", _("Gula febern")
+    JAPANESE_ENCEPHALITIS = "japanese_encephalitis", _("Japansk encefalit")
+    RABIES = "rabies", _("Rabies")
+    TYPHOID = "typhoid", _("Tyfoid")
+    CHOLERA = "cholera", _("Kolera")
+    TUBERCULOSIS = "tuberculosis", _("Tuberkulos")
+    COVID19 = "covid19", _("Covid-19")
+    RSV = "rsv", _("RS-virus")
+    MPOX = "mpox", _("Mpox")
+    DENGUE = "dengue", _("Dengue")
+    CHIKUNGUNYA = "chikungunya", _("Chikungunya")
+
+
+class NationalProgramme(models.TextChoices):
+    """The national programmes whose doses the caregiver must report to the national register (NVR).
+
+    A product is marked with every programme it is used in; the register report reads this marking.
+    """
+
+    CHILDHOOD = "childhood", _("Barnvaccinationsprogrammet")
+    PNEUMOCOCCAL_RISK = "pneumococcal_risk", _("Pneumokockvaccination för riskgrupper")
+    COVID19 = "covid19", _("Covid-19-vaccination")
+
+
 class VaccineProduct(models.Model):
-    """A vaccine product in the national catalogue (same for every caregiver)."""
+    """A vaccine product in the national catalogue (same for every caregiver).
+
+    Changed only through `journal.catalogue` (every change is a new VaccineProductVersion, and a dose
+    keeps the version it was given under); retired, never deleted: the database refuses DELETE.
+    `disease` is the short text shown and used to group a series; `diseases` the coded list.
+    """
 
     name = models.CharField(_("produktnamn"), max_length=120, unique=True)
+    npl_id = models.CharField(
+        _("NPL-id"), max_length=20, blank=True, help_text=_("Läkemedelsverkets produkt-id (valfritt).")
+    )
     disease = models.CharField(_("skydd mot"), max_length=120)
+    diseases = ArrayField(
+        models.CharField(max_length=30, choices=Disease.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("sjukdomar"),
+    )
+    national_programmes = ArrayField(
+        models.CharField(max_length=30, choices=NationalProgramme.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("nationella program"),
+    )
     manufacturer = models.CharField(_("tillverkare"), max_length=120)
     atc_code = models.CharField(_("ATC-kod"), max_length=10, blank=True)
     default_dose_ml = models.DecimalField(_("dos (ml)"), max_digits=4, decimal_places=2, default="0.50")
     is_active = models.BooleanField(_("i sortimentet"), default=True)
+    retired_at = models.DateTimeField(_("utgått ur sortimentet"), null=True, blank=True)
     # The schedule: the basic series has `series_doses` doses (intervals in ScheduleStep), then boosters.
     series_doses = models.PositiveSmallIntegerField(_("doser i grundserien"), default=1)
     booster_min_days = models.PositiveIntegerField(_("påfyllnad tidigast (dagar)"), null=True, blank=True)
@@ -108,23 +180,100 @@ class VaccineProduct(models.Model):
     min_age_days = models.PositiveIntegerField(_("lägsta ålder (dagar)"), null=True, blank=True)
     max_age_years = models.PositiveSmallIntegerField(_("högsta ålder (år)"), null=True, blank=True)
     default_route = models.CharField(_("administrationssätt"), max_length=10, default="im")
+    doses_per_vial = models.PositiveSmallIntegerField(_("doser per förpackning"), default=1)
+    hours_usable_after_opening = models.PositiveSmallIntegerField(
+        _("hållbar efter öppning (timmar)"), null=True, blank=True
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    # The version row of the current values, kept here so that signing a dose needs no extra query.
+    current_version = models.ForeignKey(
+        "VaccineProductVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("vaccinprodukt")
         verbose_name_plural = _("vaccinprodukter")
         ordering = ["disease", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["npl_id"], condition=~models.Q(npl_id=""), name="vaccine_product_npl_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(doses_per_vial__gte=1, series_doses__gte=1),
+                name="vaccine_product_counts_positive",
+            ),
+            models.CheckConstraint(
+                # A multi-dose vial is usable only for a stated time after opening.
+                condition=models.Q(doses_per_vial=1) | models.Q(hours_usable_after_opening__gte=1),
+                name="vaccine_product_multidose_has_hours",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_active=True, retired_at__isnull=True)
+                | models.Q(is_active=False, retired_at__isnull=False),
+                name="vaccine_product_retired_consistent",
+            ),
+        ]
+        triggers = [pgtrigger.Protect(name="vaccine_product_no_delete", operation=pgtrigger.Delete)]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.disease})"
 
+    @property
+    def is_multidose(self) -> bool:
+        return self.doses_per_vial > 1
+
+
+class VaccineProductVersion(models.Model):
+    """What a catalogue product said from one change to the next. Append-only.
+
+    `data` holds every catalogue field as written (the schedule included); the columns beside it are
+    the ones a dose shows. A dose points at the version it was given under, so a later rename, a new
+    NPL-id or a changed programme never changes what earlier doses show.
+    """
+
+    product = models.ForeignKey(VaccineProduct, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField(_("version"))
+    name = models.CharField(_("produktnamn"), max_length=120)
+    npl_id = models.CharField(_("NPL-id"), max_length=20, blank=True)
+    atc_code = models.CharField(_("ATC-kod"), max_length=10, blank=True)
+    disease = models.CharField(_("skydd mot"), max_length=120)
+    diseases = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    national_programmes = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    manufacturer = models.CharField(_("tillverkare"), max_length=120)
+    data = models.JSONField()
+    changed_at = models.DateTimeField(_("ändrad"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Where the change came from: the maintainer's screen, a catalogue file, or an installation step.
+    source = models.CharField(_("källa"), max_length=20)
+    comment = models.CharField(_("kommentar"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("produktversion")
+        ordering = ["product", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "version"], name="vaccine_product_version_unique"),
+        ]
+        triggers = [append_only("vaccine_product_version_append_only")]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
 
 class Batch(models.Model):
-    """A batch (lot) of a product in a caregiver's stock. An expired batch can never be given."""
+    """A lot of a product at a caregiver: one batch however many of its units hold it. Never changed.
+
+    The lot number is kept as printed (trimmed, case kept); one lot number names one batch per caregiver
+    whatever its case, so a scanned or typed lot finds the same batch. An expired batch is never given.
+    How many doses each unit holds is the stock ledger's business (`journal.stock_models`).
+    """
 
     caregiver = models.ForeignKey(Caregiver, on_delete=models.PROTECT, related_name="+")
     product = models.ForeignKey(VaccineProduct, on_delete=models.PROTECT, related_name="batches")
     lot_number = models.CharField(_("batchnummer"), max_length=40)
     expiry_date = models.DateField(_("utgångsdatum"))
+    created_at = models.DateTimeField(default=timezone.now)
 
     caregiver_lookup = "caregiver"
     objects = CaregiverOwnedQuerySet.as_manager()
@@ -134,8 +283,13 @@ class Batch(models.Model):
         verbose_name_plural = _("batcher")
         ordering = ["product__name", "expiry_date"]
         constraints = [
-            models.UniqueConstraint(fields=["caregiver", "product", "lot_number"], name="batch_lot_unique"),
+            models.UniqueConstraint(Upper("lot_number"), "caregiver", name="batch_lot_unique_per_caregiver"),
+            models.CheckConstraint(
+                condition=~models.Q(lot_number="") & models.Q(lot_number=Trim("lot_number")),
+                name="batch_lot_trimmed",
+            ),
         ]
+        triggers = [append_only("batch_append_only")]
 
     def __str__(self) -> str:
         return f"{self.lot_number} (utg. {self.expiry_date:%Y-%m-%d})"
@@ -185,11 +339,6 @@ class Visit(models.Model):
 # the database refuses UPDATE and DELETE (pgtrigger.Protect). A correction is a new row that points at
 # the row it corrects; an error is a separate "entered in error" row.
 # --------------------------------------------------------------------------------------------------
-
-
-def append_only(name: str):
-    """The trigger that makes a signed table append-only (the legal record is never edited in place)."""
-    return pgtrigger.Protect(name=name, operation=pgtrigger.Update | pgtrigger.Delete)
 
 
 class ScheduleStep(models.Model):
@@ -435,6 +584,10 @@ class Vaccination(models.Model):
     product = models.ForeignKey(
         VaccineProduct, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The catalogue as it stood when the dose was recorded (what the dose shows, whatever changes later).
+    product_version = models.ForeignKey(
+        VaccineProductVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     product_text = models.CharField(_("vaccin (fritext)"), max_length=200, blank=True)
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     lot_number = models.CharField(_("batchnummer"), max_length=40, blank=True)
@@ -524,6 +677,10 @@ class Vaccination(models.Model):
                 | models.Q(dose_number__gte=1, dose_number__lte=20),
                 name="vaccination_dose_number_range",
             ),
+            models.CheckConstraint(
+                condition=models.Q(product_version__isnull=True) | models.Q(product__isnull=False),
+                name="vaccination_version_needs_product",
+            ),
         ]
         triggers = [
             append_only("vaccination_append_only"),
@@ -561,6 +718,12 @@ class Vaccination(models.Model):
                     ) THEN
                         RAISE EXCEPTION 'vaccination: check confirmation of another visit';
                     END IF;
+                    IF NEW.product_version_id IS NOT NULL AND NEW.product_id IS NOT NULL AND NOT EXISTS (
+                        SELECT 1 FROM journal_vaccineproductversion
+                        WHERE id = NEW.product_version_id AND product_id = NEW.product_id
+                    ) THEN
+                        RAISE EXCEPTION 'vaccination: product version of another product';
+                    END IF;
                     IF NEW.batch_id IS NOT NULL THEN
                         SELECT product_id, expiry_date, caregiver_id INTO b FROM journal_batch WHERE id = NEW.batch_id;
                         IF b.product_id IS DISTINCT FROM NEW.product_id THEN
@@ -584,7 +747,15 @@ class Vaccination(models.Model):
 
     @property
     def vaccine_name(self) -> str:
+        if self.product_version_id:
+            return self.product_version.name
         return self.product.name if self.product_id else self.product_text
+
+    @property
+    def vaccine_disease(self) -> str:
+        if self.product_version_id:
+            return self.product_version.disease
+        return self.product.disease if self.product_id else ""
 
 
 class VaccinationEnteredInError(SignedMark):
@@ -875,3 +1046,8 @@ class NextDoseReminder(models.Model):
 
     def __str__(self) -> str:
         return f"Påminnelse {self.sent_at:%Y-%m-%d} ({self.channel})"
+
+
+# The stock ledger and the lot recall live in their own modules; imported here so Django finds them.
+from journal.recall_models import *  # noqa: E402, F403
+from journal.stock_models import *  # noqa: E402, F403

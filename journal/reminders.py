@@ -49,7 +49,9 @@ def next_dose_reminders_due(today: dt.date | None = None):
 
 def next_dose_reminder_send(*, vaccination_id: int) -> bool:
     """Claim the dose's reminder and send it after commit; False when another run already did."""
-    vaccination = Vaccination.objects.select_related("patient", "product", "unit").get(pk=vaccination_id)
+    vaccination = Vaccination.objects.select_related("patient", "product", "product_version", "unit").get(
+        pk=vaccination_id
+    )
     patient = vaccination.patient
     if patient.protected_identity or not (patient.phone or patient.email):
         return False

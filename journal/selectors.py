@@ -165,7 +165,9 @@ def vaccination_history(patient) -> list[Vaccination]:
     """All dose rows of the patient at this caregiver, newest first, with error marks: one query."""
     return list(
         Vaccination.objects.filter(patient=patient)
-        .select_related("product", "unit", "entered_in_error", "visit", "next_dose_reminder")
+        .select_related(
+            "product", "product_version", "unit", "entered_in_error", "visit", "next_dose_reminder"
+        )
         .order_by("-given_at", "-id")
     )
 
@@ -309,7 +311,7 @@ def shared_record(patient, *, user, unit, now=None) -> SharedRecord:
             patient__identity_kind=patient.identity_kind, patient__identity_number=patient.identity_number
         )
         .exclude(caregiver_id=patient.caregiver_id)
-        .select_related("product", "unit", "caregiver", "entered_in_error")
+        .select_related("product", "product_version", "unit", "caregiver", "entered_in_error")
         .order_by("-given_at", "-id")
     )
     blocks = SharedRecordBlock.objects.filter(

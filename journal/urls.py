@@ -1,6 +1,18 @@
 from django.urls import path
 
-from journal.views import access_log, certificate, notes, orders, patients, shared_record, signals, visit
+from journal.views import (
+    access_log,
+    catalogue,
+    certificate,
+    notes,
+    orders,
+    patients,
+    recall,
+    shared_record,
+    signals,
+    stock,
+    visit,
+)
 
 app_name = "journal"
 urlpatterns = [
@@ -92,4 +104,30 @@ urlpatterns = [
     ),
     # Physicians.
     path("bedomningar/", patients.assessments, name="assessments"),
+    # Stock by lot at the unit the user works at (A2, A3).
+    path("lager/", stock.stock_overview, name="stock"),
+    path("lager/leverans/", stock.delivery, name="stock_delivery"),
+    path("lager/installningar/", stock.stock_settings, name="stock_settings"),
+    path("lager/batch/<int:batch_id>/", stock.lot, name="stock_lot"),
+    path("lager/batch/<int:batch_id>/kassera/", stock.lot_waste, name="stock_lot_waste"),
+    path("lager/batch/<int:batch_id>/flytta/", stock.lot_transfer, name="stock_lot_transfer"),
+    path("lager/batch/<int:batch_id>/inventera/", stock.lot_stocktake, name="stock_lot_stocktake"),
+    path("lager/batch/<int:batch_id>/oppna/", stock.lot_open_vial, name="stock_lot_open_vial"),
+    # Lot recall look-back (A4).
+    path("aterkallelse/", recall.recall_list, name="recalls"),
+    path("aterkallelse/<int:recall_id>/", recall.recall_detail, name="recall"),
+    path("aterkallelse/<int:recall_id>/lista.csv", recall.recall_csv, name="recall_csv"),
+    path("aterkallelse/<int:recall_id>/meddelande/", recall.recall_message, name="recall_message"),
+    # The national catalogue, for catalogue maintainers (A1).
+    path("katalog/", catalogue.catalogue_list, name="catalogue"),
+    path("katalog/ny/", catalogue.product_create, name="catalogue_product_create"),
+    path("katalog/<int:product_id>/", catalogue.product_edit, name="catalogue_product"),
+    path("katalog/inlasning/", catalogue.catalogue_import, name="catalogue_import"),
+    path("katalog/katalog.csv", catalogue.catalogue_export, name="catalogue_export"),
+    path("katalog/forvaltare/", catalogue.maintainers, name="catalogue_maintainers"),
+    path(
+        "katalog/forvaltare/<int:user_id>/ta-bort/",
+        catalogue.maintainer_revoke,
+        name="catalogue_maintainer_revoke",
+    ),
 ]

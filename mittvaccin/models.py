@@ -123,6 +123,11 @@ class User(AbstractUser):
         verbose_name=_("förvald enhet"),
     )
 
+    # The installation-level right to change the national vaccine catalogue: above every caregiver, so
+    # no caregiver's administrator can grant it (only `manage.py catalogue_maintainer` or another
+    # maintainer, each change kept as a CatalogueMaintainerChange row).
+    is_catalogue_maintainer = models.BooleanField(_("förvaltar vaccinkatalogen"), default=False)
+
     REQUIRED_FIELDS = ["email", "caregiver", "profession"]
     caregiver_lookup = "caregiver"
     objects = StaffManager()
@@ -237,3 +242,24 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.recipient}: {self.subject or self.body[:40]}"
+
+
+class CatalogueMaintainerChange(models.Model):
+    """An account was made catalogue maintainer, or stopped being one: by whom (none: the command), why."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    granted = models.BooleanField()
+    by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        triggers = [
+            pgtrigger.Protect(
+                name="catalogue_maintainer_change_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {'+' if self.granted else '-'} {self.at:%Y-%m-%d}"

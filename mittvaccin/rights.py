@@ -17,6 +17,8 @@ class Right(models.TextChoices):
     TIMEBOOK_MANAGE = "timebook_manage", _("Lägga upp tidbok")
     INVOICING_REVIEW = "invoicing_review", _("Granska fakturering")
     CAREGIVER_ADMINISTER = "caregiver_administer", _("Administrera vårdgivaren")
+    STOCK_MANAGE = "stock_manage", _("Hantera vaccinlager")
+    LOT_RECALL = "lot_recall", _("Spåra och kontakta vid batchåterkallelse")
 
 
 class Profession(models.TextChoices):
@@ -33,6 +35,7 @@ DEFAULT_RIGHTS: dict[str, list[str]] = {
         Right.JOURNAL_READ,
         Right.VACCINATION_REGISTER,
         Right.BOOKING_MANAGE,
+        Right.STOCK_MANAGE,
     ],
     Profession.PHYSICIAN: [
         Right.JOURNAL_READ,
@@ -40,6 +43,8 @@ DEFAULT_RIGHTS: dict[str, list[str]] = {
         Right.VACCINE_ORDER,
         Right.ASSESSMENT_WRITE,
         Right.BOOKING_MANAGE,
+        Right.STOCK_MANAGE,
+        Right.LOT_RECALL,
     ],
     Profession.CLINIC_STAFF: [
         Right.BOOKING_MANAGE,

@@ -68,15 +68,16 @@ def access_log_record_api(*, request, client, patient, what: str) -> AccessLogEn
     return entry
 
 
-def access_log_record_many(*, request, patients, what: str) -> None:
-    """One row per distinct patient shown on a list page, written in a single INSERT."""
+def access_log_record_many(*, request, patients, what: str, reason: str = "") -> int:
+    """One row per distinct patient shown on a list page (or listed by a recall), in few INSERTs."""
     distinct = {}
     for patient in patients:
         distinct.setdefault(patient.pk, patient)
     if distinct:
         AccessLogEntry.objects.bulk_create(
-            [_entry(request, patient, what, "") for patient in distinct.values()]
+            [_entry(request, patient, what, reason) for patient in distinct.values()], batch_size=5000
         )
+    return len(distinct)
 
 
 def unit_switch(*, request, unit_id) -> Unit:

@@ -35,7 +35,9 @@ class LoginView(auth_views.LoginView):
 
 @require_GET
 def home(request):
-    return render(request, "mittvaccin/home.html")
+    from mittvaccin.navigation import home_panels
+
+    return render(request, "mittvaccin/home.html", {"panels": home_panels(request)})
 
 
 @require_POST

@@ -68,8 +68,26 @@ def _journal_block(cast):
     return block_record(patient=_journal_patient(cast), user=cast.alice, vaccination=_journal_dose(cast)).pk
 
 
+def _journal_recall(cast):
+    from journal.recall_models import Recall
+
+    return Recall.objects.create(
+        caregiver=cast.caregiver_a,
+        product=_journal_ready(cast).product,
+        batch=_journal_ready(cast).batch,
+        reason="URL-genomgången",
+        created_by=cast.bob,
+        signature=cast.bob.signature,
+        patient_count=0,
+        dose_count=0,
+    ).pk
+
+
 ID_PROVIDERS.update(
     {
+        "recall_id": _journal_recall,
+        # The national catalogue is no caregiver's: its product ids are walked by NATIONAL_URL_NAMES below.
+        "product_id": lambda cast: _journal_ready(cast).product.pk,
         "visit_id": lambda cast: _journal_ready(cast).visit.pk,
         "order_id": lambda cast: _journal_ready(cast).order.pk,
         "vaccination_id": lambda cast: _journal_dose(cast).pk,
@@ -185,4 +203,14 @@ PUBLIC_URL_NAMES: dict[str, str] = {
     "booking:manage_ics": "calendar file of the resident's own booking (signed link)",
     "booking:manage_cancel": "cancel the resident's own booking (signed link)",
     "booking:manage_move": "move the resident's own booking (signed link)",
+}
+
+
+# URL names of the national vaccine catalogue: shared by every caregiver, reachable only by catalogue
+# maintainers (an installation-level right; everyone else gets 403, whatever their caregiver). Their ids
+# are not caregiver-owned, so the cross-caregiver walk does not apply; tests/journal/test_catalogue.py
+# walks them as a non-maintainer of each caregiver and as a maintainer.
+NATIONAL_URL_NAMES: dict[str, str] = {
+    "journal:catalogue_product": "a product of the national catalogue (maintainers only)",
+    "journal:catalogue_maintainer_revoke": "withdraw an account's maintainer right (maintainers only)",
 }

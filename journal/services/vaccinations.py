@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from journal import schedule, selectors
+from journal import stock as stock_ledger
+from journal.catalogue import version_id_of
 from journal.models import (
     AssessmentOutcome,
     Batch,
@@ -211,6 +213,7 @@ def vaccination_register(
             unit=unit,
             status=VaccinationStatus.GIVEN,
             product=product,
+            product_version_id=version_id_of(product),  # A1: what the dose shows, whatever changes later
             batch=batch,
             lot_number=batch.lot_number,
             batch_expiry=batch.expiry_date,
@@ -236,6 +239,8 @@ def vaccination_register(
             idempotency_key=key,
         )
     )
+    # A2: one dose out of the unit's stock of the lot, in this transaction (refused at zero).
+    stock_ledger.dose_take(vaccination=vaccination, user=user)
     try:
         vaccination_registered.send(
             sender=Vaccination,
@@ -286,6 +291,7 @@ def vaccination_not_given(
             unit=unit,
             status=VaccinationStatus.NOT_GIVEN,
             product=product,
+            product_version_id=version_id_of(product),
             order=order,
             ordered_by=order.ordered_by if order else None,
             not_given_reason=reason,
@@ -338,6 +344,7 @@ def vaccination_record_elsewhere(
             patient=patient,
             status=VaccinationStatus.GIVEN_ELSEWHERE,
             product=product,
+            product_version_id=version_id_of(product) if product is not None else None,
             product_text=product_text.strip(),
             lot_number=lot_number.strip(),
             dose_number=dose_number,
@@ -365,6 +372,8 @@ def vaccination_enter_in_error(*, vaccination: Vaccination, user, reason: str) -
     mark = VaccinationEnteredInError.objects.create(
         vaccination=vaccination, reason=reason.strip(), by=user, signature=user.signature
     )
+    # A2: the correction returns the dose to the stock it was taken from.
+    stock_ledger.dose_return(vaccination=vaccination, user=user)
     try:
         vaccination_entered_in_error.send(
             sender=Vaccination, vaccination=vaccination, user=user, reason=mark.reason

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from journal import extensions, schedule, selectors, services
+from journal import extensions, schedule, selectors, services, stock
 from journal.access import patient_view
 from journal.forms import AssessmentForm, ConfirmChecksForm, DeclarationForm, DoseForm, NotGivenForm
 from journal.models import Batch, HealthDeclaration, NoteKind
@@ -139,16 +139,12 @@ def _visit_context(
         declaration_form = DeclarationForm(questionnaire=questionnaire, initial=initial)
     if assessment_form is None and checks.needs_assessment and request.user.has_right(Right.ASSESSMENT_WRITE):
         assessment_form = AssessmentForm(initial={"declaration": checks.declaration.pk})
-    product_ids = {o.product_id for o in checks.open_orders}
-    batches = (
-        list(
-            owned(Batch, request)
-            .filter(product_id__in=product_ids, expiry_date__gte=timezone.localdate())
-            .select_related("product")
-            .order_by("product__name", "expiry_date")
-        )
-        if product_ids
-        else []
+    # A2: only lots in stock at the visit's unit, earliest expiry first; the first is pre-selected.
+    lots = stock.lots_in_stock(visit.unit, [order.product_id] if order is not None else [])
+    posted_lot = (dose_form["lot"].value() or "").strip()
+    selected_lot = next(
+        (row.batch.lot_number for row in lots if row.batch.lot_number.lower() == posted_lot.lower()),
+        lots[0].batch.lot_number if lots else posted_lot,
     )
     # After a dose the panel does not offer the next dose of the same series at once: a second dose of
     # one vaccine at one visit is a deliberate choice, never the default.
@@ -170,7 +166,8 @@ def _visit_context(
         "confirm_form": ConfirmChecksForm(initial={"fingerprint": checks.fingerprint}),
         "confirm_error": confirm_error,
         "selected_order": order,
-        "batches": batches,
+        "lots": lots,
+        "selected_lot": selected_lot,
         "dose_form_parts": [reverse(name) for name in extensions.dose_form_parts()],
         "billing_data": {k: v for k, v in request.POST.items() if k.startswith("billing-")},
         "can_register": request.user.has_right(Right.VACCINATION_REGISTER),

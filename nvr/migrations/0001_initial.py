@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('journal', '0006_next_dose_reminder'),
+        ('journal', '0008_product_versions_for_existing_doses'),
         ('mittvaccin', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

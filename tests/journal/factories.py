@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from journal import selectors, services
 from journal.models import Batch, ScheduleStep, VaccineProduct
+from journal.stock_models import MovementKind, StockMovement
+from mittvaccin.models import Unit
 from tests.factories import BatchFactory, PatientFactory, VaccineProductFactory
 
 NO_FLAGS = {
@@ -57,12 +59,29 @@ def hepb_product() -> VaccineProduct:
     return product
 
 
-def batch_for(caregiver, product, *, lot=None, expiry=None) -> Batch:
+def batch_for(caregiver, product, *, lot=None, expiry=None, stock=50) -> Batch:
+    """A batch of the caregiver with `stock` doses at each of its active units (A2: a dose needs stock)."""
     kwargs = {"caregiver": caregiver, "product": product}
     if lot:
         kwargs["lot_number"] = lot
     kwargs["expiry_date"] = expiry or timezone.localdate() + dt.timedelta(days=365)
-    return BatchFactory(**kwargs)
+    batch = BatchFactory(**kwargs)
+    if stock:
+        for unit in Unit.objects.filter(caregiver=caregiver, is_active=True):
+            stock_for(batch, unit, stock)
+    return batch
+
+
+def stock_for(batch, unit, quantity: int):
+    """Doses of `batch` delivered to `unit` as a ledger row (directly: an expired test lot is allowed here)."""
+    return StockMovement.objects.create(
+        caregiver_id=unit.caregiver_id,
+        unit=unit,
+        batch=batch,
+        kind=MovementKind.DELIVERY,
+        quantity=quantity,
+        supplier="Testleverantören",
+    )
 
 
 def make_order(cast, patient, product, *, doses=3, by=None, unit=None, visit=None):

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mittvaccin', '0001_initial'),
+        ('mittvaccin', '0002_catalogue_maintainer_and_stock_rights'),
     ]
 
     operations = [

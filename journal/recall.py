@@ -1,0 +1,381 @@
+"""Lot recall look-back: find everyone who got a lot, tell them, and keep the record of having done so.
+
+`recall_create` runs the look-back (a product and lot, or a product at a unit in a period) at the
+user's caregiver, stores the doses it found and writes one access-log row per patient with the purpose
+"recall". `recall_message_create` stores the user's message; the worker (`recall_message_deliver`)
+claims each patient before sending, so a send that runs twice reaches nobody twice. A patient with
+protected identity is reached only through the tax agency's forwarding route: no address is shown,
+exported or used, and nothing is sent from here.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import uuid
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from journal.models import Batch, Patient, Vaccination, VaccinationStatus, VaccineProduct
+from journal.recall_models import Recall, RecallDelivery, RecallEntry, RecallMessage
+from journal.services.common import JournalError
+from mittvaccin.rights import Right
+from mittvaccin.services import access_log_record_many
+
+RECALL_WHAT = gettext_lazy("Batchåterkallelse")
+FORWARDING = "forwarding"
+
+
+class RecallError(JournalError):
+    pass
+
+
+def recall_doses(*, caregiver_id: int, product, batch=None, unit=None, period_from=None, period_to=None):
+    """The doses the look-back finds: given here (not elsewhere), not entered in error."""
+    doses = Vaccination.objects.filter(
+        caregiver_id=caregiver_id,
+        status=VaccinationStatus.GIVEN,
+        product=product,
+        entered_in_error__isnull=True,
+    )
+    if batch is not None:
+        doses = doses.filter(batch=batch)
+    if unit is not None:
+        doses = doses.filter(unit=unit)
+    if period_from is not None:
+        doses = doses.filter(given_at__gte=_start_of(period_from))
+    if period_to is not None:
+        doses = doses.filter(given_at__lt=_start_of(period_to + dt.timedelta(days=1)))
+    return doses
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+@transaction.atomic
+def recall_create(
+    *,
+    request,
+    product: VaccineProduct | None,
+    batch: Batch | None = None,
+    unit=None,
+    period_from: dt.date | None = None,
+    period_to: dt.date | None = None,
+    reason: str,
+) -> Recall:
+    """Run and record a look-back. Every patient found gets an access-log row with the purpose "recall"."""
+    user = request.user
+    if not user.has_right(Right.LOT_RECALL):
+        raise RecallError(_("Du saknar behörighet att göra batchåterkallelser."))
+    if product is None:
+        raise RecallError(_("Välj vaccin."), field="product")
+    if batch is not None:
+        if batch.caregiver_id != user.caregiver_id:
+            raise RecallError(_("Batchen finns inte hos vårdgivaren."), field="lot_number")
+        if batch.product_id != product.pk:
+            raise RecallError(
+                _("Batch %(lot)s är av %(other)s, inte av %(product)s.")
+                % {"lot": batch.lot_number, "other": batch.product.name, "product": product.name},
+                field="lot_number",
+            )
+    else:
+        if unit is None or unit.caregiver_id != user.caregiver_id:
+            raise RecallError(_("Ange batchnummer, eller enhet och period."), field="unit")
+        if period_from is None or period_to is None:
+            raise RecallError(_("Ange periodens första och sista dag."), field="period_from")
+        if period_from > period_to:
+            raise RecallError(_("Periodens första dag ligger efter den sista."), field="period_to")
+    reason = (reason or "").strip()
+    if not reason:
+        raise RecallError(
+            _("Ange skälet till återkallelsen (t.ex. tillverkarens meddelande)."), field="reason"
+        )
+
+    doses = recall_doses(
+        caregiver_id=user.caregiver_id,
+        product=product,
+        batch=batch,
+        unit=None if batch is not None else unit,
+        period_from=None if batch is not None else period_from,
+        period_to=None if batch is not None else period_to,
+    )
+    counts = doses.aggregate(doses=Count("id"), patients=Count("patient_id", distinct=True))
+    recall = Recall.objects.create(
+        caregiver_id=user.caregiver_id,
+        product=product,
+        batch=batch,
+        unit=unit if batch is None else None,
+        period_from=period_from if batch is None else None,
+        period_to=period_to if batch is None else None,
+        reason=reason,
+        created_by=user,
+        signature=user.signature,
+        patient_count=counts["patients"],
+        dose_count=counts["doses"],
+    )
+    # The list, set-based: one INSERT … SELECT however many thousand doses the lot went into.
+    select_sql, params = doses.values_list("patient_id", "id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO journal_recallentry (recall_id, patient_id, vaccination_id) "  # noqa: S608
+            f"SELECT %s, sub.patient_id, sub.id FROM ({select_sql}) AS sub",
+            (recall.pk, *params),
+        )
+    _log_patients(request, recall, Patient.objects.filter(pk__in=doses.values("patient_id")))
+    return recall
+
+
+def _log_patients(request, recall: Recall, patients) -> int:
+    return access_log_record_many(
+        request=request,
+        patients=patients.only("id", "identity_number", "protected_identity"),
+        what=str(RECALL_WHAT),
+        reason=_("Återkallelse %(id)d: %(reason)s") % {"id": recall.pk, "reason": recall.reason[:200]},
+    )
+
+
+# --- The list, on screen and as CSV ------------------------------------------------------------------------
+
+
+@dataclass
+class RecallRow:
+    patient: Patient
+    dose: Vaccination
+
+    @property
+    def route(self) -> str:
+        return contact_route(self.patient)
+
+
+def contact_route(patient: Patient) -> str:
+    """How to reach the patient about the recall. Protected identity: only the tax agency's forwarding route."""
+    if patient.protected_identity:
+        return FORWARDING
+    if patient.phone:
+        return "sms"
+    if patient.email:
+        return "email"
+    if patient.address:
+        return "letter"
+    return "none"
+
+
+ROUTE_LABELS = {
+    FORWARDING: gettext_lazy("Via Skatteverkets postförmedling (skyddad identitet)"),
+    "sms": gettext_lazy("SMS"),
+    "email": gettext_lazy("E-post"),
+    "letter": gettext_lazy("Brev"),
+    "none": gettext_lazy("Kontaktuppgift saknas"),
+}
+
+
+def recall_rows(recall: Recall, *, offset: int = 0, limit: int | None = None) -> list[RecallRow]:
+    entries = (
+        RecallEntry.objects.filter(recall=recall)
+        .select_related("patient", "vaccination__unit")
+        .order_by("patient__family_name", "patient__given_names", "patient_id", "vaccination__given_at")
+    )
+    if limit is not None:
+        entries = entries[offset : offset + limit]
+    return [RecallRow(entry.patient, entry.vaccination) for entry in entries]
+
+
+def recall_page(request, recall: Recall, *, page: int, per_page: int = 100):
+    """One page of the list; the patients on it are read, so each gets a log row with the purpose "recall"."""
+    total = RecallEntry.objects.filter(recall=recall).count()
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = recall_rows(recall, offset=(page - 1) * per_page, limit=per_page)
+    access_log_record_many(
+        request=request,
+        patients=[row.patient for row in rows],
+        what=str(RECALL_WHAT),
+        reason=_("Återkallelse %(id)d: %(reason)s") % {"id": recall.pk, "reason": recall.reason[:200]},
+    )
+    return rows, page, pages, total
+
+
+def _neutralise(value) -> str:
+    # Spreadsheet formula injection (OWASP): a cell that starts like a formula is kept as text. Switch to
+    # mittvaccin's shared CSV writer when it exists.
+    text = "" if value is None else str(value)
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text
+
+
+CSV_COLUMNS = [
+    ("personnummer", gettext_lazy("Personnummer")),
+    ("namn", gettext_lazy("Namn")),
+    ("dosdatum", gettext_lazy("Dosdatum")),
+    ("enhet", gettext_lazy("Enhet")),
+    ("dosnummer", gettext_lazy("Dosnummer")),
+    ("vaccin", gettext_lazy("Vaccin")),
+    ("batch", gettext_lazy("Batch")),
+    ("kontaktvag", gettext_lazy("Kontaktväg")),
+    ("telefon", gettext_lazy("Telefon")),
+    ("epost", gettext_lazy("E-post")),
+    ("adress", gettext_lazy("Adress")),
+    ("postnummer", gettext_lazy("Postnummer")),
+    ("ort", gettext_lazy("Ort")),
+]
+
+
+def recall_csv(request, recall: Recall) -> str:
+    """The whole list as CSV (UTF-8 with BOM, `;`, CRLF). Protected identity: number and route only."""
+    rows = recall_rows(recall)
+    _log_patients(request, recall, Patient.objects.filter(pk__in={row.patient.pk for row in rows}))
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([str(label) for _key, label in CSV_COLUMNS])
+    for row in rows:
+        patient, dose = row.patient, row.dose
+        protected = patient.protected_identity
+        writer.writerow(
+            [
+                _neutralise(value)
+                for value in [
+                    patient.identity_display,
+                    "" if protected else f"{patient.family_name}, {patient.given_names}",
+                    timezone.localtime(dose.given_at).strftime("%Y-%m-%d"),
+                    dose.unit.name if dose.unit_id else "",
+                    dose.dose_number or "",
+                    dose.vaccine_name,
+                    dose.lot_number,
+                    str(ROUTE_LABELS[row.route]),
+                    "" if protected else patient.phone,
+                    "" if protected else patient.email,
+                    "" if protected else patient.address,
+                    "" if protected else patient.postal_code,
+                    "" if protected else patient.city,
+                ]
+            ]
+        )
+    return buffer.getvalue()
+
+
+# --- The message ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def recall_message_create(
+    *, recall: Recall, user, subject: str, body: str, idempotency_key=None
+) -> RecallMessage:
+    """Store the user's message and queue its sending after commit. A double submit makes one message."""
+    if not user.has_right(Right.LOT_RECALL) or user.caregiver_id != recall.caregiver_id:
+        raise RecallError(_("Du saknar behörighet att göra batchåterkallelser."))
+    key = idempotency_key or uuid.uuid4()
+    existing = RecallMessage.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    subject, body = (subject or "").strip(), (body or "").strip()
+    if not subject:
+        raise RecallError(_("Skriv en rubrik."), field="subject")
+    if not body:
+        raise RecallError(_("Skriv meddelandet."), field="body")
+    if len(body) > 1000:
+        raise RecallError(
+            _("Meddelandet får vara högst 1000 tecken (det skickas också som SMS)."), field="body"
+        )
+    message = RecallMessage.objects.create(
+        recall=recall, subject=subject[:200], body=body, created_by=user, signature=user.signature,
+        idempotency_key=key,
+    )  # fmt: skip
+    transaction.on_commit(lambda: _queue(message.pk))
+    return message
+
+
+def _queue(message_id: int) -> None:
+    from journal.tasks import send_recall_message
+
+    send_recall_message.delay(message_id)
+
+
+# Claims, set-based: one INSERT … SELECT per batch of patients, skipping those claimed before.
+_CLAIM = """
+INSERT INTO journal_recalldelivery (message_id, patient_id, channel, claimed_at)
+SELECT %(message)s, p.id,
+       CASE WHEN p.protected_identity THEN 'forwarding'
+            WHEN p.phone <> '' THEN 'sms'
+            WHEN p.email <> '' THEN 'email'
+            ELSE 'none' END,
+       %(now)s
+FROM journal_patient p
+WHERE p.id = ANY(%(ids)s)
+ON CONFLICT (message_id, patient_id) DO NOTHING
+RETURNING patient_id, channel
+"""
+
+
+def recall_message_deliver(message_id: int, *, batch_size: int = 500) -> int:
+    """Send the message to every patient of the recall not yet claimed for it. Returns how many were sent.
+
+    The claim commits before the send: a crash between them leaves that patient unsent rather than
+    messaged twice (the recall page shows who was reached).
+    """
+    from mittvaccin.messaging import send_email, send_sms
+
+    message = RecallMessage.objects.select_related("recall__caregiver").get(pk=message_id)
+    recall = message.recall
+    caregiver = recall.caregiver
+    text = f"{message.body}\n\n{caregiver.name}"
+    sent = 0
+    after = 0
+    while True:
+        window = list(
+            RecallEntry.objects.filter(recall=recall, patient_id__gt=after)
+            .order_by("patient_id")
+            .values_list("patient_id", flat=True)
+            .distinct()[:batch_size]
+        )
+        if not window:
+            return sent
+        after = window[-1]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_CLAIM, {"message": message.pk, "now": timezone.now(), "ids": window})
+            claimed = dict(cursor.fetchall())
+        if not claimed:
+            continue
+        for patient in Patient.objects.filter(pk__in=claimed).only(
+            "id", "phone", "email", "protected_identity"
+        ):
+            channel = claimed[patient.pk]
+            reference = f"recall-message:{message.pk}:patient:{patient.pk}"
+            if patient.protected_identity:
+                continue  # R7: reached only through the tax agency's forwarding route, never from here
+            if channel == "sms":
+                send_sms(
+                    to=patient.phone, body=text, caregiver=caregiver, purpose="recall", reference=reference
+                )
+                sent += 1
+            elif channel == "email":
+                send_email(
+                    to=patient.email, subject=message.subject, body=text, caregiver=caregiver, purpose="recall",
+                    reference=reference,
+                )  # fmt: skip
+                sent += 1
+
+
+def message_status(message: RecallMessage) -> dict:
+    """How many patients each route reached (claims made so far)."""
+    counts = dict(
+        RecallDelivery.objects.filter(message=message)
+        .values_list("channel")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {
+        "sms": counts.get("sms", 0),
+        "email": counts.get("email", 0),
+        "forwarding": counts.get("forwarding", 0),
+        "none": counts.get("none", 0),
+        "total": sum(counts.values()),
+    }
