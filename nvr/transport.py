@@ -36,7 +36,9 @@ class DropFolderTransport:
             os.replace(temporary, target)
         except OSError as error:
             temporary.unlink(missing_ok=True)
-            raise DeliveryError(f"Filen kunde inte skrivas till {self.folder}: {error.strerror or error}") from error
+            raise DeliveryError(
+                f"Filen kunde inte skrivas till {self.folder}: {error.strerror or error}"
+            ) from error
         return str(target)
 
 

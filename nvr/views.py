@@ -74,7 +74,9 @@ def _lookup(request):
     patient = owned(Patient, request).filter(identity_number=identity.value).first()
     if patient is None:
         return None, [], _("Ingen patient med det numret hos vårdgivaren.")
-    access_log_record(request=request, patient=patient, what=_("Vaccinationsregistret: dosernas rapportering"))
+    access_log_record(
+        request=request, patient=patient, what=_("Vaccinationsregistret: dosernas rapportering")
+    )
     return patient, selectors.dose_states(patient), ""
 
 
@@ -94,6 +96,8 @@ def send_now(request):
     transaction.on_commit(lambda: report_caregiver.delay(caregiver_id, user_id))
     messages.success(
         request,
-        _("Rapporteringen är startad. Ladda om sidan om en stund för att se rapporten och om den levererades."),
+        _(
+            "Rapporteringen är startad. Ladda om sidan om en stund för att se rapporten och om den levererades."
+        ),
     )
     return redirect("nvr:reports")
