@@ -173,7 +173,7 @@ def immunization_search(request):
     doses = (
         Vaccination.objects.filter(patient=patient, caregiver_id=request.api_client.caregiver_id)
         .filter(condition)
-        .select_related("product", "unit", "given_by", "entered_in_error")
+        .select_related("product", "product_version", "unit", "given_by", "entered_in_error")
         .order_by("-given_at", "-id")
     )
     return fhir_response(

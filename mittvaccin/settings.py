@@ -374,6 +374,12 @@ OAUTH2_PROVIDER = {
     "SCOPES_BACKEND_CLASS": "fhirapi.oauth.ClientScopes",
     "ACCESS_TOKEN_EXPIRE_SECONDS": FHIR_TOKEN_SECONDS,
     "REFRESH_TOKEN_EXPIRE_SECONDS": FHIR_TOKEN_SECONDS,
+    # The OAuth 2.0 Security BCP (RFC 9700) everywhere, not the toolkit's lenient defaults.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
 }
 # Search results per page unless the client asks for fewer (`_count`), and the most it may ask for.
 FHIR_PAGE_SIZE = 50

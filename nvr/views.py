@@ -29,13 +29,15 @@ def reports(request):
     waiting_ids = selectors.waiting_ids(caregiver)
     waiting = list(
         Vaccination.objects.filter(pk__in=waiting_ids[:LISTED])
-        .select_related("patient", "product")
+        .select_related("patient", "product", "product_version")
         .order_by("given_at", "pk")
     )
     undelivered = list(selectors.undelivered_reports(caregiver))
     failed = list(
         NvrEntry.objects.filter(report__in=undelivered)
-        .select_related("report", "vaccination__patient", "vaccination__product")
+        .select_related(
+            "report", "vaccination__patient", "vaccination__product", "vaccination__product_version"
+        )
         .order_by("report__number", "vaccination_id")[:LISTED]
     )
     access_log_record_many(

@@ -171,6 +171,21 @@ ID_PROVIDERS.update(BILLING_PROVIDERS)
 TOKEN_URL_NAMESPACES = {"fhir"}
 
 
+def _nvr_report_id(cast):
+    from nvr.models import NvrReport
+
+    return NvrReport.objects.create(
+        caregiver=cast.caregiver_a,
+        number=1,
+        file_name="nvr-a-000001.csv",
+        content="systemName\r\n",
+        checksum="0" * 64,
+        rows=0,
+        new_rows=0,
+        withdrawn_rows=0,
+    ).pk
+
+
 def _api_client_id(cast):
     from fhirapi.services import api_client_create
 
@@ -183,6 +198,7 @@ def _api_client_id(cast):
 ID_PROVIDERS.update(
     {
         "client_id": _api_client_id,
+        "report_id": _nvr_report_id,
         # The API's catch-all: any path it does not know answers an OperationOutcome 404.
         "rest": lambda cast: "Observation",
     }
