@@ -1,22 +1,31 @@
-"""Attention signals as FHIR R4 resources, to hand over to the main health record (R13).
+"""The journal's records as FHIR R4 resources, validated by the `fhir.resources` R4B models.
 
-Hypersensitivity becomes an AllergyIntolerance, anything else a Flag. The patient is referred to by
-the national identifier only; a patient with protected identity carries the confidentiality label
-"R" (restricted) and no name, and no address is ever included.
+Attention signals (R13) are handed over as AllergyIntolerance (hypersensitivity) or Flag (anything
+else): to the main health record through the FHIR API (`fhirapi`), and as a download on the patient
+page. Each says only what was recorded: no reaction is invented where none was written down, and the
+severity is never turned into a diagnosis.
+
+The patient is referred to by the national identifier; a patient with protected identity (R7) carries
+the confidentiality label "R" (restricted) and no name, and no address is ever included.
 """
 
 from __future__ import annotations
 
 from django.utils import timezone
+from fhir.resources.R4B.allergyintolerance import AllergyIntolerance
+from fhir.resources.R4B.flag import Flag
 
 from journal.models import IdentityKind, Severity, SignalKind
 
 # Swedish national OIDs for the identifier systems.
+PERSONNUMMER_SYSTEM = "urn:oid:1.2.752.129.2.1.3.1"
+SAMORDNINGSNUMMER_SYSTEM = "urn:oid:1.2.752.129.2.1.3.3"
 IDENTIFIER_SYSTEMS = {
-    IdentityKind.PERSONNUMMER: "urn:oid:1.2.752.129.2.1.3.1",
-    IdentityKind.SAMORDNINGSNUMMER: "urn:oid:1.2.752.129.2.1.3.3",
+    IdentityKind.PERSONNUMMER: PERSONNUMMER_SYSTEM,
+    IdentityKind.SAMORDNINGSNUMMER: SAMORDNINGSNUMMER_SYSTEM,
 }
 RESERVE_SYSTEM = "urn:oid:1.2.752.129.2.1.3"  # regional reserve numbers hang under the national arc
+CONFIDENTIALITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
 
 FHIR_SEVERITY = {
     Severity.MILD: "mild",
@@ -26,29 +35,36 @@ FHIR_SEVERITY = {
 }
 
 
-def _patient_reference(patient) -> dict:
-    reference = {
-        "identifier": {
-            "system": IDENTIFIER_SYSTEMS.get(patient.identity_kind, RESERVE_SYSTEM),
-            "value": patient.identity_number,
-        }
+def validated(model, data: dict) -> dict:
+    """`data` checked against the FHIR R4B model (a ValidationError if it is not a valid resource)."""
+    return model.model_validate(data).model_dump(mode="json", exclude_none=True)
+
+
+def fhir_instant(moment) -> str:
+    return timezone.localtime(moment).isoformat(timespec="seconds")
+
+
+def identifier(patient) -> dict:
+    return {
+        "system": IDENTIFIER_SYSTEMS.get(patient.identity_kind, RESERVE_SYSTEM),
+        "value": patient.identity_number,
     }
+
+
+def patient_reference(patient, *, with_id: bool = False) -> dict:
+    reference = {"identifier": identifier(patient)}
+    if with_id:
+        reference["reference"] = f"Patient/{patient.pk}"
     if not patient.protected_identity:
         reference["display"] = f"{patient.given_names} {patient.family_name}"
     return reference
 
 
-def _meta(patient) -> dict:
-    meta = {"source": "MittVaccin"}
+def meta(patient) -> dict:
+    data = {"source": "MittVaccin"}
     if patient.protected_identity:
-        meta["security"] = [
-            {
-                "system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality",
-                "code": "R",
-                "display": "restricted",
-            }
-        ]
-    return meta
+        data["security"] = [{"system": CONFIDENTIALITY_SYSTEM, "code": "R", "display": "restricted"}]
+    return data
 
 
 def _is_active(signal) -> bool:
@@ -58,15 +74,16 @@ def _is_active(signal) -> bool:
         return True
 
 
-def signal_resource(signal) -> dict:
+def signal_resource(signal, *, with_id: bool = False) -> dict:
+    """An attention signal as AllergyIntolerance or Flag (validated). `with_id` adds Patient/<id>."""
     patient = signal.patient
     active = _is_active(signal)
-    recorded = timezone.localtime(signal.recorded_at).isoformat(timespec="seconds")
+    recorded = fhir_instant(signal.recorded_at)
     if signal.kind == SignalKind.HYPERSENSITIVITY:
         resource = {
             "resourceType": "AllergyIntolerance",
             "id": f"mittvaccin-signal-{signal.pk}",
-            "meta": _meta(patient),
+            "meta": meta(patient),
             "clinicalStatus": {
                 "coding": [
                     {
@@ -85,30 +102,36 @@ def signal_resource(signal) -> dict:
                 ]
             },
             "type": "allergy",
-            "criticality": "high"
-            if signal.severity in (Severity.SEVERE, Severity.LIFE_THREATENING)
-            else "low",
             "code": {"text": signal.agent},
-            "patient": _patient_reference(patient),
+            "patient": patient_reference(patient, with_id=with_id),
             "recordedDate": recorded,
             "recorder": {"display": signal.signature},
         }
+        if signal.severity:
+            resource["criticality"] = (
+                "high" if signal.severity in (Severity.SEVERE, Severity.LIFE_THREATENING) else "low"
+            )
         if signal.occurred_on:
             resource["onsetString"] = signal.occurred_on
-        if signal.reaction or signal.severity:
-            reaction = {"manifestation": [{"text": signal.reaction or signal.get_severity_display()}]}
+        if signal.reaction:
+            # Only a recorded reaction becomes a reaction: FHIR needs its manifestation, and the
+            # severity's name is no manifestation.
+            reaction = {"manifestation": [{"text": signal.reaction}]}
             if signal.severity:
                 reaction["severity"] = FHIR_SEVERITY[signal.severity]
-            if signal.severity == Severity.LIFE_THREATENING:
-                reaction["description"] = "Livshotande reaktion (anafylaxi)"
             resource["reaction"] = [reaction]
+        notes = []
+        if signal.severity:
+            notes.append(f"Allvarlighetsgrad: {signal.get_severity_display()}")
         if signal.text:
-            resource["note"] = [{"text": signal.text}]
-        return resource
+            notes.append(signal.text)
+        if notes:
+            resource["note"] = [{"text": text} for text in notes]
+        return validated(AllergyIntolerance, resource)
     resource = {
         "resourceType": "Flag",
         "id": f"mittvaccin-signal-{signal.pk}",
-        "meta": _meta(patient),
+        "meta": meta(patient),
         "status": "active" if active else "inactive",
         "category": [
             {
@@ -122,8 +145,8 @@ def signal_resource(signal) -> dict:
             }
         ],
         "code": {"text": signal.agent + (f": {signal.text}" if signal.text else "")},
-        "subject": _patient_reference(patient),
+        "subject": patient_reference(patient, with_id=with_id),
         "period": {"start": recorded},
         "author": {"display": signal.signature},
     }
-    return resource
+    return validated(Flag, resource)

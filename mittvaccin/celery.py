@@ -17,7 +17,7 @@ def collect_beat_schedules(sender, **kwargs):
     from django.conf import settings
 
     schedule = dict(settings.CELERY_BEAT_SCHEDULE)
-    for app_name in ("mittvaccin", "journal", "booking", "billing", "reports"):
+    for app_name in ("mittvaccin", "journal", "booking", "billing", "reports", "nvr", "fhirapi"):
         try:
             module = importlib.import_module(f"{app_name}.schedules")
         except ModuleNotFoundError as exc:

@@ -163,11 +163,16 @@ class AccessLogEntry(models.Model):
     """One read of a patient's data (journalloggning). Append-only: the database refuses UPDATE and DELETE.
 
     The patient is kept as id and identity number rather than a foreign key: the core app does not
-    depend on the journal app, and a log row must outlive anything else.
+    depend on the journal app, and a log row must outlive anything else. The reader is a staff `user`
+    or, for the FHIR API (A8), a receiving system: its client id and name, kept the same way.
     """
 
     at = models.DateTimeField(_("tidpunkt"), default=timezone.now, db_index=True)
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("användare"))
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("användare")
+    )
+    api_client_id = models.BigIntegerField(_("API-klient"), null=True, blank=True)
+    api_client_name = models.CharField(_("API-klient"), max_length=255, blank=True)
     caregiver = models.ForeignKey(Caregiver, on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("enhet")
@@ -191,12 +196,26 @@ class AccessLogEntry(models.Model):
             models.Index(fields=["caregiver", "patient_id", "-at"], name="accesslog_patient_idx"),
             models.Index(fields=["caregiver", "user", "-at"], name="accesslog_user_idx"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                # Exactly one reader: a staff account or an API client.
+                condition=models.Q(user__isnull=False, api_client_id__isnull=True)
+                | models.Q(user__isnull=True, api_client_id__isnull=False),
+                name="accesslog_one_reader",
+            ),
+        ]
         triggers = [
             pgtrigger.Protect(name="access_log_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.what}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id or self.api_client_name} {self.what}"
+
+    @property
+    def reader(self) -> str:
+        if self.user_id is None:
+            return self.api_client_name
+        return self.user.get_full_name() or self.user.username
 
 
 class OutboundMessage(models.Model):

@@ -49,6 +49,25 @@ def access_log_record(*, request, patient, what: str, reason: str = "") -> Acces
     return entry
 
 
+def access_log_record_api(*, request, client, patient, what: str) -> AccessLogEntry:
+    """The access-log row of a read through the FHIR API (A8): the receiving system is the reader."""
+    entry = AccessLogEntry(
+        user=None,
+        api_client_id=client.pk,
+        api_client_name=client.name[:255],
+        caregiver_id=client.caregiver_id,
+        unit=None,
+        patient_id=patient.id,
+        patient_identity=patient.identity_number,
+        patient_protected=patient.protected_identity,
+        what=what[:120],
+        path=request.get_full_path()[:400],
+        client_address=client_address(request),
+    )
+    entry.save(force_insert=True)
+    return entry
+
+
 def access_log_record_many(*, request, patients, what: str, reason: str = "") -> int:
     """One row per distinct patient shown on a list page (or listed by a recall), in few INSERTs."""
     distinct = {}

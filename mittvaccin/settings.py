@@ -81,11 +81,14 @@ INSTALLED_APPS = [
     "template_partials",
     "pgtrigger",
     "axes",
+    "oauth2_provider",
     "mittvaccin",
     "journal",
     "booking",
     "billing",
     "reports",
+    "nvr",
+    "fhirapi",
 ]
 
 MIDDLEWARE = [
@@ -295,6 +298,8 @@ LOGGING = {
         "booking": {"level": "INFO"},
         "billing": {"level": "INFO"},
         "reports": {"level": "INFO"},
+        "nvr": {"level": "INFO"},
+        "fhirapi": {"level": "INFO"},
     },
 }
 
@@ -353,3 +358,46 @@ BILLING_JOB_LOOKBACK_DAYS = 90
 BILLING_JOB_CHUNK = 500
 # Where invoice PDFs are written, below MEDIA_ROOT (never served publicly; the app streams them).
 BILLING_PDF_DIR = "invoices"
+
+
+# --- National vaccination register (nvr) ---------------------------------------------------------
+# How a finished report file reaches the register: a class with `deliver(report)` (see nvr/transport.py).
+# The default drops the file into a folder that the region's SFTP transfer picks up.
+NVR_TRANSPORT = os.environ.get("MITTVACCIN_NVR_TRANSPORT", "nvr.transport.DropFolderTransport")
+NVR_DIR = Path(os.environ.get("MITTVACCIN_NVR_DIR", BASE_DIR / ".data" / "nvr"))
+# The system name every row carries (the register's `systemName`).
+NVR_SYSTEM_NAME = "MittVaccin"
+ENVIRONMENT_VARIABLES += ["MITTVACCIN_NVR_TRANSPORT", "MITTVACCIN_NVR_DIR"]
+
+
+# --- FHIR R4 API (fhirapi) -----------------------------------------------------------------------
+# Receiving systems are OAuth2 clients (client credentials) owned by one caregiver, with one scope per
+# resource type. django-oauth-toolkit issues and checks the tokens; its Application is our ApiClient.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "fhirapi.ApiClient"
+FHIR_TOKEN_SECONDS = env_int("MITTVACCIN_FHIR_TOKEN_SECONDS", 600)
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "system/Patient.read": "Patient",
+        "system/Immunization.read": "Immunization",
+        "system/ImmunizationRecommendation.read": "ImmunizationRecommendation",
+        "system/AllergyIntolerance.read": "AllergyIntolerance",
+        "system/Flag.read": "Flag",
+    },
+    # Each client gets the scopes its administrator granted, never more (fhirapi.oauth.ClientScopes).
+    "SCOPES_BACKEND_CLASS": "fhirapi.oauth.ClientScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": FHIR_TOKEN_SECONDS,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": FHIR_TOKEN_SECONDS,
+    # The OAuth 2.0 Security BCP (RFC 9700) everywhere, not the toolkit's lenient defaults.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+}
+# Search results per page unless the client asks for fewer (`_count`), and the most it may ask for.
+FHIR_PAGE_SIZE = 50
+FHIR_MAX_PAGE_SIZE = 200
+ENVIRONMENT_VARIABLES += ["MITTVACCIN_FHIR_TOKEN_SECONDS"]

@@ -26,4 +26,7 @@ urlpatterns = [
     path("", include("booking.urls")),
     path("", include("billing.urls")),
     path("", include("reports.urls")),
+    path("", include("nvr.urls")),
+    path("", include("fhirapi.urls")),
+    path("fhir/", include("fhirapi.api_urls")),
 ]

@@ -174,6 +174,46 @@ from tests.billing.tenancy import PROVIDERS as BILLING_PROVIDERS  # noqa: E402
 ID_PROVIDERS.update(BILLING_PROVIDERS)
 
 
+# --- fhirapi: add providers below -------------------------------------------------------------
+# The FHIR API answers to a bearer token, not a session: the walk calls the namespaces below with a
+# token of caregiver B's client holding every scope (see test_tenancy_urls.py).
+TOKEN_URL_NAMESPACES = {"fhir"}
+
+
+def _nvr_report_id(cast):
+    from nvr.models import NvrReport
+
+    return NvrReport.objects.create(
+        caregiver=cast.caregiver_a,
+        number=1,
+        file_name="nvr-a-000001.csv",
+        content="systemName\r\n",
+        checksum="0" * 64,
+        rows=0,
+        new_rows=0,
+        withdrawn_rows=0,
+    ).pk
+
+
+def _api_client_id(cast):
+    from fhirapi.services import api_client_create
+
+    client, _secret = api_client_create(
+        caregiver=cast.caregiver_a, name="URL-genomgången A", scopes=["system/Flag.read"], user=None
+    )
+    return client.pk
+
+
+ID_PROVIDERS.update(
+    {
+        "client_id": _api_client_id,
+        "report_id": _nvr_report_id,
+        # The API's catch-all: any path it does not know answers an OperationOutcome 404.
+        "rest": lambda cast: "Observation",
+    }
+)
+
+
 # URL names that are public by design (resident self-service) and take no caregiver-owned id that
 # could leak: they are checked separately by their own tests. Add with a reason.
 PUBLIC_URL_NAMES: dict[str, str] = {

@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from mittvaccin.models import AccessLogEntry
 from tests.conftest import client_for
-from tests.tenancy_ids import ID_PROVIDERS, NATIONAL_URL_NAMES, PUBLIC_URL_NAMES
+from tests.tenancy_ids import ID_PROVIDERS, NATIONAL_URL_NAMES, PUBLIC_URL_NAMES, TOKEN_URL_NAMESPACES
 
 SKIP_NAMESPACES = {"djdt"}
 
@@ -54,14 +54,32 @@ def test_url_walk_finds_the_patient_urls():
     assert "journal:access_log_extract" in names
 
 
+def token_client_of(caregiver):
+    """A test client sending a bearer token of a client of `caregiver` with every scope (the FHIR API)."""
+    from django.test import Client
+
+    from tests.fhirapi.helpers import make_client, token_for
+
+    token = token_for(make_client(caregiver, name=f"URL-genomgången {caregiver.pk}"))
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def is_token_url(name: str) -> bool:
+    return (name or "").split(":")[0] in TOKEN_URL_NAMESPACES
+
+
 @pytest.mark.django_db
 def test_r4_every_url_answers_404_to_another_caregiver(cast):
     values = {param: provider(cast) for param, provider in ID_PROVIDERS.items()}
-    client = client_for(cast.charlie)
+    session_client = client_for(cast.charlie)
+    token_client = token_client_of(cast.caregiver_b)
     leaks = []
     checked = 0
+    tokens_checked = 0
     for name, _route, params in parameterised_patterns():
         url = url_for(name, params, values)
+        client = token_client if is_token_url(name) else session_client
+        tokens_checked += is_token_url(name)
         statuses = {}
         for method in ("get", "post"):
             response = getattr(client, method)(url)
@@ -70,6 +88,7 @@ def test_r4_every_url_answers_404_to_another_caregiver(cast):
         if set(statuses.values()) - {404, 405} or 404 not in statuses.values():
             leaks.append(f"{name} {url} → {statuses}")
     assert checked > 0
+    assert tokens_checked >= 2  # the FHIR API's Patient read and its catch-all are walked with a token
     assert not leaks, "Caregiver B reached caregiver A's objects:\n" + "\n".join(leaks)
 
 
@@ -78,9 +97,11 @@ def test_r4_own_caregiver_urls_never_fail(cast):
     """The same walk as the caregiver's own administrator and nurse: no 500 anywhere."""
     values = {param: provider(cast) for param, provider in ID_PROVIDERS.items()}
     failures = []
+    token_client = token_client_of(cast.caregiver_a)
     for user in (cast.admin_a, cast.alice):
-        client = client_for(user)
+        session_client = client_for(user)
         for name, _route, params in parameterised_patterns():
+            client = token_client if is_token_url(name) else session_client
             response = client.get(url_for(name, params, values))
             if response.status_code >= 500:
                 failures.append(f"{user.username} GET {name} → {response.status_code}")
@@ -93,12 +114,13 @@ def test_every_patient_url_writes_the_access_log(cast):
     values = {param: provider(cast) for param, provider in ID_PROVIDERS.items()}
     client = client_for(cast.admin_a)
     client_nurse = client_for(cast.alice)
+    token_client = token_client_of(cast.caregiver_a)
     silent = []
     for name, _route, params in parameterised_patterns():
         if "patient_id" not in params:
             continue
         before = AccessLogEntry.objects.filter(patient_id=values["patient_id"]).count()
-        for c in (client, client_nurse):
+        for c in (token_client,) if is_token_url(name) else (client, client_nurse):
             response = c.get(url_for(name, params, values))
             if response.status_code == 200:
                 break
@@ -120,7 +142,15 @@ def test_every_caregiver_owned_model_declares_its_tenancy():
     owners = (Caregiver, Unit, Patient)
     missing = []
     for model in apps.get_models():
-        if model._meta.app_label not in {"mittvaccin", "journal", "booking", "billing", "reports"}:
+        if model._meta.app_label not in {
+            "mittvaccin",
+            "journal",
+            "booking",
+            "billing",
+            "reports",
+            "nvr",
+            "fhirapi",
+        }:
             continue
         related = [f.related_model for f in model._meta.get_fields() if f.many_to_one or f.one_to_one]
         hangs_off_owner = any(r in owners for r in related if r is not None and f"{r}" != "self")

@@ -51,7 +51,7 @@ def access_log_extract(request, patient_id):
         raise PermissionDenied
     entries = owned(AccessLogEntry, request).filter(patient_id=patient.pk)
     by_unit = (
-        entries.values("unit__name", "at__date")
+        entries.values("unit__name", "api_client_name", "at__date")
         .annotate(first=Min("at"), last=Max("at"), reads=Count("id"))
         .order_by("-at__date", "unit__name")
     )
