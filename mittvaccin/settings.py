@@ -31,6 +31,7 @@ ENVIRONMENT_VARIABLES = [
     "DJANGO_SECURE_COOKIES",
     "DJANGO_TRUST_X_FORWARDED_FOR",
     "DATABASE_URL",
+    "DATABASE_OWNER_URL",
     "REDIS_URL",
     "MITTVACCIN_PUBLIC_URL",
     "MITTVACCIN_MEDIA_ROOT",
@@ -49,6 +50,8 @@ ENVIRONMENT_VARIABLES = [
     "MITTVACCIN_NEXT_DOSE_REMINDER_DAYS",
     # Apps add the variables they read below.
 ]
+# Given to the one-shot migrate service only: web, worker and beat never hold the owner's password.
+MIGRATE_ONLY_VARIABLES = ["DATABASE_OWNER_URL"]
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 TESTING = os.environ.get("MITTVACCIN_TESTING") == "1"
@@ -129,11 +132,11 @@ TEMPLATES = [
 
 
 # --- Database and Redis -------------------------------------------------------------------------
-def _embedded_database_url() -> str:
+def _embedded_database_urls() -> tuple[str, str]:
     from mittvaccin import embedded
 
-    url, _started = embedded.ensure_postgres("pg", "mittvaccin")
-    return url
+    database = embedded.ensure_postgres("pg", "mittvaccin")
+    return database.url, database.owner_url
 
 
 def _embedded_redis_url() -> str:
@@ -143,9 +146,31 @@ def _embedded_redis_url() -> str:
     return url
 
 
-DATABASE_URL = os.environ.get("DATABASE_URL") or _embedded_database_url()
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
-DATABASES["default"].setdefault("OPTIONS", {})
+# Two roles (mittvaccin/dbroles.py): web, worker and beat connect as the application role of
+# DATABASE_URL, which owns nothing, so the append-only triggers bind it; `manage.py migrate` connects as
+# the owner role of DATABASE_OWNER_URL and then grants the application role what it needs. Only the
+# one-shot migrate service gets DATABASE_OWNER_URL in production.
+if os.environ.get("DATABASE_URL"):
+    DATABASE_URL = os.environ["DATABASE_URL"]
+    DATABASE_OWNER_URL = os.environ.get("DATABASE_OWNER_URL", "")
+else:
+    DATABASE_URL, DATABASE_OWNER_URL = _embedded_database_urls()
+
+
+def _database(url: str) -> dict:
+    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    config.setdefault("OPTIONS", {})
+    return config
+
+
+DATABASES = {"default": _database(DATABASE_URL)}
+DATABASE_APP_ROLE = DATABASES["default"]["USER"]
+DATABASE_OWNER = _database(DATABASE_OWNER_URL) if DATABASE_OWNER_URL else None
+if TESTING and DATABASE_OWNER:
+    # The suite creates, migrates and empties (TRUNCATE) its own databases, which is the owner's work;
+    # tests/mittvaccin/test_database_roles.py connects as the application role and is refused.
+    DATABASES = {"default": DATABASE_OWNER}
+    DATABASE_OWNER = None
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("MITTVACCIN_TEST_DATABASE", "test_mittvaccin")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
