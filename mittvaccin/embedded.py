@@ -219,11 +219,15 @@ def ensure_redis(name: str = "redis", persistent: bool = True) -> tuple[str, boo
             str(folder / "redis.pid"),
             "--logfile",
             str(folder / "redis.log"),
-            # Redis holds only the broker queue and caches; durable state lives in PostgreSQL.
+            # Durable state lives in PostgreSQL, but the broker's queue and the public booking's
+            # rate-limit counters should survive a restart of Redis: an append-only file, written
+            # every second. The throw-away test Redis keeps nothing.
             "--save",
             "",
             "--appendonly",
-            "no",
+            "yes" if persistent else "no",
+            "--appendfsync",
+            "everysec",
         ],
         check=True,
     )

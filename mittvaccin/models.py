@@ -218,3 +218,25 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.recipient}: {self.subject or self.body[:40]}"
+
+
+class OutboxTask(models.Model):
+    """Work for Celery that a committed change asked for, kept until the broker has taken it.
+
+    Written in the same transaction as the change (mittvaccin/outbox.py), handed to Celery after the
+    commit and deleted once the broker took it. A row still here later (Redis was away, the process
+    died between commit and hand-over) is handed over again by the beat job `mittvaccin.outbox_flush`.
+    Tasks are safe to run twice, so a hand-over that is repeated does no harm.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name}{tuple(self.args)}"

@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "mittvaccin.middleware.MethodNotAllowedPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "mittvaccin.degraded.ServiceUnavailableMiddleware",
     # Last, as django-axes asks: it turns lockouts into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -195,13 +196,28 @@ def celery_url(url: str) -> str:
     return url
 
 
+# A Redis outage degrades, it does not stop the clinic: nothing a page needs lives only in Redis
+# (sessions are in the database), and the cache fails soft, answering "not cached" while Redis is away.
+# Short timeouts, so a Redis that hangs costs a page a fraction of a second, not a worker.
+_REDIS_OPTIONS = {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": os.environ.get("MITTVACCIN_CACHE_PREFIX", "mv"),
-    }
+        "OPTIONS": {**_REDIS_OPTIONS, "IGNORE_EXCEPTIONS": True},
+    },
+    # Counters that protect something (the public booking's rate limits) must not fail soft: when they
+    # cannot count, the caller refuses (mittvaccin.errors.ServiceUnavailable) instead of going unlimited.
+    "counters": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("MITTVACCIN_CACHE_PREFIX", "mv"),
+        "OPTIONS": _REDIS_OPTIONS,
+    },
 }
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "mittvaccin.cache"
 
 CELERY_BROKER_URL = celery_url(REDIS_URL)
 CELERY_RESULT_BACKEND = None
@@ -209,6 +225,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker waits out a Redis outage of any length instead of giving up after its hundredth try.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Publishing from a web request must not hang on a Redis that is away (mittvaccin/outbox.py keeps the work).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = "Europe/Stockholm"
 # Apps add their periodic jobs to this dict in their own `schedules.py` (see mittvaccin/celery.py).
 CELERY_BEAT_SCHEDULE: dict = {}
@@ -237,7 +257,8 @@ SESSION_IDLE_SECONDS = env_int("MITTVACCIN_SESSION_IDLE_MINUTES", 30) * 60
 SESSION_MAX_SECONDS = env_int("MITTVACCIN_SESSION_MAX_HOURS", 12) * 3600
 SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# In the database only: a session must outlive a Redis outage (signing in and working go on).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_COOKIES = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)

@@ -37,6 +37,7 @@ from booking import selectors as booking_selectors
 from booking.models import Booking
 from journal.models import VisitKind
 from journal.services import visit_open
+from mittvaccin import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ def job_queue(*, caregiver, kind: str, user=None) -> JobRun:
             raise JobAlreadyRunning(active) from None
         from billing.tasks import invoicing_job_run
 
-        transaction.on_commit(lambda: invoicing_job_run.delay(run.pk))
+        outbox.enqueue(invoicing_job_run, run.pk)
     return run
 
 

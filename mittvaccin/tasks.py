@@ -1,0 +1,10 @@
+"""Celery tasks of the core: thin, safe to run twice."""
+
+from celery import shared_task
+
+
+@shared_task(name="mittvaccin.outbox_flush")
+def outbox_flush() -> int:
+    from mittvaccin import outbox
+
+    return outbox.flush()
