@@ -195,11 +195,24 @@ class AccessLogEntry(models.Model):
 
 
 class OutboundMessage(models.Model):
-    """Every e-mail and SMS the product sends, kept for display and for proving what was sent when."""
+    """Every e-mail and SMS the product sends, kept for display and for proving what was sent when.
+
+    Also the message's delivery (mittvaccin/messaging.py): a failed delivery is tried again with
+    growing pauses up to MAX_ATTEMPTS, then shown to staff as not delivered. At most once: a delivery
+    is claimed (pending → sending) by one process at a time, and a claim that never reported back (the
+    process died while sending) is not retried but marked failed, since it may have gone out. `key`,
+    when given, makes a second request for the same message return the first.
+    """
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-post")
         SMS = "sms", _("SMS")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Väntar på nytt försök")
+        SENDING = "sending", _("Skickas")
+        SENT = "sent", _("Skickat")
+        FAILED = "failed", _("Gick inte fram")
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     caregiver = models.ForeignKey(Caregiver, on_delete=models.PROTECT, null=True, related_name="+")
@@ -209,12 +222,28 @@ class OutboundMessage(models.Model):
     body = models.TextField()
     purpose = models.CharField(max_length=60, blank=True)
     reference = models.CharField(max_length=100, blank=True, db_index=True)
+    attachments = models.JSONField(default=list, blank=True)
+    key = models.CharField(max_length=150, null=True, blank=True, unique=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
 
     caregiver_lookup = "caregiver"
     objects = CaregiverOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outbound_retry_due_idx",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(fields=["caregiver", "status", "-created_at"], name="outbound_status_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.recipient}: {self.subject or self.body[:40]}"

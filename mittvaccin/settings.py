@@ -93,6 +93,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads a form field or query parameter: NUL and other control characters go.
+    "mittvaccin.input.ControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "mittvaccin.middleware.SwedishFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

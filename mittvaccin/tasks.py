@@ -8,3 +8,10 @@ def outbox_flush() -> int:
     from mittvaccin import outbox
 
     return outbox.flush()
+
+
+@shared_task(name="mittvaccin.messages_retry")
+def messages_retry() -> int:
+    from mittvaccin.messaging import messages_retry_due
+
+    return messages_retry_due()

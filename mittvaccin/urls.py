@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from mittvaccin import views
+from mittvaccin import outbound_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/personal/ny/", views.staff_create, name="staff_create"),
     path("admin/personal/<int:user_id>/", views.staff_edit, name="staff_edit"),
     path("admin/personal/<int:user_id>/losenord/", views.staff_password, name="staff_password"),
+    path("meddelanden/", outbound_views.undelivered_messages, name="undelivered_messages"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("journal.urls")),
     path("", include("booking.urls")),

@@ -37,13 +37,16 @@ from booking import selectors as booking_selectors
 from booking.models import Booking
 from journal.models import VisitKind
 from journal.services import visit_open
-from mittvaccin import outbox
+from mittvaccin import liveness, outbox
 
 logger = logging.getLogger(__name__)
 
 ARTICLE_OF = {JobKind.NO_SHOW: ArticleKind.NO_SHOW, JobKind.LATE_CANCELLATION: ArticleKind.LATE_CANCELLATION}
 VISIT_KIND_OF = {JobKind.NO_SHOW: VisitKind.NO_SHOW, JobKind.LATE_CANCELLATION: VisitKind.LATE_CANCELLATION}
-# A run whose heartbeat is older than this is taken for dead (worker killed) when the next one starts.
+# A running run holds this advisory lock (mittvaccin/liveness.py) on a connection of its own: when its
+# worker dies the lock goes with it, and the next run (or the recovery beat job) takes over at once.
+LIVENESS_NAMESPACE = 7_300_001
+# A run still queued after this long lost its message (no worker ever took it); the next one replaces it.
 STALE_AFTER = dt.timedelta(minutes=15)
 # Errors kept on the run row for people to read; the count is always complete.
 ERRORS_KEPT = 50
@@ -106,17 +109,47 @@ def job_queue(*, caregiver, kind: str, user=None) -> JobRun:
     return run
 
 
-def _interrupt_stale(caregiver, kind) -> None:
-    limit = timezone.now() - STALE_AFTER
+def _is_dead(run: JobRun) -> bool:
+    if run.status == JobStatus.RUNNING:
+        return not liveness.is_held(LIVENESS_NAMESPACE, run.pk)
+    return run.queued_at < timezone.now() - STALE_AFTER
+
+
+def _interrupt_stale(caregiver, kind) -> list[JobRun]:
+    """Mark the caregiver's runs of `kind` whose worker died (or that no worker took) as interrupted."""
+    interrupted = []
     for run in JobRun.objects.select_for_update().filter(
         caregiver=caregiver, kind=kind, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
     ):
-        last_sign = run.heartbeat_at or run.started_at or run.queued_at
-        if last_sign < limit:
+        if _is_dead(run):
             run.status = JobStatus.INTERRUPTED
             run.finished_at = timezone.now()
             run.errors = [*run.errors, {"message": _("Körningen slutade svara och markerades som avbruten.")}]
             run.save(update_fields=["status", "finished_at", "errors"])
+            interrupted.append(run)
+    return interrupted
+
+
+def jobs_recover() -> list[JobRun]:
+    """Celery beat, every minute: a run whose worker died is marked interrupted and continued at once.
+
+    The continuation is a new run of the same caregiver and kind; what the dead run committed stays
+    (each chunk is its own transaction, and the unique charge per booking keeps the rest to one).
+    """
+    continued = []
+    running = JobRun.objects.filter(status=JobStatus.RUNNING).values_list("caregiver_id", "kind").distinct()
+    for caregiver_id, kind in list(running):
+        with transaction.atomic():
+            dead = _interrupt_stale(caregiver_id, kind)
+        if dead:
+            logger.warning("billing job %s of caregiver %s: worker died, continuing", kind, caregiver_id)
+            try:
+                continued.append(
+                    job_queue(caregiver=dead[-1].caregiver, kind=kind, user=dead[-1].triggered_by)
+                )
+            except JobAlreadyRunning:
+                continue
+    return continued
 
 
 def job_run_scheduled(*, kind: str) -> list[JobRun]:
@@ -140,7 +173,18 @@ def job_run_scheduled(*, kind: str) -> list[JobRun]:
 
 
 def job_execute(*, run_id: int, chunk: int | None = None) -> JobRun | None:
-    """Do one queued run. Safe to call twice: a run that is not queued any more is left alone."""
+    """Do one queued run. Safe to call twice: a run that is not queued any more is left alone.
+
+    The run holds its liveness lock from before it is marked running until after it is finished.
+    """
+    try:
+        with liveness.held(LIVENESS_NAMESPACE, run_id):
+            return _job_execute(run_id=run_id, chunk=chunk)
+    except liveness.Busy:
+        return JobRun.objects.filter(pk=run_id).first()  # the same run, delivered twice, is under way
+
+
+def _job_execute(*, run_id: int, chunk: int | None) -> JobRun | None:
     with transaction.atomic():
         run = JobRun.objects.select_for_update().filter(pk=run_id).select_related("caregiver").first()
         if run is None or run.status != JobStatus.QUEUED:

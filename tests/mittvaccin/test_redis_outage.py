@@ -58,16 +58,22 @@ class OwnRedis:
         shutil.rmtree(embedded.DATA_DIR / self.name, ignore_errors=True)
 
 
-def _point_celery_at(url: str) -> str:
+def _point_celery_at(url: str | None, saved: tuple | None = None) -> tuple:
+    """Celery's publisher on the broker at `url`; returns what to give back to restore the suite's.
+
+    The suite's own pools are set aside untouched (closing them would break the next test's publishing)
+    and put back afterwards.
+    """
     from mittvaccin.celery import app
 
-    before = app.conf.broker_url
-    if app._pool is not None:
-        app._pool.force_close_all()
-    app._pool = None
-    app.amqp._producer_pool = None
-    app.conf.broker_url = url
-    return before
+    current = (app.conf.broker_url, app._pool, app.amqp._producer_pool)
+    if saved is None:
+        app.conf.broker_url, app._pool, app.amqp._producer_pool = url, None, None
+    else:
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app.conf.broker_url, app._pool, app.amqp._producer_pool = saved
+    return current
 
 
 def own_redis_fixture(settings, persistent: bool):
@@ -76,11 +82,11 @@ def own_redis_fixture(settings, persistent: bool):
         alias: {**config, "LOCATION": server.url, "KEY_PREFIX": f"outage-{server.name}"}
         for alias, config in settings.CACHES.items()
     }
-    before = _point_celery_at(celery_url(server.url))
+    saved = _point_celery_at(celery_url(server.url))
     try:
         yield server
     finally:
-        _point_celery_at(before)
+        _point_celery_at(None, saved)
         server.remove()
 
 
