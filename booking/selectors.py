@@ -242,3 +242,13 @@ def messages_for(booking):
     return OutboundMessage.objects.filter(
         caregiver=booking.unit.caregiver_id, reference=booking.reference
     ).order_by("created_at", "id")
+
+
+def fee_needs_review_q():
+    """Bookings whose no-show or late-cancellation fee must not be invoiced without staff review: web
+    bookings made without e-identification (whoever typed the personnummer may not be the patient)."""
+    from django.db.models import Q
+
+    from booking.models import ActorKind
+
+    return Q(made_by_kind=ActorKind.RESIDENT, identity_verified=False)

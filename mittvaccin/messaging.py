@@ -128,15 +128,32 @@ def _attempt(message: OutboundMessage) -> OutboundMessage:
         OutboundMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(
             status=Status.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error=""
         )
+    _forget_recipient_when_done(message.pk)
     message.refresh_from_db()
     return message
 
 
+def _forget_recipient_when_done(pk) -> None:
+    OutboundMessage.objects.filter(
+        pk=pk, forget_recipient=True, status__in=[Status.SENT, Status.FAILED]
+    ).update(recipient="", body="", attachments=[])
+
+
 def send_email(
-    *, to: str, subject: str, body: str, caregiver=None, purpose="", reference="", attachments=(), key=None
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    caregiver=None,
+    purpose="",
+    reference="",
+    attachments=(),
+    key=None,
+    forget_recipient=False,
 ) -> OutboundMessage:
     message, new = _store(
         key,
+        forget_recipient=forget_recipient,
         caregiver=caregiver,
         channel=OutboundMessage.Channel.EMAIL,
         recipient=to,
@@ -149,9 +166,12 @@ def send_email(
     return _attempt(message) if new else message
 
 
-def send_sms(*, to: str, body: str, caregiver=None, purpose="", reference="", key=None) -> OutboundMessage:
+def send_sms(
+    *, to: str, body: str, caregiver=None, purpose="", reference="", key=None, forget_recipient=False
+) -> OutboundMessage:
     message, new = _store(
         key,
+        forget_recipient=forget_recipient,
         caregiver=caregiver,
         channel=OutboundMessage.Channel.SMS,
         recipient=to,
@@ -168,10 +188,16 @@ def messages_retry_due(*, now=None, limit: int = 500) -> int:
     Also gives up claims that never reported back (see SENDING_GIVEN_UP_AFTER): not retried, shown.
     """
     now = now or timezone.now()
-    OutboundMessage.objects.filter(status=Status.SENDING, claimed_at__lt=now - SENDING_GIVEN_UP_AFTER).update(
+    abandoned = OutboundMessage.objects.filter(
+        status=Status.SENDING, claimed_at__lt=now - SENDING_GIVEN_UP_AFTER
+    )
+    abandoned_ids = list(abandoned.values_list("pk", flat=True))
+    abandoned.filter(pk__in=abandoned_ids).update(
         status=Status.FAILED,
         last_error=_("Sändningen avbröts. Det är okänt om meddelandet kom fram; det skickas inte igen."),
     )
+    for pk in abandoned_ids:
+        _forget_recipient_when_done(pk)
     due = OutboundMessage.objects.filter(status=Status.PENDING, next_attempt_at__lte=now).order_by(
         "next_attempt_at", "pk"
     )

@@ -224,6 +224,8 @@ class OutboundMessage(models.Model):
     reference = models.CharField(max_length=100, blank=True, db_index=True)
     attachments = models.JSONField(default=list, blank=True)
     key = models.CharField(max_length=150, null=True, blank=True, unique=True)
+    # R7: an address typed for a person with protected identity is kept only until the message is sent.
+    forget_recipient = models.BooleanField(default=False)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)

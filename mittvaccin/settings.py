@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads a form field or query parameter: NUL and other control characters go.
     "mittvaccin.input.ControlCharactersMiddleware",
+    # Outermost after the static files: no answer of the application is kept by a browser or a proxy.
+    "mittvaccin.nostore.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "mittvaccin.middleware.SwedishFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -286,6 +288,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "mittvaccin/locked_out.html"
 AXES_VERBOSE = False
+# The same client address as the access log and the rate limits (the proxy's X-Forwarded-For where it is
+# trusted): behind the proxy, one bad actor locks out only their own address, not everyone's.
+AXES_CLIENT_IP_CALLABLE = "mittvaccin.services.client_address"
 
 # --- Language, time, formats ---------------------------------------------------------------------
 # Swedish is the source language of every string; English is the translation (locale/en).

@@ -226,11 +226,23 @@ def _execute(run: JobRun, chunk: int) -> None:
     run.skipped_no_invoicing = open_.exclude(_invoicing_units_q()).count()
     open_ = open_.filter(_invoicing_units_q())
     run.skipped_exception = open_.filter(_short_notice_q(settings_row)).count()
-    todo = (
-        [] if not enabled else list(open_.exclude(_short_notice_q(settings_row)).values_list("pk", flat=True))
-    )
+    open_ = open_.exclude(_short_notice_q(settings_row))
+    review = booking_selectors.fee_needs_review_q()
+    run.to_review = open_.filter(review).count()
+    todo = [] if not enabled else list(open_.exclude(review).values_list("pk", flat=True))
     run.total = len(todo)
-    run.save(update_fields=["already_done", "skipped_no_invoicing", "skipped_exception", "total"])
+    run.save(
+        update_fields=["already_done", "skipped_no_invoicing", "skipped_exception", "to_review", "total"]
+    )
+    if run.to_review:
+        _note(
+            run,
+            _(
+                "%(count)s webbokningar utan e-legitimation debiterades inte automatiskt: granska och "
+                "debitera dem var för sig under Sena avbokningar och uteblivna besök."
+            )
+            % {"count": run.to_review},
+        )
     if not enabled:
         _note(run, _("Faktureringen är avstängd i faktureringsinställningarna; inget skapades."))
 
@@ -402,28 +414,38 @@ def late_cancellation_charge(*, booking: Booking, user) -> Charge:
     booking = (
         Booking.objects.select_for_update(of=("self",)).select_related("unit", "patient").get(pk=booking.pk)
     )
-    caregiver = booking.unit.caregiver
+    if booking.status == Booking.Status.NO_SHOW and booking.no_show_undone_at is None:
+        # R8 after review: a web booking's no-show is charged only by a person (see fee_needs_review_q).
+        return _fee_charge(booking=booking, user=user, kind=JobKind.NO_SHOW)
     if not (booking.status == Booking.Status.CANCELLED and booking.late_cancellation):
         raise ValidationError(_("Bokningen är inte en sen avbokning (mindre än 24 timmar före besöket)."))
+    return _fee_charge(booking=booking, user=user, kind=JobKind.LATE_CANCELLATION)
+
+
+def _fee_charge(*, booking: Booking, user, kind: str) -> Charge:
+    caregiver = booking.unit.caregiver
     if not booking.unit.has_invoicing:
         raise ValidationError(
             _("%(unit)s har ingen betallösning; sena avbokningar faktureras inte där.")
             % {"unit": booking.unit.name}
         )
     settings_row = billing_settings_for(caregiver)
-    if not settings_row.invoice_late_cancellations:
-        raise ValidationError(_("Fakturering av sena avbokningar är avstängd i faktureringsinställningarna."))
+    enabled = (
+        settings_row.invoice_no_shows if kind == JobKind.NO_SHOW else settings_row.invoice_late_cancellations
+    )
+    if not enabled:
+        raise ValidationError(_("Faktureringen av avgiften är avstängd i faktureringsinställningarna."))
     if Booking.objects.filter(pk=booking.pk).filter(_short_notice_q(settings_row)).exists():
         raise ValidationError(
             _("Bokningen gjordes mindre än %(hours)s timmar före besöket och är undantagen från avgift.")
             % {"hours": settings_row.short_notice_hours}
         )
-    article = articles_ensure(caregiver)[ArticleKind.LATE_CANCELLATION]
+    article = articles_ensure(caregiver)[ARTICLE_OF[kind]]
     existing = Charge.objects.filter(booking_id=booking.pk, article=article).first()
     if existing is not None:
         return existing
     day = timezone.localdate(booking.starts_at)
-    context = _JobContext(run=_ManualRun(user), article=article, caregiver=caregiver)
+    context = _JobContext(run=_ManualRun(user, kind), article=article, caregiver=caregiver)
     if context.price(day) is None:
         raise ValidationError(
             _("%(article)s har inget pris %(day)s. En administratör sätter priset under Priser.")
@@ -436,7 +458,6 @@ def late_cancellation_charge(*, booking: Booking, user) -> Charge:
 
 
 class _ManualRun:
-    kind = JobKind.LATE_CANCELLATION
-
-    def __init__(self, user):
+    def __init__(self, user, kind=JobKind.LATE_CANCELLATION):
         self.triggered_by = user
+        self.kind = kind

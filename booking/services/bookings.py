@@ -14,6 +14,7 @@ from booking.services.common import (
     CallTheClinic,
     PatientBusy,
     SlotFull,
+    _after_commit,
     _busy_message,
     _confirm_after_commit,
     _constraint_name,
@@ -166,12 +167,16 @@ class OnlineRequest:
 
 @transaction.atomic
 def booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, now=None) -> Booking:
-    """A resident books on the public page (R14).
+    """A resident books on the public page (R14), without e-identification.
 
-    Refusals that depend only on what was typed (age) are said plainly; everything that depends on what
-    is known about the person (protected identity, a colliding booking) gets the one neutral
-    "call the clinic" message. A person with protected identity leaves no trace: the check comes before
-    anything is written.
+    Nothing in the answer depends on whether the personnummer is protected (docs/PUBLIC_BOOKING.md): a
+    person with protected identity books like anyone else and sees the same pages. What R7 forbids to
+    keep (their contact details) is not stored; the confirmation goes once to what was typed, and the
+    address is forgotten once it is sent. Whoever typed the number may not be its owner, so a known
+    patient's names and contact details are never changed here, the patient's own stored contact gets
+    the confirmation too, and a no-show or late cancellation goes to staff review, never straight to an
+    invoice (billing). Refusals that depend only on what was typed (age) are said plainly; a booking
+    that collides with the person's own gets the neutral "call the clinic" message.
     """
     now = _now(now)
     unit = slot.unit
@@ -179,8 +184,9 @@ def booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, now
     if request.submission_key and (done := _submitted(request.submission_key)):
         return done
     existing = Patient.objects.filter(caregiver=unit.caregiver, identity_number=identity.value).first()
-    if has_protected_identity(identity.value) or (existing is not None and existing.protected_identity):
-        raise CallTheClinic(call_clinic_message(unit))
+    protected = has_protected_identity(identity.value) or (
+        existing is not None and existing.protected_identity
+    )
     _check_bookable(
         slot=Slot.objects.select_related("unit", "schedule").get(pk=slot.pk),
         visit_type=visit_type,
@@ -199,11 +205,12 @@ def booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, now
                 given_names=request.given_names.strip(),
                 phone=request.phone,
                 email=request.email,
+                protected_identity=protected,
             )
         except PatientExists as exists:
             existing = exists.patient
     try:
-        return booking_create(
+        booking = booking_create(
             slot=slot,
             visit_type=visit_type,
             patient=existing,
@@ -218,6 +225,12 @@ def booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, now
         if request.submission_key and (done := _submitted(request.submission_key)):
             return done
         raise CallTheClinic(call_clinic_message(unit)) from None
+    if booking.patient.protected_identity and (request.phone or request.email):
+        # booking_create kept no contact detail (R7); the confirmation still goes out, as for anyone.
+        _after_commit(
+            "booking_confirmation_send_once", booking.pk, booking.reference, request.email, request.phone
+        )
+    return booking
 
 
 def _lock_booking(booking: Booking) -> Booking:

@@ -17,9 +17,13 @@ logger = logging.getLogger(__name__)
 
 
 def booking_confirmation_send(
-    *, booking_id: int, kind: str = "confirmation", reference: str | None = None
+    *, booking_id: int, kind: str = "confirmation", reference: str | None = None, sequence: int | None = None
 ) -> int:
-    """Send the confirmation (with .ics), move or cancellation notice. Returns the number of messages."""
+    """Send the confirmation (with .ics), move or cancellation notice. Returns the number of messages.
+
+    `sequence` (the booking's number of events when the notice was asked for) names the notice: a task
+    delivered twice sends each message once.
+    """
     booking = (
         Booking.objects.select_related("unit", "unit__caregiver", "visit_type", "patient")
         .filter(pk=booking_id)
@@ -32,38 +36,111 @@ def booking_confirmation_send(
         kind
     ]
     subject, body, sms = compose(booking)
+    key = f"booking:{booking.reference}:{kind}:{sequence}" if sequence is not None else None
     return _deliver(
-        booking, subject=subject, body=body, sms=sms, purpose=f"booking_{kind}", with_ics=kind != "cancelled"
+        booking,
+        subject=subject,
+        body=body,
+        sms=sms,
+        purpose=f"booking_{kind}",
+        with_ics=kind != "cancelled",
+        key=key,
+        to_stored_contact=True,
     )
 
 
-def _deliver(booking, *, subject, body, sms, purpose, with_ics) -> int:
-    if booking.patient.protected_identity:
+def booking_confirmation_send_once(*, booking_id: int, reference: str, email: str, phone: str) -> int:
+    """The confirmation of a web booking for a person with protected identity, to what was typed.
+
+    The booking keeps no contact detail (R7), yet the one who booked gets the same confirmation as
+    anyone (a stranger who typed the number must not learn that it is protected). The messages forget
+    their address once they are sent or given up.
+    """
+    booking = (
+        Booking.objects.select_related("unit", "unit__caregiver", "visit_type", "patient")
+        .filter(pk=booking_id, reference=reference)
+        .first()
+    )
+    if booking is None:
         return 0
-    sent = 0
+    subject, body, sms = notices.confirmation(booking)
     caregiver = booking.unit.caregiver
-    if booking.contact_email:
-        attachments = [("besok.ics", notices.ics(booking), "text/calendar")] if with_ics else []
+    key = f"booking:{reference}:confirmation:typed"
+    if email:
         send_email(
-            to=booking.contact_email,
+            to=email,
+            subject=subject,
+            body=body,
+            caregiver=caregiver,
+            purpose="booking_confirmation",
+            reference=reference,
+            attachments=[("besok.ics", notices.ics(booking), "text/calendar")],
+            key=f"{key}:email",
+            forget_recipient=True,
+        )
+    if phone:
+        send_sms(
+            to=phone,
+            body=sms,
+            caregiver=caregiver,
+            purpose="booking_confirmation",
+            reference=reference,
+            key=f"{key}:sms",
+            forget_recipient=True,
+        )
+    return bool(email) + bool(phone)
+
+
+def recipients(booking, *, to_stored_contact: bool) -> tuple[list[str], list[str]]:
+    """(e-mail addresses, phone numbers) a notice about `booking` goes to.
+
+    A resident's web booking is made without e-identification, so whoever typed the personnummer may
+    not be its owner: the patient's own stored contact details get the notice too (and with it the link
+    to cancel), besides what was typed on the form. Never anything for a protected patient (R7).
+    """
+    if booking.patient.protected_identity:
+        return [], []
+    emails = [booking.contact_email] if booking.contact_email else []
+    phones = [booking.contact_phone] if booking.contact_phone else []
+    if to_stored_contact and booking.made_by_kind == ActorKind.RESIDENT:
+        patient = booking.patient
+        if patient.email and patient.email.strip().lower() not in {e.strip().lower() for e in emails}:
+            emails.append(patient.email)
+        if patient.phone and _digits(patient.phone) not in {_digits(p) for p in phones}:
+            phones.append(patient.phone)
+    return emails, phones
+
+
+def _digits(phone: str) -> str:
+    return "".join(ch for ch in phone if ch.isdigit())
+
+
+def _deliver(booking, *, subject, body, sms, purpose, with_ics, key=None, to_stored_contact=False) -> int:
+    """Store and send each message (mittvaccin.messaging retries a failed one; `key` sends it once)."""
+    emails, phones = recipients(booking, to_stored_contact=to_stored_contact)
+    caregiver = booking.unit.caregiver
+    attachments = [("besok.ics", notices.ics(booking), "text/calendar")] if with_ics and emails else []
+    for n, address in enumerate(emails):
+        send_email(
+            to=address,
             subject=subject,
             body=body,
             caregiver=caregiver,
             purpose=purpose,
             reference=booking.reference,
             attachments=attachments,
+            key=f"{key}:email:{n}" if key else None,
         )
-        sent += 1
-    if booking.contact_phone:
+    for n, phone in enumerate(phones):
         send_sms(
-            to=booking.contact_phone,
+            to=phone,
             body=sms,
             caregiver=caregiver,
             purpose=purpose,
             reference=booking.reference,
+            key=f"{key}:sms:{n}" if key else None,
         )
-        sent += 1
-    return sent
+    return len(emails) + len(phones)
 
 
 def reminder_lead() -> dt.timedelta:
@@ -93,7 +170,8 @@ def booking_reminder_send(*, booking_id: int, now=None) -> bool:
 
     The claim is one conditional UPDATE: PostgreSQL lets exactly one transaction change
     reminder_sent_at from NULL. Sending happens after the claim is committed (no network inside a
-    transaction); if sending fails the claim is released so the next run tries again.
+    transaction). The claim is final: a message whose delivery fails is retried by mittvaccin.messaging
+    (with growing pauses, at most once), so nothing is sent twice to the other recipient either.
     """
     now = _now(now)
     with transaction.atomic():
@@ -109,8 +187,17 @@ def booking_reminder_send(*, booking_id: int, now=None) -> bool:
     )
     subject, body, sms = notices.reminder(booking)
     try:
-        _deliver(booking, subject=subject, body=body, sms=sms, purpose="booking_reminder", with_ics=False)
+        _deliver(
+            booking,
+            subject=subject,
+            body=body,
+            sms=sms,
+            purpose="booking_reminder",
+            with_ics=False,
+            key=f"booking:{booking.reference}:reminder:{now.isoformat()}",
+        )
     except Exception:
+        # Composing failed (no message was stored): release the claim so the next run tries again.
         Booking.objects.filter(pk=booking_id, reminder_sent_at=now).update(reminder_sent_at=None)
         logger.exception("reminder for booking %s failed; it will be retried", booking_id)
         raise

@@ -27,6 +27,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='outboundmessage',
+            name='forget_recipient',
+            field=models.BooleanField(default=False),
+        ),
+        migrations.AddField(
+            model_name='outboundmessage',
             name='key',
             field=models.CharField(blank=True, max_length=150, null=True, unique=True),
         ),
