@@ -49,3 +49,19 @@ class ControlCharactersMiddleware:
                     _("Formuläret kunde inte läsas. Ladda om sidan och försök igen.")
                 )
         return self.get_response(request)
+
+
+# What a username can be (User.username's length); a longer one typed at the login is no account.
+USERNAME_MAX_LENGTH = 150
+
+
+def login_username(request, credentials=None) -> str:
+    """The username django-axes counts failed logins under, cut to what an account name can be.
+
+    Axes stores it in a 255-character column: a 100,000-character username typed at the login must be a
+    failed login like any other, not a database error.
+    """
+    username = (credentials or {}).get("username")
+    if username is None:
+        username = request.POST.get("username", "") if request is not None else ""
+    return str(username or "")[:USERNAME_MAX_LENGTH]

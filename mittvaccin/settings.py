@@ -291,6 +291,7 @@ AXES_VERBOSE = False
 # The same client address as the access log and the rate limits (the proxy's X-Forwarded-For where it is
 # trusted): behind the proxy, one bad actor locks out only their own address, not everyone's.
 AXES_CLIENT_IP_CALLABLE = "mittvaccin.services.client_address"
+AXES_USERNAME_CALLABLE = "mittvaccin.input.login_username"
 
 # --- Language, time, formats ---------------------------------------------------------------------
 # Swedish is the source language of every string; English is the translation (locale/en).

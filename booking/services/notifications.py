@@ -64,31 +64,18 @@ def booking_confirmation_send_once(*, booking_id: int, reference: str, email: st
     if booking is None:
         return 0
     subject, body, sms = notices.confirmation(booking)
-    caregiver = booking.unit.caregiver
-    key = f"booking:{reference}:confirmation:typed"
-    if email:
-        send_email(
-            to=email,
-            subject=subject,
-            body=body,
-            caregiver=caregiver,
-            purpose="booking_confirmation",
-            reference=reference,
-            attachments=[("besok.ics", notices.ics(booking), "text/calendar")],
-            key=f"{key}:email",
-            forget_recipient=True,
-        )
-    if phone:
-        send_sms(
-            to=phone,
-            body=sms,
-            caregiver=caregiver,
-            purpose="booking_confirmation",
-            reference=reference,
-            key=f"{key}:sms",
-            forget_recipient=True,
-        )
-    return bool(email) + bool(phone)
+    return _send(
+        booking,
+        emails=[email] if email else [],
+        phones=[phone] if phone else [],
+        subject=subject,
+        body=body,
+        sms=sms,
+        purpose="booking_confirmation",
+        with_ics=True,
+        key=f"booking:{reference}:confirmation:typed",
+        forget_recipient=True,
+    )
 
 
 def recipients(booking, *, to_stored_contact: bool) -> tuple[list[str], list[str]]:
@@ -116,8 +103,24 @@ def _digits(phone: str) -> str:
 
 
 def _deliver(booking, *, subject, body, sms, purpose, with_ics, key=None, to_stored_contact=False) -> int:
-    """Store and send each message (mittvaccin.messaging retries a failed one; `key` sends it once)."""
     emails, phones = recipients(booking, to_stored_contact=to_stored_contact)
+    return _send(
+        booking,
+        emails=emails,
+        phones=phones,
+        subject=subject,
+        body=body,
+        sms=sms,
+        purpose=purpose,
+        with_ics=with_ics,
+        key=key,
+    )
+
+
+def _send(
+    booking, *, emails, phones, subject, body, sms, purpose, with_ics, key=None, forget_recipient=False
+) -> int:
+    """Store and send each message (mittvaccin.messaging retries a failed one; `key` sends it once)."""
     caregiver = booking.unit.caregiver
     attachments = [("besok.ics", notices.ics(booking), "text/calendar")] if with_ics and emails else []
     for n, address in enumerate(emails):
@@ -130,6 +133,7 @@ def _deliver(booking, *, subject, body, sms, purpose, with_ics, key=None, to_sto
             reference=booking.reference,
             attachments=attachments,
             key=f"{key}:email:{n}" if key else None,
+            forget_recipient=forget_recipient,
         )
     for n, phone in enumerate(phones):
         send_sms(
@@ -139,6 +143,7 @@ def _deliver(booking, *, subject, body, sms, purpose, with_ics, key=None, to_sto
             purpose=purpose,
             reference=booking.reference,
             key=f"{key}:sms:{n}" if key else None,
+            forget_recipient=forget_recipient,
         )
     return len(emails) + len(phones)
 

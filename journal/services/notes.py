@@ -55,7 +55,6 @@ def note_create(
     )
 
 
-@transaction.atomic
 def note_correctable_by(note: Note, user) -> bool:
     """R12: a note is corrected by its author or by someone who writes assessments (a physician);
     anyone else who reads the journal comments on it. An assessment only by someone who writes them."""
@@ -66,6 +65,7 @@ def note_correctable_by(note: Note, user) -> bool:
     return note.kind != NoteKind.ASSESSMENT and note.author_id == user.pk
 
 
+@transaction.atomic
 def note_correct(*, note: Note, user, text: str, reason: str, outcome: str | None = None) -> Note:
     """A new version of a note; the corrected version stays readable. Refused if someone corrected it first."""
     _require(user, Right.JOURNAL_READ, _("Du saknar behörighet att skriva i journalen."))

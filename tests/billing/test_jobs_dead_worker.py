@@ -87,11 +87,13 @@ def start_worker(name: str) -> subprocess.Popen:
     )
 
 
-def _blocked_backend():
+def _blocked_by(holder_pid: int):
+    """A backend that waits for the holder's lock (pg_locks, readable by any role, unlike other roles'
+    rows of pg_stat_activity)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND query ILIKE '%%journal_visit%%' AND pid <> pg_backend_pid() AND datname = current_database()"
+            "SELECT pid FROM pg_locks WHERE NOT granted AND %s = ANY(pg_blocking_pids(pid)) LIMIT 1",
+            [holder_pid],
         )
         row = cursor.fetchone()
         return row[0] if row else None
@@ -115,13 +117,15 @@ def test_r8_a_killed_worker_process_is_detected_at_once_and_the_run_continues(ca
             "INSERT INTO journal_visit (patient_id, unit_id, kind, started_at, booking_id) VALUES (%s, %s, %s, now(), %s)",
             [blocker.patient_id, cast.unit_a.pk, VisitKind.NO_SHOW, blocker.pk],
         )
+        cursor.execute("SELECT pg_backend_pid()")
+        holder_pid = cursor.fetchone()[0]
     first_worker = start_worker("doomed")
     second_worker = None
     holder_open = True
     try:
         run = job_queue(caregiver=cast.caregiver_a, kind=JobKind.NO_SHOW, user=cast.clinic_a)
         assert not OutboxTask.objects.exists()  # handed to the broker at commit
-        wait_for(_blocked_backend, "the run to block half-way")
+        wait_for(lambda: _blocked_by(holder_pid), "the run to block half-way")
         assert JobRun.objects.get(pk=run.pk).processed == 3
         assert liveness.is_held(LIVENESS_NAMESPACE, run.pk)
 
