@@ -35,3 +35,9 @@ def _safe_next(request) -> str:
 
 def _back_to_review(request):
     return redirect(_safe_next(request) or reverse("billing:review"))
+
+
+def _saved_values(form) -> dict:
+    """What `form.save()` would write: the model form's fields as cleaning left them on its instance
+    (a field missing from the POST keeps its stored value), for a service to save."""
+    return {name: getattr(form.instance, name) for name in form._meta.fields}

@@ -15,7 +15,7 @@ from billing import selectors, services
 from billing.forms import ArticleForm, BillingSettingsForm, PriceForm
 from billing.models import Article, InvoiceCounter, Price
 from billing.money import format_kr
-from billing.views.common import _apply_errors
+from billing.views.common import _apply_errors, _saved_values
 from journal.models import VaccineProduct
 from mittvaccin.decorators import require_right
 from mittvaccin.rights import Right
@@ -121,7 +121,7 @@ def article_edit(request, article_id):
     article = owned_or_404(Article, request, pk=article_id)
     form = ArticleForm(request.POST or None, instance=article)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.article_save(article=article, data=_saved_values(form))
         messages.success(request, _("Artikeln %(name)s är sparad.") % {"name": article.name})
         return redirect("billing:prices")
     return render(request, "billing/article_form.html", {"form": form, "article": article})
@@ -133,7 +133,7 @@ def billing_settings(request):
     numbers_used = InvoiceCounter.objects.filter(caregiver=request.user.caregiver, last_number__gt=0).exists()
     form = BillingSettingsForm(request.POST or None, instance=row, numbers_used=numbers_used)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.billing_settings_save(caregiver=request.user.caregiver, data=_saved_values(form))
         messages.success(request, _("Faktureringsinställningarna är sparade."))
         return redirect("billing:settings")
     return render(request, "billing/settings.html", {"form": form, "numbers_used": numbers_used})

@@ -32,6 +32,7 @@ from booking.services.notifications import (
     reminders_due,
     reminders_send_due,
 )
+from booking.services.patients import booking_patient_register
 from booking.services.setup import (
     SyncResult,
     schedule_exception_add,
@@ -56,6 +57,7 @@ __all__ = [
     "booking_create_online",
     "booking_mark_no_show",
     "booking_move",
+    "booking_patient_register",
     "booking_reminder_send",
     "booking_undo_no_show",
     "call_clinic_message",

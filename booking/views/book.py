@@ -14,28 +14,9 @@ from booking import notices, selectors, services
 from booking.forms import StaffBookingForm
 from booking.models import ActorKind, Slot, VisitType
 from booking.views.common import _day_url, _int, _local_day, _parse_day, unit_view
-from journal.identity import IdentityError, parse_identity
-from journal.models import Patient
 from journal.population_register import has_protected_identity
 from mittvaccin.rights import Right
 from mittvaccin.services import access_log_record
-from mittvaccin.tenancy import owned
-
-
-def _find_patient(request, query: str):
-    """(patient or None, parsed identity or None, error message)."""
-    query = (query or "").strip()
-    if not query:
-        return None, None, ""
-    try:
-        identity = parse_identity(query)
-    except IdentityError as error:
-        digits = "".join(c for c in query if c.isdigit())
-        patient = (
-            owned(Patient, request).filter(identity_number=digits).first() if len(digits) == 12 else None
-        )
-        return patient, None, "" if patient else error.message
-    return owned(Patient, request).filter(identity_number=identity.value).first(), identity, ""
 
 
 @require_http_methods(["GET", "POST"])
@@ -43,7 +24,8 @@ def _find_patient(request, query: str):
 def book(request, unit):
     data = request.POST if request.method == "POST" else request.GET
     query = data.get("q", "")
-    patient, identity, find_error = _find_patient(request, query)
+    lookup = selectors.patient_lookup(who=request, query=query)
+    patient, identity, find_error = lookup.patient, lookup.identity, lookup.error
     if patient is not None:
         access_log_record(request=request, patient=patient, what=_("Bokning: patient vald"))
     chosen_slot = Slot.objects.filter(unit=unit, pk=_int(data.get("slot"))).select_related("schedule").first()
@@ -72,7 +54,13 @@ def book(request, unit):
             if slot is None:
                 raise services.BookingError(_("Välj en ledig tid."))
             if patient is None:
-                patient = _create_patient(request, unit, identity, data)
+                patient = services.booking_patient_register(
+                    unit=unit,
+                    identity=identity,
+                    given_names=data.get("given_names") or "",
+                    family_name=data.get("family_name") or "",
+                )
+                access_log_record(request=request, patient=patient, what=_("Bokning: patient registrerad"))
             booking = services.booking_create(
                 slot=slot,
                 visit_type=form.cleaned_data["visit_type"],
@@ -128,28 +116,3 @@ def book(request, unit):
         else "booking/staff/book.html"
     )
     return render(request, template, context)
-
-
-def _create_patient(request, unit, identity, data):
-    """A patient new to the caregiver, registered while booking (name typed by staff)."""
-    from journal.services import PatientExists, patient_create
-
-    given, family = (data.get("given_names") or "").strip(), (data.get("family_name") or "").strip()
-    if identity is None:
-        raise services.BookingError(_("Ange ett giltigt personnummer."), code="new_patient")
-    if not given or not family:
-        raise services.BookingError(
-            _("Patienten finns inte i journalen: ange förnamn och efternamn."), code="new_patient"
-        )
-    try:
-        patient = patient_create(
-            caregiver=unit.caregiver,
-            identity=identity,
-            given_names=given[:100],
-            family_name=family[:100],
-            protected_identity=has_protected_identity(identity.value),
-        )
-    except PatientExists as exists:
-        patient = exists.patient
-    access_log_record(request=request, patient=patient, what=_("Bokning: patient registrerad"))
-    return patient

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -66,6 +67,28 @@ def _as_key(value):
         return None
 
 
+@dataclass(frozen=True)
+class DoseEntry:
+    """One dose as the nurse signs it: what the dose form says, before any rule has looked at it."""
+
+    order: Order | None
+    batch: Batch | None
+    site: str
+    route: str
+    dose_ml: Decimal
+    dose_amount: str
+    dose_number: int
+    given_at: dt.datetime | None
+    prepared_by: object = None
+    given_by: object = None
+    override_reason: str = ""
+    comment: str = ""
+
+    @property
+    def given_on(self) -> dt.date:
+        return _local_date(self.given_at)
+
+
 @transaction.atomic
 def vaccination_register(
     *,
@@ -96,25 +119,72 @@ def vaccination_register(
     caregiver of the ordering staff member (R1). `vaccination_registered` is sent inside the transaction.
     """
     key = _as_key(idempotency_key)
-    existing = _existing_by_key(key)
-    if existing is not None:
-        raise JournalError(_("Vaccinationen är redan signerad."), existing=existing)
+    _refuse_if_already_signed(key)
     _require(user, Right.VACCINATION_REGISTER, _("Du saknar behörighet att registrera vaccinationer."))
+    entry = DoseEntry(
+        order=order,
+        batch=batch,
+        site=site,
+        route=route,
+        dose_ml=dose_ml,
+        dose_amount=dose_amount,
+        dose_number=dose_number,
+        given_at=given_at,
+        prepared_by=prepared_by,
+        given_by=given_by,
+        override_reason=override_reason,
+        comment=comment,
+    )
     now = timezone.now()
     # One dose at a time per visit: the order count and the checks are read and written under this lock.
     visit = Visit.objects.select_for_update().select_related("patient", "unit").get(pk=visit.pk)
-    patient = visit.patient
+    _check_visit_and_time(visit, unit=unit, entry=entry, now=now)
+    checks = _check_before_vaccination(visit, user=user, unit=unit, now=now)
+    order = _check_order(entry, patient=visit.patient, checks=checks)
+    _check_stock(entry, patient=visit.patient, product=order.product)
+    _check_amount(entry)
+    verdict = _check_schedule(entry, patient=visit.patient, product=order.product, checks=checks)
+    _check_staff(entry, patient=visit.patient)
+    vaccination = _insert_vaccination(
+        _signed_dose(
+            entry,
+            visit=visit,
+            unit=unit,
+            user=user,
+            order=order,
+            checks=checks,
+            verdict=verdict,
+            now=now,
+            key=key,
+        )
+    )
+    _announce_registered(vaccination, visit=visit, user=user, billing_data=billing_data)
+    return vaccination
+
+
+def _refuse_if_already_signed(key) -> None:
+    """The same form sent twice signs one dose: the second answer points at the first."""
+    existing = _existing_by_key(key)
+    if existing is not None:
+        raise JournalError(_("Vaccinationen är redan signerad."), existing=existing)
+
+
+def _check_visit_and_time(visit: Visit, *, unit, entry: DoseEntry, now) -> None:
+    """A vaccination visit, at a unit of the patient's caregiver, at a time that has passed."""
     if visit.kind != VisitKind.VACCINATION:
         raise JournalError(_("Vaccinationer registreras bara på vaccinationsbesök."))
-    if unit is None or unit.caregiver_id != patient.caregiver_id:
+    if unit is None or unit.caregiver_id != visit.patient.caregiver_id:
         raise JournalError(_("Välj en enhet hos patientens vårdgivare."))
-    if given_at is None:
+    if entry.given_at is None:
         raise JournalError(_("Ange när dosen gavs."), field="given_at")
-    if given_at > now + FUTURE_TOLERANCE:
+    if entry.given_at > now + FUTURE_TOLERANCE:
         raise JournalError(
             _("Tidpunkten ligger i framtiden. Ange när dosen faktiskt gavs."), field="given_at"
         )
 
+
+def _check_before_vaccination(visit: Visit, *, user, unit, now) -> selectors.VisitChecks:
+    """R3 and R6: the declaration, a physician's clearance of flagged answers, and current confirmed checks."""
     checks = selectors.visit_checks(visit, user=user, unit=unit, now=now)
     if checks.declaration is None:
         raise JournalError(_("Hälsodeklaration saknas för besöket. Registrera den innan vaccinationen."))
@@ -134,13 +204,17 @@ def vaccination_register(
                 "Ny information har tillkommit sedan kontrollerna bekräftades. Gör om kontrollerna innan du signerar."
             )
         )
+    return checks
 
-    # R2: the order, locked so that two nurses cannot both give its last dose.
-    if order is None:
+
+def _check_order(entry: DoseEntry, *, patient: Patient, checks) -> Order:
+    """R2: an order of this patient, not withdrawn, with a dose left, valid on the day given. Returned locked."""
+    if entry.order is None:
         raise JournalError(
             _("Välj ordinationen dosen ges enligt. Utan ordination kan dosen inte ges."), field="order"
         )
-    order = Order.objects.select_for_update().select_related("product", "ordered_by").get(pk=order.pk)
+    # Locked so that two nurses cannot both give its last dose.
+    order = Order.objects.select_for_update().select_related("product", "ordered_by").get(pk=entry.order.pk)
     if order.patient_id != patient.pk:
         raise JournalError(_("Ordinationen gäller en annan patient."), field="order")
     state = next((o for o in checks.orders if o.pk == order.pk), None)
@@ -155,15 +229,21 @@ def vaccination_register(
             % {"n": order.doses_total},
             field="order",
         )
-    if order.valid_until < _local_date(given_at):
+    if order.valid_until < entry.given_on:
         raise JournalError(
             _("Ordinationen gällde till och med %(date)s. Ny ordination behövs.")
             % {"date": order.valid_until.isoformat()},
             field="order",
         )
-    product = order.product
+    return order
 
-    # Batch: this caregiver's, of the ordered product, not expired on the day given.
+
+def _check_stock(entry: DoseEntry, *, patient: Patient, product) -> None:
+    """The batch: this caregiver's, of the ordered product, not expired on the day given.
+
+    The one step where a dose meets the stock, so rules about what a unit holds of a lot belong here.
+    """
+    batch = entry.batch
     if batch is None:
         raise JournalError(_("Välj batch."), field="batch")
     if batch.caregiver_id != patient.caregiver_id:
@@ -174,68 +254,85 @@ def vaccination_register(
             % {"lot": batch.lot_number, "other": batch.product.name, "product": product.name},
             field="batch",
         )
-    if batch.expiry_date < _local_date(given_at):
+    if batch.expiry_date < entry.given_on:
         raise JournalError(
             _("Batch %(lot)s gick ut %(date)s och får inte användas.")
             % {"lot": batch.lot_number, "date": batch.expiry_date.isoformat()},
             field="batch",
         )
-    if not dose_ml or dose_ml <= 0:
+
+
+def _check_amount(entry: DoseEntry) -> None:
+    """An amount in ml and a dose number the schedule knows."""
+    if not entry.dose_ml or entry.dose_ml <= 0:
         raise JournalError(_("Ange mängden i ml."), field="dose_ml")
-    if not dose_number or not 1 <= dose_number <= 20:
+    if not entry.dose_number or not 1 <= entry.dose_number <= 20:
         raise JournalError(_("Ange dosnummer (1–20)."), field="dose_number")
 
-    # The schedule: too early or outside approved ages only with a stated reason, kept on the dose.
-    previous = selectors.previous_dose(checks.schedule_history, product, before=given_at)
+
+def _check_schedule(entry: DoseEntry, *, patient: Patient, product, checks) -> schedule.ScheduleCheck:
+    """Too early in the series or outside the approved ages only with a stated reason, kept on the dose."""
+    previous = selectors.previous_dose(checks.schedule_history, product, before=entry.given_at)
     verdict = schedule.check_dose(
         product=product,
-        dose_number=dose_number,
-        given_on=_local_date(given_at),
+        dose_number=entry.dose_number,
+        given_on=entry.given_on,
         previous_on=_local_date(previous.given_at) if previous else None,
         birth_date=patient.birth_date,
     )
-    if verdict.deviations and not override_reason.strip():
+    if verdict.deviations and not entry.override_reason.strip():
         raise JournalError(
             " ".join(verdict.deviations) + " " + _("Ange skäl för att ge dosen ändå."),
             field="override_reason",
         )
-    for person in (prepared_by, given_by):
+    return verdict
+
+
+def _check_staff(entry: DoseEntry, *, patient: Patient) -> None:
+    """Who prepared and who gave the dose work at the patient's caregiver."""
+    for person in (entry.prepared_by, entry.given_by):
         if person is not None and person.caregiver_id != patient.caregiver_id:
             raise JournalError(_("Personen finns inte hos vårdgivaren."))
 
-    vaccination = _insert_vaccination(
-        Vaccination(
-            caregiver_id=order.ordered_by.caregiver_id,  # R1
-            patient=patient,
-            visit=visit,
-            unit=unit,
-            status=VaccinationStatus.GIVEN,
-            product=product,
-            batch=batch,
-            lot_number=batch.lot_number,
-            batch_expiry=batch.expiry_date,
-            order=order,
-            declaration=checks.declaration,
-            check_confirmation=checks.confirmation,
-            site=site,
-            route=route,
-            dose_ml=dose_ml,
-            dose_amount=dose_amount,
-            dose_number=dose_number,
-            ordered_by=order.ordered_by,
-            prepared_by=prepared_by or user,
-            given_by=given_by or user,
-            recorded_by=user,
-            signature=user.signature,
-            given_at=given_at,
-            recorded_at=now,
-            next_due_date=verdict.next_due,
-            schedule_deviation=" ".join(verdict.deviations),
-            override_reason=override_reason.strip() if verdict.deviations else "",
-            comment=comment.strip(),
-            idempotency_key=key,
-        )
+
+def _signed_dose(entry: DoseEntry, *, visit, unit, user, order, checks, verdict, now, key) -> Vaccination:
+    """The row as signed: R1's caregiver, the batch as it was, the checks it was given after."""
+    batch = entry.batch
+    return Vaccination(
+        caregiver_id=order.ordered_by.caregiver_id,  # R1
+        patient=visit.patient,
+        visit=visit,
+        unit=unit,
+        status=VaccinationStatus.GIVEN,
+        product=order.product,
+        batch=batch,
+        lot_number=batch.lot_number,
+        batch_expiry=batch.expiry_date,
+        order=order,
+        declaration=checks.declaration,
+        check_confirmation=checks.confirmation,
+        site=entry.site,
+        route=entry.route,
+        dose_ml=entry.dose_ml,
+        dose_amount=entry.dose_amount,
+        dose_number=entry.dose_number,
+        ordered_by=order.ordered_by,
+        prepared_by=entry.prepared_by or user,
+        given_by=entry.given_by or user,
+        recorded_by=user,
+        signature=user.signature,
+        given_at=entry.given_at,
+        recorded_at=now,
+        next_due_date=verdict.next_due,
+        schedule_deviation=" ".join(verdict.deviations),
+        override_reason=entry.override_reason.strip() if verdict.deviations else "",
+        comment=entry.comment.strip(),
+        idempotency_key=key,
     )
+
+
+def _announce_registered(vaccination: Vaccination, *, visit, user, billing_data) -> None:
+    """`vaccination_registered`, inside the transaction: a receiver's refusal (billing) undoes the dose."""
     try:
         vaccination_registered.send(
             sender=Vaccination,
@@ -247,7 +344,6 @@ def vaccination_register(
     except ValidationError as error:
         # A receiver (billing) refused: the whole transaction, dose included, is rolled back.
         raise JournalError(" ".join(error.messages)) from error
-    return vaccination
 
 
 @transaction.atomic

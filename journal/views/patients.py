@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from journal import selectors, services
 from journal.access import patient_view
 from journal.forms import CommentForm, ElsewhereForm, PatientContactForm, PatientCreateForm
-from journal.models import Patient, SharedRecordBlock, Vaccination
+from journal.models import Patient, Vaccination
+from journal.screens import as_context, patient_journal
 from journal.views.common import _error_to_form, _mark_with_reason
 from journal.views.shared_record import _log_shared_read
 from mittvaccin.decorators import require_right
@@ -57,7 +58,17 @@ def patient_create(request):
 @patient_view(_("Patientöversikt"), right=None)
 def patient_detail(request, patient):
     # Staff without the journal right (clinic staff) see identity, contact and signals, never notes.
-    context = {"patient": patient, **patient_journal_context(request, patient)}
+    if not request.user.has_right(Right.JOURNAL_READ):
+        return render(request, "journal/patient_detail.html", {"patient": patient, "journal": False})
+    journal = patient_journal(patient, user=request.user, unit=request.unit)
+    _log_shared_read(request, patient, journal.shared)
+    context = {
+        "patient": patient,
+        "journal": True,
+        **as_context(journal),
+        "elsewhere_form": ElsewhereForm(initial={"idempotency_key": uuid.uuid4()}),
+        "comment_form": CommentForm(),
+    }
     return render(request, "journal/patient_detail.html", context)
 
 
@@ -72,59 +83,6 @@ def patient_edit(request, patient):
         messages.success(request, _("Uppgifterna är sparade."))
         return redirect("journal:patient", patient_id=patient.pk)
     return render(request, "journal/patient_edit.html", {"patient": patient, "form": form})
-
-
-def patient_journal_context(request, patient) -> dict:
-    """Everything the patient page shows, in a constant number of queries however long the history."""
-    if not request.user.has_right(Right.JOURNAL_READ):
-        return {"journal": False}
-    history = selectors.vaccination_history(patient)
-    shared = selectors.shared_record(patient, user=request.user, unit=request.unit)
-    _log_shared_read(request, patient, shared)
-    today = timezone.localdate()
-    visits = selectors.declarations_by_visit(patient)
-    open_visits = [
-        v for v in visits if v.kind == "vaccination" and timezone.localtime(v.started_at).date() == today
-    ]
-    blocks = list(
-        SharedRecordBlock.objects.filter(
-            patient=patient, lifts__isnull=True, lifted_by__isnull=True
-        ).select_related("vaccination__product")
-    )
-    blocked_ids = {b.vaccination_id for b in blocks}
-    for dose in history:
-        dose.is_blocked = dose.pk in blocked_ids
-    next_due = [
-        v for v in selectors.valid_doses(history) if v.next_due_date and not _superseded_in_series(v, history)
-    ]
-    return {
-        "journal": True,
-        "history": history,
-        "threads": selectors.note_threads(patient),
-        "orders": selectors.patient_orders(patient),
-        "signals": selectors.active_signals(patient),
-        "shared": shared,
-        "visits": visits,
-        "open_visits": open_visits,
-        "blocks": blocks,
-        "whole_record_blocked": any(b.vaccination_id is None for b in blocks),
-        "next_due": next_due,
-        "elsewhere_form": ElsewhereForm(initial={"idempotency_key": uuid.uuid4()}),
-        "comment_form": CommentForm(),
-        "can_register": request.user.has_right(Right.VACCINATION_REGISTER),
-        "can_order": request.user.has_right(Right.VACCINE_ORDER),
-        "can_assess": request.user.has_right(Right.ASSESSMENT_WRITE),
-    }
-
-
-def _superseded_in_series(dose, history) -> bool:
-    """A later valid dose against the same disease makes this dose's "next due" date history."""
-    if dose.product_id is None:
-        return False
-    return any(
-        other.given_at > dose.given_at and other.product_id and other.product.disease == dose.product.disease
-        for other in selectors.valid_doses(history)
-    )
 
 
 @require_POST

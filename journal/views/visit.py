@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from journal import extensions, schedule, selectors, services
+from journal import extensions, selectors, services
 from journal.access import patient_view
 from journal.forms import AssessmentForm, ConfirmChecksForm, DeclarationForm, DoseForm, NotGivenForm
-from journal.models import Batch, HealthDeclaration, NoteKind
+from journal.models import HealthDeclaration, NoteKind
+from journal.screens import batch_for_lot, visit_screen
 from journal.views.common import _date, _error_to_form, _hhmm, _posted_int, _visit
 from journal.views.shared_record import _log_shared_read
 from mittvaccin.rights import Right
-from mittvaccin.tenancy import owned
 
 KEEP_SESSION_KEY = "journal_keep_dose"
 
@@ -28,160 +25,66 @@ KEEP_SESSION_KEY = "journal_keep_dose"
 NOT_GIVEN_PREFIX = "ej"
 
 
-def _dose_initial(request, checks, user, selected_order):
-    now = timezone.localtime().replace(second=0, microsecond=0)
-    initial = {
-        "idempotency_key": uuid.uuid4(),
-        "given_at": now,
-        "prepared_by": user.pk,
-        "given_by": user.pk,
-        "dose_amount": "full",
-    }
-    if selected_order is not None:
-        product = selected_order.product
-        initial.update(
-            order=selected_order.pk,
-            dose_ml=selected_order.dose_ml,
-            route=product.default_route,
-            dose_number=selected_order.suggested_dose_number,
-        )
-        kept = request.session.get(KEEP_SESSION_KEY) or {}
-        if kept.get("product") == product.pk:
-            initial.update(
-                lot=kept.get("lot", ""),
-                site=kept.get("site", ""),
-                route=kept.get("route") or product.default_route,
-            )
-            initial["keep"] = True
-    return initial
-
-
-def _annotate_schedule(checks, patient):
-    """Suggested dose number, earliest date and deviations of each open order, for the dose panel."""
-    today = timezone.localdate()
-    history = checks.schedule_history
-    for order in checks.open_orders:
-        order.suggested_dose_number = selectors.next_dose_number(history, order.product)
-        previous = selectors.previous_dose(history, order.product)
-        order.schedule_verdict = schedule.check_dose(
-            product=order.product,
-            dose_number=order.suggested_dose_number,
-            given_on=today,
-            previous_on=timezone.localtime(previous.given_at).date() if previous else None,
-            birth_date=patient.birth_date,
-        )
-
-
-def _given_here(checks) -> set[str]:
-    """Diseases a dose was given against at this very visit (not entered in error)."""
-    return {
-        v.product.disease
-        for v in checks.history
-        if v.visit_id == checks.visit.pk
-        and v.status == "given"
-        and v.product_id
-        and not selectors.is_entered_in_error(v)
-    }
-
-
-def _selected_order(request, checks, posted=None):
-    """The order the dose form starts from: the one asked for, the kept product's, or the first still to give."""
-    given_here = _given_here(checks)
-    orders = sorted(checks.open_orders, key=lambda o: o.product.disease in given_here)
-    wanted = posted or _posted_int(request, "order")
-    if wanted:
-        for order in orders:
-            if order.pk == wanted:
-                return order
-    kept = request.session.get(KEEP_SESSION_KEY) or {}
-    for order in orders:
-        if order.product_id == kept.get("product") and order.product.disease not in given_here:
-            return order
-    return orders[0] if orders else None
-
-
-def _visit_context(
+def _render_visit(
     request,
     patient,
     visit,
     *,
+    template="journal/visit.html",
     dose_form=None,
     declaration_form=None,
     not_given_form=None,
     assessment_form=None,
     confirm_error="",
     correcting=False,
-    selected_order=None,
 ):
-    checks = selectors.visit_checks(visit, user=request.user, unit=visit.unit)
-    _annotate_schedule(checks, patient)
+    """The screen as the selector reads it, with the forms given (a refused POST) or opened afresh."""
+    screen = visit_screen(
+        visit,
+        user=request.user,
+        wanted_order_id=_posted_int(request, "order"),
+        kept=request.session.get(KEEP_SESSION_KEY),
+        correcting=correcting,
+    )
+    checks = screen.checks
     _log_shared_read(request, patient, checks.shared)
-    order = selected_order or _selected_order(request, checks)
     if dose_form is None:
         dose_form = DoseForm(
-            orders=checks.orders,
-            caregiver=patient.caregiver_id,
-            initial=_dose_initial(request, checks, request.user, order),
+            orders=checks.orders, caregiver=patient.caregiver_id, initial=screen.dose_initial
         )
     if not_given_form is None:
         not_given_form = NotGivenForm(
-            orders=checks.open_orders,
-            initial={"idempotency_key": uuid.uuid4(), "order": order.pk if order else None},
-            prefix=NOT_GIVEN_PREFIX,
+            orders=checks.open_orders, initial=screen.not_given_initial, prefix=NOT_GIVEN_PREFIX
         )
-    questionnaire = (
-        checks.declaration.questionnaire if checks.declaration else services.questionnaire_current()
-    )
-    if declaration_form is None and (checks.declaration is None or correcting):
-        initial = dict(checks.declaration.answers) if checks.declaration else {}
-        if checks.declaration:
-            initial["supersedes"] = checks.declaration.pk
-        declaration_form = DeclarationForm(questionnaire=questionnaire, initial=initial)
-    if assessment_form is None and checks.needs_assessment and request.user.has_right(Right.ASSESSMENT_WRITE):
-        assessment_form = AssessmentForm(initial={"declaration": checks.declaration.pk})
-    product_ids = {o.product_id for o in checks.open_orders}
-    batches = (
-        list(
-            owned(Batch, request)
-            .filter(product_id__in=product_ids, expiry_date__gte=timezone.localdate())
-            .select_related("product")
-            .order_by("product__name", "expiry_date")
+    if declaration_form is None and screen.declaration_initial is not None:
+        declaration_form = DeclarationForm(
+            questionnaire=screen.questionnaire, initial=screen.declaration_initial
         )
-        if product_ids
-        else []
-    )
-    # After a dose the panel does not offer the next dose of the same series at once: a second dose of
-    # one vaccine at one visit is a deliberate choice, never the default.
-    another_dose = (
-        order is not None
-        and not dose_form.is_bound
-        and not request.GET.get("ytterligare")
-        and order.product.disease in _given_here(checks)
-    )
-    return {
+    if assessment_form is None and screen.assessment_initial is not None:
+        assessment_form = AssessmentForm(initial=screen.assessment_initial)
+    context = {
         "patient": patient,
         "visit": visit,
         "checks": checks,
-        "another_dose": another_dose,
+        "another_dose": screen.repeats_a_series_given_here
+        and not dose_form.is_bound
+        and not request.GET.get("ytterligare"),
         "dose_form": dose_form,
         "not_given_form": not_given_form,
         "declaration_form": declaration_form,
         "assessment_form": assessment_form,
         "confirm_form": ConfirmChecksForm(initial={"fingerprint": checks.fingerprint}),
         "confirm_error": confirm_error,
-        "selected_order": order,
-        "batches": batches,
+        "selected_order": screen.selected_order,
+        "batches": screen.batches,
         "dose_form_parts": [reverse(name) for name in extensions.dose_form_parts()],
         "billing_data": {k: v for k, v in request.POST.items() if k.startswith("billing-")},
-        "can_register": request.user.has_right(Right.VACCINATION_REGISTER),
-        "can_order": request.user.has_right(Right.VACCINE_ORDER),
+        "can_register": screen.can_register,
+        "can_order": screen.can_order,
         "kept": request.session.get(KEEP_SESSION_KEY),
     }
-
-
-def _render_visit(request, patient, visit, **kwargs):
-    context = _visit_context(request, patient, visit, **kwargs)
-    template = "journal/visit.html#workspace" if request.htmx else "journal/visit.html"
+    if request.htmx and template == "journal/visit.html":
+        template = "journal/visit.html#workspace"
     return render(request, template, context)
 
 
@@ -211,8 +114,7 @@ def visit(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
     correcting = request.GET.get("ratta") == "deklaration"
     if request.htmx and request.GET.get("panel") == "dose":
-        context = _visit_context(request, patient, visit)
-        return render(request, "journal/_dose_panel.html", context)
+        return _render_visit(request, patient, visit, template="journal/_dose_panel.html")
     return _render_visit(request, patient, visit, correcting=correcting)
 
 
@@ -308,26 +210,16 @@ def visit_confirm(request, patient, visit_id):
     return _render_visit(request, patient, visit, confirm_error=error)
 
 
-def _resolve_batch(request, lot: str, product):
-    """The caregiver's batch with this lot number, preferring the ordered product's."""
-    candidates = list(owned(Batch, request).filter(lot_number__iexact=lot.strip()).select_related("product"))
-    for batch in candidates:
-        if product is not None and batch.product_id == product.pk:
-            return batch
-    return candidates[0] if candidates else None
-
-
 @require_POST
 @patient_view(_("Vaccination registrerad"))
 def visit_dose(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
     orders = selectors.patient_orders(patient)
     form = DoseForm(request.POST, orders=orders, caregiver=patient.caregiver_id)
-    selected = None
     if form.is_valid():
         data = form.cleaned_data
         order = data["order"]
-        batch = _resolve_batch(request, data["lot"], order.product)
+        batch = batch_for_lot(request, data["lot"], order.product)
         if batch is None:
             form.add_error(
                 "lot", _("Batchnumret %(lot)s finns inte i vårdgivarens lager.") % {"lot": data["lot"]}
@@ -385,11 +277,8 @@ def visit_dose(request, patient, visit_id):
                     }
                 messages.success(request, text)
                 return _after_post(request, patient, visit)
-        selected = order
-    checks_orders = selectors.patient_orders(patient)
-    if selected is not None:
-        selected = next((o for o in checks_orders if o.pk == selected.pk and o.is_open), None)
-    return _render_visit(request, patient, visit, dose_form=form, selected_order=selected)
+    # The refused form is shown again, starting from the order it was posted with (if still open).
+    return _render_visit(request, patient, visit, dose_form=form)
 
 
 @require_POST
