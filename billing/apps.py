@@ -41,6 +41,21 @@ class BillingConfig(AppConfig):
                 right=Right.INVOICING_REVIEW,
             )
         )
+        register_booking_action(
+            # A web booking without e-identification is not invoiced by the nightly job: staff review
+            # the no-show and charge it here if the patient did make the booking.
+            BookingAction(
+                label=_("Granska och debitera uteblivet besök"),
+                url_name="billing:late_cancellation",
+                applies=lambda booking: (
+                    booking.status == "no_show"
+                    and booking.made_by_kind == "resident"
+                    and not booking.identity_verified
+                    and booking.unit.has_invoicing
+                ),
+                right=Right.INVOICING_REVIEW,
+            ),
+        )
 
         register(
             NavItem(

@@ -882,6 +882,8 @@ class JobRun(models.Model):
     already_done = models.PositiveIntegerField(default=0)
     skipped_no_invoicing = models.PositiveIntegerField(default=0)
     skipped_exception = models.PositiveIntegerField(default=0)
+    # Web bookings made without e-identification: not invoiced by the job, left for staff to review.
+    to_review = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list)
 

@@ -8,4 +8,6 @@ BEAT_SCHEDULE = {
         "task": "billing.latecancel_invoicing",
         "schedule": crontab(hour=2, minute=30),
     },
+    # A run whose worker died is continued within a minute (billing/services/jobs.py, jobs_recover).
+    "billing-jobs-recover": {"task": "billing.jobs_recover", "schedule": 60.0},
 }

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,6 +17,7 @@ from billing.models import (
     Price,
 )
 from billing.money import plain_number
+from mittvaccin.exports import csv_text
 from mittvaccin.tenancy import owned
 
 ZERO = Decimal("0.00")
@@ -139,30 +138,26 @@ def export_csv(invoices) -> str:
     R7: a protected recipient's name and address are left out; the flag tells the receivable system
     to send reminders through the tax agency's forwarding service.
     """
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([name for name, _ in EXPORT_COLUMNS])
-    for invoice in invoices:
-        protected = invoice.recipient_protected or invoice.patient.protected_identity
-        lines = list(invoice.lines.all())
-        writer.writerow(
-            [
-                "KREDIT" if invoice.kind == InvoiceKind.CREDIT_NOTE else "FAKTURA",
-                invoice.number,
-                invoice.credited_invoice.number if invoice.credited_invoice else "",
-                invoice.invoice_date.isoformat(),
-                invoice.due_date.isoformat() if invoice.due_date else "",
-                invoice.ocr,
-                plain_number(invoice.total),
-                invoice.recipient_identity,
-                "" if protected else invoice.recipient_name,
-                "1" if protected else "0",
-                "" if protected else invoice.recipient_address,
-                "" if protected else invoice.recipient_postal_code,
-                "" if protected else invoice.recipient_city,
-                len(lines),
-                "|".join(sorted({line.unit_name for line in lines})),
-            ]
-        )
-    return buffer.getvalue()
+    return csv_text([name for name, _ in EXPORT_COLUMNS], (_export_row(invoice) for invoice in invoices))
+
+
+def _export_row(invoice) -> list:
+    protected = invoice.recipient_protected or invoice.patient.protected_identity
+    lines = list(invoice.lines.all())
+    return [
+        "KREDIT" if invoice.kind == InvoiceKind.CREDIT_NOTE else "FAKTURA",
+        invoice.number,
+        invoice.credited_invoice.number if invoice.credited_invoice else "",
+        invoice.invoice_date.isoformat(),
+        invoice.due_date.isoformat() if invoice.due_date else "",
+        invoice.ocr,
+        plain_number(invoice.total),
+        invoice.recipient_identity,
+        "" if protected else invoice.recipient_name,
+        "1" if protected else "0",
+        "" if protected else invoice.recipient_address,
+        "" if protected else invoice.recipient_postal_code,
+        "" if protected else invoice.recipient_city,
+        len(lines),
+        "|".join(sorted({line.unit_name for line in lines})),
+    ]

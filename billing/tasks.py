@@ -57,3 +57,11 @@ def latecancel_invoicing() -> int:
     from billing.services.jobs import job_run_scheduled
 
     return len(job_run_scheduled(kind=JobKind.LATE_CANCELLATION))
+
+
+@shared_task(name="billing.jobs_recover")
+def jobs_recover() -> int:
+    """From Celery beat, every minute: a run whose worker died is marked interrupted and continued."""
+    from billing.services.jobs import jobs_recover as recover
+
+    return len(recover())

@@ -319,6 +319,9 @@ class Booking(models.Model):
         "mittvaccin.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     made_within_24h = models.BooleanField(_("bokad mindre än 24 timmar före"), default=False)
+    # A resident's web booking is made by whoever typed the personnummer; only with e-identification
+    # (when it exists) is that known to be the patient. Until then its fees go to staff review.
+    identity_verified = models.BooleanField(_("bokad med e-legitimation"), default=False)
     # What the resident typed when booking online (the journal's name is never changed from the web).
     given_name = models.CharField(_("angivet namn"), max_length=200, blank=True)
     contact_phone = models.CharField(_("mobiltelefon"), max_length=40, blank=True)

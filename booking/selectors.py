@@ -272,3 +272,13 @@ def patient_lookup(*, who, query: str) -> PatientLookup:
         patient = patients.filter(identity_number=digits).first() if len(digits) == 12 else None
         return PatientLookup(patient=patient, error="" if patient else error.message)
     return PatientLookup(patient=patients.filter(identity_number=identity.value).first(), identity=identity)
+
+
+def fee_needs_review_q():
+    """Bookings whose no-show or late-cancellation fee must not be invoiced without staff review: web
+    bookings made without e-identification (whoever typed the personnummer may not be the patient)."""
+    from django.db.models import Q
+
+    from booking.models import ActorKind
+
+    return Q(made_by_kind=ActorKind.RESIDENT, identity_verified=False)

@@ -15,9 +15,18 @@ def send_due_reminders() -> int:
 
 @shared_task(name="booking.send_confirmation")
 def booking_confirmation_send(
-    booking_id: int, kind: str = "confirmation", reference: str | None = None
+    booking_id: int, kind: str = "confirmation", reference: str | None = None, sequence: int | None = None
 ) -> int:
-    return services.booking_confirmation_send(booking_id=booking_id, kind=kind, reference=reference)
+    return services.booking_confirmation_send(
+        booking_id=booking_id, kind=kind, reference=reference, sequence=sequence
+    )
+
+
+@shared_task(name="booking.send_confirmation_once")
+def booking_confirmation_send_once(booking_id: int, reference: str, email: str, phone: str) -> int:
+    return services.booking_confirmation_send_once(
+        booking_id=booking_id, reference=reference, email=email, phone=phone
+    )
 
 
 @shared_task(name="booking.roll_timebooks")

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from journal.models import Batch, Patient, Vaccination, VaccinationStatus, VaccineProduct
 from journal.recall_models import Recall, RecallDelivery, RecallEntry, RecallMessage
 from journal.services.common import JournalError
+from mittvaccin import outbox
 from mittvaccin.rights import Right
 from mittvaccin.services import access_log_record_many
 
@@ -289,14 +290,10 @@ def recall_message_create(
         recall=recall, subject=subject[:200], body=body, created_by=user, signature=user.signature,
         idempotency_key=key,
     )  # fmt: skip
-    transaction.on_commit(lambda: _queue(message.pk))
+    # Through the outbox: written with the message, handed to the worker after the commit (also when
+    # Redis is away at that moment; the beat's flush hands it over later).
+    outbox.enqueue("journal.send_recall_message", message.pk)
     return message
-
-
-def _queue(message_id: int) -> None:
-    from journal.tasks import send_recall_message
-
-    send_recall_message.delay(message_id)
 
 
 # Claims, set-based: one INSERT … SELECT per batch of patients, skipping those claimed before.

@@ -15,4 +15,5 @@ class MittVaccinConfig(AppConfig):
             NavItem(_("Start"), "home", order=0),
             NavItem(_("Enheter"), "units", right=Right.CAREGIVER_ADMINISTER, order=80),
             NavItem(_("Personal"), "staff", right=Right.CAREGIVER_ADMINISTER, order=81),
+            NavItem(_("Meddelanden"), "undelivered_messages", right=Right.BOOKING_MANAGE, order=70),
         )

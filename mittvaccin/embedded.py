@@ -14,6 +14,7 @@ import os
 import socket
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -44,9 +45,22 @@ def _prepare_runtime_dir() -> None:
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
 
 
-def postgres_url(pgdata: Path, dbname: str) -> str:
+# The two roles of mittvaccin/dbroles.py. The cluster's superuser `postgres` only sets them up.
+OWNER_ROLE = "mittvaccin_owner"
+APP_ROLE = "mittvaccin_app"
+SUPERUSER = "postgres"
+
+
+@dataclass(frozen=True)
+class EmbeddedDatabase:
+    url: str  # DATABASE_URL: the application role
+    owner_url: str  # DATABASE_OWNER_URL: the owner role, for migrations
+    started_here: bool
+
+
+def postgres_url(pgdata: Path, dbname: str, user: str = APP_ROLE) -> str:
     host = quote(str(pgdata), safe="")
-    return f"postgres://postgres@{host}/{dbname}"
+    return f"postgres://{user}@{host}/{dbname}"
 
 
 def postgres_is_running(pgdata: Path) -> bool:
@@ -63,10 +77,11 @@ def postgres_is_running(pgdata: Path) -> bool:
 
 def ensure_postgres(
     name: str = "pg", dbname: str = "mittvaccin", fast_unsafe: bool = False
-) -> tuple[str, bool]:
-    """Start (or attach to) the embedded cluster `.data/<name>` and make sure `dbname` exists.
+) -> EmbeddedDatabase:
+    """Start (or attach to) the embedded cluster `.data/<name>`, its two roles and the database `dbname`.
 
-    Returns (DATABASE_URL, started_here).
+    `dbname` "postgres" (the test cluster) gets no tables: the test suite creates its own databases as
+    the owner, which may create databases here (development and test only).
     """
     _prepare_runtime_dir()
     pgdata = DATA_DIR / name
@@ -107,17 +122,38 @@ def ensure_postgres(
                     conf.write(FAST_UNSAFE_SETTINGS)
         # cleanup_mode=None: the server outlives this process; `stop_postgres` ends it.
         pgserver.get_server(pgdata, cleanup_mode=None)
-    _create_database(pgdata, dbname)
-    return postgres_url(pgdata, dbname), started_here
+    _roles_and_database(pgdata, dbname)
+    return EmbeddedDatabase(
+        url=postgres_url(pgdata, dbname, APP_ROLE),
+        owner_url=postgres_url(pgdata, dbname, OWNER_ROLE),
+        started_here=started_here,
+    )
 
 
-def _create_database(pgdata: Path, dbname: str) -> None:
+def _roles_and_database(pgdata: Path, dbname: str) -> None:
     import psycopg
+    from psycopg import sql
 
-    with psycopg.connect(host=str(pgdata), user="postgres", dbname="postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{dbname}"')
+    from mittvaccin import dbroles
+
+    admin = {"host": str(pgdata), "user": SUPERUSER}
+    with psycopg.connect(**admin, dbname="postgres", autocommit=True) as conn:
+        dbroles.role_ensure(conn, dbroles.Role(OWNER_ROLE), create_databases=True)
+        dbroles.role_ensure(conn, dbroles.Role(APP_ROLE))
+        # Databases made before the role split (the benchmark's, a test run's) pass to the owner too.
+        others = conn.execute(
+            "SELECT datname FROM pg_database WHERE NOT datistemplate AND datname NOT IN ('postgres', %s) "
+            "AND datdba <> %s::regrole",
+            [dbname, OWNER_ROLE],
+        ).fetchall()
+        for (other,) in others:
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+                    sql.Identifier(other), sql.Identifier(OWNER_ROLE)
+                )
+            )
+    if dbname != "postgres":
+        dbroles.database_adopt(admin, dbname=dbname, owner=OWNER_ROLE)
 
 
 def stop_postgres(name: str = "pg") -> None:
@@ -183,11 +219,15 @@ def ensure_redis(name: str = "redis", persistent: bool = True) -> tuple[str, boo
             str(folder / "redis.pid"),
             "--logfile",
             str(folder / "redis.log"),
-            # Redis holds only the broker queue and caches; durable state lives in PostgreSQL.
+            # Durable state lives in PostgreSQL, but the broker's queue and the public booking's
+            # rate-limit counters should survive a restart of Redis: an append-only file, written
+            # every second. The throw-away test Redis keeps nothing.
             "--save",
             "",
             "--appendonly",
-            "no",
+            "yes" if persistent else "no",
+            "--appendfsync",
+            "everysec",
         ],
         check=True,
     )

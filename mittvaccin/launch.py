@@ -48,10 +48,11 @@ class Services:
             say("PostgreSQL: DATABASE_URL is set, using it")
         else:
             say(f"PostgreSQL 16 (embedded, data in .data/{self.pg_name}) …")
-            url, self.started_pg = embedded.ensure_postgres(
-                self.pg_name, self.dbname, fast_unsafe=self.fast_unsafe
-            )
-            env["DATABASE_URL"] = url
+            database = embedded.ensure_postgres(self.pg_name, self.dbname, fast_unsafe=self.fast_unsafe)
+            self.started_pg = database.started_here
+            # Web, worker and beat connect as the application role; `migrate` uses the owner's URL.
+            env["DATABASE_URL"] = database.url
+            env["DATABASE_OWNER_URL"] = database.owner_url
         if os.environ.get("REDIS_URL"):
             say("Redis: REDIS_URL is set, using it")
         else:
@@ -302,6 +303,9 @@ def bench(args: list[str]) -> int:
     env = {**os.environ, "MITTVACCIN_ALLOW_DEV_SECRET": "1", "PYTHONUNBUFFERED": "1"}
     with Services("pg", "redis", "mittvaccin") as service_env:
         env.update(service_env)
+        if "DATABASE_OWNER_URL" in service_env:
+            # The benchmark creates, loads and drops its own database: the owner's work, on one URL.
+            env["DATABASE_URL"] = env.pop("DATABASE_OWNER_URL")
         return subprocess.run([PYTHON, "-m", "bench.run", *args], cwd=BASE_DIR, env=env).returncode
 
 

@@ -224,11 +224,23 @@ class OutboundMessage(models.Model):
     `patient_id` names the patient the message was about (an id, like the access log: the core does not
     depend on the journal). When a patient becomes protected (R7, A5) the recipient is emptied and
     `recipient_removed_at` set: the fact that the message was sent stays, the address or number does not.
+
+    Also the message's delivery (mittvaccin/messaging.py): a failed delivery is tried again with
+    growing pauses up to MAX_ATTEMPTS, then shown to staff as not delivered. At most once: a delivery
+    is claimed (pending → sending) by one process at a time, and a claim that never reported back (the
+    process died while sending) is not retried but marked failed, since it may have gone out. `key`,
+    when given, makes a second request for the same message return the first.
     """
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-post")
         SMS = "sms", _("SMS")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Väntar på nytt försök")
+        SENDING = "sending", _("Skickas")
+        SENT = "sent", _("Skickat")
+        FAILED = "failed", _("Gick inte fram")
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     caregiver = models.ForeignKey(Caregiver, on_delete=models.PROTECT, null=True, related_name="+")
@@ -240,6 +252,16 @@ class OutboundMessage(models.Model):
     reference = models.CharField(max_length=100, blank=True, db_index=True)
     patient_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     recipient_removed_at = models.DateTimeField(null=True, blank=True)
+    attachments = models.JSONField(default=list, blank=True)
+    key = models.CharField(max_length=150, null=True, blank=True, unique=True)
+    # R7: an address typed for a person with protected identity is kept only until the message is sent.
+    forget_recipient = models.BooleanField(default=False)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
 
     caregiver_lookup = "caregiver"
     objects = CaregiverOwnedQuerySet.as_manager()
@@ -251,6 +273,14 @@ class OutboundMessage(models.Model):
                 condition=models.Q(recipient_removed_at__isnull=True) | models.Q(recipient=""),
                 name="outbound_removed_recipient_is_empty",
             ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outbound_retry_due_idx",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(fields=["caregiver", "status", "-created_at"], name="outbound_status_idx"),
         ]
 
     def __str__(self) -> str:
@@ -276,3 +306,25 @@ class CatalogueMaintainerChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {'+' if self.granted else '-'} {self.at:%Y-%m-%d}"
+
+
+class OutboxTask(models.Model):
+    """Work for Celery that a committed change asked for, kept until the broker has taken it.
+
+    Written in the same transaction as the change (mittvaccin/outbox.py), handed to Celery after the
+    commit and deleted once the broker took it. A row still here later (Redis was away, the process
+    died between commit and hand-over) is handed over again by the beat job `mittvaccin.outbox_flush`.
+    Tasks are safe to run twice, so a hand-over that is repeated does no harm.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name}{tuple(self.args)}"

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Right(models.TextChoices):
     JOURNAL_READ = "journal_read", _("Läsa vaccinationsjournal")
+    PATIENT_REGISTER = "patient_register", _("Registrera patienter och ändra deras uppgifter")
     VACCINATION_REGISTER = "vaccination_register", _("Registrera vaccinationer")
     VACCINE_ORDER = "vaccine_order", _("Ordinera vaccin")
     ASSESSMENT_WRITE = "assessment_write", _("Skriva bedömningar")
@@ -35,12 +36,14 @@ class Profession(models.TextChoices):
 DEFAULT_RIGHTS: dict[str, list[str]] = {
     Profession.NURSE: [
         Right.JOURNAL_READ,
+        Right.PATIENT_REGISTER,
         Right.VACCINATION_REGISTER,
         Right.BOOKING_MANAGE,
         Right.STOCK_MANAGE,
     ],
     Profession.PHYSICIAN: [
         Right.JOURNAL_READ,
+        Right.PATIENT_REGISTER,
         Right.VACCINATION_REGISTER,
         Right.VACCINE_ORDER,
         Right.ASSESSMENT_WRITE,
@@ -49,6 +52,7 @@ DEFAULT_RIGHTS: dict[str, list[str]] = {
         Right.LOT_RECALL,
     ],
     Profession.CLINIC_STAFF: [
+        Right.PATIENT_REGISTER,
         Right.BOOKING_MANAGE,
         Right.TIMEBOOK_MANAGE,
         Right.INVOICING_REVIEW,

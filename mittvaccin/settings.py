@@ -31,6 +31,7 @@ ENVIRONMENT_VARIABLES = [
     "DJANGO_SECURE_COOKIES",
     "DJANGO_TRUST_X_FORWARDED_FOR",
     "DATABASE_URL",
+    "DATABASE_OWNER_URL",
     "REDIS_URL",
     "MITTVACCIN_PUBLIC_URL",
     "MITTVACCIN_MEDIA_ROOT",
@@ -49,6 +50,8 @@ ENVIRONMENT_VARIABLES = [
     "MITTVACCIN_NEXT_DOSE_REMINDER_DAYS",
     # Apps add the variables they read below.
 ]
+# Given to the one-shot migrate service only: web, worker and beat never hold the owner's password.
+MIGRATE_ONLY_VARIABLES = ["DATABASE_OWNER_URL"]
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 TESTING = os.environ.get("MITTVACCIN_TESTING") == "1"
@@ -94,6 +97,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads a form field or query parameter: NUL and other control characters go.
+    "mittvaccin.input.ControlCharactersMiddleware",
+    # Outermost after the static files: no answer of the application is kept by a browser or a proxy.
+    "mittvaccin.nostore.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "mittvaccin.middleware.SwedishFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -106,6 +113,7 @@ MIDDLEWARE = [
     "mittvaccin.middleware.MethodNotAllowedPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "mittvaccin.degraded.ServiceUnavailableMiddleware",
     # Last, as django-axes asks: it turns lockouts into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -133,11 +141,11 @@ TEMPLATES = [
 
 
 # --- Database and Redis -------------------------------------------------------------------------
-def _embedded_database_url() -> str:
+def _embedded_database_urls() -> tuple[str, str]:
     from mittvaccin import embedded
 
-    url, _started = embedded.ensure_postgres("pg", "mittvaccin")
-    return url
+    database = embedded.ensure_postgres("pg", "mittvaccin")
+    return database.url, database.owner_url
 
 
 def _embedded_redis_url() -> str:
@@ -147,9 +155,31 @@ def _embedded_redis_url() -> str:
     return url
 
 
-DATABASE_URL = os.environ.get("DATABASE_URL") or _embedded_database_url()
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
-DATABASES["default"].setdefault("OPTIONS", {})
+# Two roles (mittvaccin/dbroles.py): web, worker and beat connect as the application role of
+# DATABASE_URL, which owns nothing, so the append-only triggers bind it; `manage.py migrate` connects as
+# the owner role of DATABASE_OWNER_URL and then grants the application role what it needs. Only the
+# one-shot migrate service gets DATABASE_OWNER_URL in production.
+if os.environ.get("DATABASE_URL"):
+    DATABASE_URL = os.environ["DATABASE_URL"]
+    DATABASE_OWNER_URL = os.environ.get("DATABASE_OWNER_URL", "")
+else:
+    DATABASE_URL, DATABASE_OWNER_URL = _embedded_database_urls()
+
+
+def _database(url: str) -> dict:
+    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    config.setdefault("OPTIONS", {})
+    return config
+
+
+DATABASES = {"default": _database(DATABASE_URL)}
+DATABASE_APP_ROLE = DATABASES["default"]["USER"]
+DATABASE_OWNER = _database(DATABASE_OWNER_URL) if DATABASE_OWNER_URL else None
+if TESTING and DATABASE_OWNER:
+    # The suite creates, migrates and empties (TRUNCATE) its own databases, which is the owner's work;
+    # tests/mittvaccin/test_database_roles.py connects as the application role and is refused.
+    DATABASES = {"default": DATABASE_OWNER}
+    DATABASE_OWNER = None
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("MITTVACCIN_TEST_DATABASE", "test_mittvaccin")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -174,13 +204,28 @@ def celery_url(url: str) -> str:
     return url
 
 
+# A Redis outage degrades, it does not stop the clinic: nothing a page needs lives only in Redis
+# (sessions are in the database), and the cache fails soft, answering "not cached" while Redis is away.
+# Short timeouts, so a Redis that hangs costs a page a fraction of a second, not a worker.
+_REDIS_OPTIONS = {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": os.environ.get("MITTVACCIN_CACHE_PREFIX", "mv"),
-    }
+        "OPTIONS": {**_REDIS_OPTIONS, "IGNORE_EXCEPTIONS": True},
+    },
+    # Counters that protect something (the public booking's rate limits) must not fail soft: when they
+    # cannot count, the caller refuses (mittvaccin.errors.ServiceUnavailable) instead of going unlimited.
+    "counters": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("MITTVACCIN_CACHE_PREFIX", "mv"),
+        "OPTIONS": _REDIS_OPTIONS,
+    },
 }
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "mittvaccin.cache"
 
 CELERY_BROKER_URL = celery_url(REDIS_URL)
 CELERY_RESULT_BACKEND = None
@@ -188,6 +233,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker waits out a Redis outage of any length instead of giving up after its hundredth try.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Publishing from a web request must not hang on a Redis that is away (mittvaccin/outbox.py keeps the work).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = "Europe/Stockholm"
 # Apps add their periodic jobs to this dict in their own `schedules.py` (see mittvaccin/celery.py).
 CELERY_BEAT_SCHEDULE: dict = {}
@@ -216,7 +265,8 @@ SESSION_IDLE_SECONDS = env_int("MITTVACCIN_SESSION_IDLE_MINUTES", 30) * 60
 SESSION_MAX_SECONDS = env_int("MITTVACCIN_SESSION_MAX_HOURS", 12) * 3600
 SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# In the database only: a session must outlive a Redis outage (signing in and working go on).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_COOKIES = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
@@ -242,6 +292,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "mittvaccin/locked_out.html"
 AXES_VERBOSE = False
+# The same client address as the access log and the rate limits (the proxy's X-Forwarded-For where it is
+# trusted): behind the proxy, one bad actor locks out only their own address, not everyone's.
+AXES_CLIENT_IP_CALLABLE = "mittvaccin.services.client_address"
+AXES_USERNAME_CALLABLE = "mittvaccin.input.login_username"
 
 # --- Language, time, formats ---------------------------------------------------------------------
 # Swedish is the source language of every string; English is the translation (locale/en).

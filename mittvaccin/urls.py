@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from mittvaccin import accessibility, views
+from mittvaccin import accessibility, outbound_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/personal/ny/", views.staff_create, name="staff_create"),
     path("admin/personal/<int:user_id>/", views.staff_edit, name="staff_edit"),
     path("admin/personal/<int:user_id>/losenord/", views.staff_password, name="staff_password"),
+    path("meddelanden/", outbound_views.undelivered_messages, name="undelivered_messages"),
     # Chosen before signing in too (the login and the public booking pages offer it).
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("journal.urls")),

@@ -8,11 +8,12 @@ from celery import shared_task
 @shared_task(name="nvr.report_all", acks_late=True)
 def report_all() -> int:
     """From Celery beat, daily: one run per caregiver, each its own task (one failing never stops another)."""
+    from mittvaccin import outbox
     from mittvaccin.models import Caregiver
 
     ids = list(Caregiver.objects.order_by("pk").values_list("pk", flat=True))
-    for caregiver_id in ids:
-        report_caregiver.delay(caregiver_id)
+    # Through the outbox, so a caregiver's run handed over while Redis blinks is not lost.
+    outbox.enqueue_many("nvr.report_caregiver", [[caregiver_id] for caregiver_id in ids])
     return len(ids)
 
 

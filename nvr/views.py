@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,13 +10,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from journal.identity import IdentityError, parse_identity
 from journal.models import Patient, Vaccination
+from mittvaccin import outbox
 from mittvaccin.decorators import require_right
 from mittvaccin.rights import Right
 from mittvaccin.services import access_log_record, access_log_record_many
 from mittvaccin.tenancy import owned, owned_or_404
 from nvr import selectors
 from nvr.models import NvrEntry, NvrReport
-from nvr.tasks import report_caregiver
 
 LISTED = 50
 
@@ -95,7 +94,7 @@ def report_download(request, report_id):
 @require_POST
 def send_now(request):
     caregiver_id, user_id = request.user.caregiver_id, request.user.pk
-    transaction.on_commit(lambda: report_caregiver.delay(caregiver_id, user_id))
+    outbox.enqueue("nvr.report_caregiver", caregiver_id, user_id)
     messages.success(
         request,
         _(

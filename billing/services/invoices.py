@@ -25,6 +25,7 @@ from billing.references import ocr_reference
 from billing.services.prices import billing_settings_for
 from journal.population_register import RegisterUnavailable
 from journal.services.protection import protection_refresh
+from mittvaccin import outbox
 
 ZERO = Decimal("0.00")
 
@@ -109,8 +110,8 @@ def check_ready_to_invoice(settings_row) -> None:
 def _queue_pdf(invoice) -> None:
     from billing.tasks import invoice_render_pdf
 
-    invoice_id, number = invoice.pk, invoice.number
-    transaction.on_commit(lambda: invoice_render_pdf.delay(invoice_id, number))
+    # Through the outbox: the PDF is rendered even when Redis is away at the moment of issue.
+    outbox.enqueue(invoice_render_pdf, invoice.pk, invoice.number)
 
 
 @transaction.atomic

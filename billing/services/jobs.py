@@ -37,12 +37,16 @@ from booking import selectors as booking_selectors
 from booking.models import Booking
 from journal.models import VisitKind
 from journal.services import visit_open
+from mittvaccin import liveness, outbox
 
 logger = logging.getLogger(__name__)
 
 ARTICLE_OF = {JobKind.NO_SHOW: ArticleKind.NO_SHOW, JobKind.LATE_CANCELLATION: ArticleKind.LATE_CANCELLATION}
 VISIT_KIND_OF = {JobKind.NO_SHOW: VisitKind.NO_SHOW, JobKind.LATE_CANCELLATION: VisitKind.LATE_CANCELLATION}
-# A run whose heartbeat is older than this is taken for dead (worker killed) when the next one starts.
+# A running run holds this advisory lock (mittvaccin/liveness.py) on a connection of its own: when its
+# worker dies the lock goes with it, and the next run (or the recovery beat job) takes over at once.
+LIVENESS_NAMESPACE = 7_300_001
+# A run still queued after this long lost its message (no worker ever took it); the next one replaces it.
 STALE_AFTER = dt.timedelta(minutes=15)
 # Errors kept on the run row for people to read; the count is always complete.
 ERRORS_KEPT = 50
@@ -101,21 +105,51 @@ def job_queue(*, caregiver, kind: str, user=None) -> JobRun:
             raise JobAlreadyRunning(active) from None
         from billing.tasks import invoicing_job_run
 
-        transaction.on_commit(lambda: invoicing_job_run.delay(run.pk))
+        outbox.enqueue(invoicing_job_run, run.pk)
     return run
 
 
-def _interrupt_stale(caregiver, kind) -> None:
-    limit = timezone.now() - STALE_AFTER
+def _is_dead(run: JobRun) -> bool:
+    if run.status == JobStatus.RUNNING:
+        return not liveness.is_held(LIVENESS_NAMESPACE, run.pk)
+    return run.queued_at < timezone.now() - STALE_AFTER
+
+
+def _interrupt_stale(caregiver, kind) -> list[JobRun]:
+    """Mark the caregiver's runs of `kind` whose worker died (or that no worker took) as interrupted."""
+    interrupted = []
     for run in JobRun.objects.select_for_update().filter(
         caregiver=caregiver, kind=kind, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
     ):
-        last_sign = run.heartbeat_at or run.started_at or run.queued_at
-        if last_sign < limit:
+        if _is_dead(run):
             run.status = JobStatus.INTERRUPTED
             run.finished_at = timezone.now()
             run.errors = [*run.errors, {"message": _("Körningen slutade svara och markerades som avbruten.")}]
             run.save(update_fields=["status", "finished_at", "errors"])
+            interrupted.append(run)
+    return interrupted
+
+
+def jobs_recover() -> list[JobRun]:
+    """Celery beat, every minute: a run whose worker died is marked interrupted and continued at once.
+
+    The continuation is a new run of the same caregiver and kind; what the dead run committed stays
+    (each chunk is its own transaction, and the unique charge per booking keeps the rest to one).
+    """
+    continued = []
+    running = JobRun.objects.filter(status=JobStatus.RUNNING).values_list("caregiver_id", "kind").distinct()
+    for caregiver_id, kind in list(running):
+        with transaction.atomic():
+            dead = _interrupt_stale(caregiver_id, kind)
+        if dead:
+            logger.warning("billing job %s of caregiver %s: worker died, continuing", kind, caregiver_id)
+            try:
+                continued.append(
+                    job_queue(caregiver=dead[-1].caregiver, kind=kind, user=dead[-1].triggered_by)
+                )
+            except JobAlreadyRunning:
+                continue
+    return continued
 
 
 def job_run_scheduled(*, kind: str) -> list[JobRun]:
@@ -139,7 +173,18 @@ def job_run_scheduled(*, kind: str) -> list[JobRun]:
 
 
 def job_execute(*, run_id: int, chunk: int | None = None) -> JobRun | None:
-    """Do one queued run. Safe to call twice: a run that is not queued any more is left alone."""
+    """Do one queued run. Safe to call twice: a run that is not queued any more is left alone.
+
+    The run holds its liveness lock from before it is marked running until after it is finished.
+    """
+    try:
+        with liveness.held(LIVENESS_NAMESPACE, run_id):
+            return _job_execute(run_id=run_id, chunk=chunk)
+    except liveness.Busy:
+        return JobRun.objects.filter(pk=run_id).first()  # the same run, delivered twice, is under way
+
+
+def _job_execute(*, run_id: int, chunk: int | None) -> JobRun | None:
     with transaction.atomic():
         run = JobRun.objects.select_for_update().filter(pk=run_id).select_related("caregiver").first()
         if run is None or run.status != JobStatus.QUEUED:
@@ -181,11 +226,23 @@ def _execute(run: JobRun, chunk: int) -> None:
     run.skipped_no_invoicing = open_.exclude(_invoicing_units_q()).count()
     open_ = open_.filter(_invoicing_units_q())
     run.skipped_exception = open_.filter(_short_notice_q(settings_row)).count()
-    todo = (
-        [] if not enabled else list(open_.exclude(_short_notice_q(settings_row)).values_list("pk", flat=True))
-    )
+    open_ = open_.exclude(_short_notice_q(settings_row))
+    review = booking_selectors.fee_needs_review_q()
+    run.to_review = open_.filter(review).count()
+    todo = [] if not enabled else list(open_.exclude(review).values_list("pk", flat=True))
     run.total = len(todo)
-    run.save(update_fields=["already_done", "skipped_no_invoicing", "skipped_exception", "total"])
+    run.save(
+        update_fields=["already_done", "skipped_no_invoicing", "skipped_exception", "to_review", "total"]
+    )
+    if run.to_review:
+        _note(
+            run,
+            _(
+                "%(count)s webbokningar utan e-legitimation debiterades inte automatiskt: granska och "
+                "debitera dem var för sig under Sena avbokningar och uteblivna besök."
+            )
+            % {"count": run.to_review},
+        )
     if not enabled:
         _note(run, _("Faktureringen är avstängd i faktureringsinställningarna; inget skapades."))
 
@@ -357,28 +414,38 @@ def late_cancellation_charge(*, booking: Booking, user) -> Charge:
     booking = (
         Booking.objects.select_for_update(of=("self",)).select_related("unit", "patient").get(pk=booking.pk)
     )
-    caregiver = booking.unit.caregiver
+    if booking.status == Booking.Status.NO_SHOW and booking.no_show_undone_at is None:
+        # R8 after review: a web booking's no-show is charged only by a person (see fee_needs_review_q).
+        return _fee_charge(booking=booking, user=user, kind=JobKind.NO_SHOW)
     if not (booking.status == Booking.Status.CANCELLED and booking.late_cancellation):
         raise ValidationError(_("Bokningen är inte en sen avbokning (mindre än 24 timmar före besöket)."))
+    return _fee_charge(booking=booking, user=user, kind=JobKind.LATE_CANCELLATION)
+
+
+def _fee_charge(*, booking: Booking, user, kind: str) -> Charge:
+    caregiver = booking.unit.caregiver
     if not booking.unit.has_invoicing:
         raise ValidationError(
             _("%(unit)s har ingen betallösning; sena avbokningar faktureras inte där.")
             % {"unit": booking.unit.name}
         )
     settings_row = billing_settings_for(caregiver)
-    if not settings_row.invoice_late_cancellations:
-        raise ValidationError(_("Fakturering av sena avbokningar är avstängd i faktureringsinställningarna."))
+    enabled = (
+        settings_row.invoice_no_shows if kind == JobKind.NO_SHOW else settings_row.invoice_late_cancellations
+    )
+    if not enabled:
+        raise ValidationError(_("Faktureringen av avgiften är avstängd i faktureringsinställningarna."))
     if Booking.objects.filter(pk=booking.pk).filter(_short_notice_q(settings_row)).exists():
         raise ValidationError(
             _("Bokningen gjordes mindre än %(hours)s timmar före besöket och är undantagen från avgift.")
             % {"hours": settings_row.short_notice_hours}
         )
-    article = articles_ensure(caregiver)[ArticleKind.LATE_CANCELLATION]
+    article = articles_ensure(caregiver)[ARTICLE_OF[kind]]
     existing = Charge.objects.filter(booking_id=booking.pk, article=article).first()
     if existing is not None:
         return existing
     day = timezone.localdate(booking.starts_at)
-    context = _JobContext(run=_ManualRun(user), article=article, caregiver=caregiver)
+    context = _JobContext(run=_ManualRun(user, kind), article=article, caregiver=caregiver)
     if context.price(day) is None:
         raise ValidationError(
             _("%(article)s har inget pris %(day)s. En administratör sätter priset under Priser.")
@@ -391,7 +458,6 @@ def late_cancellation_charge(*, booking: Booking, user) -> Charge:
 
 
 class _ManualRun:
-    kind = JobKind.LATE_CANCELLATION
-
-    def __init__(self, user):
+    def __init__(self, user, kind=JobKind.LATE_CANCELLATION):
         self.triggered_by = user
+        self.kind = kind

@@ -74,14 +74,31 @@ def late_cancellations(request):
             .filter(unit=unit)
             .order_by("-starts_at", "-pk")[:200]
         )
-    article = services.articles_ensure(request.user.caregiver)["late_cancellation"]
+    articles = services.articles_ensure(request.user.caregiver)
+    no_shows = []
+    if unit is not None:
+        from booking.selectors import fee_needs_review_q
+
+        # Web bookings' no-shows are not invoiced by the job: they wait here for a person's review.
+        no_shows = list(
+            due_bookings(kind=JobKind.NO_SHOW, caregiver=request.user.caregiver, since=since)
+            .filter(unit=unit)
+            .filter(fee_needs_review_q())
+            .order_by("-starts_at", "-pk")[:200]
+        )
     charged = {
         c.booking_id: c
-        for c in Charge.objects.filter(booking_id__in=[b.pk for b in bookings], article=article)
+        for c in Charge.objects.filter(
+            booking_id__in=[b.pk for b in bookings + no_shows],
+            article__in=[articles["late_cancellation"], articles["no_show"]],
+        )
     }
-    log_patients_read(request, [b.patient for b in bookings], _("Sena avbokningar att debitera"))
+    log_patients_read(request, [b.patient for b in bookings + no_shows], _("Sena avbokningar att debitera"))
     rows = [{"booking": b, "charge": charged.get(b.pk)} for b in bookings]
-    return render(request, "billing/late_cancellations.html", {"rows": rows, "unit": unit})
+    review_rows = [{"booking": b, "charge": charged.get(b.pk)} for b in no_shows]
+    return render(
+        request, "billing/late_cancellations.html", {"rows": rows, "no_show_rows": review_rows, "unit": unit}
+    )
 
 
 @require_right(Right.INVOICING_REVIEW)
@@ -106,6 +123,12 @@ def late_cancellation_charge(request, booking_id):
                 % {"article": charge.description, "amount": format_kr(charge.amount)},
             )
             return redirect("billing:charge", charge_id=charge.pk)
-    article = services.articles_ensure(request.user.caregiver)["late_cancellation"]
+    no_show = booking.status == Booking.Status.NO_SHOW
+    article = services.articles_ensure(request.user.caregiver)["no_show" if no_show else "late_cancellation"]
     charge = Charge.objects.filter(booking_id=booking.pk, article=article).first()
-    return render(request, "billing/late_cancellation.html", {"booking": booking, "charge": charge})
+    needs_review = booking.made_by_kind == "resident" and not booking.identity_verified
+    return render(
+        request,
+        "billing/late_cancellation.html",
+        {"booking": booking, "charge": charge, "no_show": no_show, "needs_review": needs_review},
+    )

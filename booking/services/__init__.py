@@ -26,6 +26,7 @@ from booking.services.common import (
 )
 from booking.services.notifications import (
     booking_confirmation_send,
+    booking_confirmation_send_once,
     booking_reminder_send,
     reminder_lead,
     reminders_due,
@@ -52,6 +53,7 @@ __all__ = [
     "booking_cancel",
     "booking_check_in",
     "booking_confirmation_send",
+    "booking_confirmation_send_once",
     "booking_create",
     "booking_create_online",
     "booking_mark_no_show",

@@ -14,6 +14,7 @@ from booking.services.common import (
     CallTheClinic,
     PatientBusy,
     SlotFull,
+    _after_commit,
     _busy_message,
     _confirm_after_commit,
     _constraint_name,
@@ -26,7 +27,7 @@ from booking.services.common import (
 from journal.identity import ParsedIdentity, age_on
 from journal.models import Patient
 from journal.population_register import RegisterUnavailable
-from journal.services.protection import protected_elsewhere, protection_check_register
+from journal.services.protection import protection_check_register
 
 
 def _check_bookable(*, slot: Slot, visit_type, patient_birth_date, now, online: bool) -> None:
@@ -166,26 +167,27 @@ class OnlineRequest:
 
 
 def booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, now=None) -> Booking:
-    """A resident books on the public page (R14).
+    """A resident books on the public page (R14), without e-identification.
 
-    Refusals that depend only on what was typed (age) are said plainly; everything that depends on what
-    is known about the person (protected identity, a colliding booking) gets the one neutral
-    "call the clinic" message. A person with protected identity leaves no trace of this booking: the
-    register is asked before anything is written. Its answer is committed on its own (every
-    caregiver's row of a protected person is marked, A5) before the booking is refused.
+    Nothing in the answer depends on whether the personnummer is protected (docs/PUBLIC_BOOKING.md): a
+    person with protected identity books like anyone else and sees the same pages. What R7 forbids to
+    keep (their contact details) is not stored; the confirmation goes once to what was typed, and the
+    address is forgotten once it is sent. Whoever typed the number may not be its owner, so a known
+    patient's names and contact details are never changed here, the patient's own stored contact gets
+    the confirmation too, and a no-show or late cancellation goes to staff review, never straight to an
+    invoice (billing). Refusals that depend only on what was typed (age) are said plainly; a booking
+    that collides with the person's own gets the neutral "call the clinic" message, and so does a
+    population register that cannot be asked (the same for every number).
+
+    The register is asked before anything is written, and its answer is committed on its own (every
+    caregiver's row of a person it protects is marked, A5) whatever happens to the booking.
     """
     if request.submission_key and (done := _submitted(request.submission_key)):
         return done
     try:
-        in_register = protection_check_register(
-            identity_kind=request.identity.kind, identity_number=request.identity.value
-        )
+        protection_check_register(identity_kind=request.identity.kind, identity_number=request.identity.value)
     except RegisterUnavailable:
         raise CallTheClinic(call_clinic_message(slot.unit)) from None
-    if in_register or protected_elsewhere(
-        identity_kind=request.identity.kind, identity_number=request.identity.value
-    ):
-        raise CallTheClinic(call_clinic_message(slot.unit))
     return _booking_create_online(slot=slot, visit_type=visit_type, request=request, now=now)
 
 
@@ -197,8 +199,6 @@ def _booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, no
     existing = Patient.objects.filter(
         caregiver=unit.caregiver, identity_kind=identity.kind, identity_number=identity.value
     ).first()
-    if existing is not None and existing.protected_identity:
-        raise CallTheClinic(call_clinic_message(unit))
     _check_bookable(
         slot=Slot.objects.select_related("unit", "schedule").get(pk=slot.pk),
         visit_type=visit_type,
@@ -210,6 +210,8 @@ def _booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, no
         from journal.services import JournalError, PatientExists, patient_create
 
         try:
+            # patient_create reads protection from the one place (the register's marking, a marking
+            # at another caregiver) and then stores no contact detail.
             existing = patient_create(
                 caregiver=unit.caregiver,
                 identity=identity,
@@ -223,7 +225,7 @@ def _booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, no
         except JournalError:
             raise CallTheClinic(call_clinic_message(unit)) from None
     try:
-        return booking_create(
+        booking = booking_create(
             slot=slot,
             visit_type=visit_type,
             patient=existing,
@@ -238,6 +240,12 @@ def _booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, no
         if request.submission_key and (done := _submitted(request.submission_key)):
             return done
         raise CallTheClinic(call_clinic_message(unit)) from None
+    if booking.patient.protected_identity and (request.phone or request.email):
+        # booking_create kept no contact detail (R7); the confirmation still goes out, as for anyone.
+        _after_commit(
+            "booking_confirmation_send_once", booking.pk, booking.reference, request.email, request.phone
+        )
+    return booking
 
 
 def _lock_booking(booking: Booking) -> Booking:

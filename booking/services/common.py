@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from booking.models import Booking, BookingEvent
+from mittvaccin import outbox
 
 
 class BookingError(Exception):
@@ -78,15 +79,14 @@ def minimum_age_message(visit_type) -> str:
 
 
 def _after_commit(task_name: str, *args) -> None:
-    def enqueue():
-        from booking import tasks
+    from booking import tasks
 
-        getattr(tasks, task_name).delay(*args)
-
-    transaction.on_commit(enqueue)
+    # Through the outbox: the notice reaches a worker even when Redis is away at the moment of commit.
+    outbox.enqueue(getattr(tasks, task_name), *args)
 
 
 def _confirm_after_commit(booking: Booking, kind: str) -> None:
     # The reference travels with the id: a task that reaches a worker on another database (a shared
     # Redis between a benchmark and a dev server, a restored backup) finds no such booking and does nothing.
-    _after_commit("booking_confirmation_send", booking.pk, kind, booking.reference)
+    # The number of the booking's events names this notice, so a task run twice sends it once.
+    _after_commit("booking_confirmation_send", booking.pk, kind, booking.reference, booking.events.count())

@@ -18,9 +18,13 @@ logger = logging.getLogger(__name__)
 
 
 def booking_confirmation_send(
-    *, booking_id: int, kind: str = "confirmation", reference: str | None = None
+    *, booking_id: int, kind: str = "confirmation", reference: str | None = None, sequence: int | None = None
 ) -> int:
-    """Send the confirmation (with .ics), move or cancellation notice. Returns the number of messages."""
+    """Send the confirmation (with .ics), move or cancellation notice. Returns the number of messages.
+
+    `sequence` (the booking's number of events when the notice was asked for) names the notice: a task
+    delivered twice sends each message once.
+    """
     booking = (
         Booking.objects.select_related("unit", "unit__caregiver", "visit_type", "patient")
         .filter(pk=booking_id)
@@ -33,22 +37,100 @@ def booking_confirmation_send(
         kind
     ]
     subject, body, sms = compose(booking)
+    key = f"booking:{booking.reference}:{kind}:{sequence}" if sequence is not None else None
     return _deliver(
-        booking, subject=subject, body=body, sms=sms, purpose=f"booking_{kind}", with_ics=kind != "cancelled"
+        booking,
+        subject=subject,
+        body=body,
+        sms=sms,
+        purpose=f"booking_{kind}",
+        with_ics=kind != "cancelled",
+        key=key,
+        to_stored_contact=True,
     )
 
 
-def _deliver(booking, *, subject, body, sms, purpose, with_ics) -> int:
+def booking_confirmation_send_once(*, booking_id: int, reference: str, email: str, phone: str) -> int:
+    """The confirmation of a web booking for a person with protected identity, to what was typed.
+
+    The booking keeps no contact detail (R7), yet the one who booked gets the same confirmation as
+    anyone (a stranger who typed the number must not learn that it is protected). The messages forget
+    their address once they are sent or given up.
+    """
+    booking = (
+        Booking.objects.select_related("unit", "unit__caregiver", "visit_type", "patient")
+        .filter(pk=booking_id, reference=reference)
+        .first()
+    )
+    if booking is None:
+        return 0
+    subject, body, sms = notices.confirmation(booking)
+    return _send(
+        booking,
+        emails=[email] if email else [],
+        phones=[phone] if phone else [],
+        subject=subject,
+        body=body,
+        sms=sms,
+        purpose="booking_confirmation",
+        with_ics=True,
+        key=f"booking:{reference}:confirmation:typed",
+        forget_recipient=True,
+    )
+
+
+def recipients(booking, *, to_stored_contact: bool) -> tuple[list[str], list[str]]:
+    """(e-mail addresses, phone numbers) a notice about `booking` goes to.
+
+    A resident's web booking is made without e-identification, so whoever typed the personnummer may
+    not be its owner: the patient's own stored contact details get the notice too (and with it the link
+    to cancel), besides what was typed on the form. Never anything for a protected patient (R7).
+    """
+    if booking.patient.protected_identity:
+        return [], []
+    emails = [booking.contact_email] if booking.contact_email else []
+    phones = [booking.contact_phone] if booking.contact_phone else []
+    if to_stored_contact and booking.made_by_kind == ActorKind.RESIDENT:
+        patient = booking.patient
+        if patient.email and patient.email.strip().lower() not in {e.strip().lower() for e in emails}:
+            emails.append(patient.email)
+        if patient.phone and _digits(patient.phone) not in {_digits(p) for p in phones}:
+            phones.append(patient.phone)
+    return emails, phones
+
+
+def _digits(phone: str) -> str:
+    return "".join(ch for ch in phone if ch.isdigit())
+
+
+def _deliver(booking, *, subject, body, sms, purpose, with_ics, key=None, to_stored_contact=False) -> int:
     # R7, A5: the register is asked before anything goes out; a person it protects since the booking
     # was made is marked (losing the booking's contact too) and gets nothing.
     if protection_refresh(booking.patient).protected_identity:
         return 0
-    sent = 0
+    emails, phones = recipients(booking, to_stored_contact=to_stored_contact)
+    return _send(
+        booking,
+        emails=emails,
+        phones=phones,
+        subject=subject,
+        body=body,
+        sms=sms,
+        purpose=purpose,
+        with_ics=with_ics,
+        key=key,
+    )
+
+
+def _send(
+    booking, *, emails, phones, subject, body, sms, purpose, with_ics, key=None, forget_recipient=False
+) -> int:
+    """Store and send each message (mittvaccin.messaging retries a failed one; `key` sends it once)."""
     caregiver = booking.unit.caregiver
-    if booking.contact_email:
-        attachments = [("besok.ics", notices.ics(booking), "text/calendar")] if with_ics else []
+    attachments = [("besok.ics", notices.ics(booking), "text/calendar")] if with_ics and emails else []
+    for n, address in enumerate(emails):
         send_email(
-            to=booking.contact_email,
+            to=address,
             subject=subject,
             body=body,
             caregiver=caregiver,
@@ -56,19 +138,21 @@ def _deliver(booking, *, subject, body, sms, purpose, with_ics) -> int:
             reference=booking.reference,
             attachments=attachments,
             patient_id=booking.patient_id,
+            key=f"{key}:email:{n}" if key else None,
+            forget_recipient=forget_recipient,
         )
-        sent += 1
-    if booking.contact_phone:
+    for n, phone in enumerate(phones):
         send_sms(
-            to=booking.contact_phone,
+            to=phone,
             body=sms,
             caregiver=caregiver,
             purpose=purpose,
             reference=booking.reference,
             patient_id=booking.patient_id,
+            key=f"{key}:sms:{n}" if key else None,
+            forget_recipient=forget_recipient,
         )
-        sent += 1
-    return sent
+    return len(emails) + len(phones)
 
 
 def reminder_lead() -> dt.timedelta:
@@ -98,7 +182,8 @@ def booking_reminder_send(*, booking_id: int, now=None) -> bool:
 
     The claim is one conditional UPDATE: PostgreSQL lets exactly one transaction change
     reminder_sent_at from NULL. Sending happens after the claim is committed (no network inside a
-    transaction); if sending fails the claim is released so the next run tries again.
+    transaction). The claim is final: a message whose delivery fails is retried by mittvaccin.messaging
+    (with growing pauses, at most once), so nothing is sent twice to the other recipient either.
     """
     now = _now(now)
     with transaction.atomic():
@@ -114,8 +199,17 @@ def booking_reminder_send(*, booking_id: int, now=None) -> bool:
     )
     subject, body, sms = notices.reminder(booking)
     try:
-        _deliver(booking, subject=subject, body=body, sms=sms, purpose="booking_reminder", with_ics=False)
+        _deliver(
+            booking,
+            subject=subject,
+            body=body,
+            sms=sms,
+            purpose="booking_reminder",
+            with_ics=False,
+            key=f"booking:{booking.reference}:reminder:{now.isoformat()}",
+        )
     except Exception:
+        # Composing failed (no message was stored): release the claim so the next run tries again.
         Booking.objects.filter(pk=booking_id, reminder_sent_at=now).update(reminder_sent_at=None)
         logger.exception("reminder for booking %s failed; it will be retried", booking_id)
         raise

@@ -5,7 +5,7 @@ reads the same wherever it is called; new code may import from the topic module.
 """
 
 from journal.services.common import FUTURE_TOLERANCE, JournalError
-from journal.services.notes import note_comment, note_correct, note_create
+from journal.services.notes import note_comment, note_correct, note_correctable_by, note_create
 from journal.services.order_requests import order_request_create, order_request_decline
 from journal.services.orders import order_create, order_enter_in_error
 from journal.services.patients import PatientExists, patient_create, patient_update_contact
@@ -52,6 +52,7 @@ __all__ = [
     "emergency_access_open",
     "note_comment",
     "note_correct",
+    "note_correctable_by",
     "note_create",
     "order_create",
     "order_enter_in_error",

@@ -55,12 +55,27 @@ def note_create(
     )
 
 
+def note_correctable_by(note: Note, user) -> bool:
+    """R12: a note is corrected by its author or by someone who writes assessments (a physician);
+    anyone else who reads the journal comments on it. An assessment only by someone who writes them."""
+    if not user.has_right(Right.JOURNAL_READ):
+        return False
+    if user.has_right(Right.ASSESSMENT_WRITE):
+        return True
+    return note.kind != NoteKind.ASSESSMENT and note.author_id == user.pk
+
+
 @transaction.atomic
 def note_correct(*, note: Note, user, text: str, reason: str, outcome: str | None = None) -> Note:
     """A new version of a note; the corrected version stays readable. Refused if someone corrected it first."""
     _require(user, Right.JOURNAL_READ, _("Du saknar behörighet att skriva i journalen."))
-    if note.kind == NoteKind.ASSESSMENT:
-        _require(user, Right.ASSESSMENT_WRITE, _("Du saknar behörighet att rätta bedömningar."))
+    if not note_correctable_by(note, user):
+        raise JournalError(
+            _(
+                "Bara den som skrev anteckningen eller en läkare kan rätta den. "
+                "Skriv en kommentar i stället, så syns den med anteckningen."
+            )
+        )
     if not text.strip():
         raise JournalError(_("Skriv anteckningens text."), field="text")
     if not reason.strip():

@@ -40,3 +40,11 @@ def reminded_at(dose):
     from journal.selectors import next_dose_reminded_at
 
     return next_dose_reminded_at(dose)
+
+
+@register.filter
+def correctable_by(note, user) -> bool:
+    """Whether `user` may correct `note` (its author or a physician; others comment)."""
+    from journal.services import note_correctable_by
+
+    return note_correctable_by(note, user)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min
@@ -17,6 +19,7 @@ from journal.models import Patient
 from mittvaccin.decorators import require_right
 from mittvaccin.models import AccessLogEntry
 from mittvaccin.rights import Right
+from mittvaccin.services import access_log_record_many
 from mittvaccin.tenancy import owned
 
 
@@ -40,7 +43,24 @@ def access_log(request):
         if data["date_to"]:
             entries = entries.filter(at__date__lte=data["date_to"])
         page = Paginator(entries, 100).get_page(request.GET.get("sida"))
+        _log_review_read(request, page)
     return render(request, "journal/access_log.html", {"form": form, "page": page, "patient": patient})
+
+
+def _log_review_read(request, page) -> None:
+    """The review shows personnummer: reading it is a read of each patient on the page, logged too."""
+    shown = {}
+    for entry in page:
+        shown.setdefault(
+            entry.patient_id,
+            SimpleNamespace(
+                pk=entry.patient_id,
+                id=entry.patient_id,
+                identity_number=entry.patient_identity,
+                protected_identity=entry.patient_protected,
+            ),
+        )
+    access_log_record_many(request=request, patients=shown.values(), what=_("Loggkontroll"))
 
 
 @require_GET

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -45,6 +46,8 @@ def note_create(request, patient):
 @patient_view(_("Anteckning: rätta"))
 def note_correct(request, patient, note_id):
     note = owned_or_404(Note, request, pk=note_id, patient=patient)
+    if not services.note_correctable_by(note, request.user):
+        raise PermissionDenied  # R12: the author or a physician corrects; others comment
     form = NoteCorrectForm(request.POST or None, initial={"text": note.text, "outcome": note.outcome})
     if note.kind != NoteKind.ASSESSMENT:
         form.fields.pop("outcome")

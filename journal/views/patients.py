@@ -38,6 +38,7 @@ def patient_search(request):
     return render(request, template, {"result": result})
 
 
+@require_right(Right.PATIENT_REGISTER)
 def patient_create(request):
     initial = {"identity": request.GET.get("pnr", "")}
     form = PatientCreateForm(request.POST or None, initial=initial, caregiver=request.user.caregiver)
@@ -94,7 +95,7 @@ def patient_detail(request, patient):
     return render(request, "journal/patient_detail.html", context)
 
 
-@patient_view(_("Kontaktuppgifter"), right=None)
+@patient_view(_("Kontaktuppgifter"), right=Right.PATIENT_REGISTER)
 def patient_edit(request, patient):
     form = PatientContactForm(request.POST or None, instance=Patient.objects.get(pk=patient.pk))
     if patient.protected_identity:

@@ -166,19 +166,24 @@ def timebook_for(unit):
     return visit_type, schedule
 
 
-def booking_for(patient, unit, *, starts_at, made_at, timebook=None):
-    from booking.models import ActorKind
+def booking_for(patient, unit, *, starts_at, made_at, timebook=None, identity_verified=True):
+    """A resident's booking; by default as if made with e-identification, so its fees are invoiced by the
+    jobs (a web booking without it goes to review instead: identity_verified=False)."""
+    from booking.models import ActorKind, Booking
     from booking.services import booking_create
     from tests.booking.factories import make_slot
 
     visit_type, schedule = timebook or timebook_for(unit)
     slot = make_slot(schedule, starts_at, capacity=50)
-    return booking_create(
+    booking = booking_create(
         slot=slot, visit_type=visit_type, patient=patient, made_by_kind=ActorKind.RESIDENT, now=made_at
     )
+    Booking.objects.filter(pk=booking.pk).update(identity_verified=identity_verified)
+    booking.identity_verified = identity_verified
+    return booking
 
 
-def no_show(patient, unit, user, *, hours_ago=3, made_days_before=5, timebook=None):
+def no_show(patient, unit, user, *, hours_ago=3, made_days_before=5, timebook=None, identity_verified=True):
     """A booking whose time passed `hours_ago` hours ago, marked as a no-show now (R8)."""
     from booking.services import booking_mark_no_show
 
@@ -189,11 +194,14 @@ def no_show(patient, unit, user, *, hours_ago=3, made_days_before=5, timebook=No
         starts_at=starts_at,
         made_at=starts_at - dt.timedelta(days=made_days_before),
         timebook=timebook,
+        identity_verified=identity_verified,
     )
     return booking_mark_no_show(booking=booking, user=user)
 
 
-def late_cancellation(patient, unit, *, hours_before=10, made_hours_before=72, timebook=None):
+def late_cancellation(
+    patient, unit, *, hours_before=10, made_hours_before=72, timebook=None, identity_verified=True
+):
     """A booking cancelled by the resident now, `hours_before` hours before its time (R9)."""
     from booking.models import ActorKind
     from booking.services import booking_cancel
@@ -205,5 +213,6 @@ def late_cancellation(patient, unit, *, hours_before=10, made_hours_before=72, t
         starts_at=starts_at,
         made_at=starts_at - dt.timedelta(hours=made_hours_before),
         timebook=timebook,
+        identity_verified=identity_verified,
     )
     return booking_cancel(booking=booking, by_kind=ActorKind.RESIDENT)

@@ -46,7 +46,7 @@ def test_r12_correction_is_a_new_version_and_the_earlier_text_stays_readable(cas
 
 def test_r12_stale_correction_after_someone_else_corrected_is_refused(cast, patient_a):
     note = services.note_create(patient=patient_a, user=cast.bob, text="Text.")
-    services.note_correct(note=note, user=cast.alice, text="Alice rättade.", reason="Fel dos")
+    services.note_correct(note=note, user=cast.bob, text="Bob rättade.", reason="Fel dos")
     response = client_for(cast.bob).post(
         reverse("journal:note_correct", args=[patient_a.pk, note.pk]),
         {"text": "Bobs rättelse.", "reason": "x"},
@@ -121,3 +121,31 @@ def test_r12_version_links_are_checked_by_the_database(cast, patient_a):
             supersedes=note,
             root=note,
         )
+
+
+def test_r12_a_nurse_cannot_supersede_a_physicians_note_but_comments_on_it(cast, patient_a):
+    assessment = services.note_create(
+        patient=patient_a, user=cast.bob, text="Kan vaccineras.", kind="assessment", outcome="may_vaccinate"
+    )
+    note = services.note_create(patient=patient_a, user=cast.bob, text="Observera allergi.")
+    nurse = client_for(cast.alice)
+    for target in (assessment, note):
+        with pytest.raises(services.JournalError, match="Bara den som skrev anteckningen eller en läkare"):
+            services.note_correct(note=target, user=cast.alice, text="Ändrat.", reason="x")
+        url = reverse("journal:note_correct", args=[patient_a.pk, target.pk])
+        assert nurse.get(url).status_code == 403
+        assert nurse.post(url, {"text": "Ändrat.", "reason": "x"}).status_code == 403
+    assert Note.objects.filter(supersedes__isnull=False).count() == 0
+    page = nurse.get(reverse("journal:patient", args=[patient_a.pk])).content.decode()
+    assert "Rätta anteckningen (ny version)" not in page
+    assert "Signera kommentar" in page
+    nurse.post(reverse("journal:note_comment", args=[patient_a.pk, note.pk]), {"text": "Noterat."})
+    assert NoteComment.objects.filter(author=cast.alice).count() == 1
+
+
+def test_r12_a_nurse_corrects_her_own_note_and_a_physician_corrects_anyones(cast, patient_a):
+    own = services.note_create(patient=patient_a, user=cast.alice, text="Min anteckning.")
+    mine = services.note_correct(note=own, user=cast.alice, text="Min rättade anteckning.", reason="Skrivfel")
+    assert mine.supersedes == own
+    by_physician = services.note_correct(note=mine, user=cast.bob, text="Läkarens rättelse.", reason="Fel")
+    assert by_physician.author == cast.bob

@@ -95,9 +95,27 @@ def test_compose_defines_the_production_services():
 
 def test_compose_passes_every_variable_the_settings_read():
     services = compose()["services"]
+    running = set(settings.ENVIRONMENT_VARIABLES) - set(settings.MIGRATE_ONLY_VARIABLES)
     for name in ("web", "worker", "beat"):
         environment = services[name]["environment"]
-        assert set(environment) == set(settings.ENVIRONMENT_VARIABLES), name
+        assert set(environment) == running, name
+    assert set(services["migrate"]["environment"]) == set(settings.ENVIRONMENT_VARIABLES)
+
+
+def test_compose_runs_web_worker_and_beat_as_the_application_role_and_migrations_as_the_owner():
+    services = compose()["services"]
+    app_url = services["web"]["environment"]["DATABASE_URL"]
+    owner_url = services["migrate"]["environment"]["DATABASE_OWNER_URL"]
+    assert app_url.startswith("postgres://mittvaccin_app:")
+    assert owner_url.startswith("postgres://mittvaccin_owner:")
+    for name in ("web", "worker", "beat"):
+        assert services[name]["environment"]["DATABASE_URL"] == app_url
+        assert "DATABASE_OWNER_URL" not in services[name]["environment"]
+    assert services["dbroles"]["command"] == ["python", "-m", "mittvaccin.dbroles"]
+    assert services["dbroles"]["environment"]["DATABASE_OWNER_URL"] == owner_url
+    assert services["migrate"]["depends_on"]["dbroles"]["condition"] == "service_completed_successfully"
+    # The superuser of the image is not the application's.
+    assert "mittvaccin" not in services["postgres"]["environment"]["POSTGRES_USER"]
 
 
 def test_readme_documents_every_variable_and_the_two_commands():

@@ -149,7 +149,7 @@ def test_interface_is_swedish_even_when_the_browser_asks_for_english(cast):
 def test_ping_and_health_answer_without_login(db):
     assert Client().get("/ping").content == b"ok"
     health = Client().get("/healthz").json()
-    assert health == {"ok": True, "database": True, "redis": True}
+    assert health == {"ok": True, "degraded": False, "database": True, "redis": True}
 
 
 def test_session_expired_on_a_form_post_returns_to_the_page_the_form_was_on(cast, patient_a):

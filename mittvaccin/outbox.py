@@ -1,0 +1,105 @@
+"""Work that must reach Celery after a commit, even when Redis is away at that moment.
+
+`enqueue(task, *args)` inside a service's transaction writes an OutboxTask row with the change; after
+the commit the row is handed to the broker and deleted. When Redis is away the hand-over fails
+quietly (the page still answers), the row stays, and the beat job `mittvaccin.outbox_flush` hands it
+over once Redis is back. Nothing is lost between the commit and the broker: the row is in the same
+transaction as the change that needed the work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from mittvaccin.models import OutboxTask
+
+logger = logging.getLogger(__name__)
+
+# The flush leaves younger rows to the hand-over that their own commit started.
+FLUSH_AFTER = dt.timedelta(seconds=30)
+BATCH = 200
+
+
+def _name(task) -> str:
+    return task if isinstance(task, str) else task.name
+
+
+def enqueue(task, *args) -> OutboxTask:
+    """Run `task(*args)` on a worker after the current transaction commits (args must be JSON)."""
+    row = OutboxTask.objects.create(task_name=_name(task), args=list(args))
+    transaction.on_commit(lambda: dispatch(ids=[row.pk]), robust=True)
+    return row
+
+
+def enqueue_many(task, argument_lists) -> list[OutboxTask]:
+    rows = OutboxTask.objects.bulk_create(
+        [OutboxTask(task_name=_name(task), args=list(args)) for args in argument_lists]
+    )
+    if rows:
+        ids = [row.pk for row in rows]
+        transaction.on_commit(lambda: dispatch(ids=ids), robust=True)
+    return rows
+
+
+def _publish(row: OutboxTask) -> None:
+    from mittvaccin.celery import app
+
+    if app.conf.task_always_eager:
+        # Celery's eager mode (tests) runs a task in place; send_task alone would ignore it.
+        app.tasks[row.task_name].apply(args=row.args, throw=True)
+        return
+    # No retries here: with Redis away the row simply waits for the next flush.
+    app.send_task(row.task_name, args=row.args, retry=False)
+
+
+def dispatch(*, ids=None, older_than: dt.timedelta | None = None) -> int:
+    """Hand waiting rows to the broker; returns how many went. Stops at the first broker failure.
+
+    A row is locked while it is handed over (SKIP LOCKED: two flushes never send the same row), and
+    deleted in the same transaction; the lock covers only that one quick hand-over.
+    """
+    rows = OutboxTask.objects.order_by("pk")
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    if older_than is not None:
+        rows = rows.filter(created_at__lte=timezone.now() - older_than)
+    sent = 0
+    while True:
+        with transaction.atomic():
+            batch = list(rows.select_for_update(skip_locked=True)[:BATCH])
+            if not batch:
+                return sent
+            done = []
+            failed = None
+            for row in batch:
+                try:
+                    _publish(row)
+                except Exception as error:  # the broker is away: keep the rows, say so once
+                    failed = (row, error)
+                    break
+                done.append(row.pk)
+            OutboxTask.objects.filter(pk__in=done).delete()
+            sent += len(done)
+            if failed:
+                row, error = failed
+                OutboxTask.objects.filter(pk=row.pk).update(
+                    attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:500]
+                )
+                logger.warning(
+                    "outbox: %s waits for the broker (%s); %s handed over", row.task_name, error, sent
+                )
+                return sent
+
+
+def flush() -> int:
+    """The beat job: hand over what waited (Redis was away, or the process died after its commit)."""
+    return dispatch(older_than=FLUSH_AFTER)
+
+
+def waiting() -> int:
+    return OutboxTask.objects.count()
