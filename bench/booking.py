@@ -16,7 +16,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-LOADER_VERSION = 1
+LOADER_VERSION = 2
 RUSH_SLOTS = 100
 DAY_BOOKINGS = 200
 RUSH_UNIT = "clinic_no_payment"
@@ -59,19 +59,6 @@ def load(ctx) -> None:
             valid_from=_day(-1),
         )
         schedule.visit_types.set([visit_type])
-    rush = Schedule.objects.get(unit_id=ctx.unit_ids[RUSH_UNIT])
-    start = local_datetime(_day(7), dt.time(8))
-    Slot.objects.bulk_create(
-        Slot(
-            unit_id=rush.unit_id,
-            schedule=rush,
-            starts_at=start + dt.timedelta(minutes=5 * i),
-            ends_at=start + dt.timedelta(minutes=5 * (i + 1)),
-            capacity=1,
-            planned_capacity=1,
-        )
-        for i in range(RUSH_SLOTS)
-    )
     day = Schedule.objects.get(unit_id=ctx.unit_ids[DAY_UNIT])
     start = local_datetime(_day(1), dt.time(7))
     slots = Slot.objects.bulk_create(
@@ -103,7 +90,33 @@ def load(ctx) -> None:
         )
         for i, patient in enumerate(patients)
     )
-    ctx.progress(f"  booking: {RUSH_SLOTS} rush slots, a day with {len(patients)} bookings")
+    ctx.progress(f"  booking: a day with {len(patients)} bookings")
+
+
+def _rush_slots(unit_id) -> list[int]:
+    """RUSH_SLOTS fresh one-seat slots a week ahead, after any earlier run's (so `--reuse` rushes again)."""
+    from django.db.models import Max
+
+    from booking.models import Schedule, Slot
+    from booking.timebook import local_datetime
+
+    rush = Schedule.objects.get(unit_id=unit_id, name="Bench")
+    start = max(
+        local_datetime(_day(7), dt.time(8)),
+        Slot.objects.filter(schedule=rush).aggregate(last=Max("ends_at"))["last"] or local_datetime(_day(7), dt.time(8)),
+    )
+    slots = Slot.objects.bulk_create(
+        Slot(
+            unit_id=unit_id,
+            schedule=rush,
+            starts_at=start + dt.timedelta(minutes=5 * i),
+            ends_at=start + dt.timedelta(minutes=5 * (i + 1)),
+            capacity=1,
+            planned_capacity=1,
+        )
+        for i in range(RUSH_SLOTS)
+    )
+    return [slot.pk for slot in slots]
 
 
 def _identity(i: int) -> str:
@@ -118,12 +131,12 @@ def _identity(i: int) -> str:
 def measure(ctx) -> dict:
     import requests
 
-    from booking.models import Booking, Slot, VisitType
+    from booking.models import Booking, VisitType
     from mittvaccin.models import Unit
 
     unit = Unit.objects.get(pk=ctx.unit_ids[RUSH_UNIT])
-    visit_type = VisitType.objects.get(unit=unit)
-    slot_ids = list(Slot.objects.filter(unit=unit).order_by("starts_at").values_list("pk", flat=True))
+    visit_type = VisitType.objects.get(unit=unit, name="TBE dos 1")
+    slot_ids = _rush_slots(unit.pk)
     capacity = len(slot_ids)
     clients = ctx.args.rush_clients
     ctx.progress(f"  rush: {clients} clients fetch the form …")
@@ -173,15 +186,15 @@ def measure(ctx) -> dict:
         list(pool.map(post, prepared))
     elapsed = time.perf_counter() - started
 
-    booked = Booking.objects.filter(slot__unit=unit).exclude(status="cancelled").count()
+    booked = Booking.objects.filter(slot_id__in=slot_ids).exclude(status="cancelled").count()
     overbooked = ctx.sql(
         """
         SELECT COALESCE(SUM(GREATEST(n - s.capacity, 0)), 0) FROM booking_slot s
         JOIN (SELECT slot_id, COUNT(*) AS n FROM booking_booking WHERE status <> 'cancelled' GROUP BY slot_id) b
           ON b.slot_id = s.id
-        WHERE s.unit_id = %s
+        WHERE s.id = ANY(%s)
         """,
-        [unit.pk],
+        [slot_ids],
         fetch=True,
     )[0][0]
 
