@@ -192,7 +192,8 @@ CELERY_BEAT_SCHEDULE: dict = {}
 AUTH_USER_MODEL = "mittvaccin.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with the signed-in account read from the cache (mittvaccin.principal).
+    "mittvaccin.auth.StaffBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
