@@ -23,6 +23,16 @@ class RegisterPerson:
 
 
 class LocalPopulationRegister:
+    def protected_among(self, identity_numbers) -> set[str]:
+        """The numbers among these that have protected identity, in one query (batch work)."""
+        from journal.models import Patient
+
+        return set(
+            Patient.objects.filter(identity_number__in=list(identity_numbers), protected_identity=True)
+            .values_list("identity_number", flat=True)
+            .distinct()
+        )
+
     def lookup(self, identity_number: str) -> RegisterPerson | None:
         from journal.models import Patient
 
@@ -49,3 +59,13 @@ def population_register():
 def has_protected_identity(identity_number: str) -> bool:
     person = population_register().lookup(identity_number)
     return bool(person and person.protected_identity)
+
+
+def protected_identities(identity_numbers) -> set[str]:
+    """Which of these numbers have protected identity. A register that can answer many at once
+    (`protected_among`) is asked once; any other is asked number by number."""
+    register = population_register()
+    numbers = set(identity_numbers)
+    if hasattr(register, "protected_among"):
+        return set(register.protected_among(numbers))
+    return {number for number in numbers if (p := register.lookup(number)) and p.protected_identity}

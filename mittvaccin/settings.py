@@ -345,7 +345,8 @@ BILLING_PAYMENT_TERMS_DAYS = 30
 BILLING_MAX_AMOUNT = 20000
 # How far back the no-show and late-cancel jobs look for bookings not yet invoiced.
 BILLING_JOB_LOOKBACK_DAYS = 90
-# Bookings the jobs handle per transaction: a crash loses at most one chunk, which the next run redoes.
-BILLING_JOB_CHUNK = 500
+# Bookings the jobs handle per transaction (one INSERT … SELECT each for visits and charges): a crash
+# loses at most one chunk, which the next run redoes.
+BILLING_JOB_CHUNK = 2000
 # Where invoice PDFs are written, below MEDIA_ROOT (never served publicly; the app streams them).
 BILLING_PDF_DIR = "invoices"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,15 +23,18 @@ from billing.models import (
 )
 from billing.references import ocr_reference
 from billing.services.prices import billing_settings_for
+from journal.population_register import protected_identities
 
 ZERO = Decimal("0.00")
+# Patients whose invoices are written in one transaction with one block of numbers.
+ISSUE_BATCH = 500
 
 
-def next_invoice_number(caregiver, *, first_number: int = 1) -> int:
-    """Take the caregiver's next number. Call inside the issuing transaction only.
+def next_invoice_numbers(caregiver, count: int, *, first_number: int = 1) -> range:
+    """Take the caregiver's next `count` numbers in one counter update. Inside the issuing transaction only.
 
     The UPDATE holds the counter row's lock until commit: a concurrent issuer waits, and a rollback
-    returns the number, so the series has no gaps and no number is used twice.
+    returns the whole block, so the series has no gaps and no number is used twice.
     """
     with connection.cursor() as cursor:
         cursor.execute(
@@ -40,11 +43,17 @@ def next_invoice_number(caregiver, *, first_number: int = 1) -> int:
             [caregiver.pk, first_number - 1],
         )
         cursor.execute(
-            "UPDATE billing_invoicecounter SET last_number = last_number + 1 "
+            "UPDATE billing_invoicecounter SET last_number = last_number + %s "
             "WHERE caregiver_id = %s RETURNING last_number",
-            [caregiver.pk],
+            [count, caregiver.pk],
         )
-        return cursor.fetchone()[0]
+        last = cursor.fetchone()[0]
+    return range(last - count + 1, last + 1)
+
+
+def next_invoice_number(caregiver, *, first_number: int = 1) -> int:
+    """Take the caregiver's next number (see next_invoice_numbers)."""
+    return next_invoice_numbers(caregiver, 1, first_number=first_number)[0]
 
 
 def patient_is_protected(patient) -> bool:
@@ -54,8 +63,9 @@ def patient_is_protected(patient) -> bool:
     return patient.protected_identity or has_protected_identity(patient.identity_number)
 
 
-def recipient_of(patient) -> dict:
-    protected = patient_is_protected(patient)
+def recipient_of(patient, *, protected: bool | None = None) -> dict:
+    if protected is None:
+        protected = patient_is_protected(patient)
     return {
         "recipient_name": f"{patient.given_names} {patient.family_name}".strip(),
         "recipient_identity": patient.identity_display,
@@ -100,6 +110,13 @@ def _queue_pdf(invoice) -> None:
     transaction.on_commit(lambda: invoice_render_pdf.delay(invoice_id, number))
 
 
+@dataclass
+class IssueResult:
+    invoices: list = field(default_factory=list)
+    closed_without_invoice: int = 0
+    errors: list = field(default_factory=list)
+
+
 @transaction.atomic
 def invoice_issue_for_patient(*, caregiver, patient, charge_ids, user, invoice_date: dt.date | None = None):
     """One invoice for the patient's approved charges among `charge_ids`. All or nothing.
@@ -110,34 +127,77 @@ def invoice_issue_for_patient(*, caregiver, patient, charge_ids, user, invoice_d
     """
     settings_row = billing_settings_for(caregiver)
     check_ready_to_invoice(settings_row)
-    charges = list(
-        Charge.objects.select_for_update(of=("self",))
-        .filter(caregiver=caregiver, patient=patient, pk__in=list(charge_ids), status=ChargeStatus.APPROVED)
-        .select_related("unit", "campaign")
-        .order_by("service_date", "pk")
-    )
-    if not charges:
-        return None
-    now = timezone.now()
-    total = sum((c.amount for c in charges), ZERO)
-    if total == ZERO:
-        _close_charges(charges, user, now, ChargeStatus.NO_INVOICE, AdjustmentAction.NO_INVOICE)
-        return None
-    invoice_date = invoice_date or timezone.localdate()
-    number = next_invoice_number(caregiver, first_number=settings_row.first_invoice_number)
-    invoice = Invoice.objects.create(
+    issued = _issue_batch(
         caregiver=caregiver,
-        patient=patient,
-        kind=InvoiceKind.INVOICE,
-        number=number,
+        settings_row=settings_row,
+        patients={patient.pk: patient},
+        charge_ids={patient.pk: charge_ids},
+        user=user,
         invoice_date=invoice_date,
-        due_date=invoice_date + dt.timedelta(days=settings_row.terms_days),
-        ocr=ocr_reference(number),
-        total=total,
-        issued_at=now,
-        issued_by=user,
-        **sender_of(settings_row),
-        **recipient_of(patient),
+    )
+    return issued.invoices[0] if issued.invoices else None
+
+
+def _issue_batch(*, caregiver, settings_row, patients, charge_ids, user, invoice_date=None) -> IssueResult:
+    """Invoices for a batch of patients in the caller's transaction, written in bulk.
+
+    `charge_ids` maps each patient's id to the ids of their charges to invoice. The charges are locked
+    (in id order, so concurrent issuers never deadlock) and re-read; the numbers of the whole batch
+    come from one counter update; invoices, lines, status changes and adjustment rows are one
+    statement each.
+    """
+    wanted = {charge_id: patient_id for patient_id, ids in charge_ids.items() for charge_id in ids}
+    charges = [
+        charge
+        for charge in Charge.objects.select_for_update(of=("self",))
+        .filter(caregiver=caregiver, pk__in=list(wanted), status=ChargeStatus.APPROVED)
+        .select_related("unit", "campaign")
+        .order_by("pk")
+        if wanted[charge.pk] == charge.patient_id
+    ]
+    result = IssueResult()
+    by_patient: dict[int, list[Charge]] = defaultdict(list)
+    for charge in sorted(charges, key=lambda c: (c.service_date, c.pk)):
+        by_patient[charge.patient_id].append(charge)
+    now = timezone.now()
+    free = [pid for pid, group in by_patient.items() if sum((c.amount for c in group), ZERO) == ZERO]
+    if free:
+        _close_charges(
+            [c for pid in free for c in by_patient.pop(pid)],
+            user,
+            now,
+            ChargeStatus.NO_INVOICE,
+            AdjustmentAction.NO_INVOICE,
+        )
+        result.closed_without_invoice = len(free)
+    if not by_patient:
+        return result
+    invoice_date = invoice_date or timezone.localdate()
+    numbers = next_invoice_numbers(caregiver, len(by_patient), first_number=settings_row.first_invoice_number)
+    protected = protected_identities(patients[pid].identity_number for pid in by_patient)
+    sender = sender_of(settings_row)
+    invoices = Invoice.objects.bulk_create(
+        [
+            Invoice(
+                caregiver=caregiver,
+                patient=patients[patient_id],
+                kind=InvoiceKind.INVOICE,
+                number=number,
+                invoice_date=invoice_date,
+                due_date=invoice_date + dt.timedelta(days=settings_row.terms_days),
+                ocr=ocr_reference(number),
+                total=sum((c.amount for c in group), ZERO),
+                issued_at=now,
+                issued_by=user,
+                **sender,
+                **recipient_of(
+                    patients[patient_id],
+                    protected=patients[patient_id].protected_identity
+                    or patients[patient_id].identity_number in protected,
+                ),
+            )
+            for number, (patient_id, group) in zip(numbers, by_patient.items(), strict=True)
+        ]
     )
     InvoiceLine.objects.bulk_create(
         [
@@ -152,12 +212,21 @@ def invoice_issue_for_patient(*, caregiver, patient, charge_ids, user, invoice_d
                 campaign_name=charge.campaign.name if charge.campaign else "",
                 amount=charge.amount,
             )
-            for position, charge in enumerate(charges, start=1)
+            for invoice, group in zip(invoices, by_patient.values(), strict=True)
+            for position, charge in enumerate(group, start=1)
         ]
     )
-    _close_charges(charges, user, now, ChargeStatus.INVOICED, AdjustmentAction.INVOICED)
-    _queue_pdf(invoice)
-    return invoice
+    _close_charges(
+        [c for group in by_patient.values() for c in group],
+        user,
+        now,
+        ChargeStatus.INVOICED,
+        AdjustmentAction.INVOICED,
+    )
+    for invoice in invoices:
+        _queue_pdf(invoice)
+    result.invoices = invoices
+    return result
 
 
 def _close_charges(charges, user, now, status, action) -> None:
@@ -181,20 +250,18 @@ def _close_charges(charges, user, now, status, action) -> None:
         charge.status = status
 
 
-@dataclass
-class IssueResult:
-    invoices: list = field(default_factory=list)
-    closed_without_invoice: int = 0
-    errors: list = field(default_factory=list)
-
-
 def invoices_issue(
     *, caregiver, user, unit=None, date_from=None, date_to=None, patient_ids=None
 ) -> IssueResult:
-    """Invoices for every patient with approved charges in the selection, each in its own transaction.
+    """Invoices for every patient with approved charges in the selection.
 
-    One patient's problem never leaves a half-made invoice and never stops the others.
+    Patients are issued ISSUE_BATCH at a time, each batch one transaction with one block of numbers.
+    Should a batch fail, it rolls back whole (its numbers with it) and is done again patient by
+    patient, each in a transaction of its own: one patient's problem never leaves a half-made invoice
+    and never stops the others.
     """
+    from journal.models import Patient
+
     settings_row = billing_settings_for(caregiver)
     check_ready_to_invoice(settings_row)
     charges = Charge.objects.filter(caregiver=caregiver, status=ChargeStatus.APPROVED)
@@ -209,16 +276,36 @@ def invoices_issue(
     by_patient: dict[int, list[int]] = defaultdict(list)
     for charge_id, patient_id in charges.order_by("patient_id", "pk").values_list("pk", "patient_id"):
         by_patient[patient_id].append(charge_id)
-    from journal.models import Patient
-
-    patients = Patient.objects.in_bulk(list(by_patient))
     result = IssueResult()
-    for patient_id, ids in by_patient.items():
+    order = list(by_patient)
+    for start in range(0, len(order), ISSUE_BATCH):
+        batch = {patient_id: by_patient[patient_id] for patient_id in order[start : start + ISSUE_BATCH]}
+        patients = Patient.objects.in_bulk(list(batch))
+        try:
+            with transaction.atomic():
+                issued = _issue_batch(
+                    caregiver=caregiver,
+                    settings_row=settings_row,
+                    patients=patients,
+                    charge_ids=batch,
+                    user=user,
+                )
+        except (ValidationError, IntegrityError, DataError):
+            issued = _issue_one_by_one(caregiver, user, patients, batch)
+        result.invoices.extend(issued.invoices)
+        result.closed_without_invoice += issued.closed_without_invoice
+        result.errors.extend(issued.errors)
+    return result
+
+
+def _issue_one_by_one(caregiver, user, patients, batch) -> IssueResult:
+    result = IssueResult()
+    for patient_id, ids in batch.items():
         try:
             invoice = invoice_issue_for_patient(
                 caregiver=caregiver, patient=patients[patient_id], charge_ids=ids, user=user
             )
-        except (ValidationError, IntegrityError) as error:
+        except (ValidationError, IntegrityError, DataError) as error:
             result.errors.append((patients[patient_id], error))
             continue
         if invoice is None:

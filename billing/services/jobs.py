@@ -1,8 +1,13 @@
 """The no-show and late-cancel invoicing jobs (R8, R9), and the manual late-cancel path.
 
 Each run looks at the caregiver's bookings that became no-shows or were cancelled late, and for each
-one opens a visit of its own kind (journal.services.visit_open, idempotent per booking and kind) that
-holds only the article charge. A campaign applies where the patient qualifies by age or birth year.
+one opens a visit of its own kind (journal.batch.visits_open_for_bookings, idempotent per booking and
+kind) that holds only the article charge. A campaign applies where the patient qualifies by age or
+birth year.
+
+Set-based: a chunk of a few thousand bookings is read in one query, priced in memory (prices by day
+and campaigns are cached for the run), and written with one INSERT … SELECT for its visits and one
+for its charges, each `ON CONFLICT DO NOTHING`.
 
 Idempotency: the unique constraint `charge_one_per_booking_and_article` allows one charge per booking
 and article, and every run starts by leaving out bookings that already have theirs. A second run
@@ -14,11 +19,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,8 +50,8 @@ from billing.services.charges import amount_under, charge_withdraw
 from billing.services.prices import articles_ensure, billing_settings_for, price_for
 from booking import selectors as booking_selectors
 from booking.models import Booking
+from journal.batch import visits_open_for_bookings
 from journal.models import VisitKind
-from journal.services import visit_open
 
 logger = logging.getLogger(__name__)
 
@@ -181,26 +196,32 @@ def _execute(run: JobRun, chunk: int) -> None:
     run.skipped_no_invoicing = open_.exclude(_invoicing_units_q()).count()
     open_ = open_.filter(_invoicing_units_q())
     run.skipped_exception = open_.filter(_short_notice_q(settings_row)).count()
-    todo = (
-        [] if not enabled else list(open_.exclude(_short_notice_q(settings_row)).values_list("pk", flat=True))
-    )
-    run.total = len(todo)
+    todo = open_.exclude(_short_notice_q(settings_row))
+    run.total = todo.count() if enabled else 0
     run.save(update_fields=["already_done", "skipped_no_invoicing", "skipped_exception", "total"])
     if not enabled:
         _note(run, _("Faktureringen är avstängd i faktureringsinställningarna; inget skapades."))
+        todo = todo.none()
 
     context = _JobContext(run=run, article=article, caregiver=caregiver)
-    for start in range(0, len(todo), chunk):
-        ids = todo[start : start + chunk]
+    # Keyset pages in the order of the visits: what a chunk charged leaves the selection, what it
+    # could not charge (no price, an error) stays behind the key and is not looked at twice.
+    rows = todo.order_by("starts_at", "pk").values_list(*_JobContext.COLUMNS)
+    after = None
+    while True:
+        page = (
+            rows.filter(Q(starts_at__gt=after[0]) | Q(starts_at=after[0], pk__gt=after[1])) if after else rows
+        )
+        batch = list(page[:chunk])
+        if not batch:
+            break
+        after = (batch[-1][3], batch[-1][0])
         with transaction.atomic():
-            for booking in (
-                Booking.objects.filter(pk__in=ids)
-                .select_related("unit", "patient")
-                .order_by("starts_at", "pk")
-            ):
-                context.handle(booking)
+            context.charge(batch)
+            # A booking that became due after the count is charged too; the total follows it.
             JobRun.objects.filter(pk=run.pk).update(
-                processed=F("processed") + len(ids),
+                total=Greatest(F("total"), F("processed") + len(batch)),
+                processed=F("processed") + len(batch),
                 created=F("created") + context.created_in_chunk,
                 error_count=F("error_count") + len(context.errors_in_chunk),
                 heartbeat_at=timezone.now(),
@@ -216,7 +237,11 @@ def _execute(run: JobRun, chunk: int) -> None:
 
 
 class _JobContext:
-    """Per-run caches: the article's price by day and the campaigns that may apply to it."""
+    """Charges a batch of bookings set-based, with per-run caches of the article's price by day and
+    the campaigns that may apply to it."""
+
+    # What a batch reads of each booking (one query per batch).
+    COLUMNS = ("pk", "patient_id", "unit_id", "starts_at", "patient__birth_date", "patient__caregiver_id")
 
     def __init__(self, *, run, article, caregiver):
         self.run, self.article, self.caregiver = run, article, caregiver
@@ -241,55 +266,109 @@ class _JobContext:
                 return campaign
         return None
 
-    def handle(self, booking) -> None:
-        day = timezone.localdate(booking.starts_at)
+    def _priced(self, booking_id, patient_id, unit_id, starts_at, birth_date, patient_caregiver_id):
+        """The charge's values for one booking, or None with the reason recorded."""
+        day = timezone.localdate(starts_at)
         price = self.price(day)
         if price is None:
-            self.errors_in_chunk.append(
-                {
-                    "booking": booking.pk,
-                    "message": _("%(article)s har inget pris %(day)s; inget debiterades.")
-                    % {"article": self.article.name, "day": day.isoformat()},
-                }
+            self._error(
+                booking_id,
+                _("%(article)s har inget pris %(day)s; inget debiterades.")
+                % {"article": self.article.name, "day": day.isoformat()},
             )
+            return None
+        if patient_caregiver_id != self.caregiver.pk:
+            self._error(booking_id, "ValueError: unit and patient belong to different caregivers")
+            return None
+        campaign = self.campaign(SimpleNamespace(birth_date=birth_date), day)
+        return _Due(booking_id, patient_id, unit_id, starts_at, day, price, campaign)
+
+    def charge(self, bookings) -> None:
+        """Each booking's own visit and article charge: two statements for the whole batch.
+
+        A booking charged meanwhile (the manual path, at the same moment) is left to the charge the
+        constraint kept. Should the batch's statements fail on one row's data, the batch is done again
+        row by row so that one bad booking stops only itself, and is recorded.
+        """
+        due = [d for d in (self._priced(*row) for row in bookings) if d is not None]
+        if not due:
             return
         try:
             with transaction.atomic():
-                visit = visit_open(
-                    patient=booking.patient,
-                    unit=booking.unit,
-                    user=self.run.triggered_by,
-                    kind=VISIT_KIND_OF[self.run.kind],
-                    booking_id=booking.pk,
-                    started_at=booking.starts_at,
-                )
-                campaign = self.campaign(booking.patient, day)
-                Charge.objects.create(
-                    caregiver=self.caregiver,
-                    unit=booking.unit,
-                    patient=booking.patient,
-                    visit=visit,
-                    source=ChargeSource.ARTICLE,
-                    article=self.article,
-                    booking_id=booking.pk,
-                    service_date=day,
-                    description=self.article.name,
-                    price=price,
-                    list_price=price.amount,
-                    campaign=campaign,
-                    amount=amount_under(campaign, price.amount),
-                    created_by=self.run.triggered_by,
-                )
-        except IntegrityError:
-            # Charged meanwhile (the manual path, at the same moment): the constraint kept it to one.
-            return
-        except Exception as error:  # one bad booking must not stop the others; it is recorded
-            logger.exception("booking %s not invoiced", booking.pk)
-            self.errors_in_chunk.append(
-                {"booking": booking.pk, "message": f"{type(error).__name__}: {error}"[:300]}
+                self.created_in_chunk += self._insert(due)
+        except (OperationalError, InterfaceError):
+            raise  # the connection is gone: the run fails and the next one continues from here
+        except DatabaseError:
+            for one in due:
+                self._charge_one(one)
+
+    def _charge_one(self, one) -> None:
+        try:
+            with transaction.atomic():
+                self.created_in_chunk += self._insert([one])
+        except (OperationalError, InterfaceError):
+            raise
+        except DatabaseError as error:
+            logger.exception("booking %s not invoiced", one.booking_id)
+            self._error(one.booking_id, f"{type(error).__name__}: {error}"[:300])
+
+    def _insert(self, due) -> int:
+        visits = visits_open_for_bookings(
+            rows=[(d.booking_id, d.patient_id, d.unit_id, d.starts_at) for d in due],
+            kind=VISIT_KIND_OF[self.run.kind],
+            user=self.run.triggered_by,
+        )
+        amounts = [amount_under(d.campaign, d.price.amount) for d in due]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {Charge._meta.db_table} (
+                    caregiver_id, unit_id, patient_id, visit_id, source, article_id, booking_id,
+                    service_date, description, price_id, list_price, campaign_id, campaign_confirmation,
+                    amount, status, note, created_at, created_by_id)
+                SELECT %s, t.unit_id, t.patient_id, t.visit_id, %s, %s, t.booking_id,
+                       t.service_date, %s, t.price_id, t.list_price, t.campaign_id, '',
+                       t.amount, %s, '', now(), %s
+                  FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::date[],
+                              %s::bigint[], %s::numeric[], %s::bigint[], %s::numeric[])
+                       AS t(booking_id, patient_id, unit_id, visit_id, service_date,
+                            price_id, list_price, campaign_id, amount)
+                ON CONFLICT DO NOTHING
+                RETURNING 1
+                """,  # noqa: S608  (table name from the model, values as parameters)
+                [
+                    self.caregiver.pk,
+                    ChargeSource.ARTICLE,
+                    self.article.pk,
+                    self.article.name,
+                    ChargeStatus.OPEN,
+                    getattr(self.run.triggered_by, "pk", None),
+                    [d.booking_id for d in due],
+                    [d.patient_id for d in due],
+                    [d.unit_id for d in due],
+                    [visits[d.booking_id] for d in due],
+                    [d.day for d in due],
+                    [d.price.pk for d in due],
+                    [d.price.amount for d in due],
+                    [d.campaign.pk if d.campaign else None for d in due],
+                    amounts,
+                ],
             )
-            return
-        self.created_in_chunk += 1
+            return len(cursor.fetchall())
+
+    def _error(self, booking_id, message) -> None:
+        self.errors_in_chunk.append({"booking": booking_id, "message": message})
+
+
+@dataclass(frozen=True)
+class _Due:
+    booking_id: int
+    patient_id: int
+    unit_id: int
+    starts_at: dt.datetime
+    day: dt.date
+    price: object
+    campaign: object
 
 
 def _append_errors(run_id, errors) -> None:
@@ -384,7 +463,18 @@ def late_cancellation_charge(*, booking: Booking, user) -> Charge:
             _("%(article)s har inget pris %(day)s. En administratör sätter priset under Priser.")
             % {"article": article.name, "day": day.isoformat()}
         )
-    context.handle(booking)
+    context.charge(
+        [
+            (
+                booking.pk,
+                booking.patient_id,
+                booking.unit_id,
+                booking.starts_at,
+                booking.patient.birth_date,
+                booking.patient.caregiver_id,
+            )
+        ]
+    )
     if context.errors_in_chunk:
         raise ValidationError(context.errors_in_chunk[0]["message"])
     return Charge.objects.get(booking_id=booking.pk, article=article)
