@@ -10,6 +10,9 @@ from django.utils import timezone
 
 from booking.models import Booking, Slot
 from booking.timebook import day_bounds
+from journal.identity import IdentityError, ParsedIdentity, parse_identity
+from journal.models import Patient
+from mittvaccin.tenancy import owned
 
 # --- For billing (R8, R9) ------------------------------------------------------------------------
 
@@ -242,3 +245,30 @@ def messages_for(booking):
     return OutboundMessage.objects.filter(
         caregiver=booking.unit.caregiver_id, reference=booking.reference
     ).order_by("created_at", "id")
+
+
+# --- Staff booking ------------------------------------------------------------------------------------
+
+
+@dataclass
+class PatientLookup:
+    """The patient a staff member typed a number for: found, new (`identity` only), or an error to show."""
+
+    patient: Patient | None = None
+    identity: ParsedIdentity | None = None
+    error: str = ""
+
+
+def patient_lookup(*, who, query: str) -> PatientLookup:
+    """The caregiver's patient with this personnummer, samordningsnummer or (12 digits) reserve number."""
+    query = (query or "").strip()
+    if not query:
+        return PatientLookup()
+    patients = owned(Patient, who)
+    try:
+        identity = parse_identity(query)
+    except IdentityError as error:
+        digits = "".join(c for c in query if c.isdigit())
+        patient = patients.filter(identity_number=digits).first() if len(digits) == 12 else None
+        return PatientLookup(patient=patient, error="" if patient else error.message)
+    return PatientLookup(patient=patients.filter(identity_number=identity.value).first(), identity=identity)

@@ -16,12 +16,22 @@ from billing.services.charges import (
     dose_quote,
 )
 from billing.services.invoices import credit_note_issue, invoice_issue_for_patient, invoices_issue
-from billing.services.prices import articles_ensure, billing_settings_for, price_for, price_remove, price_set
+from billing.services.prices import (
+    article_save,
+    articles_ensure,
+    billing_settings_for,
+    billing_settings_save,
+    price_for,
+    price_remove,
+    price_set,
+)
 
 __all__ = [
+    "article_save",
     "articles_ensure",
     "best_automatic_campaign",
     "billing_settings_for",
+    "billing_settings_save",
     "campaign_save",
     "campaigns_for",
     "charge_adjust",

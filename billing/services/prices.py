@@ -44,6 +44,25 @@ def articles_ensure(caregiver) -> dict[str, Article]:
     return existing
 
 
+@transaction.atomic
+def billing_settings_save(*, caregiver, data: dict) -> BillingSettings:
+    """The caregiver's invoice sender, payment terms, number series and fee switches, as the form sent them."""
+    return _save_fields(billing_settings_for(caregiver, lock=True), data)
+
+
+@transaction.atomic
+def article_save(*, article: Article, data: dict) -> Article:
+    """An article's name, code and whether it is in use; its kind and its prices stay as they are."""
+    return _save_fields(article, data)
+
+
+def _save_fields(row, data: dict):
+    for name, value in data.items():
+        setattr(row, name, value)
+    row.save()
+    return row
+
+
 def price_for(*, caregiver, day: dt.date, product=None, article=None) -> Price | None:
     """The list price of a product or article valid on `day`, or None when none is set."""
     prices = Price.objects.filter(caregiver=caregiver, valid_from__lte=day).exclude(valid_until__lt=day)

@@ -1,0 +1,92 @@
+"""What the timebook's services share: the refusals, the event row, work queued after commit."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from booking.models import Booking, BookingEvent
+
+
+class BookingError(Exception):
+    """A refusal with a message that can be shown as it is. `code` lets views and tests tell them apart."""
+
+    code = "refused"
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class SlotFull(BookingError):
+    code = "slot_full"
+
+
+class PatientBusy(BookingError):
+    code = "patient_busy"
+
+
+class CallTheClinic(BookingError):
+    """Online booking is not possible for this person; the message only says to call the clinic."""
+
+    code = "call_clinic"
+
+
+def _now(now):
+    return now or timezone.now()
+
+
+def _event(booking, kind, *, actor_kind, user=None, detail="", now=None):
+    BookingEvent.objects.create(
+        booking=booking, kind=kind, actor_kind=actor_kind, actor=user, detail=detail, at=_now(now)
+    )
+
+
+def _constraint_name(error: IntegrityError) -> str:
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", "") or ""
+
+
+def _slot_full_message() -> str:
+    return _("Tiden blev just fullbokad. Välj en annan tid.")
+
+
+def _busy_message() -> str:
+    return _("Patienten har redan en bokad tid som krockar med den här tiden.")
+
+
+def call_clinic_message(unit) -> str:
+    # One message for every reason that depends on who the person is (protected identity, a booking
+    # that collides), so the public page never reveals anything about a personnummer typed into it.
+    if unit.phone:
+        return _(
+            "Den här bokningen kan inte göras på webben. Ring %(unit)s på %(phone)s, så hjälper vi dig."
+        ) % {"unit": unit.name, "phone": unit.phone}
+    return _("Den här bokningen kan inte göras på webben. Kontakta %(unit)s, så hjälper vi dig.") % {
+        "unit": unit.name
+    }
+
+
+def minimum_age_message(visit_type) -> str:
+    return _("%(type)s kan bokas från %(age)s års ålder. Personen är yngre än så den dag besöket gäller.") % {
+        "type": visit_type.name,
+        "age": visit_type.minimum_age_years,
+    }
+
+
+def _after_commit(task_name: str, *args) -> None:
+    def enqueue():
+        from booking import tasks
+
+        getattr(tasks, task_name).delay(*args)
+
+    transaction.on_commit(enqueue)
+
+
+def _confirm_after_commit(booking: Booking, kind: str) -> None:
+    # The reference travels with the id: a task that reaches a worker on another database (a shared
+    # Redis between a benchmark and a dev server, a restored backup) finds no such booking and does nothing.
+    _after_commit("booking_confirmation_send", booking.pk, kind, booking.reference)

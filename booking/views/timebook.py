@@ -1,0 +1,175 @@
+"""The timebook of a unit: day and week, and the lists of bookings to handle (R8, R9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import select_template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from booking import selectors
+from booking.models import Booking
+from booking.views.common import _day_url, _local_day, _no_timebook, _parse_day, _visit_url, unit_view
+from mittvaccin.rights import Right
+from mittvaccin.services import access_log_record_many
+
+
+@require_GET
+def timebook(request):
+    unit = request.unit
+    if unit is None or not unit.has_timebook:
+        return _no_timebook(request, unit)
+    return redirect(_day_url(unit, timezone.localdate()))
+
+
+@require_GET
+@unit_view(Right.BOOKING_MANAGE)
+def day(request, unit, day=None):
+    day = day or timezone.localdate()
+    stamp = request.GET.get("stamp")
+    if request.htmx and stamp and stamp == selectors.day_stamp(unit, day):
+        # The poll found nothing new: no patient data is read, nothing is logged.
+        return HttpResponse(status=204)
+    view = selectors.day_view(unit, day)
+    patients = [b.patient for r in view.rows for b in r.bookings] + [b.patient for b in view.cancelled]
+    show_signals = request.user.has_right(Right.JOURNAL_READ)
+    signals = selectors.signals_by_patient({p.pk for p in patients}) if show_signals else {}
+    access_log_record_many(
+        request=request, patients=patients, what=_("Tidbok, dag %(day)s") % {"day": day.isoformat()}
+    )
+    today = timezone.localdate()
+    for row in view.rows:
+        for booking in row.bookings:
+            _decorate(booking, signals, today)
+    now = timezone.now()
+    context = {
+        "unit": unit,
+        "view": view,
+        "day": day,
+        "today": timezone.localdate(),
+        "prev_day": day - dt.timedelta(days=1),
+        "next_day": day + dt.timedelta(days=1),
+        "signals": signals,
+        "show_signals": show_signals,
+        "now": now,
+        "affected_count": selectors.affected_bookings(unit, now=now).count(),
+        **_row_links(unit),
+    }
+    template = "booking/staff/day.html#day" if request.htmx else "booking/staff/day.html"
+    return render(request, template, context)
+
+
+@require_GET
+@unit_view(Right.BOOKING_MANAGE)
+def week(request, unit, day=None):
+    day = day or timezone.localdate()
+    monday = day - dt.timedelta(days=day.weekday())
+    context = {
+        "unit": unit,
+        "monday": monday,
+        "week": selectors.week_view(unit, monday),
+        "prev_week": monday - dt.timedelta(days=7),
+        "next_week": monday + dt.timedelta(days=7),
+        "week_number": monday.isocalendar().week,
+        "today": timezone.localdate(),
+    }
+    return render(request, "booking/staff/week.html", context)
+
+
+def _decorate(booking, signals, today=None) -> None:
+    booking.signals = signals.get(booking.patient_id, [])
+    booking.age = booking.patient.age()
+    booking.is_today = _local_day(booking.starts_at) == (today or timezone.localdate())
+    if booking.status == Booking.Status.CHECKED_IN:
+        booking.visit_url = _visit_url(booking)
+
+
+def _signal_template() -> str:
+    # The journal's own badges for attention signals (R13) once it has them, ours until then.
+    return select_template(["journal/_signal_badges.html", "booking/staff/_signals.html"]).template.name
+
+
+def _row_links(unit) -> dict:
+    # Built once per page instead of reversing four URLs on each of hundreds of rows.
+    return {
+        "signal_template": _signal_template(),
+        "booking_prefix": reverse("booking:booking", args=[0])[: -len("0/")],
+        "book_url": reverse("booking:book", args=[unit.pk]),
+        "protected_label": _("Skyddad identitet"),
+    }
+
+
+def _row_response(request, booking):
+    show_signals = request.user.has_right(Right.JOURNAL_READ)
+    signals = selectors.signals_by_patient([booking.patient_id]) if show_signals else {}
+    _decorate(booking, signals)
+    return render(
+        request,
+        "booking/staff/day.html#booking_row",
+        {
+            "booking": booking,
+            "slot": booking.slot,
+            "first": True,
+            "unit": booking.unit,
+            "signals": signals,
+            "show_signals": show_signals,
+            "now": timezone.now(),
+            "today": timezone.localdate(),
+            **_row_links(booking.unit),
+        },
+    )
+
+
+@require_GET
+@unit_view(Right.BOOKING_MANAGE)
+def affected(request, unit):
+    bookings = list(selectors.affected_bookings(unit))
+    access_log_record_many(
+        request=request, patients=[b.patient for b in bookings], what=_("Tidbok: bokningar att hantera")
+    )
+    return render(request, "booking/staff/affected.html", {"unit": unit, "bookings": bookings})
+
+
+@require_GET
+def billing_facts_home(request):
+    unit = request.unit
+    if unit is None or not unit.has_timebook:
+        return _no_timebook(request, unit)
+    return redirect("booking:billing_facts", unit_id=unit.pk)
+
+
+@require_GET
+@unit_view(Right.BOOKING_MANAGE)
+def billing_facts(request, unit):
+    """R8, R9: the unit's no-shows and late cancellations of one day, as the billing jobs will see them."""
+    day = _parse_day(request.GET.get("dag")) or timezone.localdate()
+    late = list(selectors.late_cancellations(unit=unit, day=day))
+    absent = list(selectors.no_shows(unit=unit, day=day))
+    undone = list(
+        Booking.objects.filter(unit=unit, no_show_undone_at__isnull=False)
+        .filter(starts_at__date=day)
+        .select_related("patient", "visit_type", "no_show_undone_by")
+    )
+    access_log_record_many(
+        request=request,
+        patients=[b.patient for b in late + absent + undone],
+        what=_("Uteblivna och sena avbokningar"),
+    )
+    return render(
+        request,
+        "booking/staff/billing_facts.html",
+        {
+            "unit": unit,
+            "day": day,
+            "prev_day": day - dt.timedelta(days=1),
+            "next_day": day + dt.timedelta(days=1),
+            "late": late,
+            "absent": absent,
+            "undone": undone,
+        },
+    )

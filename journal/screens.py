@@ -1,0 +1,266 @@
+"""Selectors for whole screens: what the vaccination screen and the patient overview show, one call each.
+
+They read, decide what to offer (the order the dose form starts from, the series a dose continues,
+the batches to choose from) and return a dataclass; they never write, render or look at a request, so
+they are tested without HTTP. Views build the forms from what they return, log the reads (the shared
+record at both caregivers) and render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, fields
+
+from django.utils import timezone
+
+from journal import schedule, selectors
+from journal.models import Batch, Order, Questionnaire, SharedRecordBlock, Visit
+from journal.selectors import SharedRecord, VisitChecks
+from journal.services.visits import questionnaire_current
+from mittvaccin.rights import Right
+from mittvaccin.tenancy import owned
+
+
+def as_context(screen) -> dict:
+    """The screen's fields as template context (shallow: the model objects themselves, not copies)."""
+    return {f.name: getattr(screen, f.name) for f in fields(screen)}
+
+
+# --- The vaccination screen (R3, R6, R1, R2) ----------------------------------------------------------
+
+
+@dataclass
+class VisitScreen:
+    """Everything the vaccination screen shows besides its forms, and the initial data of those forms.
+
+    `checks.open_orders` carry `suggested_dose_number` and `schedule_verdict` (the schedule's word on
+    giving that dose today). `declaration_initial` / `assessment_initial` are None when the screen shows
+    no such form.
+    """
+
+    checks: VisitChecks
+    selected_order: Order | None
+    given_here: set[str]
+    repeats_a_series_given_here: bool
+    questionnaire: Questionnaire
+    batches: list[Batch]
+    dose_initial: dict
+    not_given_initial: dict
+    declaration_initial: dict | None
+    assessment_initial: dict | None
+    can_register: bool
+    can_order: bool
+
+
+def visit_screen(
+    visit: Visit,
+    *,
+    user,
+    wanted_order_id: int | None = None,
+    kept: dict | None = None,
+    correcting: bool = False,
+    now: dt.datetime | None = None,
+) -> VisitScreen:
+    """What the vaccination screen of `visit` shows to `user`.
+
+    `wanted_order_id` is the order asked for (a link, or the order of a dose form that was refused);
+    `kept` the batch, site and route the nurse chose to keep from the previous patient (the session's
+    `journal_keep_dose`); `correcting` asks for the declaration form over an existing declaration.
+    """
+    checks = selectors.visit_checks(visit, user=user, unit=visit.unit, now=now)
+    kept = kept or {}
+    annotate_schedule(checks, visit.patient)
+    given_here = doses_given_at_visit(checks)
+    order = selected_order(checks, given_here=given_here, wanted_order_id=wanted_order_id, kept=kept)
+    declaration = checks.declaration
+    # The current questionnaire is created if missing (an emptied table), so it is asked of the service.
+    questionnaire = declaration.questionnaire if declaration is not None else questionnaire_current()
+    declaration_initial = None
+    if declaration is None or correcting:
+        declaration_initial = dict(declaration.answers) if declaration else {}
+        if declaration:
+            declaration_initial["supersedes"] = declaration.pk
+    assessment_initial = None
+    if checks.needs_assessment and user.has_right(Right.ASSESSMENT_WRITE):
+        assessment_initial = {"declaration": declaration.pk}
+    return VisitScreen(
+        checks=checks,
+        selected_order=order,
+        given_here=given_here,
+        # After a dose the panel does not offer the next dose of the same series at once: a second
+        # dose of one vaccine at one visit is a deliberate choice, never the default.
+        repeats_a_series_given_here=order is not None and order.product.disease in given_here,
+        questionnaire=questionnaire,
+        batches=usable_batches(user, checks.open_orders),
+        dose_initial=dose_initial(user, order, kept, now=now),
+        not_given_initial={"idempotency_key": uuid.uuid4(), "order": order.pk if order else None},
+        declaration_initial=declaration_initial,
+        assessment_initial=assessment_initial,
+        can_register=user.has_right(Right.VACCINATION_REGISTER),
+        can_order=user.has_right(Right.VACCINE_ORDER),
+    )
+
+
+def annotate_schedule(checks: VisitChecks, patient) -> None:
+    """Suggested dose number, earliest date and deviations of each open order, for the dose panel."""
+    today = timezone.localdate()
+    history = checks.schedule_history
+    for order in checks.open_orders:
+        order.suggested_dose_number = selectors.next_dose_number(history, order.product)
+        previous = selectors.previous_dose(history, order.product)
+        order.schedule_verdict = schedule.check_dose(
+            product=order.product,
+            dose_number=order.suggested_dose_number,
+            given_on=today,
+            previous_on=timezone.localtime(previous.given_at).date() if previous else None,
+            birth_date=patient.birth_date,
+        )
+
+
+def doses_given_at_visit(checks: VisitChecks) -> set[str]:
+    """Diseases a dose was given against at this very visit (not entered in error)."""
+    return {
+        v.product.disease
+        for v in checks.history
+        if v.visit_id == checks.visit.pk
+        and v.status == "given"
+        and v.product_id
+        and not selectors.is_entered_in_error(v)
+    }
+
+
+def selected_order(checks: VisitChecks, *, given_here: set[str], wanted_order_id=None, kept=None):
+    """The order the dose form starts from: the one asked for, the kept product's, or the first still to give."""
+    orders = sorted(checks.open_orders, key=lambda o: o.product.disease in given_here)
+    if wanted_order_id:
+        for order in orders:
+            if order.pk == wanted_order_id:
+                return order
+    kept = kept or {}
+    for order in orders:
+        if order.product_id == kept.get("product") and order.product.disease not in given_here:
+            return order
+    return orders[0] if orders else None
+
+
+def dose_initial(user, order, kept: dict, *, now=None) -> dict:
+    """The dose form as it opens: now, by the nurse, the order's dose, and what was kept for its product."""
+    now = timezone.localtime(now).replace(second=0, microsecond=0)
+    initial = {
+        "idempotency_key": uuid.uuid4(),
+        "given_at": now,
+        "prepared_by": user.pk,
+        "given_by": user.pk,
+        "dose_amount": "full",
+    }
+    if order is not None:
+        product = order.product
+        initial.update(
+            order=order.pk,
+            dose_ml=order.dose_ml,
+            route=product.default_route,
+            dose_number=order.suggested_dose_number,
+        )
+        if kept.get("product") == product.pk:
+            initial.update(
+                lot=kept.get("lot", ""),
+                site=kept.get("site", ""),
+                route=kept.get("route") or product.default_route,
+            )
+            initial["keep"] = True
+    return initial
+
+
+def usable_batches(who, open_orders) -> list[Batch]:
+    """The caregiver's unexpired batches of the products the open orders are for."""
+    product_ids = {o.product_id for o in open_orders}
+    if not product_ids:
+        return []
+    return list(
+        owned(Batch, who)
+        .filter(product_id__in=product_ids, expiry_date__gte=timezone.localdate())
+        .select_related("product")
+        .order_by("product__name", "expiry_date")
+    )
+
+
+def batch_for_lot(who, lot: str, product) -> Batch | None:
+    """The caregiver's batch with this lot number (typed in any case), preferring the ordered product's."""
+    candidates = list(owned(Batch, who).filter(lot_number__iexact=lot.strip()).select_related("product"))
+    for batch in candidates:
+        if product is not None and batch.product_id == product.pk:
+            return batch
+    return candidates[0] if candidates else None
+
+
+# --- The patient overview ------------------------------------------------------------------------------
+
+
+@dataclass
+class PatientJournal:
+    """The journal part of the patient page, read in a constant number of queries however long the history.
+
+    Doses in `history` carry `is_blocked` (hidden from other caregivers' shared record at the patient's
+    request); `next_due` holds only the latest valid dose of each series that has a next due date.
+    """
+
+    history: list
+    threads: list
+    orders: list
+    signals: list
+    shared: SharedRecord
+    visits: list
+    open_visits: list
+    blocks: list
+    whole_record_blocked: bool
+    next_due: list
+    can_register: bool
+    can_order: bool
+    can_assess: bool
+
+
+def patient_journal(patient, *, user, unit) -> PatientJournal:
+    """What the patient page shows of the journal to `user`, who holds the journal right, working at `unit`."""
+    history = selectors.vaccination_history(patient)
+    today = timezone.localdate()
+    visits = selectors.declarations_by_visit(patient)
+    blocks = list(
+        SharedRecordBlock.objects.filter(
+            patient=patient, lifts__isnull=True, lifted_by__isnull=True
+        ).select_related("vaccination__product")
+    )
+    blocked_ids = {b.vaccination_id for b in blocks}
+    for dose in history:
+        dose.is_blocked = dose.pk in blocked_ids
+    return PatientJournal(
+        history=history,
+        threads=selectors.note_threads(patient),
+        orders=selectors.patient_orders(patient),
+        signals=selectors.active_signals(patient),
+        shared=selectors.shared_record(patient, user=user, unit=unit),
+        visits=visits,
+        open_visits=[
+            v for v in visits if v.kind == "vaccination" and timezone.localtime(v.started_at).date() == today
+        ],
+        blocks=blocks,
+        whole_record_blocked=any(b.vaccination_id is None for b in blocks),
+        next_due=[
+            v
+            for v in selectors.valid_doses(history)
+            if v.next_due_date and not superseded_in_series(v, history)
+        ],
+        can_register=user.has_right(Right.VACCINATION_REGISTER),
+        can_order=user.has_right(Right.VACCINE_ORDER),
+        can_assess=user.has_right(Right.ASSESSMENT_WRITE),
+    )
+
+
+def superseded_in_series(dose, history) -> bool:
+    """A later valid dose against the same disease makes this dose's "next due" date history."""
+    if dose.product_id is None:
+        return False
+    return any(
+        other.given_at > dose.given_at and other.product_id and other.product.disease == dose.product.disease
+        for other in selectors.valid_doses(history)
+    )

@@ -1,0 +1,105 @@
+"""Notes and assessments (R12): signed, corrected as new versions, commented."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from journal.models import AssessmentOutcome, HealthDeclaration, Note, NoteComment, NoteKind, Patient
+from journal.services.common import JournalError, _require
+from mittvaccin.rights import Right
+
+
+@transaction.atomic
+def note_create(
+    *,
+    patient: Patient,
+    user,
+    text: str,
+    kind: str = NoteKind.NOTE,
+    outcome: str = "",
+    visit=None,
+    declaration=None,
+) -> Note:
+    """A signed note; an assessment (physicians: the assessment right) states whether to vaccinate."""
+    _require(user, Right.JOURNAL_READ, _("Du saknar behörighet att skriva i journalen."))
+    if not text.strip():
+        raise JournalError(_("Skriv anteckningens text."), field="text")
+    if kind == NoteKind.ASSESSMENT:
+        _require(user, Right.ASSESSMENT_WRITE, _("Du saknar behörighet att skriva bedömningar."))
+        if outcome not in AssessmentOutcome.values:
+            raise JournalError(_("Ange om vaccination kan ges."), field="outcome")
+    else:
+        outcome = ""
+    if declaration is not None:
+        if declaration.visit.patient_id != patient.pk:
+            raise JournalError(_("Hälsodeklarationen tillhör en annan patient."))
+        visit = declaration.visit
+        if HealthDeclaration.objects.filter(supersedes=declaration).exists():
+            raise JournalError(
+                _("Hälsodeklarationen har rättats sedan du öppnade den. Bedöm den aktuella versionen.")
+            )
+    if visit is not None and visit.patient_id != patient.pk:
+        raise JournalError(_("Besöket tillhör en annan patient."))
+    return Note.objects.create(
+        patient=patient,
+        visit=visit,
+        declaration=declaration,
+        kind=kind,
+        outcome=outcome,
+        text=text.strip(),
+        author=user,
+        author_role=user.get_profession_display(),
+        signature=user.signature,
+    )
+
+
+@transaction.atomic
+def note_correct(*, note: Note, user, text: str, reason: str, outcome: str | None = None) -> Note:
+    """A new version of a note; the corrected version stays readable. Refused if someone corrected it first."""
+    _require(user, Right.JOURNAL_READ, _("Du saknar behörighet att skriva i journalen."))
+    if note.kind == NoteKind.ASSESSMENT:
+        _require(user, Right.ASSESSMENT_WRITE, _("Du saknar behörighet att rätta bedömningar."))
+    if not text.strip():
+        raise JournalError(_("Skriv anteckningens text."), field="text")
+    if not reason.strip():
+        raise JournalError(_("Ange skälet till rättelsen."), field="reason")
+    newer = Note.objects.filter(supersedes=note).first()
+    if newer is not None:
+        raise JournalError(
+            _("Anteckningen har redan rättats av %(who)s %(when)s. Läs den nya versionen innan du rättar.")
+            % {"who": newer.signature, "when": timezone.localtime(newer.signed_at).strftime("%Y-%m-%d %H:%M")}
+        )
+    outcome = (outcome or note.outcome) if note.kind == NoteKind.ASSESSMENT else ""
+    try:
+        with transaction.atomic():
+            return Note.objects.create(
+                patient_id=note.patient_id,
+                visit_id=note.visit_id,
+                declaration_id=note.declaration_id,
+                kind=note.kind,
+                outcome=outcome,
+                text=text.strip(),
+                author=user,
+                author_role=user.get_profession_display(),
+                signature=user.signature,
+                root_id=note.thread_id,
+                supersedes=note,
+                correction_reason=reason.strip(),
+            )
+    except IntegrityError as error:
+        # Two corrections of the same version at the same moment: the unique link keeps one.
+        raise JournalError(
+            _("Anteckningen har precis rättats av någon annan. Läs den nya versionen.")
+        ) from error
+
+
+@transaction.atomic
+def note_comment(*, note: Note, user, text: str) -> NoteComment:
+    _require(user, Right.JOURNAL_READ, _("Du saknar behörighet att kommentera."))
+    if not text.strip():
+        raise JournalError(_("Skriv kommentaren."), field="text")
+    return NoteComment.objects.create(
+        note=note, thread_id=note.thread_id, text=text.strip(), author=user, signature=user.signature
+    )

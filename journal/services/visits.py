@@ -1,0 +1,116 @@
+"""Visits and the steps before a dose: the health declaration (R3) and the confirmed checks (R6)."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from journal import selectors
+from journal.models import CheckConfirmation, HealthDeclaration, Patient, Questionnaire, Visit, VisitKind
+from journal.services.common import JournalError, _require
+from mittvaccin.rights import Right
+
+
+@transaction.atomic
+def visit_open(*, patient: Patient, unit, user=None, kind=None, booking_id=None, started_at=None) -> Visit:
+    """Open a visit for the patient at a unit of the patient's caregiver.
+
+    Opening twice for the same booking returns the visit already opened (check-in clicked twice).
+    """
+    from django.utils import timezone
+
+    if unit.caregiver_id != patient.caregiver_id:
+        raise ValueError("unit and patient belong to different caregivers")
+    kind = kind or VisitKind.VACCINATION
+    if booking_id is not None:
+        existing = Visit.objects.filter(booking_id=booking_id, kind=kind).first()
+        if existing:
+            return existing
+    try:
+        with transaction.atomic():
+            return Visit.objects.create(
+                patient=patient,
+                unit=unit,
+                kind=kind,
+                started_by=user,
+                booking_id=booking_id,
+                started_at=started_at or timezone.now(),
+            )
+    except IntegrityError:
+        # Two check-ins of one booking at the same moment: the constraint keeps one visit.
+        return Visit.objects.get(booking_id=booking_id, kind=kind)
+
+
+def questionnaire_current() -> Questionnaire:
+    from journal.questionnaire import ensure_current
+
+    return ensure_current()
+
+
+def declaration_flagged(questionnaire: Questionnaire, answers: dict) -> bool:
+    return any(q.get("flag_if") and answers.get(q["key"]) == q["flag_if"] for q in questionnaire.questions)
+
+
+@transaction.atomic
+def declaration_record(*, visit: Visit, user, answers: dict, supersedes_id=None) -> HealthDeclaration:
+    """Record the visit's health declaration, or a corrected version of the current one.
+
+    A correction names the version it replaces; if someone else corrected it first, the form is stale
+    and the correction is refused (the earlier text is never lost).
+    """
+    _require(user, Right.VACCINATION_REGISTER, _("Du saknar behörighet att registrera hälsodeklarationer."))
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    if visit.kind != VisitKind.VACCINATION:
+        raise JournalError(_("Hälsodeklaration registreras bara på vaccinationsbesök."))
+    current = selectors.current_declaration(visit)
+    supersedes = None
+    if current is not None:
+        if str(current.pk) != str(supersedes_id or ""):
+            raise JournalError(
+                _(
+                    "Hälsodeklarationen har redan registrerats eller rättats av %(who)s %(when)s. "
+                    "Läs den aktuella versionen innan du rättar."
+                )
+                % {
+                    "who": current.signature,
+                    "when": timezone.localtime(current.recorded_at).strftime("%Y-%m-%d %H:%M"),
+                }
+            )
+        supersedes = current
+    elif supersedes_id:
+        raise JournalError(_("Den hälsodeklaration du rättar finns inte på besöket."))
+    questionnaire = current.questionnaire if current else questionnaire_current()
+    declaration = HealthDeclaration.objects.create(
+        visit=visit,
+        questionnaire=questionnaire,
+        answers=answers,
+        flagged=declaration_flagged(questionnaire, answers),
+        recorded_by=user,
+        signature=user.signature,
+        supersedes=supersedes,
+    )
+    return declaration
+
+
+@transaction.atomic
+def checks_confirm(*, visit: Visit, user, unit, fingerprint: str) -> CheckConfirmation:
+    """Store that `user` saw the five checks. Refused when the screen they saw is no longer current."""
+    _require(
+        user, Right.VACCINATION_REGISTER, _("Du saknar behörighet att göra kontrollerna före vaccination.")
+    )
+    visit = Visit.objects.select_for_update().select_related("patient").get(pk=visit.pk)
+    checks = selectors.visit_checks(visit, user=user, unit=unit)
+    if checks.declaration is None:
+        raise JournalError(_("Registrera hälsodeklarationen innan du bekräftar kontrollerna."))
+    if fingerprint != checks.fingerprint:
+        raise JournalError(
+            _("Journalen har ändrats sedan sidan visades. Läs igenom kontrollerna igen och bekräfta på nytt.")
+        )
+    return CheckConfirmation.objects.create(
+        visit=visit,
+        confirmed_by=user,
+        signature=user.signature,
+        shown=checks.shown,
+        fingerprint=checks.fingerprint,
+    )

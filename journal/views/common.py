@@ -1,0 +1,62 @@
+"""What the journal's views share: the visit lookup, times as shown, refusals on forms."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from journal import services
+from journal.forms import ReasonForm
+from journal.models import Visit
+from mittvaccin.tenancy import owned_or_404
+
+
+def _visit(request, patient, visit_id) -> Visit:
+    return owned_or_404(
+        Visit.objects.select_related("unit", "patient"), request, pk=visit_id, patient=patient
+    )
+
+
+def _hhmm(moment) -> str:
+    return timezone.localtime(moment).strftime("%H:%M")
+
+
+def _date(value) -> str:
+    return value.isoformat() if value else ""
+
+
+# Service field names that a form calls differently (the batch is typed as its lot number).
+FIELD_ALIASES = {"batch": "lot"}
+
+
+def _error_to_form(form, error: services.JournalError) -> None:
+    field = FIELD_ALIASES.get(error.field, error.field)
+    field = field if field in form.fields else None
+    form.add_error(field, error.message)
+
+
+def _posted_int(request, name):
+    try:
+        return int(request.POST.get(name) or request.GET.get(name) or 0) or None
+    except (TypeError, ValueError):
+        return None
+
+
+def _mark_with_reason(request, patient, *, mark, done, anchor, title, intro, submit):
+    """The one page for marking a signed entry (dose, order, signal) with a reason: it stays readable."""
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mark(form.cleaned_data["reason"])
+        except services.JournalError as error:
+            _error_to_form(form, error)
+        else:
+            messages.success(request, done)
+            return redirect(reverse("journal:patient", args=[patient.pk]) + anchor)
+    return render(
+        request,
+        "journal/form_page.html",
+        {"patient": patient, "form": form, "title": title, "intro": intro, "submit": submit, "danger": True},
+    )

@@ -1,0 +1,99 @@
+"""Notes (R12)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from journal import services
+from journal.access import patient_view
+from journal.forms import CommentForm, NoteCorrectForm, NoteForm
+from journal.models import Note, NoteKind
+from journal.views.common import _error_to_form, _hhmm
+from mittvaccin.tenancy import owned_or_404
+
+
+@patient_view(_("Ny anteckning"))
+def note_create(request, patient):
+    form = NoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            note = services.note_create(patient=patient, user=request.user, text=form.cleaned_data["text"])
+        except services.JournalError as error:
+            _error_to_form(form, error)
+        else:
+            messages.success(
+                request, _("Anteckningen är signerad %(time)s.") % {"time": _hhmm(note.signed_at)}
+            )
+            return redirect(reverse("journal:patient", args=[patient.pk]) + "#anteckningar")
+    return render(
+        request,
+        "journal/form_page.html",
+        {
+            "patient": patient,
+            "form": form,
+            "title": _("Ny anteckning"),
+            "submit": _("Signera anteckning"),
+        },
+    )
+
+
+@patient_view(_("Anteckning: rätta"))
+def note_correct(request, patient, note_id):
+    note = owned_or_404(Note, request, pk=note_id, patient=patient)
+    form = NoteCorrectForm(request.POST or None, initial={"text": note.text, "outcome": note.outcome})
+    if note.kind != NoteKind.ASSESSMENT:
+        form.fields.pop("outcome")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.note_correct(
+                note=note,
+                user=request.user,
+                text=form.cleaned_data["text"],
+                reason=form.cleaned_data["reason"],
+                outcome=form.cleaned_data.get("outcome") or None,
+            )
+        except services.JournalError as error:
+            _error_to_form(form, error)
+        else:
+            messages.success(request, _("Den rättade versionen är signerad. Den tidigare texten finns kvar."))
+            return redirect(reverse("journal:patient", args=[patient.pk]) + "#anteckningar")
+    return render(
+        request,
+        "journal/form_page.html",
+        {
+            "patient": patient,
+            "form": form,
+            "title": _("Rätta anteckning"),
+            "intro": _(
+                "Den nuvarande versionen, signerad %(who)s %(when)s, finns kvar och visas som tidigare version."
+            )
+            % {"who": note.signature, "when": timezone.localtime(note.signed_at).strftime("%Y-%m-%d %H:%M")},
+            "quote": note.text,
+            "submit": _("Signera rättelse"),
+        },
+    )
+
+
+@require_POST
+@patient_view(_("Anteckning: kommentar"))
+def note_comment(request, patient, note_id):
+    note = owned_or_404(Note, request, pk=note_id, patient=patient)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.note_comment(note=note, user=request.user, text=form.cleaned_data["text"])
+        except services.JournalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Kommentaren är signerad."))
+    else:
+        messages.error(request, _("Skriv kommentaren innan du sparar."))
+    next_url = request.POST.get("next") or ""
+    if next_url.startswith(f"/patient/{patient.pk}/"):
+        return redirect(next_url)
+    return redirect(reverse("journal:patient", args=[patient.pk]) + "#anteckningar")

@@ -1,0 +1,97 @@
+"""Orders (R2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from journal import services
+from journal.access import patient_view
+from journal.forms import OrderForm
+from journal.models import Order
+from journal.views.common import _error_to_form, _hhmm, _mark_with_reason, _posted_int, _visit
+from mittvaccin.rights import Right
+from mittvaccin.tenancy import owned_or_404
+
+
+@patient_view(_("Ordination"))
+def order_create(request, patient):
+    if not request.user.has_right(Right.VACCINE_ORDER):
+        raise PermissionDenied
+    visit_id = _posted_int(request, "besok")
+    visit = _visit(request, patient, visit_id) if visit_id else None
+    today = timezone.localdate()
+    form = OrderForm(
+        request.POST or None, initial={"valid_until": today + dt.timedelta(days=365), "doses_total": 1}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = services.order_create(
+                patient=patient,
+                user=request.user,
+                unit=request.unit,
+                product=data["product"],
+                dose_ml=data["dose_ml"] or data["product"].default_dose_ml,
+                doses_total=data["doses_total"],
+                valid_until=data["valid_until"],
+                schedule_text=data["schedule_text"],
+                instructions=data["instructions"],
+                visit=visit,
+            )
+        except services.JournalError as error:
+            _error_to_form(form, error)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "Ordinationen är signerad %(time)s: %(product)s, %(n)d dos.",
+                    "Ordinationen är signerad %(time)s: %(product)s, %(n)d doser.",
+                    order.doses_total,
+                )
+                % {"time": _hhmm(order.ordered_at), "product": order.product.name, "n": order.doses_total},
+            )
+            if visit is not None:
+                return redirect("journal:visit", patient_id=patient.pk, visit_id=visit.pk)
+            return redirect(reverse("journal:patient", args=[patient.pk]) + "#ordinationer")
+    action = reverse("journal:order_create", args=[patient.pk]) + (f"?besok={visit.pk}" if visit else "")
+    return render(
+        request,
+        "journal/form_page.html",
+        {
+            "patient": patient,
+            "form": form,
+            "title": _("Ordinera vaccin"),
+            "intro": _(
+                "Ordinationen signeras av dig och gäller hos alla enheter hos vårdgivaren. Den görs på %(unit)s."
+            )
+            % {"unit": request.unit.name if request.unit else "–"},
+            "submit": _("Signera ordination"),
+            "action": action,
+            "back": reverse("journal:visit", args=[patient.pk, visit.pk]) if visit else None,
+        },
+    )
+
+
+@patient_view(_("Ordination: makulera"))
+def order_error(request, patient, order_id):
+    order = owned_or_404(Order.objects.select_related("product"), request, pk=order_id, patient=patient)
+    if not request.user.has_right(Right.VACCINE_ORDER):
+        raise PermissionDenied
+    return _mark_with_reason(
+        request,
+        patient,
+        mark=lambda reason: services.order_enter_in_error(order=order, user=request.user, reason=reason),
+        done=_("Ordinationen är makulerad. Den finns kvar i journalen med skälet."),
+        anchor="#ordinationer",
+        title=_("Makulera ordination"),
+        intro=f"{order.product.name} · {order.signature}",
+        submit=_("Makulera"),
+    )

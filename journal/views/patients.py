@@ -1,0 +1,161 @@
+"""Patients: search, registration, contact details, the overview with its history, the physicians' list."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from journal import selectors, services
+from journal.access import patient_view
+from journal.forms import CommentForm, ElsewhereForm, PatientContactForm, PatientCreateForm
+from journal.models import Patient, Vaccination
+from journal.screens import as_context, patient_journal
+from journal.views.common import _error_to_form, _mark_with_reason
+from journal.views.shared_record import _log_shared_read
+from mittvaccin.decorators import require_right
+from mittvaccin.rights import Right
+from mittvaccin.services import access_log_record, access_log_record_many
+from mittvaccin.tenancy import owned_or_404
+
+
+@require_GET
+def patient_search(request):
+    """Search from every page. An exact number goes straight to the patient; names list the hits."""
+    result = selectors.patient_search(who=request, query=request.GET.get("q", ""))
+    if result.identity and len(result.patients) == 1:
+        return redirect("journal:patient", patient_id=result.patients[0].pk)
+    # A hit list shows identities, so each patient shown is logged like any other read.
+    access_log_record_many(request=request, patients=result.patients, what=_("Sökträff"))
+    template = "journal/patient_search.html#results" if request.htmx else "journal/patient_search.html"
+    return render(request, template, {"result": result})
+
+
+def patient_create(request):
+    initial = {"identity": request.GET.get("pnr", "")}
+    form = PatientCreateForm(request.POST or None, initial=initial, caregiver=request.user.caregiver)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        identity = data.pop("parsed_identity")
+        data.pop("identity", None)
+        data.pop("identity_kind", None)
+        try:
+            patient = services.patient_create(caregiver=request.user.caregiver, identity=identity, **data)
+        except services.PatientExists as exists:
+            messages.info(request, _("Patienten fanns redan i journalen."))
+            return redirect("journal:patient", patient_id=exists.patient.pk)
+        messages.success(request, _("Patienten %(name)s är registrerad.") % {"name": patient.display_name})
+        return redirect("journal:patient", patient_id=patient.pk)
+    return render(request, "journal/patient_create.html", {"form": form})
+
+
+@patient_view(_("Patientöversikt"), right=None)
+def patient_detail(request, patient):
+    # Staff without the journal right (clinic staff) see identity, contact and signals, never notes.
+    if not request.user.has_right(Right.JOURNAL_READ):
+        return render(request, "journal/patient_detail.html", {"patient": patient, "journal": False})
+    journal = patient_journal(patient, user=request.user, unit=request.unit)
+    _log_shared_read(request, patient, journal.shared)
+    context = {
+        "patient": patient,
+        "journal": True,
+        **as_context(journal),
+        "elsewhere_form": ElsewhereForm(initial={"idempotency_key": uuid.uuid4()}),
+        "comment_form": CommentForm(),
+    }
+    return render(request, "journal/patient_detail.html", context)
+
+
+@patient_view(_("Kontaktuppgifter"), right=None)
+def patient_edit(request, patient):
+    form = PatientContactForm(request.POST or None, instance=Patient.objects.get(pk=patient.pk))
+    if patient.protected_identity:
+        for name in ("address", "postal_code", "city", "phone", "email"):
+            form.fields.pop(name)
+    if request.method == "POST" and form.is_valid():
+        services.patient_update_contact(patient=patient, data=form.cleaned_data)
+        messages.success(request, _("Uppgifterna är sparade."))
+        return redirect("journal:patient", patient_id=patient.pk)
+    return render(request, "journal/patient_edit.html", {"patient": patient, "form": form})
+
+
+@require_POST
+@patient_view(_("Tidigare vaccination registrerad"))
+def vaccination_elsewhere(request, patient):
+    form = ElsewhereForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.vaccination_record_elsewhere(
+                patient=patient,
+                user=request.user,
+                given_on=data["given_on"],
+                product=data["product"],
+                product_text=data["product_text"],
+                place=data["place"],
+                dose_number=data["dose_number"],
+                lot_number=data["lot_number"],
+                comment=data["comment"],
+                idempotency_key=data["idempotency_key"],
+            )
+        except services.JournalError as error:
+            if error.existing is None:
+                _error_to_form(form, error)
+            else:
+                return redirect(reverse("journal:patient", args=[patient.pk]) + "#historik")
+        else:
+            messages.success(request, _("Den tidigare vaccinationen är registrerad."))
+            return redirect(reverse("journal:patient", args=[patient.pk]) + "#historik")
+    return render(
+        request,
+        "journal/form_page.html",
+        {
+            "patient": patient,
+            "form": form,
+            "title": _("Tidigare vaccination (annan vårdgivare eller utomlands)"),
+            "submit": _("Registrera"),
+            "action": reverse("journal:vaccination_elsewhere", args=[patient.pk]),
+        },
+    )
+
+
+@patient_view(_("Vaccination: markera felregistrerad"))
+def vaccination_error(request, patient, vaccination_id):
+    vaccination = owned_or_404(
+        Vaccination.objects.select_related("product"), request, pk=vaccination_id, patient=patient
+    )
+    return _mark_with_reason(
+        request,
+        patient,
+        mark=lambda reason: services.vaccination_enter_in_error(
+            vaccination=vaccination, user=request.user, reason=reason
+        ),
+        done=_("Raden är markerad som felregistrerad. Den finns kvar, överstruken, med skälet."),
+        anchor="#historik",
+        title=_("Markera vaccination som felregistrerad"),
+        intro=_("%(vaccine)s %(date)s. Raden tas inte bort: den visas överstruken med skälet.")
+        % {
+            "vaccine": vaccination.vaccine_name,
+            "date": timezone.localtime(vaccination.given_at).strftime("%Y-%m-%d %H:%M"),
+        },
+        submit=_("Markera som felregistrerad"),
+    )
+
+
+@require_right(Right.ASSESSMENT_WRITE)
+@require_GET
+def assessments(request):
+    """Patients whose health declaration has answers waiting for a physician's assessment."""
+    scope = request.GET.get("enhet", "denna")
+    queue = selectors.assessment_queue(request, unit=request.unit if scope == "denna" else None)
+    for declaration in queue:
+        access_log_record(
+            request=request, patient=declaration.visit.patient, what=_("Lista: väntar på bedömning")
+        )
+        declaration.flag_rows = [row for row in declaration.answer_rows() if row["flag"]]
+    return render(request, "journal/assessments.html", {"queue": queue, "scope": scope})
