@@ -1,7 +1,7 @@
 """The no-show and late-cancel invoicing jobs (R8, R9), and the manual late-cancel path.
 
 Each run looks at the caregiver's bookings that became no-shows or were cancelled late, and for each
-one opens a visit of its own kind (journal.batch.visits_open_for_bookings, idempotent per booking and
+one opens a visit of its own kind (journal.services.visits.visits_open_for_bookings, idempotent per booking and
 kind) that holds only the article charge. A campaign applies where the patient qualifies by age or
 birth year.
 
@@ -50,8 +50,8 @@ from billing.services.charges import amount_under, charge_withdraw
 from billing.services.prices import articles_ensure, billing_settings_for, price_for
 from booking import selectors as booking_selectors
 from booking.models import Booking
-from journal.batch import visits_open_for_bookings
 from journal.models import VisitKind
+from journal.services.visits import visits_open_for_bookings
 
 logger = logging.getLogger(__name__)
 
