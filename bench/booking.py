@@ -103,7 +103,8 @@ def _rush_slots(unit_id) -> list[int]:
     rush = Schedule.objects.get(unit_id=unit_id, name="Bench")
     start = max(
         local_datetime(_day(7), dt.time(8)),
-        Slot.objects.filter(schedule=rush).aggregate(last=Max("ends_at"))["last"] or local_datetime(_day(7), dt.time(8)),
+        Slot.objects.filter(schedule=rush).aggregate(last=Max("ends_at"))["last"]
+        or local_datetime(_day(7), dt.time(8)),
     )
     slots = Slot.objects.bulk_create(
         Slot(
