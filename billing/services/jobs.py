@@ -32,30 +32,34 @@ from django.db import (
     connection,
     transaction,
 )
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import (
     ArticleKind,
+    Campaign,
     Charge,
     ChargeSource,
     ChargeStatus,
     JobKind,
     JobRun,
     JobStatus,
+    Price,
 )
-from billing.services.charges import amount_under, charge_withdraw
+from billing.services.charges import charge_withdraw
 from billing.services.prices import articles_ensure, billing_settings_for, price_for
 from booking import selectors as booking_selectors
 from booking.models import Booking
-from journal.models import VisitKind
+from journal.models import Visit, VisitKind
 from journal.services.visits import visits_open_for_bookings
 
 logger = logging.getLogger(__name__)
 
 ARTICLE_OF = {JobKind.NO_SHOW: ArticleKind.NO_SHOW, JobKind.LATE_CANCELLATION: ArticleKind.LATE_CANCELLATION}
+# When a booking became due for each job: the `since` of the selectors, and the order runs work in.
+DUE_SINCE_FIELD = {JobKind.NO_SHOW: "no_show_marked_at", JobKind.LATE_CANCELLATION: "cancelled_at"}
 VISIT_KIND_OF = {JobKind.NO_SHOW: VisitKind.NO_SHOW, JobKind.LATE_CANCELLATION: VisitKind.LATE_CANCELLATION}
 # A run whose heartbeat is older than this is taken for dead (worker killed) when the next one starts.
 STALE_AFTER = dt.timedelta(minutes=15)
@@ -191,49 +195,76 @@ def _execute(run: JobRun, chunk: int) -> None:
     since = timezone.now() - dt.timedelta(days=settings.BILLING_JOB_LOOKBACK_DAYS)
     due = due_bookings(kind=run.kind, caregiver=caregiver, since=since)
     charged = _already_charged(article)
-    run.already_done = due.filter(charged).count()
-    open_ = due.exclude(charged)
-    run.skipped_no_invoicing = open_.exclude(_invoicing_units_q()).count()
-    open_ = open_.filter(_invoicing_units_q())
-    run.skipped_exception = open_.filter(_short_notice_q(settings_row)).count()
-    todo = open_.exclude(_short_notice_q(settings_row))
-    run.total = todo.count() if enabled else 0
+    short_notice = _short_notice_q(settings_row)
+    todo_q = Q(charged=False) & _invoicing_units_q() & ~short_notice
+    # One pass over what is due for the run's figures, instead of a count each.
+    counts = due.annotate(charged=charged).aggregate(
+        already_done=Count("pk", filter=Q(charged=True)),
+        skipped_no_invoicing=Count("pk", filter=Q(charged=False) & ~_invoicing_units_q()),
+        skipped_exception=Count("pk", filter=Q(charged=False) & _invoicing_units_q() & short_notice),
+        total=Count("pk", filter=todo_q),
+    )
+    for name, value in counts.items():
+        setattr(run, name, value)
+    if not enabled:
+        run.total = 0
     run.save(update_fields=["already_done", "skipped_no_invoicing", "skipped_exception", "total"])
     if not enabled:
         _note(run, _("Faktureringen är avstängd i faktureringsinställningarna; inget skapades."))
-        todo = todo.none()
 
     context = _JobContext(run=run, article=article, caregiver=caregiver)
-    # Keyset pages in the order of the visits: what a chunk charged leaves the selection, what it
-    # could not charge (no price, an error) stays behind the key and is not looked at twice.
-    rows = todo.order_by("starts_at", "pk").values_list(*_JobContext.COLUMNS)
+    # Pages in the order the bookings became due, by keyset on an index of their own (booking's
+    # *_idx on the due moment and id): each page reads about one chunk of rows, however far the run
+    # has come. Of a page, the bookings still to charge are then read in one query.
+    key = DUE_SINCE_FIELD[run.kind]
+    candidates = due.order_by(key, "pk").values_list(key, "pk")
+    todo_rows = (
+        due.annotate(charged=charged).filter(todo_q).order_by(key, "pk").values_list(*_JobContext.COLUMNS)
+    )
     after = None
-    while True:
-        page = (
-            rows.filter(Q(starts_at__gt=after[0]) | Q(starts_at=after[0], pk__gt=after[1])) if after else rows
-        )
-        batch = list(page[:chunk])
-        if not batch:
+    while enabled:
+        lower = _after(key, after) if after else Q()
+        # Where the page ends: its last booking, found in the index alone (or none: the last page).
+        last = next(iter(candidates.filter(lower)[chunk - 1 : chunk]), None)
+        upper = ~_after(key, last) if last else Q()
+        batch = list(todo_rows.filter(lower & upper))
+        if batch:
+            _charge_chunk(run, context, batch)
+        if last is None:
             break
-        after = (batch[-1][3], batch[-1][0])
-        with transaction.atomic():
-            context.charge(batch)
-            # A booking that became due after the count is charged too; the total follows it.
-            JobRun.objects.filter(pk=run.pk).update(
-                total=Greatest(F("total"), F("processed") + len(batch)),
-                processed=F("processed") + len(batch),
-                created=F("created") + context.created_in_chunk,
-                error_count=F("error_count") + len(context.errors_in_chunk),
-                heartbeat_at=timezone.now(),
-            )
-            if context.errors_in_chunk:
-                _append_errors(run.pk, context.errors_in_chunk)
-        context.created_in_chunk = 0
-        context.errors_in_chunk = []
+        after = last
 
     if run.kind == JobKind.NO_SHOW:
         _withdraw_undone_no_shows(run, article)
     JobRun.objects.filter(pk=run.pk).update(status=JobStatus.FINISHED, finished_at=timezone.now())
+
+
+def _after(key: str, position) -> Q:
+    """Bookings after (moment, id) in the jobs' order; `key >=` first, so the index range starts there."""
+    moment, pk = position
+    return Q(**{f"{key}__gte": moment}) & (Q(**{f"{key}__gt": moment}) | Q(pk__gt=pk))
+
+
+def _charge_chunk(run, context, batch) -> None:
+    """One transaction: the chunk's visits and charges, and the run's progress with them."""
+    with transaction.atomic():
+        # A crash may lose the last chunks committed this way, never part of one; the next run makes
+        # them again (idempotent), and whatever later depends on them commits durably, and so them too.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        context.charge(batch)
+        # A booking that became due after the count is charged too; the total follows it.
+        JobRun.objects.filter(pk=run.pk).update(
+            total=Greatest(F("total"), F("processed") + len(batch)),
+            processed=F("processed") + len(batch),
+            created=F("created") + context.created_in_chunk,
+            error_count=F("error_count") + len(context.errors_in_chunk),
+            heartbeat_at=timezone.now(),
+        )
+        if context.errors_in_chunk:
+            _append_errors(run.pk, context.errors_in_chunk)
+    context.created_in_chunk = 0
+    context.errors_in_chunk = []
 
 
 class _JobContext:
@@ -313,12 +344,15 @@ class _JobContext:
             self._error(one.booking_id, f"{type(error).__name__}: {error}"[:300])
 
     def _insert(self, due) -> int:
-        visits = visits_open_for_bookings(
+        kind = VISIT_KIND_OF[self.run.kind]
+        user_id = getattr(self.run.triggered_by, "pk", None)
+        visits_open_for_bookings(
             rows=[(d.booking_id, d.patient_id, d.unit_id, d.starts_at) for d in due],
-            kind=VISIT_KIND_OF[self.run.kind],
+            kind=kind,
             user=self.run.triggered_by,
         )
-        amounts = [amount_under(d.campaign, d.price.amount) for d in due]
+        # Patient, unit and visit from the visit row; list price and campaign price from their rows. What
+        # the patient pays is services.charges.amount_under: the campaign price, never above the list price.
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
@@ -326,32 +360,29 @@ class _JobContext:
                     caregiver_id, unit_id, patient_id, visit_id, source, article_id, booking_id,
                     service_date, description, price_id, list_price, campaign_id, campaign_confirmation,
                     amount, status, note, created_at, created_by_id)
-                SELECT %s, t.unit_id, t.patient_id, t.visit_id, %s, %s, t.booking_id,
-                       t.service_date, %s, t.price_id, t.list_price, t.campaign_id, '',
-                       t.amount, %s, '', now(), %s
-                  FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::date[],
-                              %s::bigint[], %s::numeric[], %s::bigint[], %s::numeric[])
-                       AS t(booking_id, patient_id, unit_id, visit_id, service_date,
-                            price_id, list_price, campaign_id, amount)
+                SELECT %s, v.unit_id, v.patient_id, v.id, %s, %s, v.booking_id,
+                       t.service_date, %s, p.id, p.amount, c.id, '',
+                       LEAST(COALESCE(c.campaign_price, p.amount), p.amount), %s, '', now(), %s
+                  FROM unnest(%s::bigint[], %s::date[], %s::bigint[], %s::bigint[])
+                       AS t(booking_id, service_date, price_id, campaign_id)
+                  JOIN {Visit._meta.db_table} v ON v.booking_id = t.booking_id AND v.kind = %s
+                  JOIN {Price._meta.db_table} p ON p.id = t.price_id
+                  LEFT JOIN {Campaign._meta.db_table} c ON c.id = t.campaign_id
                 ON CONFLICT DO NOTHING
                 RETURNING 1
-                """,  # noqa: S608  (table name from the model, values as parameters)
+                """,  # noqa: S608  (table names from the models, values as parameters)
                 [
                     self.caregiver.pk,
                     ChargeSource.ARTICLE,
                     self.article.pk,
                     self.article.name,
                     ChargeStatus.OPEN,
-                    getattr(self.run.triggered_by, "pk", None),
+                    user_id,
                     [d.booking_id for d in due],
-                    [d.patient_id for d in due],
-                    [d.unit_id for d in due],
-                    [visits[d.booking_id] for d in due],
                     [d.day for d in due],
                     [d.price.pk for d in due],
-                    [d.price.amount for d in due],
                     [d.campaign.pk if d.campaign else None for d in due],
-                    amounts,
+                    kind,
                 ],
             )
             return len(cursor.fetchall())
