@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import (
     AdjustmentAction,
+    Campaign,
     Charge,
     ChargeAdjustment,
     ChargeStatus,
@@ -24,6 +25,8 @@ from billing.models import (
 from billing.references import ocr_reference
 from billing.services.prices import billing_settings_for
 from journal.population_register import protected_identities
+from mittvaccin.bulk import insert_rows
+from mittvaccin.models import Unit
 
 ZERO = Decimal("0.00")
 # Patients whose invoices are written in one transaction with one block of numbers.
@@ -110,6 +113,20 @@ def _queue_pdf(invoice) -> None:
     transaction.on_commit(lambda: invoice_render_pdf.delay(invoice_id, number))
 
 
+# Invoices of a batch whose PDFs one task renders: a message per invoice cost more than the issuing
+# itself, and a few tasks per batch still spread the rendering over the workers.
+PDF_TASK_SIZE = 25
+
+
+def _queue_pdfs(invoices) -> None:
+    from billing.tasks import invoice_render_pdfs
+
+    pairs = [[invoice.pk, invoice.number] for invoice in invoices]
+    for start in range(0, len(pairs), PDF_TASK_SIZE):
+        part = pairs[start : start + PDF_TASK_SIZE]
+        transaction.on_commit(lambda part=part: invoice_render_pdfs.delay(part))
+
+
 @dataclass
 class IssueResult:
     invoices: list = field(default_factory=list)
@@ -139,35 +156,31 @@ def invoice_issue_for_patient(*, caregiver, patient, charge_ids, user, invoice_d
 
 
 def _issue_batch(*, caregiver, settings_row, patients, charge_ids, user, invoice_date=None) -> IssueResult:
-    """Invoices for a batch of patients in the caller's transaction, written in bulk.
+    """Invoices for a batch of patients in the caller's transaction, written set-based.
 
     `charge_ids` maps each patient's id to the ids of their charges to invoice. The charges are locked
     (in id order, so concurrent issuers never deadlock) and re-read; the numbers of the whole batch
     come from one counter update; invoices, lines, status changes and adjustment rows are one
-    statement each.
+    statement each, the lines copied from their charges in the database.
     """
     wanted = {charge_id: patient_id for patient_id, ids in charge_ids.items() for charge_id in ids}
-    charges = [
-        charge
-        for charge in Charge.objects.select_for_update(of=("self",))
-        .filter(caregiver=caregiver, pk__in=list(wanted), status=ChargeStatus.APPROVED)
-        .select_related("unit", "campaign")
-        .order_by("pk")
-        if wanted[charge.pk] == charge.patient_id
-    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, patient_id, amount, service_date FROM {Charge._meta.db_table} "  # noqa: S608
+            "WHERE caregiver_id = %s AND status = %s AND id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+            [caregiver.pk, ChargeStatus.APPROVED, list(wanted)],
+        )
+        locked = [row for row in cursor.fetchall() if wanted[row[0]] == row[1]]
     result = IssueResult()
-    by_patient: dict[int, list[Charge]] = defaultdict(list)
-    for charge in sorted(charges, key=lambda c: (c.service_date, c.pk)):
-        by_patient[charge.patient_id].append(charge)
+    by_patient: dict[int, list[tuple]] = defaultdict(list)
+    for row in sorted(locked, key=lambda r: (r[3], r[0])):  # lines in the order of the service dates
+        by_patient[row[1]].append(row)
     now = timezone.now()
-    free = [pid for pid, group in by_patient.items() if sum((c.amount for c in group), ZERO) == ZERO]
+    totals = {pid: sum((row[2] for row in rows), ZERO) for pid, rows in by_patient.items()}
+    free = [pid for pid, total in totals.items() if total == ZERO]
     if free:
         _close_charges(
-            [c for pid in free for c in by_patient.pop(pid)],
-            user,
-            now,
-            ChargeStatus.NO_INVOICE,
-            AdjustmentAction.NO_INVOICE,
+            [r[0] for pid in free for r in by_patient.pop(pid)], user, now, AdjustmentAction.NO_INVOICE
         )
         result.closed_without_invoice = len(free)
     if not by_patient:
@@ -175,79 +188,95 @@ def _issue_batch(*, caregiver, settings_row, patients, charge_ids, user, invoice
     invoice_date = invoice_date or timezone.localdate()
     numbers = next_invoice_numbers(caregiver, len(by_patient), first_number=settings_row.first_invoice_number)
     protected = protected_identities(patients[pid].identity_number for pid in by_patient)
-    sender = sender_of(settings_row)
-    invoices = Invoice.objects.bulk_create(
-        [
-            Invoice(
-                caregiver=caregiver,
-                patient=patients[patient_id],
-                kind=InvoiceKind.INVOICE,
-                number=number,
-                invoice_date=invoice_date,
-                due_date=invoice_date + dt.timedelta(days=settings_row.terms_days),
-                ocr=ocr_reference(number),
-                total=sum((c.amount for c in group), ZERO),
-                issued_at=now,
-                issued_by=user,
-                **sender,
-                **recipient_of(
-                    patients[patient_id],
-                    protected=patients[patient_id].protected_identity
-                    or patients[patient_id].identity_number in protected,
-                ),
-            )
-            for number, (patient_id, group) in zip(numbers, by_patient.items(), strict=True)
-        ]
+    recipients = [
+        recipient_of(
+            patients[pid],
+            protected=patients[pid].protected_identity or patients[pid].identity_number in protected,
+        )
+        for pid in by_patient
+    ]
+    issued = insert_rows(
+        Invoice,
+        columns={
+            "patient_id": list(by_patient),
+            "number": list(numbers),
+            "ocr": [ocr_reference(number) for number in numbers],
+            "total": [totals[pid] for pid in by_patient],
+            **{key: [recipient[key] for recipient in recipients] for key in recipients[0]},
+        },
+        constants={
+            "caregiver_id": caregiver.pk,
+            "kind": InvoiceKind.INVOICE,
+            "invoice_date": invoice_date,
+            "due_date": invoice_date + dt.timedelta(days=settings_row.terms_days),
+            "issued_at": now,
+            "issued_by_id": getattr(user, "pk", None),
+            **sender_of(settings_row),
+        },
+        returning=("id", "patient_id"),
     )
-    InvoiceLine.objects.bulk_create(
-        [
-            InvoiceLine(
-                invoice=invoice,
-                position=position,
-                charge=charge,
-                service_date=charge.service_date,
-                description=charge.description,
-                unit_name=charge.unit.name,
-                list_price=charge.list_price,
-                campaign_name=charge.campaign.name if charge.campaign else "",
-                amount=charge.amount,
-            )
-            for invoice, group in zip(invoices, by_patient.values(), strict=True)
-            for position, charge in enumerate(group, start=1)
-        ]
+    invoice_of = {patient_id: invoice_id for invoice_id, patient_id in issued}
+    lines = [
+        (invoice_of[pid], position, row[0])
+        for pid, rows in by_patient.items()
+        for position, row in enumerate(rows, start=1)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {InvoiceLine._meta.db_table} (invoice_id, position, charge_id, service_date,
+                description, unit_name, list_price, campaign_name, amount)
+            SELECT t.invoice_id, t.position, c.id, c.service_date, c.description, u.name, c.list_price,
+                   COALESCE(k.name, ''), c.amount
+              FROM unnest(%s::bigint[], %s::int[], %s::bigint[]) AS t(invoice_id, position, charge_id)
+              JOIN {Charge._meta.db_table} c ON c.id = t.charge_id
+              JOIN {Unit._meta.db_table} u ON u.id = c.unit_id
+              LEFT JOIN {Campaign._meta.db_table} k ON k.id = c.campaign_id
+            """,  # noqa: S608  (table names from the models, values as parameters)
+            [list(column) for column in zip(*lines, strict=True)],
+        )
+    _close_charges([line[2] for line in lines], user, now, AdjustmentAction.INVOICED)
+    invoices = list(
+        Invoice.objects.filter(pk__in=[invoice_id for invoice_id, _patient in issued]).order_by("number")
     )
-    _close_charges(
-        [c for group in by_patient.values() for c in group],
-        user,
-        now,
-        ChargeStatus.INVOICED,
-        AdjustmentAction.INVOICED,
-    )
-    for invoice in invoices:
-        _queue_pdf(invoice)
+    _queue_pdfs(invoices)
     result.invoices = invoices
     return result
 
 
-def _close_charges(charges, user, now, status, action) -> None:
-    Charge.objects.filter(pk__in=[c.pk for c in charges]).update(status=status)
-    ChargeAdjustment.objects.bulk_create(
-        [
-            ChargeAdjustment(
-                charge=charge,
-                at=now,
-                by=user,
-                action=action,
-                amount_before=charge.amount,
-                amount_after=charge.amount,
-                status_before=charge.status,
-                status_after=status,
+# The status each closing action leaves the charge in.
+_CLOSED_STATUS = {
+    AdjustmentAction.INVOICED: ChargeStatus.INVOICED,
+    AdjustmentAction.NO_INVOICE: ChargeStatus.NO_INVOICE,
+}
+
+
+def _close_charges(charge_ids, user, now, action) -> None:
+    """Approved charges become invoiced (or closed without invoice), each with its adjustment row (R11)."""
+    status = _CLOSED_STATUS[action]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH closed AS (
+                UPDATE {Charge._meta.db_table} SET status = %s
+                 WHERE id = ANY(%s::bigint[]) AND status = %s
+                RETURNING id, amount
             )
-            for charge in charges
-        ]
-    )
-    for charge in charges:
-        charge.status = status
+            INSERT INTO {ChargeAdjustment._meta.db_table} (charge_id, at, by_id, action, amount_before,
+                amount_after, status_before, status_after, reason)
+            SELECT id, %s, %s, %s, amount, amount, %s, %s, '' FROM closed
+            """,  # noqa: S608  (table names from the models, values as parameters)
+            [
+                status,
+                list(charge_ids),
+                ChargeStatus.APPROVED,
+                now,
+                getattr(user, "pk", None),
+                action,
+                ChargeStatus.APPROVED,
+                status,
+            ],
+        )
 
 
 def invoices_issue(

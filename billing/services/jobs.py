@@ -7,7 +7,7 @@ birth year.
 
 Set-based: a chunk of a few thousand bookings is read in one query, priced in memory (prices by day
 and campaigns are cached for the run), and written with one INSERT … SELECT for its visits and one
-for its charges, each `ON CONFLICT DO NOTHING`.
+for its charges (mittvaccin.bulk), each `ON CONFLICT DO NOTHING`.
 
 Idempotency: the unique constraint `charge_one_per_booking_and_article` allows one charge per booking
 and article, and every run starts by leaving out bookings that already have theirs. A second run
@@ -39,21 +39,20 @@ from django.utils.translation import gettext as _
 
 from billing.models import (
     ArticleKind,
-    Campaign,
     Charge,
     ChargeSource,
     ChargeStatus,
     JobKind,
     JobRun,
     JobStatus,
-    Price,
 )
-from billing.services.charges import charge_withdraw
+from billing.services.charges import amount_under, charge_withdraw
 from billing.services.prices import articles_ensure, billing_settings_for, price_for
 from booking import selectors as booking_selectors
 from booking.models import Booking
-from journal.models import Visit, VisitKind
+from journal.models import VisitKind
 from journal.services.visits import visits_open_for_bookings
+from mittvaccin.bulk import insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -344,48 +343,36 @@ class _JobContext:
             self._error(one.booking_id, f"{type(error).__name__}: {error}"[:300])
 
     def _insert(self, due) -> int:
-        kind = VISIT_KIND_OF[self.run.kind]
-        user_id = getattr(self.run.triggered_by, "pk", None)
-        visits_open_for_bookings(
+        visits = visits_open_for_bookings(
             rows=[(d.booking_id, d.patient_id, d.unit_id, d.starts_at) for d in due],
-            kind=kind,
+            kind=VISIT_KIND_OF[self.run.kind],
             user=self.run.triggered_by,
         )
-        # Patient, unit and visit from the visit row; list price and campaign price from their rows. What
-        # the patient pays is services.charges.amount_under: the campaign price, never above the list price.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                INSERT INTO {Charge._meta.db_table} (
-                    caregiver_id, unit_id, patient_id, visit_id, source, article_id, booking_id,
-                    service_date, description, price_id, list_price, campaign_id, campaign_confirmation,
-                    amount, status, note, created_at, created_by_id)
-                SELECT %s, v.unit_id, v.patient_id, v.id, %s, %s, v.booking_id,
-                       t.service_date, %s, p.id, p.amount, c.id, '',
-                       LEAST(COALESCE(c.campaign_price, p.amount), p.amount), %s, '', now(), %s
-                  FROM unnest(%s::bigint[], %s::date[], %s::bigint[], %s::bigint[])
-                       AS t(booking_id, service_date, price_id, campaign_id)
-                  JOIN {Visit._meta.db_table} v ON v.booking_id = t.booking_id AND v.kind = %s
-                  JOIN {Price._meta.db_table} p ON p.id = t.price_id
-                  LEFT JOIN {Campaign._meta.db_table} c ON c.id = t.campaign_id
-                ON CONFLICT DO NOTHING
-                RETURNING 1
-                """,  # noqa: S608  (table names from the models, values as parameters)
-                [
-                    self.caregiver.pk,
-                    ChargeSource.ARTICLE,
-                    self.article.pk,
-                    self.article.name,
-                    ChargeStatus.OPEN,
-                    user_id,
-                    [d.booking_id for d in due],
-                    [d.day for d in due],
-                    [d.price.pk for d in due],
-                    [d.campaign.pk if d.campaign else None for d in due],
-                    kind,
-                ],
-            )
-            return len(cursor.fetchall())
+        created = insert_rows(
+            Charge,
+            columns={
+                "unit_id": [d.unit_id for d in due],
+                "patient_id": [d.patient_id for d in due],
+                "visit_id": [visits[d.booking_id] for d in due],
+                "booking_id": [d.booking_id for d in due],
+                "service_date": [d.day for d in due],
+                "price_id": [d.price.pk for d in due],
+                "list_price": [d.price.amount for d in due],
+                "campaign_id": [d.campaign.pk if d.campaign else None for d in due],
+                "amount": [amount_under(d.campaign, d.price.amount) for d in due],
+            },
+            constants={
+                "caregiver_id": self.caregiver.pk,
+                "source": ChargeSource.ARTICLE,
+                "article_id": self.article.pk,
+                "description": self.article.name,
+                "status": ChargeStatus.OPEN,
+                "created_by_id": getattr(self.run.triggered_by, "pk", None),
+            },
+            conflict="DO NOTHING",
+            returning=("id",),
+        )
+        return len(created)
 
     def _error(self, booking_id, message) -> None:
         self.errors_in_chunk.append({"booking": booking_id, "message": message})

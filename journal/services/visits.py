@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from journal import selectors
 from journal.models import CheckConfirmation, HealthDeclaration, Patient, Questionnaire, Visit, VisitKind
 from journal.services.common import JournalError, _require
+from mittvaccin.bulk import insert_rows
 from mittvaccin.rights import Right
 
 
@@ -42,30 +43,35 @@ def visit_open(*, patient: Patient, unit, user=None, kind=None, booking_id=None,
         return Visit.objects.get(booking_id=booking_id, kind=kind)
 
 
-def visits_open_for_bookings(*, rows, kind: str, user=None) -> int:
-    """One visit of `kind` per booking, idempotent like visit_open; returns how many were opened.
+def visits_open_for_bookings(*, rows, kind: str, user=None) -> dict[int, int]:
+    """One visit of `kind` per booking, idempotent like visit_open: {booking id: visit id} for every row.
 
     `rows` are (booking_id, patient_id, unit_id, started_at), patient and unit of the same caregiver
     (the caller checked). A booking that already has its visit keeps it: the unique constraint
     `visit_one_per_booking_and_kind` decides, also against a concurrent check-in (which this waits for).
-    One statement for all rows.
+    Two statements for all rows.
     """
     rows = list(rows)
     if not rows:
-        return 0
+        return {}
     booking_ids, patient_ids, unit_ids, starts = (list(column) for column in zip(*rows, strict=True))
+    insert_rows(
+        Visit,
+        columns={
+            "booking_id": booking_ids,
+            "patient_id": patient_ids,
+            "unit_id": unit_ids,
+            "started_at": starts,
+        },
+        constants={"kind": kind, "started_by_id": getattr(user, "pk", None)},
+        conflict="(booking_id, kind) DO NOTHING",
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            INSERT INTO {Visit._meta.db_table} (patient_id, unit_id, kind, started_at, started_by_id, booking_id)
-            SELECT t.patient_id, t.unit_id, %s, t.started_at, %s, t.booking_id
-              FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::timestamptz[])
-                   AS t(booking_id, patient_id, unit_id, started_at)
-            ON CONFLICT (booking_id, kind) DO NOTHING
-            """,  # noqa: S608  (table name from the model, values as parameters)
-            [kind, getattr(user, "pk", None), booking_ids, patient_ids, unit_ids, starts],
+            f"SELECT booking_id, id FROM {Visit._meta.db_table} WHERE kind = %s AND booking_id = ANY(%s::bigint[])",  # noqa: S608
+            [kind, booking_ids],
         )
-        return cursor.rowcount
+        return dict(cursor.fetchall())
 
 
 def questionnaire_current() -> Questionnaire:
