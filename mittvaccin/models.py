@@ -159,6 +159,9 @@ class AccessLogEntry(models.Model):
 
     The patient is kept as id and identity number rather than a foreign key: the core app does not
     depend on the journal app, and a log row must outlive anything else.
+
+    The table is partitioned by month on `at` (migration 0002, mittvaccin.partitions): its primary key
+    in the database is (id, at); `id` alone is still unique, from one sequence.
     """
 
     at = models.DateTimeField(_("tidpunkt"), default=timezone.now, db_index=True)
@@ -185,6 +188,7 @@ class AccessLogEntry(models.Model):
         indexes = [
             models.Index(fields=["caregiver", "patient_id", "-at"], name="accesslog_patient_idx"),
             models.Index(fields=["caregiver", "user", "-at"], name="accesslog_user_idx"),
+            models.Index(fields=["caregiver", "patient_identity", "-at"], name="accesslog_identity_idx"),
         ]
         triggers = [
             pgtrigger.Protect(name="access_log_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
