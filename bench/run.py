@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-APP_MODULES = ["journal", "booking", "billing"]
+APP_MODULES = ["journal", "booking", "billing", "access_log"]
 BENCH_DB = "mittvaccin_bench"
 # Bump when the core's synthetic data changes shape, so `--reuse` rebuilds.
 CORE_LOADER_VERSION = 1
@@ -53,6 +53,9 @@ def progress(message: str) -> None:
 @dataclass
 class Stats:
     samples: list[float]
+    # Medians of the floors timed between these samples (see Context.timed), when they were.
+    fw_floor_ms: float = 0.0
+    auth_floor_ms: float = 0.0
 
     @property
     def median_ms(self) -> float:
@@ -76,6 +79,8 @@ class Context:
     users: dict = field(default_factory=dict)
     floor_ms: float = 0.0
     framework_floor_ms: float = 0.0
+    # The framework floor of each measurement by its median, for the fw ratios added at the end.
+    fw_floors: dict = field(default_factory=dict)
     patient_ids: list = field(default_factory=list)
     results: dict = field(default_factory=dict)
 
@@ -127,9 +132,18 @@ class Context:
     def timed(
         self, session, method: str, path, n: int, data=None, expect=(200, 302), warmup: int = 5
     ) -> Stats:
-        """Time n requests; `path` and `data` may be callables of the request index."""
-        samples = []
+        """Time n requests; `path` and `data` may be callables of the request index.
+
+        Before each, an anonymous /ping and a /ping with the same session are timed too: the ratios
+        of this measurement are to the floors of the same minutes, so load that comes and goes on a
+        shared machine falls on both sides of the ratio.
+        """
+        import requests
+
+        anonymous = requests.Session()
+        samples, fw, auth = [], [], []
         for i in range(-warmup, n):
+            floors = [self._ping(anonymous), self._ping(session)]
             url = f"{self.base_url}{path(i) if callable(path) else path}"
             body = data(i) if callable(data) else data
             start = time.perf_counter()
@@ -139,15 +153,28 @@ class Context:
                 raise RuntimeError(f"{method} {url} answered {response.status_code}: {response.text[:300]}")
             if i >= 0:
                 samples.append(elapsed)
-        return Stats(samples)
+                fw.append(floors[0])
+                auth.append(floors[1])
+        stats = Stats(samples, fw_floor_ms=statistics.median(fw), auth_floor_ms=statistics.median(auth))
+        self.fw_floors[stats.median_ms] = stats.fw_floor_ms
+        return stats
+
+    def _ping(self, session) -> float:
+        start = time.perf_counter()
+        response = session.get(f"{self.base_url}/ping", allow_redirects=False)
+        if response.status_code != 200:
+            raise RuntimeError(f"/ping answered {response.status_code}")
+        return (time.perf_counter() - start) * 1000
 
     def ratio(self, stats: Stats) -> float:
-        """Median over the signed-in floor (the older `*_ratio` keys)."""
-        return round(stats.median_ms / self.floor_ms, 2) if self.floor_ms else 0.0
+        """Median over the signed-in floor (the older `*_ratio` keys), of the same minutes if timed."""
+        floor = stats.auth_floor_ms or self.floor_ms
+        return round(stats.median_ms / floor, 2) if floor else 0.0
 
     def fw_ratio(self, stats: Stats) -> float:
-        """Median over the framework floor (the `*_fw_ratio` keys)."""
-        return round(stats.median_ms / self.framework_floor_ms, 2) if self.framework_floor_ms else 0.0
+        """Median over the framework floor (the `*_fw_ratio` keys), of the same minutes if timed."""
+        floor = stats.fw_floor_ms or self.framework_floor_ms
+        return round(stats.median_ms / floor, 2) if floor else 0.0
 
     def timed_floors(self, anonymous, signed_in, n: int, warmup: int = 10) -> tuple[Stats, Stats]:
         """The anonymous and the signed-in /ping, one after the other, n times each."""
@@ -610,7 +637,7 @@ def main(argv: list[str]) -> int:
         server.wait(timeout=30)
 
     ctx.results["load_average_end"] = load_average()
-    ctx.results = with_fw_ratios(ctx.results, ctx.framework_floor_ms)
+    ctx.results = with_fw_ratios(ctx.results, ctx.framework_floor_ms, ctx.fw_floors)
     report(ctx.results)
     out = BASE_DIR / ".bench" / "latest.json"
     out.parent.mkdir(exist_ok=True)
@@ -631,8 +658,9 @@ def existing_signature() -> str | None:
         return None
 
 
-def with_fw_ratios(results: dict, framework_floor_ms: float) -> dict:
-    """Beside every `X_ratio` of a timed `X_ms`, `X_fw_ratio`: the same median over the framework floor.
+def with_fw_ratios(results: dict, framework_floor_ms: float, fw_floors: dict) -> dict:
+    """Beside every `X_ratio` of a timed `X_ms`, `X_fw_ratio`: the same median over the framework floor
+    (the floor timed with that measurement, else the one of the start).
 
     Done here for every app's keys, so a new measurement gets its framework ratio without asking.
     """
@@ -643,12 +671,10 @@ def with_fw_ratios(results: dict, framework_floor_ms: float) -> dict:
             continue
         stem = key.removesuffix("_ratio")
         fw_key = f"{stem}_fw_ratio"
-        if (
-            fw_key not in results
-            and isinstance(results.get(f"{stem}_ms"), int | float)
-            and framework_floor_ms
-        ):
-            out[fw_key] = round(results[f"{stem}_ms"] / framework_floor_ms, 2)
+        median = results.get(f"{stem}_ms")
+        floor = fw_floors.get(median, framework_floor_ms)
+        if fw_key not in results and isinstance(median, int | float) and floor:
+            out[fw_key] = round(median / floor, 2)
     return out
 
 
