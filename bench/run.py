@@ -81,6 +81,7 @@ class Context:
     framework_floor_ms: float = 0.0
     # The framework floor of each measurement by its median, for the fw ratios added at the end.
     fw_floors: dict = field(default_factory=dict)
+    server_pid: int = 0
     patient_ids: list = field(default_factory=list)
     results: dict = field(default_factory=dict)
 
@@ -190,6 +191,15 @@ class Context:
                     samples[index].append(elapsed)
         return Stats(samples[0]), Stats(samples[1])
 
+    def server_cpu_s(self) -> float:
+        """CPU seconds used so far by the benchmark's gunicorn workers and the local PostgreSQL's
+        processes (Linux /proc; PostgreSQL only when it runs on this machine)."""
+        pids = _children(self.server_pid)
+        postmaster = _postmaster_pid()
+        if postmaster:
+            pids += _children(postmaster)
+        return sum(_cpu_seconds(pid) for pid in pids)
+
     def queries(self, username: str, method: str, path: str, data=None) -> int:
         """SQL queries of one request, counted in-process with Django's test client on this database."""
         from django.db import connection
@@ -206,6 +216,35 @@ class Context:
         if response.status_code >= 400:
             raise RuntimeError(f"{method} {path} answered {response.status_code} when counting queries")
         return len(captured.captured_queries)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        return [int(child) for task in tasks for child in (task / "children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # utime and stime, fields 14 and 15 of proc(5), counted from the state (field 3).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postmaster_pid() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    try:
+        return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
 
 
 # --- set-up ----------------------------------------------------------------------------------------
@@ -624,6 +663,7 @@ def main(argv: list[str]) -> int:
     ctx.results["load_average_start"] = load_average()
     progress(f"Starting gunicorn with {args.workers} workers …")
     server = start_gunicorn(ctx, env)
+    ctx.server_pid = server.pid
     try:
         progress(f"Measuring the core ({args.requests} requests each) …")
         ctx.results.update(measure_core(ctx))

@@ -181,13 +181,14 @@ def booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, now
     existing = Patient.objects.filter(caregiver=unit.caregiver, identity_number=identity.value).first()
     if has_protected_identity(identity.value) or (existing is not None and existing.protected_identity):
         raise CallTheClinic(call_clinic_message(unit))
+    slot = Slot.objects.select_related("unit", "schedule").get(pk=slot.pk)
     _check_bookable(
-        slot=Slot.objects.select_related("unit", "schedule").get(pk=slot.pk),
-        visit_type=visit_type,
-        patient_birth_date=identity.birth_date,
-        now=now,
-        online=True,
+        slot=slot, visit_type=visit_type, patient_birth_date=identity.birth_date, now=now, online=True
     )
+    if slot.free <= 0:
+        # In a rush most requests are for a time just taken: refused before anything is written or
+        # locked. The check under the slot's lock (booking_create) is still the one that decides.
+        raise SlotFull(_slot_full_message())
     if existing is None:
         from journal.services import PatientExists, patient_create
 

@@ -172,6 +172,7 @@ def public_book(request, unit_slug, visit_type_id, slot_id):
                 first_day=timezone.localtime(max(slot.starts_at, now)).date(),
                 days=14,
                 now=now,
+                limit=7,
             )
             if s.pk != slot.pk
         ][:6]
