@@ -15,6 +15,7 @@ from booking.services.bookings import (
     booking_create,
     booking_create_online,
     booking_move,
+    booking_submitted,
 )
 from booking.services.common import (
     BookingError,
@@ -52,6 +53,7 @@ __all__ = [
     "booking_check_in",
     "booking_confirmation_send",
     "booking_create",
+    "booking_submitted",
     "booking_create_online",
     "booking_mark_no_show",
     "booking_move",
