@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-LOADER_VERSION = 1
+LOADER_VERSION = 2
 RUSH_SLOTS = 100
 DAY_BOOKINGS = 200
 RUSH_UNIT = "clinic_no_payment"
@@ -33,6 +32,7 @@ def environment(args) -> dict:
 def add_arguments(parser) -> None:
     parser.add_argument("--rush-clients", type=int, default=500, help="resident clients in the booking rush")
     parser.add_argument("--rush-threads", type=int, default=48, help="concurrent connections of the rush")
+    parser.add_argument("--rush-processes", type=int, default=4, help="load-generating processes of the rush")
 
 
 def _day(offset: int) -> dt.date:
@@ -57,19 +57,6 @@ def load(ctx) -> None:
             valid_from=_day(-1),
         )
         schedule.visit_types.set([visit_type])
-    rush = Schedule.objects.get(unit_id=ctx.unit_ids[RUSH_UNIT])
-    start = local_datetime(_day(7), dt.time(8))
-    Slot.objects.bulk_create(
-        Slot(
-            unit_id=rush.unit_id,
-            schedule=rush,
-            starts_at=start + dt.timedelta(minutes=5 * i),
-            ends_at=start + dt.timedelta(minutes=5 * (i + 1)),
-            capacity=1,
-            planned_capacity=1,
-        )
-        for i in range(RUSH_SLOTS)
-    )
     day = Schedule.objects.get(unit_id=ctx.unit_ids[DAY_UNIT])
     start = local_datetime(_day(1), dt.time(7))
     slots = Slot.objects.bulk_create(
@@ -101,7 +88,34 @@ def load(ctx) -> None:
         )
         for i, patient in enumerate(patients)
     )
-    ctx.progress(f"  booking: {RUSH_SLOTS} rush slots, a day with {len(patients)} bookings")
+    ctx.progress(f"  booking: a day with {len(patients)} bookings")
+
+
+def _rush_slots(unit_id) -> list[int]:
+    """RUSH_SLOTS fresh one-seat slots a week ahead, after any earlier run's (so `--reuse` rushes again)."""
+    from django.db.models import Max
+
+    from booking.models import Schedule, Slot
+    from booking.timebook import local_datetime
+
+    rush = Schedule.objects.get(unit_id=unit_id, name="Bench")
+    start = max(
+        local_datetime(_day(7), dt.time(8)),
+        Slot.objects.filter(schedule=rush).aggregate(last=Max("ends_at"))["last"]
+        or local_datetime(_day(7), dt.time(8)),
+    )
+    slots = Slot.objects.bulk_create(
+        Slot(
+            unit_id=unit_id,
+            schedule=rush,
+            starts_at=start + dt.timedelta(minutes=5 * i),
+            ends_at=start + dt.timedelta(minutes=5 * (i + 1)),
+            capacity=1,
+            planned_capacity=1,
+        )
+        for i in range(RUSH_SLOTS)
+    )
+    return [slot.pk for slot in slots]
 
 
 def _identity(i: int) -> str:
@@ -113,29 +127,24 @@ def _identity(i: int) -> str:
     return f"{value[:8]}-{value[8:]}"
 
 
-def measure(ctx) -> dict:
+def _rush_client(base_url: str, clients: list, threads: int, barrier, results) -> None:
+    """One load-generating process: its residents fetch the form, wait for all the others, then post.
+
+    Runs in a process of its own (spawned, no Django): the rush is driven from several cores' worth of
+    processes, so the client is not what limits it.
+    """
     import requests
 
-    from booking.models import Booking, Slot, VisitType
-    from mittvaccin.models import Unit
-
-    unit = Unit.objects.get(pk=ctx.unit_ids[RUSH_UNIT])
-    visit_type = VisitType.objects.get(unit=unit)
-    slot_ids = list(Slot.objects.filter(unit=unit).order_by("starts_at").values_list("pk", flat=True))
-    capacity = len(slot_ids)
-    clients = ctx.args.rush_clients
-    ctx.progress(f"  rush: {clients} clients fetch the form …")
-
-    def prepare(i):
+    def prepare(client):
+        i, path, identity = client
         session = requests.Session()
-        path = f"/boka/{unit.slug}/{visit_type.pk}/{slot_ids[(i * 7) % capacity]}/"
-        page = session.get(ctx.base_url + path, timeout=60)
+        page = session.get(base_url + path, timeout=120)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
         submission = re.search(r'name="submission" value="([^"]+)"', page.text)[1]
         data = {
             "csrfmiddlewaretoken": token,
             "submission": submission,
-            "identity": _identity(i),
+            "identity": identity,
             "given_names": "Bench",
             "family_name": f"Rusning{i}",
             "phone": "070-000 00 00",
@@ -143,43 +152,86 @@ def measure(ctx) -> dict:
         }
         return session, path, data
 
-    with ThreadPoolExecutor(max_workers=ctx.args.rush_threads) as pool:
-        prepared = list(pool.map(prepare, range(clients)))
-
-    outcomes = {"booked": 0, "full": 0, "errors": 0}
-    lock = threading.Lock()
-
     def post(item):
         session, path, data = item
         try:
             response = session.post(
-                ctx.base_url + path,
+                base_url + path,
                 data=data,
-                headers={"Referer": ctx.base_url + path},
+                headers={"Referer": base_url + path},
                 allow_redirects=False,
-                timeout=120,
+                timeout=300,
             )
-            kind = {302: "booked", 409: "full"}.get(response.status_code, "errors")
+            return {302: "booked", 409: "full"}.get(response.status_code, "errors")
         except requests.RequestException:
-            kind = "errors"
-        with lock:
+            return "errors"
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        prepared = list(pool.map(prepare, clients))
+    cpu_before = time.process_time()
+    barrier.wait()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        outcomes = list(pool.map(post, prepared))
+    results.put(
+        {
+            "outcomes": outcomes,
+            "finished": time.time(),
+            "cpu_s": time.process_time() - cpu_before,
+        }
+    )
+
+
+def measure(ctx) -> dict:
+    import multiprocessing
+
+    from booking.models import Booking, VisitType
+    from mittvaccin.models import Unit
+
+    unit = Unit.objects.get(pk=ctx.unit_ids[RUSH_UNIT])
+    visit_type = VisitType.objects.get(unit=unit, name="TBE dos 1")
+    slot_ids = _rush_slots(unit.pk)
+    capacity = len(slot_ids)
+    clients = ctx.args.rush_clients
+    processes = ctx.args.rush_processes
+    threads = max(1, ctx.args.rush_threads // processes)
+    work = [
+        (i, f"/boka/{unit.slug}/{visit_type.pk}/{slot_ids[(i * 7) % capacity]}/", _identity(i))
+        for i in range(clients)
+    ]
+    ctx.progress(
+        f"  rush: {clients} clients in {processes} processes ({threads} connections each) fetch the form, "
+        "then all post at once …"
+    )
+    spawn = multiprocessing.get_context("spawn")
+    barrier, results = spawn.Barrier(processes + 1), spawn.Queue()
+    workers = [
+        spawn.Process(target=_rush_client, args=(ctx.base_url, work[p::processes], threads, barrier, results))
+        for p in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    barrier.wait(timeout=1800)
+    started, server_cpu_before = time.time(), ctx.server_cpu_s()
+    reports = [results.get(timeout=1800) for _worker in workers]
+    server_cpu = ctx.server_cpu_s() - server_cpu_before
+    for worker in workers:
+        worker.join()
+    elapsed = max(report["finished"] for report in reports) - started
+    outcomes = {"booked": 0, "full": 0, "errors": 0}
+    for report in reports:
+        for kind in report["outcomes"]:
             outcomes[kind] += 1
+    client_cpu = sum(report["cpu_s"] for report in reports)
 
-    ctx.progress(f"  rush: {clients} clients post at once ({ctx.args.rush_threads} connections) …")
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=ctx.args.rush_threads) as pool:
-        list(pool.map(post, prepared))
-    elapsed = time.perf_counter() - started
-
-    booked = Booking.objects.filter(slot__unit=unit).exclude(status="cancelled").count()
+    booked = Booking.objects.filter(slot_id__in=slot_ids).exclude(status="cancelled").count()
     overbooked = ctx.sql(
         """
         SELECT COALESCE(SUM(GREATEST(n - s.capacity, 0)), 0) FROM booking_slot s
         JOIN (SELECT slot_id, COUNT(*) AS n FROM booking_booking WHERE status <> 'cancelled' GROUP BY slot_id) b
           ON b.slot_id = s.id
-        WHERE s.unit_id = %s
+        WHERE s.id = ANY(%s)
         """,
-        [unit.pk],
+        [slot_ids],
         fetch=True,
     )[0][0]
 
@@ -195,6 +247,13 @@ def measure(ctx) -> dict:
         "rush_errors": outcomes["errors"],
         "rush_slot_full_answers": outcomes["full"],
         "rush_rps": round(clients / elapsed, 1),
+        "rush_processes": processes,
+        # What the load generator itself used, and what serving it cost (gunicorn workers and PostgreSQL):
+        # on 2 shared cores the wall-clock rate says as much about the neighbours as about the code.
+        "rush_client_cpu_s": round(client_cpu, 2),
+        "rush_server_cpu_s": round(server_cpu, 2),
+        "rush_server_cpu_ms_per_post": round(1000 * server_cpu / clients, 1) if clients else 0.0,
+        "rush_posts_per_server_cpu_s": round(clients / server_cpu, 1) if server_cpu else 0.0,
         "day_view_bookings": DAY_BOOKINGS,
         "day_view_ms": day_view.median_ms,
         "day_view_p95_ms": day_view.p95_ms,

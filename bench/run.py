@@ -5,9 +5,17 @@
     make bench ARGS="--reuse"                    keep the synthetic database of an earlier run
 
 It builds the database `mittvaccin_bench` (bulk-loaded with COPY), starts gunicorn on it, logs in
-as staff and times requests one after another. Every figure is also given as a ratio to the floor
-(the smallest Django view through the same stack), which makes runs on a noisy shared machine
-comparable. Results go to `.bench/latest.json` as one flat object.
+as staff and times requests one after another. Every figure is also given as a ratio to a floor,
+which makes runs on a noisy shared machine comparable:
+
+- `framework_floor_ms`: the anonymous `/ping` through the same gunicorn and middleware, the cost of
+  the framework itself. `*_fw_ratio` keys are page medians over this floor.
+- `auth_floor_ms` (also `floor_ms`): the same `/ping` signed in, so it adds what every signed-in
+  request pays (session, user, caregiver, unit). The older `*_ratio` keys are over this floor, and
+  `auth_floor_ratio` is the one over the other.
+
+The two floors are timed interleaved (one anonymous, one signed-in request, and again), so load from
+elsewhere on the machine falls on both alike. Results go to `.bench/latest.json` as one flat object.
 
 Apps add their part in bench/<app>.py (see docs/DEVELOPING.md, "Benchmark").
 """
@@ -31,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-APP_MODULES = ["journal", "stock", "booking", "billing", "reports"]
+APP_MODULES = ["journal", "stock", "booking", "billing", "reports", "access_log"]
 BENCH_DB = "mittvaccin_bench"
 # Bump when the core's synthetic data changes shape, so `--reuse` rebuilds.
 CORE_LOADER_VERSION = 1
@@ -45,6 +53,9 @@ def progress(message: str) -> None:
 @dataclass
 class Stats:
     samples: list[float]
+    # Medians of the floors timed between these samples (see Context.timed), when they were.
+    fw_floor_ms: float = 0.0
+    auth_floor_ms: float = 0.0
 
     @property
     def median_ms(self) -> float:
@@ -67,6 +78,10 @@ class Context:
     unit_ids: dict = field(default_factory=dict)
     users: dict = field(default_factory=dict)
     floor_ms: float = 0.0
+    framework_floor_ms: float = 0.0
+    # The framework floor of each measurement by its median, for the fw ratios added at the end.
+    fw_floors: dict = field(default_factory=dict)
+    server_pid: int = 0
     patient_ids: list = field(default_factory=list)
     results: dict = field(default_factory=dict)
 
@@ -118,9 +133,18 @@ class Context:
     def timed(
         self, session, method: str, path, n: int, data=None, expect=(200, 302), warmup: int = 5
     ) -> Stats:
-        """Time n requests; `path` and `data` may be callables of the request index."""
-        samples = []
+        """Time n requests; `path` and `data` may be callables of the request index.
+
+        Before each, an anonymous /ping and a /ping with the same session are timed too: the ratios
+        of this measurement are to the floors of the same minutes, so load that comes and goes on a
+        shared machine falls on both sides of the ratio.
+        """
+        import requests
+
+        anonymous = requests.Session()
+        samples, fw, auth = [], [], []
         for i in range(-warmup, n):
+            floors = [self._ping(anonymous), self._ping(session)]
             url = f"{self.base_url}{path(i) if callable(path) else path}"
             body = data(i) if callable(data) else data
             start = time.perf_counter()
@@ -130,10 +154,51 @@ class Context:
                 raise RuntimeError(f"{method} {url} answered {response.status_code}: {response.text[:300]}")
             if i >= 0:
                 samples.append(elapsed)
-        return Stats(samples)
+                fw.append(floors[0])
+                auth.append(floors[1])
+        stats = Stats(samples, fw_floor_ms=statistics.median(fw), auth_floor_ms=statistics.median(auth))
+        self.fw_floors[stats.median_ms] = stats.fw_floor_ms
+        return stats
+
+    def _ping(self, session) -> float:
+        start = time.perf_counter()
+        response = session.get(f"{self.base_url}/ping", allow_redirects=False)
+        if response.status_code != 200:
+            raise RuntimeError(f"/ping answered {response.status_code}")
+        return (time.perf_counter() - start) * 1000
 
     def ratio(self, stats: Stats) -> float:
-        return round(stats.median_ms / self.floor_ms, 2) if self.floor_ms else 0.0
+        """Median over the signed-in floor (the older `*_ratio` keys), of the same minutes if timed."""
+        floor = stats.auth_floor_ms or self.floor_ms
+        return round(stats.median_ms / floor, 2) if floor else 0.0
+
+    def fw_ratio(self, stats: Stats) -> float:
+        """Median over the framework floor (the `*_fw_ratio` keys), of the same minutes if timed."""
+        floor = stats.fw_floor_ms or self.framework_floor_ms
+        return round(stats.median_ms / floor, 2) if floor else 0.0
+
+    def timed_floors(self, anonymous, signed_in, n: int, warmup: int = 10) -> tuple[Stats, Stats]:
+        """The anonymous and the signed-in /ping, one after the other, n times each."""
+        samples: tuple[list, list] = ([], [])
+        for i in range(-warmup, n):
+            for index, session in enumerate((anonymous, signed_in)):
+                start = time.perf_counter()
+                response = session.get(f"{self.base_url}/ping", allow_redirects=False)
+                elapsed = (time.perf_counter() - start) * 1000
+                if response.status_code != 200:
+                    raise RuntimeError(f"/ping answered {response.status_code}")
+                if i >= 0:
+                    samples[index].append(elapsed)
+        return Stats(samples[0]), Stats(samples[1])
+
+    def server_cpu_s(self) -> float:
+        """CPU seconds used so far by the benchmark's gunicorn workers and the local PostgreSQL's
+        processes (Linux /proc; PostgreSQL only when it runs on this machine)."""
+        pids = _children(self.server_pid)
+        postmaster = _postmaster_pid()
+        if postmaster:
+            pids += _children(postmaster)
+        return sum(_cpu_seconds(pid) for pid in pids)
 
     def queries(self, username: str, method: str, path: str, data=None) -> int:
         """SQL queries of one request, counted in-process with Django's test client on this database."""
@@ -151,6 +216,35 @@ class Context:
         if response.status_code >= 400:
             raise RuntimeError(f"{method} {path} answered {response.status_code} when counting queries")
         return len(captured.captured_queries)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        return [int(child) for task in tasks for child in (task / "children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # utime and stime, fields 14 and 15 of proc(5), counted from the state (field 3).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postmaster_pid() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    try:
+        return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
 
 
 # --- set-up ----------------------------------------------------------------------------------------
@@ -411,25 +505,33 @@ def start_gunicorn(ctx: Context, env: dict) -> subprocess.Popen:
         cwd=BASE_DIR,
         env=env,
     )
-    deadline = time.monotonic() + 300  # a loaded machine (shared cores) can take minutes to import
+    # Generous: on a machine shared with test suites, four workers importing Django take a while.
+    deadline = time.monotonic() + 300
+    last = "no answer"
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError("gunicorn exited during start")
         try:
-            if requests.get(f"{ctx.base_url}/healthz", timeout=2).status_code == 200:
+            response = requests.get(f"{ctx.base_url}/healthz", timeout=10)
+            if response.status_code == 200:
                 return process
-        except requests.RequestException:
-            time.sleep(0.3)
+            last = f"{response.status_code} {response.text[:200]}"
+        except requests.RequestException as error:
+            last = str(error)
+        time.sleep(0.5)
     process.terminate()
-    raise RuntimeError("gunicorn did not answer /healthz")
+    raise RuntimeError(f"gunicorn did not answer /healthz: {last}")
 
 
 def measure_core(ctx: Context) -> dict:
+    import requests
+
     from journal.models import Patient
 
     n = ctx.args.requests
     nurse = ctx.login(ctx.users["nurse"])
-    floor = ctx.timed(nurse, "GET", "/ping", n)
+    framework, floor = ctx.timed_floors(requests.Session(), nurse, max(n, 400))
+    ctx.framework_floor_ms = framework.median_ms
     ctx.floor_ms = floor.median_ms
     numbers = dict(Patient.objects.filter(pk__in=ctx.patient_ids[:n]).values_list("pk", "identity_number"))
     ids = [pk for pk in ctx.patient_ids[:n] if pk in numbers]
@@ -452,6 +554,12 @@ def measure_core(ctx: Context) -> dict:
     )
     return {
         "patients": ctx.args.patients,
+        "framework_floor_ms": framework.median_ms,
+        "framework_floor_p95_ms": framework.p95_ms,
+        "auth_floor_ms": floor.median_ms,
+        "auth_floor_p95_ms": floor.p95_ms,
+        "auth_floor_ratio": round(floor.median_ms / framework.median_ms, 2),
+        "auth_floor_queries": ctx.queries(ctx.users["nurse"], "GET", "/ping"),
         "floor_ms": floor.median_ms,
         "floor_p95_ms": floor.p95_ms,
         "patient_search_ms": search.median_ms,
@@ -479,6 +587,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     parser.add_argument(
         "--reuse", action="store_true", help="keep the synthetic data of an earlier run of the same size"
+    )
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="comma-separated apps whose measurements to leave out this time, e.g. --skip billing",
     )
     modules = []
     for name in APP_MODULES:
@@ -547,19 +660,24 @@ def main(argv: list[str]) -> int:
 
     cache.clear()
 
+    ctx.results["load_average_start"] = load_average()
     progress(f"Starting gunicorn with {args.workers} workers …")
     server = start_gunicorn(ctx, env)
+    ctx.server_pid = server.pid
     try:
         progress(f"Measuring the core ({args.requests} requests each) …")
         ctx.results.update(measure_core(ctx))
+        skipped = {name.strip() for name in args.skip.split(",") if name.strip()}
         for name, module in modules:
-            if hasattr(module, "measure"):
+            if hasattr(module, "measure") and name not in skipped:
                 progress(f"Measuring {name} …")
                 ctx.results.update(module.measure(ctx))
     finally:
         server.terminate()
         server.wait(timeout=30)
 
+    ctx.results["load_average_end"] = load_average()
+    ctx.results = with_fw_ratios(ctx.results, ctx.framework_floor_ms, ctx.fw_floors)
     report(ctx.results)
     out = BASE_DIR / ".bench" / "latest.json"
     out.parent.mkdir(exist_ok=True)
@@ -578,6 +696,32 @@ def existing_signature() -> str | None:
             return row[0] if row else None
     except psycopg.Error:
         return None
+
+
+def with_fw_ratios(results: dict, framework_floor_ms: float, fw_floors: dict) -> dict:
+    """Beside every `X_ratio` of a timed `X_ms`, `X_fw_ratio`: the same median over the framework floor
+    (the floor timed with that measurement, else the one of the start).
+
+    Done here for every app's keys, so a new measurement gets its framework ratio without asking.
+    """
+    out = {}
+    for key, value in results.items():
+        out[key] = value
+        if not key.endswith("_ratio") or key.endswith("_fw_ratio") or key == "auth_floor_ratio":
+            continue
+        stem = key.removesuffix("_ratio")
+        fw_key = f"{stem}_fw_ratio"
+        median = results.get(f"{stem}_ms")
+        floor = fw_floors.get(median, framework_floor_ms)
+        if fw_key not in results and isinstance(median, int | float) and floor:
+            out[fw_key] = round(median / floor, 2)
+    return out
+
+
+def load_average() -> str:
+    """The machine's 1, 5 and 15 minute load (2 cores shared with other work: read ratios, not times)."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.1f} {five:.1f} {fifteen:.1f} on {os.cpu_count()} cores"
 
 
 def report(results: dict) -> None:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from billing.models import Invoice, InvoiceDocument
 from billing.services.invoices import patient_is_protected
 from billing.services.prices import billing_settings_for
+from mittvaccin.pdf import render_pdf
 
 
 def invoice_context(invoice: Invoice) -> dict:
@@ -44,13 +45,14 @@ def invoice_context(invoice: Invoice) -> dict:
     }
 
 
+STYLESHEET = Path(__file__).resolve().parent / "invoice_pdf.css"
+
+
 def render_invoice_pdf(invoice: Invoice) -> tuple[bytes, bool]:
     """The PDF bytes, and whether the recipient was rendered as protected."""
-    from weasyprint import HTML
-
     context = invoice_context(invoice)
     html = render_to_string("billing/invoice_pdf.html", context)
-    pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    pdf = render_pdf(html, stylesheet=STYLESHEET, base_url=str(settings.BASE_DIR))
     return pdf, context["protected"]
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from billing.pdf import invoice_context
+from billing.pdf import STYLESHEET, invoice_context
 from billing.receivables import balance_of
+from mittvaccin.pdf import render_pdf
 
 
 def reminder_context(reminder) -> dict:
@@ -27,7 +28,6 @@ def reminder_context(reminder) -> dict:
 
 
 def reminder_pdf_bytes(reminder) -> bytes:
-    from weasyprint import HTML
-
+    """The reminder is laid out as the invoice it reminds of: the same stylesheet."""
     html = render_to_string("billing/reminder_pdf.html", reminder_context(reminder))
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return render_pdf(html, stylesheet=STYLESHEET, base_url=str(settings.BASE_DIR))

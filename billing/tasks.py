@@ -32,6 +32,24 @@ def invoice_render_pdf(invoice_id: int, number: int | None = None) -> str | None
     return invoice_pdf_store(invoice).path
 
 
+@shared_task(
+    name="billing.invoice_render_pdfs",
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def invoice_render_pdfs(pairs: list) -> int:
+    """Render the PDFs of a batch of issued invoices, [[id, number], …]; what is stored already is kept.
+
+    One worker process reuses its parsed stylesheet and fonts across them (billing.pdf).
+    """
+    rendered = 0
+    for invoice_id, number in pairs:
+        rendered += invoice_render_pdf.run(invoice_id, number) is not None
+    return rendered
+
+
 @shared_task(name="billing.invoicing_job_run", acks_late=True)
 def invoicing_job_run(run_id: int) -> str | None:
     """Do one queued run of the no-show or late-cancel job (started by hand). Repeats do nothing."""

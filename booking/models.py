@@ -429,13 +429,14 @@ class Booking(models.Model):
                 name="booking_reminder_due_idx",
                 condition=Q(status="booked", reminder_sent_at__isnull=True),
             ),
+            # The invoicing jobs page through what became due since a moment, in that order (R8, R9).
             models.Index(
-                fields=["unit", "cancelled_at"],
+                fields=["cancelled_at", "id"],
                 name="booking_late_cancel_idx",
                 condition=Q(late_cancellation=True),
             ),
             models.Index(
-                fields=["unit", "no_show_marked_at"],
+                fields=["no_show_marked_at", "id"],
                 name="booking_no_show_idx",
                 condition=Q(status="no_show"),
             ),

@@ -209,23 +209,24 @@ def affected_bookings(unit, *, now=None):
     )
 
 
-def free_slots(unit, visit_type, *, first_day: dt.date, days: int, now=None) -> list[Slot]:
-    """Open slots with a free seat where the visit type can be booked, in time order."""
+def free_slots(
+    unit, visit_type, *, first_day: dt.date, days: int, now=None, limit: int | None = None
+) -> list[Slot]:
+    """Open slots with a free seat where the visit type can be booked, in time order (the first `limit`)."""
     now = now or timezone.now()
     start, _unused = day_bounds(first_day)
     _unused, end = day_bounds(first_day + dt.timedelta(days=days - 1))
-    return list(
-        Slot.objects.filter(
-            unit=unit,
-            is_closed=False,
-            starts_at__gte=max(start, now),
-            starts_at__lt=end,
-            booked_count__lt=F("capacity"),
-            schedule__visit_types=visit_type,
-            schedule__slot_minutes__gte=visit_type.duration_minutes,
-            schedule__is_active=True,
-        ).order_by("starts_at", "pk")
-    )
+    slots = Slot.objects.filter(
+        unit=unit,
+        is_closed=False,
+        starts_at__gte=max(start, now),
+        starts_at__lt=end,
+        booked_count__lt=F("capacity"),
+        schedule__visit_types=visit_type,
+        schedule__slot_minutes__gte=visit_type.duration_minutes,
+        schedule__is_active=True,
+    ).order_by("starts_at", "pk")
+    return list(slots[:limit] if limit else slots)
 
 
 def days_with_free_slots(unit, visit_type, *, now=None, horizon_days: int) -> list[tuple[dt.date, int]]:

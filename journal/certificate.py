@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from journal import selectors
 from journal.models import VaccinationStatus
+from mittvaccin.pdf import render_pdf
 
 
 def certificate_rows(patient) -> list:
@@ -39,8 +40,4 @@ def certificate_html(*, patient, user, unit) -> str:
 
 
 def certificate_pdf(*, patient, user, unit) -> bytes:
-    from weasyprint import HTML
-
-    html = certificate_html(patient=patient, user=user, unit=unit)
-    # Tagged PDF/UA: headings and tables reach a screen reader, the language is set (WCAG 1.3.1).
-    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+    return render_pdf(certificate_html(patient=patient, user=user, unit=unit))

@@ -7,7 +7,10 @@ class MittVaccinConfig(AppConfig):
     verbose_name = "MittVaccin"
 
     def ready(self):
-        from mittvaccin import auth  # noqa: F401  (connects the login-time signal)
+        from mittvaccin import (
+            auth,  # noqa: F401  (connects the login-time signal)
+            principal,  # noqa: F401  (drops cached accounts when they change)
+        )
         from mittvaccin.navigation import NavItem, register
         from mittvaccin.rights import Right
 

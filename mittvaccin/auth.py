@@ -1,4 +1,4 @@
-"""Authentication backend: the normal password check, with the staff account's caregiver loaded once."""
+"""Authentication backend: the normal password check; the signed-in account comes from one cache read."""
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_logged_in
@@ -7,10 +7,10 @@ from django.dispatch import receiver
 
 class StaffBackend(ModelBackend):
     def get_user(self, user_id):
-        from mittvaccin.models import User
+        from mittvaccin.principal import principal
 
-        # The header shows the caregiver on every page; load it with the user, not in a second query.
-        user = User.objects.select_related("caregiver").filter(pk=user_id).first()
+        # With its caregiver and units (the header and request.unit), cached: see mittvaccin.principal.
+        user = principal(user_id)
         return user if user and self.user_can_authenticate(user) else None
 
 

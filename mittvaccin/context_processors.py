@@ -1,4 +1,5 @@
 from mittvaccin.navigation import navigation_for
+from mittvaccin.principal import active_units
 
 
 def workplace(request):
@@ -9,5 +10,7 @@ def workplace(request):
     return {
         "current_caregiver": user.caregiver,
         "current_unit": getattr(request, "unit", None),
+        # The unit switcher's choices, read with the account (no query of their own).
+        "current_units": active_units(user),
         "navigation": navigation_for(request),
     }

@@ -12,8 +12,6 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from mittvaccin.models import Unit
-
 SESSION_LOGIN_AT = "mv_login_at"
 SESSION_SEEN_AT = "mv_seen_at"
 SESSION_UNIT = "mv_unit_id"
@@ -123,16 +121,13 @@ class CurrentUnitMiddleware:
 
 
 def current_unit(request):
-    user = request.user
+    from mittvaccin.principal import active_units
+
     unit_id = request.session.get(SESSION_UNIT)
-    units = Unit.objects.for_caregiver(user.caregiver).filter(is_active=True).select_related("caregiver")
-    unit = None
-    if unit_id:
-        unit = units.filter(pk=unit_id).first()
-    if unit is None and user.default_unit_id:
-        unit = units.filter(pk=user.default_unit_id).first()
-    if unit is None:
-        unit = units.first()
+    units = {unit.pk: unit for unit in active_units(request.user)}
+    unit = units.get(unit_id) or units.get(request.user.default_unit_id)
+    if unit is None and units:
+        unit = next(iter(units.values()))
     if unit is not None and unit.pk != unit_id:
         request.session[SESSION_UNIT] = unit.pk
     return unit

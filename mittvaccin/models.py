@@ -165,6 +165,9 @@ class AccessLogEntry(models.Model):
     The patient is kept as id and identity number rather than a foreign key: the core app does not
     depend on the journal app, and a log row must outlive anything else. The reader is a staff `user`
     or, for the FHIR API (A8), a receiving system: its client id and name, kept the same way.
+
+    The table is partitioned by month on `at` (migration 0005, mittvaccin.partitions): its primary key
+    in the database is (id, at); `id` alone is still unique, from one sequence.
     """
 
     at = models.DateTimeField(_("tidpunkt"), default=timezone.now, db_index=True)
@@ -195,6 +198,7 @@ class AccessLogEntry(models.Model):
         indexes = [
             models.Index(fields=["caregiver", "patient_id", "-at"], name="accesslog_patient_idx"),
             models.Index(fields=["caregiver", "user", "-at"], name="accesslog_user_idx"),
+            models.Index(fields=["caregiver", "patient_identity", "-at"], name="accesslog_identity_idx"),
         ]
         constraints = [
             models.CheckConstraint(

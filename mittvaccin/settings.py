@@ -169,6 +169,15 @@ else:
 def _database(url: str) -> dict:
     config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     config.setdefault("OPTIONS", {})
+    # django-pgtrigger's triggers first ask CURRENT_SETTING('pgtrigger.ignore') inside an exception
+    # block. Unset, that raises on every trigger call, and rolling back the block's subtransaction scans
+    # all of the transaction's pending trigger events: a statement writing many rows becomes quadratic
+    # (100,000 bookings in one COPY took many minutes instead of seconds). "No trigger ignored", set per
+    # connection, answers without raising; the triggers themselves are unchanged (and only the owner
+    # may ever use the switch, mittvaccin/dbroles.py).
+    config["OPTIONS"]["options"] = " ".join(
+        filter(None, [config["OPTIONS"].get("options"), "-c pgtrigger.ignore={}"])
+    )
     return config
 
 
@@ -245,7 +254,8 @@ CELERY_BEAT_SCHEDULE: dict = {}
 AUTH_USER_MODEL = "mittvaccin.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with the signed-in account read from the cache (mittvaccin.principal).
+    "mittvaccin.auth.StaffBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -408,8 +418,9 @@ BILLING_PAYMENT_TERMS_DAYS = 30
 BILLING_MAX_AMOUNT = 20000
 # How far back the no-show and late-cancel jobs look for bookings not yet invoiced.
 BILLING_JOB_LOOKBACK_DAYS = 90
-# Bookings the jobs handle per transaction: a crash loses at most one chunk, which the next run redoes.
-BILLING_JOB_CHUNK = 500
+# Bookings the jobs handle per transaction (one INSERT … SELECT each for visits and charges): a crash
+# loses at most one chunk, which the next run redoes.
+BILLING_JOB_CHUNK = 2000
 # Where invoice PDFs are written, below MEDIA_ROOT (never served publicly; the app streams them).
 BILLING_PDF_DIR = "invoices"
 

@@ -1,5 +1,7 @@
 """Celery tasks of the core: thin, safe to run twice."""
 
+from __future__ import annotations
+
 from celery import shared_task
 
 
@@ -15,3 +17,11 @@ def messages_retry() -> int:
     from mittvaccin.messaging import messages_retry_due
 
     return messages_retry_due()
+
+
+@shared_task(name="mittvaccin.access_log_partitions", acks_late=True)
+def access_log_partitions() -> list[str]:
+    """From Celery beat: the access log's partitions for this month and the next ones, made ahead."""
+    from mittvaccin.partitions import access_log_partitions_ensure
+
+    return access_log_partitions_ensure()

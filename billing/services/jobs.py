@@ -1,8 +1,13 @@
 """The no-show and late-cancel invoicing jobs (R8, R9), and the manual late-cancel path.
 
 Each run looks at the caregiver's bookings that became no-shows or were cancelled late, and for each
-one opens a visit of its own kind (journal.services.visit_open, idempotent per booking and kind) that
-holds only the article charge. A campaign applies where the patient qualifies by age or birth year.
+one opens a visit of its own kind (journal.services.visits.visits_open_for_bookings, idempotent per booking and
+kind) that holds only the article charge. A campaign applies where the patient qualifies by age or
+birth year.
+
+Set-based: a chunk of a few thousand bookings is read in one query, priced in memory (prices by day
+and campaigns are cached for the run), and written with one INSERT … SELECT for its visits and one
+for its charges (mittvaccin.bulk), each `ON CONFLICT DO NOTHING`.
 
 Idempotency: the unique constraint `charge_one_per_booking_and_article` allows one charge per booking
 and article, and every run starts by leaving out bookings that already have theirs. A second run
@@ -14,11 +19,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,12 +51,15 @@ from billing.services.prices import articles_ensure, billing_settings_for, price
 from booking import selectors as booking_selectors
 from booking.models import Booking
 from journal.models import VisitKind
-from journal.services import visit_open
+from journal.services.visits import visits_open_for_bookings
 from mittvaccin import liveness, outbox
+from mittvaccin.bulk import insert_rows
 
 logger = logging.getLogger(__name__)
 
 ARTICLE_OF = {JobKind.NO_SHOW: ArticleKind.NO_SHOW, JobKind.LATE_CANCELLATION: ArticleKind.LATE_CANCELLATION}
+# When a booking became due for each job: the `since` of the selectors, and the order runs work in.
+DUE_SINCE_FIELD = {JobKind.NO_SHOW: "no_show_marked_at", JobKind.LATE_CANCELLATION: "cancelled_at"}
 VISIT_KIND_OF = {JobKind.NO_SHOW: VisitKind.NO_SHOW, JobKind.LATE_CANCELLATION: VisitKind.LATE_CANCELLATION}
 # A running run holds this advisory lock (mittvaccin/liveness.py) on a connection of its own: when its
 # worker dies the lock goes with it, and the next run (or the recovery beat job) takes over at once.
@@ -221,16 +239,23 @@ def _execute(run: JobRun, chunk: int) -> None:
     since = timezone.now() - dt.timedelta(days=settings.BILLING_JOB_LOOKBACK_DAYS)
     due = due_bookings(kind=run.kind, caregiver=caregiver, since=since)
     charged = _already_charged(article)
-    run.already_done = due.filter(charged).count()
-    open_ = due.exclude(charged)
-    run.skipped_no_invoicing = open_.exclude(_invoicing_units_q()).count()
-    open_ = open_.filter(_invoicing_units_q())
-    run.skipped_exception = open_.filter(_short_notice_q(settings_row)).count()
-    open_ = open_.exclude(_short_notice_q(settings_row))
+    short_notice = _short_notice_q(settings_row)
+    # A web booking made without e-identification is never charged by the job: staff review it.
     review = booking_selectors.fee_needs_review_q()
-    run.to_review = open_.filter(review).count()
-    todo = [] if not enabled else list(open_.exclude(review).values_list("pk", flat=True))
-    run.total = len(todo)
+    open_q = Q(charged=False) & _invoicing_units_q() & ~short_notice
+    todo_q = open_q & ~review
+    # One pass over what is due for the run's figures, instead of a count each.
+    counts = due.annotate(charged=charged).aggregate(
+        already_done=Count("pk", filter=Q(charged=True)),
+        skipped_no_invoicing=Count("pk", filter=Q(charged=False) & ~_invoicing_units_q()),
+        skipped_exception=Count("pk", filter=Q(charged=False) & _invoicing_units_q() & short_notice),
+        to_review=Count("pk", filter=open_q & review),
+        total=Count("pk", filter=todo_q),
+    )
+    for name, value in counts.items():
+        setattr(run, name, value)
+    if not enabled:
+        run.total = 0
     run.save(
         update_fields=["already_done", "skipped_no_invoicing", "skipped_exception", "to_review", "total"]
     )
@@ -247,33 +272,66 @@ def _execute(run: JobRun, chunk: int) -> None:
         _note(run, _("Faktureringen är avstängd i faktureringsinställningarna; inget skapades."))
 
     context = _JobContext(run=run, article=article, caregiver=caregiver)
-    for start in range(0, len(todo), chunk):
-        ids = todo[start : start + chunk]
-        with transaction.atomic():
-            for booking in (
-                Booking.objects.filter(pk__in=ids)
-                .select_related("unit", "patient")
-                .order_by("starts_at", "pk")
-            ):
-                context.handle(booking)
-            JobRun.objects.filter(pk=run.pk).update(
-                processed=F("processed") + len(ids),
-                created=F("created") + context.created_in_chunk,
-                error_count=F("error_count") + len(context.errors_in_chunk),
-                heartbeat_at=timezone.now(),
-            )
-            if context.errors_in_chunk:
-                _append_errors(run.pk, context.errors_in_chunk)
-        context.created_in_chunk = 0
-        context.errors_in_chunk = []
+    # Pages in the order the bookings became due, by keyset on an index of their own (booking's
+    # *_idx on the due moment and id): each page reads about one chunk of rows, however far the run
+    # has come. Of a page, the bookings still to charge are then read in one query.
+    key = DUE_SINCE_FIELD[run.kind]
+    candidates = due.order_by(key, "pk").values_list(key, "pk")
+    todo_rows = (
+        due.annotate(charged=charged).filter(todo_q).order_by(key, "pk").values_list(*_JobContext.COLUMNS)
+    )
+    after = None
+    while enabled:
+        lower = _after(key, after) if after else Q()
+        # Where the page ends: its last booking, found in the index alone (or none: the last page).
+        last = next(iter(candidates.filter(lower)[chunk - 1 : chunk]), None)
+        upper = ~_after(key, last) if last else Q()
+        batch = list(todo_rows.filter(lower & upper))
+        if batch:
+            _charge_chunk(run, context, batch)
+        if last is None:
+            break
+        after = last
 
     if run.kind == JobKind.NO_SHOW:
         _withdraw_undone_no_shows(run, article)
     JobRun.objects.filter(pk=run.pk).update(status=JobStatus.FINISHED, finished_at=timezone.now())
 
 
+def _after(key: str, position) -> Q:
+    """Bookings after (moment, id) in the jobs' order; `key >=` first, so the index range starts there."""
+    moment, pk = position
+    return Q(**{f"{key}__gte": moment}) & (Q(**{f"{key}__gt": moment}) | Q(pk__gt=pk))
+
+
+def _charge_chunk(run, context, batch) -> None:
+    """One transaction: the chunk's visits and charges, and the run's progress with them."""
+    with transaction.atomic():
+        # A crash may lose the last chunks committed this way, never part of one; the next run makes
+        # them again (idempotent), and whatever later depends on them commits durably, and so them too.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        context.charge(batch)
+        # A booking that became due after the count is charged too; the total follows it.
+        JobRun.objects.filter(pk=run.pk).update(
+            total=Greatest(F("total"), F("processed") + len(batch)),
+            processed=F("processed") + len(batch),
+            created=F("created") + context.created_in_chunk,
+            error_count=F("error_count") + len(context.errors_in_chunk),
+            heartbeat_at=timezone.now(),
+        )
+        if context.errors_in_chunk:
+            _append_errors(run.pk, context.errors_in_chunk)
+    context.created_in_chunk = 0
+    context.errors_in_chunk = []
+
+
 class _JobContext:
-    """Per-run caches: the article's price by day and the campaigns that may apply to it."""
+    """Charges a batch of bookings set-based, with per-run caches of the article's price by day and
+    the campaigns that may apply to it."""
+
+    # What a batch reads of each booking (one query per batch).
+    COLUMNS = ("pk", "patient_id", "unit_id", "starts_at", "patient__birth_date", "patient__caregiver_id")
 
     def __init__(self, *, run, article, caregiver):
         self.run, self.article, self.caregiver = run, article, caregiver
@@ -298,55 +356,97 @@ class _JobContext:
                 return campaign
         return None
 
-    def handle(self, booking) -> None:
-        day = timezone.localdate(booking.starts_at)
+    def _priced(self, booking_id, patient_id, unit_id, starts_at, birth_date, patient_caregiver_id):
+        """The charge's values for one booking, or None with the reason recorded."""
+        day = timezone.localdate(starts_at)
         price = self.price(day)
         if price is None:
-            self.errors_in_chunk.append(
-                {
-                    "booking": booking.pk,
-                    "message": _("%(article)s har inget pris %(day)s; inget debiterades.")
-                    % {"article": self.article.name, "day": day.isoformat()},
-                }
+            self._error(
+                booking_id,
+                _("%(article)s har inget pris %(day)s; inget debiterades.")
+                % {"article": self.article.name, "day": day.isoformat()},
             )
+            return None
+        if patient_caregiver_id != self.caregiver.pk:
+            self._error(booking_id, "ValueError: unit and patient belong to different caregivers")
+            return None
+        campaign = self.campaign(SimpleNamespace(birth_date=birth_date), day)
+        return _Due(booking_id, patient_id, unit_id, starts_at, day, price, campaign)
+
+    def charge(self, bookings) -> None:
+        """Each booking's own visit and article charge: two statements for the whole batch.
+
+        A booking charged meanwhile (the manual path, at the same moment) is left to the charge the
+        constraint kept. Should the batch's statements fail on one row's data, the batch is done again
+        row by row so that one bad booking stops only itself, and is recorded.
+        """
+        due = [d for d in (self._priced(*row) for row in bookings) if d is not None]
+        if not due:
             return
         try:
             with transaction.atomic():
-                visit = visit_open(
-                    patient=booking.patient,
-                    unit=booking.unit,
-                    user=self.run.triggered_by,
-                    kind=VISIT_KIND_OF[self.run.kind],
-                    booking_id=booking.pk,
-                    started_at=booking.starts_at,
-                )
-                campaign = self.campaign(booking.patient, day)
-                Charge.objects.create(
-                    caregiver=self.caregiver,
-                    unit=booking.unit,
-                    patient=booking.patient,
-                    visit=visit,
-                    source=ChargeSource.ARTICLE,
-                    article=self.article,
-                    booking_id=booking.pk,
-                    service_date=day,
-                    description=self.article.name,
-                    price=price,
-                    list_price=price.amount,
-                    campaign=campaign,
-                    amount=amount_under(campaign, price.amount),
-                    created_by=self.run.triggered_by,
-                )
-        except IntegrityError:
-            # Charged meanwhile (the manual path, at the same moment): the constraint kept it to one.
-            return
-        except Exception as error:  # one bad booking must not stop the others; it is recorded
-            logger.exception("booking %s not invoiced", booking.pk)
-            self.errors_in_chunk.append(
-                {"booking": booking.pk, "message": f"{type(error).__name__}: {error}"[:300]}
-            )
-            return
-        self.created_in_chunk += 1
+                self.created_in_chunk += self._insert(due)
+        except (OperationalError, InterfaceError):
+            raise  # the connection is gone: the run fails and the next one continues from here
+        except DatabaseError:
+            for one in due:
+                self._charge_one(one)
+
+    def _charge_one(self, one) -> None:
+        try:
+            with transaction.atomic():
+                self.created_in_chunk += self._insert([one])
+        except (OperationalError, InterfaceError):
+            raise
+        except DatabaseError as error:
+            logger.exception("booking %s not invoiced", one.booking_id)
+            self._error(one.booking_id, f"{type(error).__name__}: {error}"[:300])
+
+    def _insert(self, due) -> int:
+        visits = visits_open_for_bookings(
+            rows=[(d.booking_id, d.patient_id, d.unit_id, d.starts_at) for d in due],
+            kind=VISIT_KIND_OF[self.run.kind],
+            user=self.run.triggered_by,
+        )
+        created = insert_rows(
+            Charge,
+            columns={
+                "unit_id": [d.unit_id for d in due],
+                "patient_id": [d.patient_id for d in due],
+                "visit_id": [visits[d.booking_id] for d in due],
+                "booking_id": [d.booking_id for d in due],
+                "service_date": [d.day for d in due],
+                "price_id": [d.price.pk for d in due],
+                "list_price": [d.price.amount for d in due],
+                "campaign_id": [d.campaign.pk if d.campaign else None for d in due],
+                "amount": [amount_under(d.campaign, d.price.amount) for d in due],
+            },
+            constants={
+                "caregiver_id": self.caregiver.pk,
+                "source": ChargeSource.ARTICLE,
+                "article_id": self.article.pk,
+                "description": self.article.name,
+                "status": ChargeStatus.OPEN,
+                "created_by_id": getattr(self.run.triggered_by, "pk", None),
+            },
+            conflict="DO NOTHING",
+            returning=("id",),
+        )
+        return len(created)
+
+    def _error(self, booking_id, message) -> None:
+        self.errors_in_chunk.append({"booking": booking_id, "message": message})
+
+
+@dataclass(frozen=True)
+class _Due:
+    booking_id: int
+    patient_id: int
+    unit_id: int
+    starts_at: dt.datetime
+    day: dt.date
+    price: object
+    campaign: object
 
 
 def _append_errors(run_id, errors) -> None:
@@ -451,7 +551,18 @@ def _fee_charge(*, booking: Booking, user, kind: str) -> Charge:
             _("%(article)s har inget pris %(day)s. En administratör sätter priset under Priser.")
             % {"article": article.name, "day": day.isoformat()}
         )
-    context.handle(booking)
+    context.charge(
+        [
+            (
+                booking.pk,
+                booking.patient_id,
+                booking.unit_id,
+                booking.starts_at,
+                booking.patient.birth_date,
+                booking.patient.caregiver_id,
+            )
+        ]
+    )
     if context.errors_in_chunk:
         raise ValidationError(context.errors_in_chunk[0]["message"])
     return Charge.objects.get(booking_id=booking.pk, article=article)

@@ -15,6 +15,7 @@ from booking.services.bookings import (
     booking_create,
     booking_create_online,
     booking_move,
+    booking_submitted,
 )
 from booking.services.common import (
     BookingError,
@@ -55,6 +56,7 @@ __all__ = [
     "booking_confirmation_send",
     "booking_confirmation_send_once",
     "booking_create",
+    "booking_submitted",
     "booking_create_online",
     "booking_mark_no_show",
     "booking_move",

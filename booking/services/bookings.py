@@ -87,11 +87,6 @@ def booking_create(
     if slot.free <= 0:
         raise SlotFull(_slot_full_message())
     ends_at = slot.starts_at + visit_type.duration
-    if _overlapping(patient, slot.starts_at, ends_at).exists():
-        # The first of two identical submissions may have just committed while this one waited.
-        if submission_key and (done := _submitted(submission_key)):
-            return done
-        raise PatientBusy(_busy_message())
     if patient.protected_identity:
         # R7: nothing that could locate a person with protected identity is stored, on the booking either.
         contact_phone = contact_email = ""
@@ -111,7 +106,15 @@ def booking_create(
         contact_email=contact_email,
         submission_key=submission_key[:40],
     )
-    _save_new(booking)
+    try:
+        # Another booking of the patient at the same time is refused by the exclusion constraint
+        # `booking_patient_no_overlap` (no query of our own first: this is the rush's hot path).
+        _save_new(booking)
+    except PatientBusy:
+        # The first of two identical submissions may have just committed while this one waited.
+        if submission_key and (done := _submitted(submission_key)):
+            return done
+        raise
     _event(booking, BookingEvent.Kind.MADE, actor_kind=made_by_kind, user=user, now=now)
     if booking.contact_phone or booking.contact_email:
         _confirm_after_commit(booking, "confirmation")
@@ -119,7 +122,12 @@ def booking_create(
 
 
 def _submitted(submission_key: str):
-    return Booking.objects.filter(submission_key=submission_key).first()
+    return Booking.objects.filter(submission_key=submission_key).first() if submission_key else None
+
+
+def booking_submitted(submission_key: str):
+    """The booking a form with this one-time key already made, if any (a form sent twice)."""
+    return _submitted(submission_key)
 
 
 def _overlapping(patient, starts_at, ends_at, exclude=None):
@@ -199,13 +207,15 @@ def _booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, no
     existing = Patient.objects.filter(
         caregiver=unit.caregiver, identity_kind=identity.kind, identity_number=identity.value
     ).first()
+    # The slot as the page read it a moment ago (with unit, caregiver and schedule): enough for the
+    # checks before anything is locked.
     _check_bookable(
-        slot=Slot.objects.select_related("unit", "schedule").get(pk=slot.pk),
-        visit_type=visit_type,
-        patient_birth_date=identity.birth_date,
-        now=now,
-        online=True,
+        slot=slot, visit_type=visit_type, patient_birth_date=identity.birth_date, now=now, online=True
     )
+    if slot.free <= 0:
+        # In a rush most requests are for a time just taken: refused before anything is written or
+        # locked. The check under the slot's lock (booking_create) is still the one that decides.
+        raise SlotFull(_slot_full_message())
     if existing is None:
         from journal.services import JournalError, PatientExists, patient_create
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from booking import selectors
 from booking.views.common import unit_view
+from mittvaccin.pdf import render_pdf
 from mittvaccin.rights import Right
 from mittvaccin.services import access_log_record_many
 
@@ -49,11 +50,9 @@ def day_list(request, unit, day=None):
 @require_GET
 @unit_view(Right.BOOKING_MANAGE)
 def day_list_pdf(request, unit, day=None):
-    from weasyprint import HTML
-
     day = day or timezone.localdate()
     html = render_to_string("booking/staff/day_list_pdf.html", _context(request, unit, day), request=request)
-    pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    pdf = render_pdf(html, base_url=str(settings.BASE_DIR))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="dagslista-{unit.slug}-{day.isoformat()}.pdf"'
     response["Cache-Control"] = "no-store"

@@ -38,11 +38,9 @@ def _public_unit(slug: str) -> Unit:
 
 
 def _public_visit_type(unit: Unit, visit_type_id) -> VisitType:
-    visit_type = (
-        VisitType.objects.filter(unit=unit, pk=visit_type_id, is_active=True, online_bookable=True)
-        .prefetch_related("vaccines")
-        .first()
-    )
+    visit_type = VisitType.objects.filter(
+        unit=unit, pk=visit_type_id, is_active=True, online_bookable=True
+    ).first()
     if visit_type is None:
         raise Http404
     return visit_type
@@ -134,7 +132,7 @@ def public_times(request, unit_slug, visit_type_id):
 def public_book(request, unit_slug, visit_type_id, slot_id):
     unit = _public_unit(unit_slug)
     visit_type = _public_visit_type(unit, visit_type_id)
-    slot = Slot.objects.select_related("unit", "schedule").filter(unit=unit, pk=slot_id).first()
+    slot = Slot.objects.select_related("unit__caregiver", "schedule").filter(unit=unit, pk=slot_id).first()
     if slot is None:
         raise Http404
     _with_price(visit_type, timezone.localtime(slot.starts_at).date())
@@ -149,24 +147,33 @@ def public_book(request, unit_slug, visit_type_id, slot_id):
             identity = data["identity"]
             if not ratelimit.identity_allowed(identity.value):
                 return _too_many(request, unit)
-            try:
-                booking = services.booking_create_online(
-                    slot=slot,
-                    visit_type=visit_type,
-                    request=services.OnlineRequest(
-                        identity=identity,
-                        given_names=data["given_names"],
-                        family_name=data["family_name"],
-                        phone=data["phone"],
-                        email=data["email"],
-                        submission_key=request.POST.get("submission", "")[:40],
-                    ),
-                    now=now,
-                )
-            except services.BookingError as refusal:
-                error = refusal
+            submission = request.POST.get("submission", "")[:40]
+            if slot.free <= 0 and not slot.is_closed and slot.starts_at > now:
+                # A time already full (most of a rush) is answered below without a booking attempt,
+                # unless this very form was sent before and took the last seat.
+                if done := services.booking_submitted(submission):
+                    return redirect(reverse("booking:manage", kwargs={"token": make_token(done)}) + "?ny=1")
             else:
-                return redirect(reverse("booking:manage", kwargs={"token": make_token(booking)}) + "?ny=1")
+                try:
+                    booking = services.booking_create_online(
+                        slot=slot,
+                        visit_type=visit_type,
+                        request=services.OnlineRequest(
+                            identity=identity,
+                            given_names=data["given_names"],
+                            family_name=data["family_name"],
+                            phone=data["phone"],
+                            email=data["email"],
+                            submission_key=submission,
+                        ),
+                        now=now,
+                    )
+                except services.BookingError as refusal:
+                    error = refusal
+                else:
+                    return redirect(
+                        reverse("booking:manage", kwargs={"token": make_token(booking)}) + "?ny=1"
+                    )
     else:
         form = ResidentBookingForm()
     unavailable = slot.starts_at <= now or slot.free <= 0 or slot.is_closed
@@ -182,6 +189,7 @@ def public_book(request, unit_slug, visit_type_id, slot_id):
                 first_day=timezone.localtime(max(slot.starts_at, now)).date(),
                 days=14,
                 now=now,
+                limit=7,
             )
             if s.pk != slot.pk
         ][:6]

@@ -193,6 +193,24 @@ def protection_refresh(patient: Patient, *, user=None) -> Patient:
     return patient
 
 
+def protection_refresh_many(patients, *, user=None) -> None:
+    """protection_refresh for a batch, with one question to the register (batch work: invoicing).
+
+    Rows the register now protects are marked, and the given objects re-read in place. Raises
+    RegisterUnavailable when the register cannot be asked.
+    """
+    unmarked = [p for p in patients if not p.protected_identity and _registered_kind(p.identity_kind)]
+    if not unmarked:
+        return
+    answers = lookup_many({p.identity_number for p in unmarked})
+    protected = {n for n, person in answers.items() if person.protected_identity}
+    touched = [p for p in unmarked if p.identity_number in protected]
+    for kind in {p.identity_kind for p in touched}:
+        _mark_from_register(kind, [p.identity_number for p in touched if p.identity_kind == kind], user=user)
+    for patient in touched:
+        patient.refresh_from_db()
+
+
 def protection_register_sweep() -> int:
     """The nightly check: ask the register about every unprotected patient; mark those it protects.
 

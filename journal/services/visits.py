@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from journal import selectors
 from journal.models import CheckConfirmation, HealthDeclaration, Patient, Questionnaire, Visit, VisitKind
 from journal.services.common import JournalError, _require
+from mittvaccin.bulk import insert_rows
 from mittvaccin.rights import Right
 
 
@@ -40,6 +41,37 @@ def visit_open(*, patient: Patient, unit, user=None, kind=None, booking_id=None,
     except IntegrityError:
         # Two check-ins of one booking at the same moment: the constraint keeps one visit.
         return Visit.objects.get(booking_id=booking_id, kind=kind)
+
+
+def visits_open_for_bookings(*, rows, kind: str, user=None) -> dict[int, int]:
+    """One visit of `kind` per booking, idempotent like visit_open: {booking id: visit id} for every row.
+
+    `rows` are (booking_id, patient_id, unit_id, started_at), patient and unit of the same caregiver
+    (the caller checked). A booking that already has its visit keeps it: the unique constraint
+    `visit_one_per_booking_and_kind` decides, also against a concurrent check-in (which this waits for).
+    Two statements for all rows.
+    """
+    rows = list(rows)
+    if not rows:
+        return {}
+    booking_ids, patient_ids, unit_ids, starts = (list(column) for column in zip(*rows, strict=True))
+    insert_rows(
+        Visit,
+        columns={
+            "booking_id": booking_ids,
+            "patient_id": patient_ids,
+            "unit_id": unit_ids,
+            "started_at": starts,
+        },
+        constants={"kind": kind, "started_by_id": getattr(user, "pk", None)},
+        conflict="(booking_id, kind) DO NOTHING",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT booking_id, id FROM {Visit._meta.db_table} WHERE kind = %s AND booking_id = ANY(%s::bigint[])",  # noqa: S608
+            [kind, booking_ids],
+        )
+        return dict(cursor.fetchall())
 
 
 def questionnaire_current() -> Questionnaire:

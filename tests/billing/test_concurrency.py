@@ -138,3 +138,51 @@ def _wait_for_document(invoice):
             return document
         time.sleep(0.1)
     raise AssertionError("the worker did not render the PDF")
+
+
+def test_r15_batches_issued_at_once_stay_gapless_and_add_up(cast):
+    work = _patients_with_approved_charges(cast, 12)
+    halves = [[p.pk for p, _ids in work[:6]], [p.pk for p, _ids in work[6:]]]
+
+    def issue(patient_ids):
+        return lambda: services.invoices_issue(
+            caregiver=cast.caregiver_a, user=cast.clinic_a, patient_ids=patient_ids
+        )
+
+    assert _in_threads([issue(half) for half in halves]) == []
+    invoices = list(Invoice.objects.filter(caregiver=cast.caregiver_a).prefetch_related("lines"))
+    assert sorted(i.number for i in invoices) == list(range(1, 13))
+    for invoice in invoices:
+        assert sum(line.amount for line in invoice.lines.all()) == invoice.total
+    # Each batch took one block: its numbers follow each other.
+    for half in halves:
+        numbers = sorted(i.number for i in invoices if i.patient_id in half)
+        assert numbers == list(range(numbers[0], numbers[0] + 6))
+
+
+def test_r15_the_same_charges_in_two_batches_at_once_are_invoiced_once(cast):
+    work = _patients_with_approved_charges(cast, 5)
+    everyone = [p.pk for p, _ids in work]
+
+    def issue():
+        services.invoices_issue(caregiver=cast.caregiver_a, user=cast.clinic_a, patient_ids=everyone)
+
+    assert _in_threads([issue, issue]) == []
+    numbers = sorted(Invoice.objects.values_list("number", flat=True))
+    assert numbers == [1, 2, 3, 4, 5]
+
+
+def test_r15_a_failed_batch_gives_its_whole_block_of_numbers_back(cast):
+    work = _patients_with_approved_charges(cast, 4)
+
+    def issue_then_fail():
+        with transaction.atomic():
+            assert len(services.invoices_issue(caregiver=cast.caregiver_a, user=cast.clinic_a).invoices) == 4
+            raise Deliberate
+
+    with pytest.raises(Deliberate):
+        issue_then_fail()
+    assert not Invoice.objects.exists()
+    result = services.invoices_issue(caregiver=cast.caregiver_a, user=cast.clinic_a)
+    assert sorted(i.number for i in result.invoices) == [1, 2, 3, 4]
+    assert {i.patient_id for i in result.invoices} == {p.pk for p, _ids in work}

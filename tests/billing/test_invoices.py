@@ -433,3 +433,22 @@ def test_r15_pdf_task_renders_once_and_ignores_an_invoice_of_another_database(in
     assert invoice_render_pdf(invoiced.pk, invoiced.number) == path
     assert InvoiceDocument.objects.get().path == path
     assert invoice_render_pdf(10**9) is None
+
+
+def test_r15_pdfs_of_a_batch_share_fonts_and_the_parsed_stylesheet(invoiced, clinic_user, settings, tmp_path):
+    from billing.models import InvoiceDocument
+    from billing.tasks import invoice_render_pdfs
+    from mittvaccin import pdf
+
+    settings.MEDIA_ROOT = tmp_path
+    note = services.credit_note_issue(invoice=invoiced, user=clinic_user, reason="Fel patient")
+    fonts_before = pdf._fonts.cache_info()
+    assert invoice_render_pdfs([[invoiced.pk, invoiced.number], [note.pk, note.number]]) == 2
+    # Both documents, built with the one font configuration and stylesheet this process keeps.
+    assert set(InvoiceDocument.objects.values_list("invoice_id", flat=True)) == {invoiced.pk, note.pk}
+    assert pdf._fonts.cache_info().currsize == 1
+    assert pdf._fonts.cache_info().hits >= fonts_before.hits + 2
+    assert pdf._stylesheet.cache_info().currsize == 1
+    assert "KREDITFAKTURA" in pdf_text(
+        (tmp_path / InvoiceDocument.objects.get(invoice=note).path).read_bytes()
+    )

@@ -9,7 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 import time_machine
 from django.core import signing
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from django.utils import timezone
 
@@ -272,6 +274,36 @@ def test_full_slot_tells_the_slot_just_filled_and_offers_others(cast, timebook):
     assert "inte längre ledig" in page or "fullbokad" in page
     assert reverse("booking:public_book", args=[cast.unit_a.slug, timebook.visit_type.pk, later.pk]) in page
     assert Booking.objects.count() == 1
+
+
+def test_r14_a_time_already_full_is_answered_without_a_booking_attempt(cast, timebook):
+    Slot.objects.filter(pk=timebook.slot.pk).update(capacity=1, planned_capacity=1)
+    Client().post(book_url(timebook), form_data(key="first"))
+    with CaptureQueriesContext(connection) as captured:
+        response = Client().post(
+            book_url(timebook), form_data(identity=valid_pnr(dt.date(1970, 1, 1)), key="late")
+        )
+    assert response.status_code == 409
+    # Unit, visit type, slot, the form's earlier booking (none), the population register's answer, the
+    # alternatives, the fee rule: no lock, no patient, no write (most answers in a rush are this one).
+    assert len(captured.captured_queries) <= 8, [q["sql"][:80] for q in captured.captured_queries]
+    assert not any(q["sql"].startswith(("INSERT", "UPDATE", "SAVEPOINT")) for q in captured.captured_queries)
+    assert not Patient.objects.filter(
+        identity_number=valid_pnr(dt.date(1970, 1, 1)).replace("-", "")
+    ).exists()
+
+
+def test_r14_the_form_that_took_the_last_seat_sent_again_finds_its_booking(timebook):
+    Slot.objects.filter(pk=timebook.slot.pk).update(capacity=1, planned_capacity=1)
+    client = Client()
+    first = client.post(book_url(timebook), form_data(key="last-seat"))
+    again = client.post(book_url(timebook), form_data(key="last-seat"))
+    assert (first.status_code, again.status_code) == (302, 302)
+    # Both lead to the one booking (the signed links may differ in their time stamp).
+    opened = [
+        booking_for_token(resolve(urlsplit(r["Location"]).path).kwargs["token"]) for r in (first, again)
+    ]
+    assert opened == [Booking.objects.get()] * 2
 
 
 def test_past_and_closed_slots_cannot_be_booked(timebook):

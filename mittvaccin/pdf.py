@@ -1,0 +1,40 @@
+"""PDFs with WeasyPrint, keeping what can be kept for the life of the process.
+
+A font configuration (Pango's font map with its caches of metrics and shaped text) and a parsed
+stylesheet cost more to build than most of a one-page document; a worker that renders many invoices
+builds each once. Not shared between threads: web and worker processes here render one document at
+a time each.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+
+@cache
+def _fonts():
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+@cache
+def _stylesheet(path: str):
+    from weasyprint import CSS
+
+    return CSS(filename=path, font_config=_fonts())
+
+
+def render_pdf(html: str, *, stylesheet: Path | None = None, base_url: str | None = None) -> bytes:
+    """The PDF of `html`, styled by `stylesheet` (a CSS file, parsed once per process) as well.
+
+    Every PDF is tagged (PDF/UA-1): headings and tables reach a screen reader and the document's
+    language is set (WCAG 1.3.1); residents get invoices, reminders and certificates as PDFs.
+    """
+    from weasyprint import HTML
+
+    stylesheets = [_stylesheet(str(stylesheet))] if stylesheet else []
+    return HTML(string=html, base_url=base_url).write_pdf(
+        stylesheets=stylesheets, font_config=_fonts(), pdf_variant="pdf/ua-1"
+    )
