@@ -13,6 +13,11 @@ class BookingConfig(AppConfig):
 
         # A booking at the unit opens the shared record like a visit does (R4, R6).
         register_care_relationship(has_current_booking)
+        # Residents' answers before the visit reach the physician's list while the booking stands (A15).
+        from booking.selectors import booked_times
+        from journal.extensions import register_booking_times
+
+        register_booking_times(booked_times)
         from mittvaccin.rights import Right
 
         register(

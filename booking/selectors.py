@@ -272,3 +272,14 @@ def patient_lookup(*, who, query: str) -> PatientLookup:
         patient = patients.filter(identity_number=digits).first() if len(digits) == 12 else None
         return PatientLookup(patient=patient, error="" if patient else error.message)
     return PatientLookup(patient=patients.filter(identity_number=identity.value).first(), identity=identity)
+
+
+def booked_times(booking_ids) -> dict:
+    """{booking id: starts_at} of the given bookings that are still booked (one query)."""
+    from booking.models import Booking
+
+    return dict(
+        Booking.objects.filter(pk__in=list(booking_ids), status=Booking.Status.BOOKED).values_list(
+            "pk", "starts_at"
+        )
+    )

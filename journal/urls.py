@@ -1,6 +1,16 @@
 from django.urls import path
 
-from journal.views import access_log, certificate, notes, orders, patients, shared_record, signals, visit
+from journal.views import (
+    access_log,
+    certificate,
+    notes,
+    orders,
+    patients,
+    previsit,
+    shared_record,
+    signals,
+    visit,
+)
 
 app_name = "journal"
 urlpatterns = [
@@ -92,4 +102,9 @@ urlpatterns = [
     ),
     # Physicians.
     path("bedomningar/", patients.assessments, name="assessments"),
+    path(
+        "patient/<int:patient_id>/fore-besoket/<int:previsit_id>/bedomning/",
+        previsit.previsit_assessment,
+        name="previsit_assessment",
+    ),
 ]

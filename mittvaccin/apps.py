@@ -8,6 +8,7 @@ class MittVaccinConfig(AppConfig):
 
     def ready(self):
         from mittvaccin import auth  # noqa: F401  (connects the login-time signal)
+        from mittvaccin.accounts import connect_signals
         from mittvaccin.navigation import NavItem, register
         from mittvaccin.rights import Right
 
@@ -15,4 +16,6 @@ class MittVaccinConfig(AppConfig):
             NavItem(_("Start"), "home", order=0),
             NavItem(_("Enheter"), "units", right=Right.CAREGIVER_ADMINISTER, order=80),
             NavItem(_("Personal"), "staff", right=Right.CAREGIVER_ADMINISTER, order=81),
+            NavItem(_("Mitt konto"), "account", order=99),
         )
+        connect_signals()

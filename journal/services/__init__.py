@@ -8,6 +8,7 @@ from journal.services.common import FUTURE_TOLERANCE, JournalError
 from journal.services.notes import note_comment, note_correct, note_create
 from journal.services.orders import order_create, order_enter_in_error
 from journal.services.patients import PatientExists, patient_create, patient_update_contact
+from journal.services.previsit import previsit_assessment_create, previsit_declaration_submit
 from journal.services.shared_record import (
     EMERGENCY_ACCESS_HOURS,
     block_lift,
@@ -49,6 +50,8 @@ __all__ = [
     "order_enter_in_error",
     "patient_create",
     "patient_update_contact",
+    "previsit_assessment_create",
+    "previsit_declaration_submit",
     "questionnaire_current",
     "signal_create",
     "signal_inactivate",

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from journal import selectors, services
 from journal.access import patient_view
 from journal.forms import CommentForm, ElsewhereForm, PatientContactForm, PatientCreateForm
-from journal.models import Patient, Vaccination
+from journal.models import AssessmentOutcome, Patient, Vaccination
 from journal.screens import as_context, patient_journal
 from journal.views.common import _error_to_form, _mark_with_reason
 from journal.views.shared_record import _log_shared_read
@@ -158,4 +158,11 @@ def assessments(request):
             request=request, patient=declaration.visit.patient, what=_("Lista: väntar på bedömning")
         )
         declaration.flag_rows = [row for row in declaration.answer_rows() if row["flag"]]
-    return render(request, "journal/assessments.html", {"queue": queue, "scope": scope})
+    previsits = selectors.previsit_assessment_queue(request, unit=request.unit if scope == "denna" else None)
+    for previsit in previsits:
+        access_log_record(request=request, patient=previsit.patient, what=_("Lista: väntar på bedömning"))
+    return render(
+        request,
+        "journal/assessments.html",
+        {"queue": queue, "previsits": previsits, "scope": scope, "outcomes": AssessmentOutcome.choices},
+    )
