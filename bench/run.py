@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-APP_MODULES = ["journal", "booking", "billing"]
+APP_MODULES = ["journal", "booking", "residents", "billing"]
 BENCH_DB = "mittvaccin_bench"
 # Bump when the core's synthetic data changes shape, so `--reuse` rebuilds.
 CORE_LOADER_VERSION = 1

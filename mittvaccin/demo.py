@@ -22,4 +22,5 @@ DEMO_LOGINS = [
     DemoLogin("maria", "mottagningspersonal, Region Värmland (granskar fakturering, ser ingen journal)"),
     DemoLogin("admin", "administratör, Region Värmland (priser, kampanjer, enheter, personal, loggkontroll)"),
     DemoLogin("nils", "sjuksköterska, Vaccinkliniken Norr AB (en annan vårdgivare)"),
+    DemoLogin("eva", "sjuksköterska, Region Värmland: loggar in med e-tjänstekort (testidentitet kort-eva)"),
 ]

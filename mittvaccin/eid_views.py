@@ -206,6 +206,14 @@ def _resident_signed_in(request, provider, claims, token, data):
     return redirect(data.get("next") or "residents:home")
 
 
+def redirect_to_provider(url: str) -> HttpResponseRedirect:
+    """A redirect that a sign-out form may follow to the provider (CSP form-action covers redirects)."""
+    response = HttpResponseRedirect(url)
+    origin = "/".join(url.split("/")[:3])
+    response._csp_update = {"form-action": [origin]}
+    return response
+
+
 def provider_logout_url(request, provider_key: str, id_token: str, after: str) -> str | None:
     """Where to send the browser so the provider's session ends too, when the provider supports it."""
     provider = eid.providers().get(provider_key)
@@ -236,5 +244,5 @@ def staff_logout(request):
     if provider_key:
         url = provider_logout_url(request, provider_key, id_token, reverse("login"))
         if url:
-            return HttpResponseRedirect(url)
+            return redirect_to_provider(url)
     return redirect("login")

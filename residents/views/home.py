@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from mittvaccin import eid
-from mittvaccin.eid_views import provider_logout_url
+from mittvaccin.eid_views import provider_logout_url, redirect_to_provider
 from mittvaccin.services import access_log_record_resident
 from residents import selectors
 from residents.session import SESSION_ACTING_FOR, current_resident, resident_required
@@ -116,5 +116,5 @@ def logout(request):
             request, signed_in["provider"], signed_in.get("id_token", ""), reverse("residents:home")
         )
         if url:
-            return HttpResponseRedirect(url)
+            return redirect_to_provider(url)
     return redirect("residents:home")
