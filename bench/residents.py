@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-RESIDENT = "197005152385"
+RESIDENT = "197005152389"
 DOSES = 50
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
+from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponseRedirect
@@ -82,7 +83,7 @@ def eid_start(request, provider_key):
     data.pop("url")
     request.session[eid.state_key(provider, state)] = {
         "data": data,
-        "exp": time.time() + client.framework.expires_in,
+        "exp": time.time() + settings.OIDC_STATE_SECONDS,
     }
     return HttpResponseRedirect(found["url"])
 
@@ -167,7 +168,7 @@ def _staff_signed_in(request, provider, claims, token, data):
             },
         )
     user = candidates[0]
-    login(request, user, backend="mittvaccin.auth.StaffBackend")
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session[eid.SESSION_PROVIDER] = provider.key
     request.session[eid.SESSION_ID_TOKEN] = token.get("id_token", "")
     # SITHS is itself a two-factor sign-in (card and PIN).

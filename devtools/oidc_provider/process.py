@@ -42,7 +42,9 @@ def config(identities: list[dict], app_base: str = "http://127.0.0.1") -> dict:
     }
 
 
-def start(*, port: int, database_url: str, data: dict, folder: Path, env: dict | None = None) -> subprocess.Popen:
+def start(
+    *, port: int, database_url: str, data: dict, folder: Path, env: dict | None = None
+) -> subprocess.Popen:
     folder.mkdir(parents=True, exist_ok=True)
     config_file = folder / f"idp-{port}.json"
     config_file.write_text(json.dumps(data))

@@ -19,12 +19,17 @@ from tests.e2e.conftest import screenshot
 from tests.factories import PatientFactory
 
 HSA_ANNA = "SE2321000016-E001"
-RESIDENT = "199001012380"
+RESIDENT = "199001012385"
 IDENTITIES = [
     {"username": "kort-alice", "given_name": "Alice", "family_name": "Kort", "hsa_id": HSA_ANNA},
     {"username": "kort-okand", "given_name": "Okänd", "family_name": "Person", "hsa_id": "SE2321000016-X999"},
     {"username": "bankid-vera", "given_name": "Vera", "family_name": "Eid", "personnummer": RESIDENT},
-    {"username": "bankid-trasig", "given_name": "Trasig", "family_name": "Nummer", "personnummer": "19900101-2381"},
+    {
+        "username": "bankid-trasig",
+        "given_name": "Trasig",
+        "family_name": "Nummer",
+        "personnummer": "19900101-2386",
+    },
 ]
 
 
@@ -145,7 +150,10 @@ def test_a_replayed_state_is_refused(page, cast, oidc_provider):
         page.goto("/logga-in/")
         page.get_by_role("link", name="Logga in med e-tjänstekort (SITHS)").click()
         callback = {}
-        page.on("request", lambda r: callback.setdefault("url", r.url) if "/eid/personal/retur/" in r.url else None)
+        page.on(
+            "request",
+            lambda r: callback.setdefault("url", r.url) if "/eid/personal/retur/" in r.url else None,
+        )
         sign_in_at_provider(page, "kort-alice")
         page.wait_for_url(lambda url: urlsplit(url).path == "/")
         page.get_by_role("button", name="Logga ut").click()
