@@ -72,7 +72,7 @@ def manage(*args: str, env: dict) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
 
 
-def wait_for_http(url: str, processes: list, timeout: float = 60) -> bool:
+def wait_for_http(url: str, processes: list, timeout: float = 180) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(p.poll() is not None for p in processes):
