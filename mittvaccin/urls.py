@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from mittvaccin import account_views, eid_views, views
+from mittvaccin import accessibility, account_views, eid_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,6 +20,7 @@ urlpatterns = [
     path("enhet/byt/", views.unit_switch, name="unit_switch"),
     path("ping", views.ping, name="ping"),
     path("healthz", views.healthz, name="healthz"),
+    path("tillganglighet/", accessibility.statement, name="accessibility_statement"),
     path("admin/enheter/", views.units, name="units"),
     path("admin/enheter/ny/", views.unit_edit, name="unit_create"),
     path("admin/enheter/<int:unit_id>/", views.unit_edit, name="unit_edit"),
