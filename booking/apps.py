@@ -17,6 +17,11 @@ class BookingConfig(AppConfig):
         register_care_relationship(has_current_booking)
         # R7, A5: a patient marked protected keeps no contact on any booking or message.
         patient_protected.connect(forget_booking_contacts, dispatch_uid="booking_forget_contacts")
+        # Residents' answers before the visit reach the physician's list while the booking stands (A15).
+        from booking.selectors import booked_times
+        from journal.extensions import register_booking_times
+
+        register_booking_times(booked_times)
         from mittvaccin.rights import Right
 
         register(

@@ -283,3 +283,14 @@ def fee_needs_review_q():
     from booking.models import ActorKind
 
     return Q(made_by_kind=ActorKind.RESIDENT, identity_verified=False)
+
+
+def booked_times(booking_ids) -> dict:
+    """{booking id: starts_at} of the given bookings that are still booked (one query)."""
+    from booking.models import Booking
+
+    return dict(
+        Booking.objects.filter(pk__in=list(booking_ids), status=Booking.Status.BOOKED).values_list(
+            "pk", "starts_at"
+        )
+    )

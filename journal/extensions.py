@@ -7,6 +7,9 @@
 - `register_care_relationship(check)`: `check(patient, unit) -> bool` tells whether the patient has a
   current care relationship with the unit through something the journal does not know (a booking).
   The shared record (R6) opens when the journal's own visits or any registered check say so.
+- `register_booking_times(lookup)`: `lookup(booking_ids) -> {booking_id: starts_at}` for the bookings
+  that are still booked (not cancelled, not yet attended). The physician's list shows residents'
+  answers before the visit (A15) only for those, with the current time of the visit.
 """
 
 from __future__ import annotations
@@ -33,3 +36,18 @@ def register_care_relationship(check: Callable) -> None:
 
 def care_relationship_checks() -> list[Callable]:
     return list(_CARE_RELATIONSHIP_CHECKS)
+
+
+_BOOKING_TIMES: list[Callable] = []
+
+
+def register_booking_times(lookup: Callable) -> None:
+    if lookup not in _BOOKING_TIMES:
+        _BOOKING_TIMES.append(lookup)
+
+
+def booking_times(booking_ids) -> dict:
+    found: dict = {}
+    for lookup in _BOOKING_TIMES:
+        found.update(lookup(booking_ids))
+    return found

@@ -170,6 +170,8 @@ class DeclarationForm(forms.Form):
     """The questionnaire's questions as fields; `supersedes` names the version a correction replaces."""
 
     supersedes = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The resident's answers from before the visit that this declaration starts from (A15).
+    previsit = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, questionnaire, **kwargs):
         super().__init__(*args, **kwargs)

@@ -408,11 +408,84 @@ class Questionnaire(models.Model):
         return f"{self.title} v{self.version}"
 
 
+class PreVisitDeclaration(models.Model):
+    """The health declaration a resident (or their guardian) answered at home before a booked visit (A15).
+
+    Never the journal's declaration itself (R3: that one is recorded by the nurse at the visit); it is
+    kept beside it, unchanged. A new answer before the visit is a new row that `supersedes` the old.
+    `booking_id` is the booked visit (the booking app points here, not the reverse); the unit is the
+    booking's, so the physician's list of that unit shows flagged answers before the visit day.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="previsit_declarations")
+    booking_id = models.BigIntegerField(db_index=True)
+    unit = models.ForeignKey("mittvaccin.Unit", on_delete=models.PROTECT, related_name="+")
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT, related_name="+")
+    answers = models.JSONField(_("svar"))
+    flagged = models.BooleanField(_("behöver bedömas"), default=False)
+    # Who answered: the patient themself or a guardian, by the personnummer their e-identification gave.
+    answered_by_identity = models.CharField(_("besvarad av (personnummer)"), max_length=12)
+    answered_by_guardian = models.BooleanField(_("besvarad av vårdnadshavare"), default=False)
+    answered_at = models.DateTimeField(_("besvarad"), default=timezone.now)
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+
+    caregiver_lookup = "patient__caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("hälsodeklaration före besöket")
+        verbose_name_plural = _("hälsodeklarationer före besöket")
+        ordering = ["-answered_at", "-id"]
+        triggers = [append_only("previsit_declaration_append_only")]
+
+    def __str__(self) -> str:
+        return f"Hälsodeklaration före besöket {self.answered_at:%Y-%m-%d %H:%M}"
+
+    def answer_rows(self):
+        return _answer_rows(self.questionnaire, self.answers)
+
+
+def _answer_rows(questionnaire, answers):
+    """(question, answer, detail, is_flag) for display with the questionnaire that was answered."""
+    rows = []
+    for question in questionnaire.questions:
+        answer = answers.get(question["key"], "")
+        detail = answers.get(question["key"] + "_detail", "")
+        flag = bool(question.get("flag_if")) and answer == question.get("flag_if")
+        rows.append({"question": question, "answer": answer, "detail": detail, "flag": flag})
+    return rows
+
+
+class LocalRegisterCustody(models.Model):
+    """The development population register's custody records (who is guardian of which child).
+
+    Production asks the national register; this table is the local stand-in's answer (demo and tests).
+    """
+
+    guardian_identity = models.CharField(max_length=12)
+    child_identity = models.CharField(max_length=12)
+    child_given_names = models.CharField(max_length=100)
+    child_family_name = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["guardian_identity", "child_identity"], name="local_custody_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guardian_identity} → {self.child_identity}"
+
+
 class HealthDeclaration(models.Model):
     """The health declaration of one visit (R3), signed by whoever recorded it.
 
     A correction is a new declaration that `supersedes` the old one; the old one stays readable.
     `flagged` is true when any answer needs a physician's assessment before vaccinating.
+    `previsit` is the resident's own answers from before the visit that the nurse went through (A15).
     """
 
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="declarations")
@@ -426,6 +499,9 @@ class HealthDeclaration(models.Model):
     recorded_at = models.DateTimeField(_("registrerad"), default=timezone.now)
     supersedes = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    previsit = models.ForeignKey(
+        PreVisitDeclaration, on_delete=models.PROTECT, null=True, blank=True, related_name="recorded_as"
     )
 
     caregiver_lookup = "visit__patient__caregiver"
@@ -442,13 +518,7 @@ class HealthDeclaration(models.Model):
 
     def answer_rows(self):
         """(question, answer, detail, is_flag) for display with the questionnaire this declaration answered."""
-        rows = []
-        for question in self.questionnaire.questions:
-            answer = self.answers.get(question["key"], "")
-            detail = self.answers.get(question["key"] + "_detail", "")
-            flag = bool(question.get("flag_if")) and answer == question.get("flag_if")
-            rows.append({"question": question, "answer": answer, "detail": detail, "flag": flag})
-        return rows
+        return _answer_rows(self.questionnaire, self.answers)
 
 
 class CheckConfirmation(models.Model):
@@ -798,6 +868,10 @@ class Note(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="notes")
     declaration = models.ForeignKey(
         HealthDeclaration, on_delete=models.PROTECT, null=True, blank=True, related_name="assessments"
+    )
+    # A physician's assessment of a resident's answers before the visit day (A15).
+    previsit = models.ForeignKey(
+        "PreVisitDeclaration", on_delete=models.PROTECT, null=True, blank=True, related_name="assessments"
     )
     kind = models.CharField(_("typ"), max_length=20, choices=NoteKind.choices, default=NoteKind.NOTE)
     outcome = models.CharField(_("bedömning"), max_length=20, choices=AssessmentOutcome.choices, blank=True)

@@ -49,6 +49,8 @@ class VisitScreen:
     not_given_initial: dict
     declaration_initial: dict | None
     assessment_initial: dict | None
+    # The resident's own answers from before the visit, when the declaration is still to be recorded (A15).
+    previsit: object
     can_register: bool
     can_order: bool
 
@@ -77,10 +79,16 @@ def visit_screen(
     # The current questionnaire is created if missing (an emptied table), so it is asked of the service.
     questionnaire = declaration.questionnaire if declaration is not None else questionnaire_current()
     declaration_initial = None
+    previsit = None
     if declaration is None or correcting:
         declaration_initial = dict(declaration.answers) if declaration else {}
         if declaration:
             declaration_initial["supersedes"] = declaration.pk
+        else:
+            # A15: the nurse starts from the resident's answers and goes through them with the patient.
+            previsit = selectors.previsit_for_booking(visit.booking_id)
+            if previsit is not None:
+                declaration_initial = {**previsit.answers, "previsit": previsit.pk}
     assessment_initial = None
     if checks.needs_assessment and user.has_right(Right.ASSESSMENT_WRITE):
         assessment_initial = {"declaration": declaration.pk}
@@ -97,6 +105,7 @@ def visit_screen(
         not_given_initial={"idempotency_key": uuid.uuid4(), "order": order.pk if order else None},
         declaration_initial=declaration_initial,
         assessment_initial=assessment_initial,
+        previsit=previsit,
         can_register=user.has_right(Right.VACCINATION_REGISTER),
         can_order=user.has_right(Right.VACCINE_ORDER),
     )

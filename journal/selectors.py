@@ -24,6 +24,7 @@ from journal.models import (
     NoteKind,
     Order,
     Patient,
+    PreVisitDeclaration,
     SharedRecordBlock,
     SharedRecordConsent,
     Vaccination,
@@ -116,7 +117,7 @@ def active_signals(patient, refresh: bool = False) -> list[AttentionSignal]:
 def current_declaration(visit) -> HealthDeclaration | None:
     return (
         HealthDeclaration.objects.filter(visit=visit, superseded_by__isnull=True)
-        .select_related("questionnaire")
+        .select_related("questionnaire", "previsit")
         .order_by("-recorded_at", "-id")
         .first()
     )
@@ -411,10 +412,21 @@ def visit_checks(visit, *, user, unit, now=None) -> VisitChecks:
     declaration = current_declaration(visit)
     assessment = None
     if declaration is not None:
+        # A physician's assessment of the resident's answers before the visit holds for the recorded
+        # declaration as long as the nurse changed none of those answers (A15).
+        previsit_id = (
+            declaration.previsit_id
+            if declaration.previsit_id and declaration.answers == declaration.previsit.answers
+            else None
+        )
         assessments = [
             t.current
             for t in threads
-            if t.current.kind == NoteKind.ASSESSMENT and t.current.declaration_id == declaration.pk
+            if t.current.kind == NoteKind.ASSESSMENT
+            and (
+                t.current.declaration_id == declaration.pk
+                or (previsit_id and t.current.previsit_id == previsit_id)
+            )
         ]
         assessment = max(assessments, key=lambda n: (n.signed_at, n.pk), default=None)
     orders = patient_orders(patient)
@@ -486,6 +498,44 @@ def open_order_requests(who, *, unit=None) -> list:
     if unit is not None:
         requests = requests.filter(unit=unit)
     return list(requests)
+
+
+def previsit_for_booking(booking_id) -> PreVisitDeclaration | None:
+    """The resident's latest answers before the booked visit (A15), or None."""
+    if not booking_id:
+        return None
+    return (
+        PreVisitDeclaration.objects.filter(booking_id=booking_id, superseded_by__isnull=True)
+        .select_related("questionnaire")
+        .order_by("-answered_at", "-id")
+        .first()
+    )
+
+
+def previsit_assessment_queue(who, *, unit=None) -> list[PreVisitDeclaration]:
+    """Residents' flagged answers for visits still to come that no physician has assessed (A15)."""
+    from journal.extensions import booking_times
+
+    candidates = (
+        owned(PreVisitDeclaration, who)
+        .filter(flagged=True, superseded_by__isnull=True)
+        .exclude(assessments__kind=NoteKind.ASSESSMENT)
+        .select_related("patient", "unit", "questionnaire")
+        .order_by("answered_at", "id")
+    )
+    if unit is not None:
+        candidates = candidates.filter(unit=unit)
+    candidates = list(candidates[:500])
+    times = booking_times([c.booking_id for c in candidates])
+    now = timezone.now()
+    upcoming = []
+    for previsit in candidates:
+        starts_at = times.get(previsit.booking_id)
+        if starts_at is not None and starts_at > now:
+            previsit.visit_starts_at = starts_at
+            previsit.flag_rows = [row for row in previsit.answer_rows() if row["flag"]]
+            upcoming.append(previsit)
+    return sorted(upcoming, key=lambda p: (p.visit_starts_at, p.pk))
 
 
 def signal_todos(who) -> list[AttentionSignal]:

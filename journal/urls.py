@@ -7,6 +7,7 @@ from journal.views import (
     notes,
     orders,
     patients,
+    previsit,
     protection,
     recall,
     shared_record,
@@ -137,5 +138,11 @@ urlpatterns = [
         "katalog/forvaltare/<int:user_id>/ta-bort/",
         catalogue.maintainer_revoke,
         name="catalogue_maintainer_revoke",
+    ),
+    # Residents' answers before a booked visit, assessed by a physician (A15).
+    path(
+        "patient/<int:patient_id>/fore-besoket/<int:previsit_id>/bedomning/",
+        previsit.previsit_assessment,
+        name="previsit_assessment",
     ),
 ]

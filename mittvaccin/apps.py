@@ -11,6 +11,7 @@ class MittVaccinConfig(AppConfig):
             auth,  # noqa: F401  (connects the login-time signal)
             principal,  # noqa: F401  (drops cached accounts when they change)
         )
+        from mittvaccin.accounts import connect_signals
         from mittvaccin.navigation import NavItem, register
         from mittvaccin.rights import Right
 
@@ -19,4 +20,6 @@ class MittVaccinConfig(AppConfig):
             NavItem(_("Enheter"), "units", right=Right.CAREGIVER_ADMINISTER, order=80),
             NavItem(_("Personal"), "staff", right=Right.CAREGIVER_ADMINISTER, order=81),
             NavItem(_("Meddelanden"), "undelivered_messages", right=Right.BOOKING_MANAGE, order=70),
+            NavItem(_("Mitt konto"), "account", order=99),
         )
+        connect_signals()

@@ -23,4 +23,5 @@ DEMO_LOGINS = [
     DemoLogin("admin", "administratör, Region Värmland (priser, kampanjer, enheter, personal, loggkontroll)"),
     DemoLogin("nils", "sjuksköterska, Vaccinkliniken Norr AB (en annan vårdgivare)"),
     DemoLogin("katalog", "förvaltar den nationella vaccinkatalogen (ingen behörighet hos någon vårdgivare)"),
+    DemoLogin("eva", "sjuksköterska, Region Värmland: loggar in med e-tjänstekort (testidentitet kort-eva)"),
 ]

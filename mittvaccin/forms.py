@@ -13,7 +13,16 @@ class LoginForm(AuthenticationForm):
             "Fel användarnamn eller lösenord. Du kan bara logga in hos den vårdgivare där du är anställd."
         ),
         "inactive": _("Kontot är inte aktivt. Kontakta din administratör."),
+        "eid_only": _("Ditt konto loggar in med e-tjänstekort (SITHS). Använd knappen för e-tjänstekort."),
     }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        from mittvaccin.eid import staff_provider_for
+
+        # Where the caregiver has a provider, an account with an HSA-id signs in only with its card.
+        if user.hsa_id and staff_provider_for(user.caregiver) is not None:
+            raise forms.ValidationError(self.error_messages["eid_only"], code="eid_only")
 
 
 class UnitForm(forms.ModelForm):
@@ -52,13 +61,35 @@ class StaffForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email", "profession", "default_unit", "rights", "is_active"]
+        fields = [
+            "first_name",
+            "last_name",
+            "email",
+            "hsa_id",
+            "profession",
+            "default_unit",
+            "rights",
+            "is_active",
+        ]
+        help_texts = {
+            "hsa_id": _(
+                "Från personens e-tjänstekort, t.ex. SE2321000016-1234. Behövs för inloggning med kort."
+            )
+        }
 
     def __init__(self, *args, caregiver, **kwargs):
+        self.caregiver = caregiver
         super().__init__(*args, **kwargs)
         self.fields["default_unit"].queryset = Unit.objects.for_caregiver(caregiver)
         self.fields["first_name"].required = True
         self.fields["last_name"].required = True
+
+    def clean_hsa_id(self):
+        hsa_id = self.cleaned_data.get("hsa_id", "").strip().upper()
+        taken = User.objects.filter(caregiver=self.caregiver, hsa_id=hsa_id).exclude(pk=self.instance.pk)
+        if hsa_id and taken.exists():
+            raise forms.ValidationError(_("HSA-id:t används redan av ett annat konto hos vårdgivaren."))
+        return hsa_id
 
 
 class StaffCreateForm(StaffForm):
@@ -106,3 +137,17 @@ class StaffPasswordForm(forms.Form):
         password = self.cleaned_data["new_password"]
         validate_password(password, user=self.account)
         return password
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(
+        label=_("Kod"),
+        max_length=16,
+        help_text=_("Sex siffror från appen, eller en av dina reservkoder."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def clean_code(self):
+        return "".join(self.cleaned_data["code"].split()).lower()

@@ -73,7 +73,7 @@ def manage(*args: str, env: dict) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
 
 
-def wait_for_http(url: str, processes: list, timeout: float = 60) -> bool:
+def wait_for_http(url: str, processes: list, timeout: float = 180) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(p.poll() is not None for p in processes):
@@ -130,6 +130,8 @@ def run(args: list[str]) -> int:
         say("Demo data (loaded the first time, checked every time) …")
         manage("demo_data", env=env)
         processes: list[subprocess.Popen] = []
+        if env.get("DJANGO_DEBUG") == "1" and not os.environ.get("MITTVACCIN_OIDC_STAFF_ISSUER"):
+            processes.append(start_development_provider(env, port))
         stopping = []
         # Ctrl-C reaches the whole process group (web, worker and beat stop by themselves); SIGTERM
         # from outside reaches only us. Either way: note it, then stop whatever still runs.
@@ -197,6 +199,49 @@ def run(args: list[str]) -> int:
             stop_all(processes)
 
 
+def development_provider_port(port: str) -> int:
+    return int(port) + 100
+
+
+def start_development_provider(env: dict, port: str) -> subprocess.Popen:
+    """`make run`'s OpenID provider of test identities (devtools/oidc_provider), on PORT+100.
+
+    The application is told about it (and that it is a development provider) through the same
+    variables a real installation sets; the settings refuse it when DJANGO_DEBUG is off.
+    """
+    import json
+
+    from devtools.oidc_provider import process as idp
+
+    idp_port = development_provider_port(port)
+    folder = embedded.DATA_DIR / "idp"
+    folder.mkdir(parents=True, exist_ok=True)
+    identities_file = folder / "identities.json"
+    manage("dev_identities", "--output", str(identities_file), env=env)
+    say(f"Development OpenID provider (test identities) on http://127.0.0.1:{idp_port}/ …")
+    database_url = env["DATABASE_URL"].rsplit("/", 1)[0] + "/mittvaccin_idp"
+    provider = idp.start(
+        port=idp_port,
+        database_url=database_url,
+        data=idp.config(json.loads(identities_file.read_text())),
+        folder=folder,
+        env={"DJANGO_DEBUG": "1"},
+    )
+    issuer = f"http://127.0.0.1:{idp_port}/o"
+    env.update(
+        {
+            "MITTVACCIN_OIDC_STAFF_ISSUER": issuer,
+            "MITTVACCIN_OIDC_STAFF_CLIENT_ID": idp.STAFF_CLIENT,
+            "MITTVACCIN_OIDC_STAFF_CLIENT_SECRET": idp.STAFF_SECRET,
+            "MITTVACCIN_OIDC_RESIDENT_ISSUER": issuer,
+            "MITTVACCIN_OIDC_RESIDENT_CLIENT_ID": idp.RESIDENT_CLIENT,
+            "MITTVACCIN_OIDC_RESIDENT_CLIENT_SECRET": idp.RESIDENT_SECRET,
+            "MITTVACCIN_OIDC_DEVELOPMENT": "1",
+        }
+    )
+    return provider
+
+
 def print_logins(port: str) -> None:
     from mittvaccin.demo import DEMO_LOGINS, DEMO_PASSWORD
 
@@ -212,6 +257,9 @@ def print_logins(port: str) -> None:
     lines += [
         "",
         f"  Online booking (residents, no login): http://127.0.0.1:{port}/boka/",
+        f"  Mina vaccinationer (residents, test BankID): http://127.0.0.1:{port}/mina-vaccinationer/",
+        f"  Development OpenID provider (test identities, SITHS card for eva): "
+        f"http://127.0.0.1:{development_provider_port(port)}/",
         "",
         "  Ctrl-C stops everything.",
         "",

@@ -29,6 +29,11 @@ class Caregiver(models.Model):
     postal_code = models.CharField(_("postnummer"), max_length=10, blank=True)
     city = models.CharField(_("ort"), max_length=100, blank=True)
     phone = models.CharField(_("telefon"), max_length=40, blank=True)
+    # Where staff sign in with a password (no e-identification for the account), the caregiver may
+    # ask for a second factor too (TOTP, with recovery codes).
+    require_second_factor = models.BooleanField(
+        _("kräv tvåstegsverifiering vid lösenordsinloggning"), default=False
+    )
 
     caregiver_lookup = "self"
     objects = CaregiverOwnedQuerySet.as_manager()
@@ -122,6 +127,10 @@ class User(AbstractUser):
         related_name="+",
         verbose_name=_("förvald enhet"),
     )
+    # The person's HSA-id (from the SITHS card): how sign-in with e-identification finds the account.
+    hsa_id = models.CharField(_("HSA-id"), max_length=40, blank=True)
+    # Set when someone else chose the password (a new account, a reset): the next sign-in asks for a new one.
+    must_change_password = models.BooleanField(_("måste byta lösenord"), default=False)
 
     # The installation-level right to change the national vaccine catalogue: above every caregiver, so
     # no caregiver's administrator can grant it (only `manage.py catalogue_maintainer` or another
@@ -139,6 +148,12 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(rights__contained_by=list(Right.values)), name="user_rights_known"
+            ),
+            # One account per person and caregiver (R4): the HSA-id finds exactly one.
+            models.UniqueConstraint(
+                fields=["caregiver", "hsa_id"],
+                condition=~models.Q(hsa_id=""),
+                name="user_hsa_id_unique_per_caregiver",
             ),
         ]
 
@@ -163,8 +178,11 @@ class AccessLogEntry(models.Model):
     """One read of a patient's data (journalloggning). Append-only: the database refuses UPDATE and DELETE.
 
     The patient is kept as id and identity number rather than a foreign key: the core app does not
-    depend on the journal app, and a log row must outlive anything else. The reader is a staff `user`
-    or, for the FHIR API (A8), a receiving system: its client id and name, kept the same way.
+    depend on the journal app, and a log row must outlive anything else.
+
+    The reader is exactly one of: a staff `user`; for the FHIR API (A8), a receiving system (its client
+    id and name, kept the same way); or a resident signed in with e-identification (`resident_identity`:
+    the patient themself, or a guardian reading for a child). A resident is no staff account.
 
     The table is partitioned by month on `at` (migration 0005, mittvaccin.partitions): its primary key
     in the database is (id, at); `id` alone is still unique, from one sequence.
@@ -172,10 +190,11 @@ class AccessLogEntry(models.Model):
 
     at = models.DateTimeField(_("tidpunkt"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("användare")
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("användare")
     )
     api_client_id = models.BigIntegerField(_("API-klient"), null=True, blank=True)
     api_client_name = models.CharField(_("API-klient"), max_length=255, blank=True)
+    resident_identity = models.CharField(_("invånare (personnummer)"), max_length=12, blank=True)
     caregiver = models.ForeignKey(Caregiver, on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("enhet")
@@ -202,9 +221,10 @@ class AccessLogEntry(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                # Exactly one reader: a staff account or an API client.
-                condition=models.Q(user__isnull=False, api_client_id__isnull=True)
-                | models.Q(user__isnull=True, api_client_id__isnull=False),
+                # Exactly one reader: a staff account, an API client, or a resident.
+                condition=models.Q(user__isnull=False, api_client_id__isnull=True, resident_identity="")
+                | models.Q(user__isnull=True, api_client_id__isnull=False, resident_identity="")
+                | (models.Q(user__isnull=True, api_client_id__isnull=True) & ~models.Q(resident_identity="")),
                 name="accesslog_one_reader",
             ),
         ]
@@ -213,13 +233,67 @@ class AccessLogEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id or self.api_client_name} {self.what}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id or self.api_client_name or self.resident_identity} {self.what}"
 
     @property
     def reader(self) -> str:
         if self.user_id is None:
             return self.api_client_name
         return self.user.get_full_name() or self.user.username
+
+    @property
+    def read_by_api_client(self) -> bool:
+        return self.api_client_id is not None
+
+    @property
+    def read_by_resident(self) -> bool:
+        return bool(self.resident_identity)
+
+    @property
+    def read_by_patient_self(self) -> bool:
+        return self.resident_identity == self.patient_identity
+
+
+class SignInEvent(models.Model):
+    """What happened at sign-in that someone must be able to review: lockouts, failed second factors,
+    refused e-identification, second-factor resets and password changes. Append-only."""
+
+    class Kind(models.TextChoices):
+        LOCKED_OUT = "locked_out", _("Kontot spärrat efter för många försök")
+        SECOND_FACTOR_FAILED = "second_factor_failed", _("Fel kod i tvåstegsverifiering")
+        SECOND_FACTOR_ENROLLED = "second_factor_enrolled", _("Tvåstegsverifiering aktiverad")
+        SECOND_FACTOR_RESET = "second_factor_reset", _("Tvåstegsverifiering återställd av administratör")
+        RECOVERY_CODE_USED = "recovery_code_used", _("Reservkod använd")
+        EID_REFUSED = "eid_refused", _("Inloggning med e-legitimation nekad")
+        EID_SIGNED_IN = "eid_signed_in", _("Inloggad med e-legitimation")
+        PASSWORD_CHANGED = "password_changed", _("Lösenord bytt")
+
+    at = models.DateTimeField(_("tidpunkt"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("händelse"), max_length=32, choices=Kind.choices)
+    username = models.CharField(_("användarnamn"), max_length=150, blank=True)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    caregiver = models.ForeignKey(
+        Caregiver, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    client_address = models.GenericIPAddressField(_("klientadress"), null=True, blank=True)
+    detail = models.CharField(_("detalj"), max_length=300, blank=True)
+
+    caregiver_lookup = "caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("inloggningshändelse")
+        verbose_name_plural = _("inloggningshändelser")
+        ordering = ["-at", "-id"]
+        triggers = [
+            pgtrigger.Protect(
+                name="sign_in_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.username}"
 
 
 class OutboundMessage(models.Model):

@@ -80,6 +80,31 @@ def access_log_record_many(*, request, patients, what: str, reason: str = "") ->
     return len(distinct)
 
 
+def access_log_record_resident(*, request, patients, reader_identity: str, what: str) -> None:
+    """A resident's read of their own journal (or a guardian's of their child's), one row per patient
+    row read, each in the log of the caregiver whose journal it is. No staff account is involved."""
+    distinct = {}
+    for patient in patients:
+        distinct.setdefault(patient.pk, patient)
+    AccessLogEntry.objects.bulk_create(
+        [
+            AccessLogEntry(
+                user=None,
+                resident_identity=reader_identity,
+                caregiver_id=patient.caregiver_id,
+                unit=None,
+                patient_id=patient.id,
+                patient_identity=patient.identity_number,
+                patient_protected=patient.protected_identity,
+                what=what[:120],
+                path=request.get_full_path()[:400],
+                client_address=client_address(request),
+            )
+            for patient in distinct.values()
+        ]
+    )
+
+
 def unit_switch(*, request, unit_id) -> Unit:
     unit = owned_or_404(Unit, request, pk=unit_id, is_active=True)
     request.session[SESSION_UNIT] = unit.pk
@@ -97,8 +122,11 @@ def unit_update(*, unit: Unit, data: dict) -> Unit:
 
 
 @transaction.atomic
-def staff_create(*, caregiver, username: str, password: str, **fields) -> User:
-    user = User(caregiver=caregiver, username=username, **fields)
+def staff_create(
+    *, caregiver, username: str, password: str, must_change_password: bool = True, **fields
+) -> User:
+    """A new staff account. The password the administrator typed is replaced at its first sign-in."""
+    user = User(caregiver=caregiver, username=username, must_change_password=must_change_password, **fields)
     user.set_password(password)
     user.full_clean()
     user.save()
@@ -115,8 +143,10 @@ def staff_update(*, user: User, data: dict) -> User:
 
 
 @transaction.atomic
-def staff_password_set(*, user: User, password: str) -> User:
-    """A new password chosen by the administrator; the account's other sessions end with it."""
+def staff_password_set(*, user: User, password: str, by: User | None = None) -> User:
+    """A new password chosen by the administrator; the account's other sessions end with it, and the
+    account chooses its own at the next sign-in (unless the administrator set their own)."""
     user.set_password(password)
-    user.save(update_fields=["password"])
+    user.must_change_password = by is not None and by.pk != user.pk
+    user.save(update_fields=["password", "must_change_password"])
     return user

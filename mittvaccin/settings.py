@@ -5,6 +5,7 @@ all and `tests/mittvaccin/test_deployment.py` checks that docker-compose.yml pas
 Without DATABASE_URL / REDIS_URL the embedded PostgreSQL and Redis of `.data/` are used.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -85,9 +86,14 @@ INSTALLED_APPS = [
     "pgtrigger",
     "axes",
     "oauth2_provider",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "mittvaccin",
     "journal",
     "booking",
+    "residents",
     "billing",
     "reports",
     "nvr",
@@ -96,6 +102,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "mittvaccin.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads a form field or query parameter: NUL and other control characters go.
     "mittvaccin.input.ControlCharactersMiddleware",
@@ -106,9 +114,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "mittvaccin.middleware.SessionLifetimeMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "mittvaccin.accounts.AccountGateMiddleware",
     "mittvaccin.middleware.CurrentUnitMiddleware",
     "mittvaccin.middleware.MethodNotAllowedPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -306,6 +316,87 @@ AXES_VERBOSE = False
 # trusted): behind the proxy, one bad actor locks out only their own address, not everyone's.
 AXES_CLIENT_IP_CALLABLE = "mittvaccin.services.client_address"
 AXES_USERNAME_CALLABLE = "mittvaccin.input.login_username"
+
+# --- Sign-in with e-identification (OpenID Connect) ---------------------------------------------
+# Staff: the installation's provider (SITHS through the region's IdP) and/or one per caregiver
+# (a JSON list of {"organisation_number", "issuer", "client_id", "client_secret"}); the account is
+# found by the HSA-id claim. Residents: one provider (BankID / Freja eID through a broker); the person
+# by the personnummer claim. Unset issuer = that sign-in is not offered (password sign-in stays).
+OIDC_STAFF_ISSUER = os.environ.get("MITTVACCIN_OIDC_STAFF_ISSUER", "").rstrip("/")
+OIDC_STAFF_CLIENT_ID = os.environ.get("MITTVACCIN_OIDC_STAFF_CLIENT_ID", "")
+OIDC_STAFF_CLIENT_SECRET = os.environ.get("MITTVACCIN_OIDC_STAFF_CLIENT_SECRET", "")
+OIDC_STAFF_HSA_CLAIM = os.environ.get("MITTVACCIN_OIDC_STAFF_HSA_CLAIM", "hsa_id")
+OIDC_STAFF_CAREGIVER_PROVIDERS = json.loads(
+    os.environ.get("MITTVACCIN_OIDC_STAFF_CAREGIVER_PROVIDERS") or "[]"
+)
+OIDC_RESIDENT_ISSUER = os.environ.get("MITTVACCIN_OIDC_RESIDENT_ISSUER", "").rstrip("/")
+OIDC_RESIDENT_CLIENT_ID = os.environ.get("MITTVACCIN_OIDC_RESIDENT_CLIENT_ID", "")
+OIDC_RESIDENT_CLIENT_SECRET = os.environ.get("MITTVACCIN_OIDC_RESIDENT_CLIENT_SECRET", "")
+# The Swedish OpenID Connect profile's claim for a personnummer.
+OIDC_RESIDENT_PERSONNUMMER_CLAIM = os.environ.get(
+    "MITTVACCIN_OIDC_RESIDENT_PERSONNUMMER_CLAIM", "https://id.oidc.se/claim/personalIdentityNumber"
+)
+# A sign-in started but not finished within this time must be started again (its state expires).
+OIDC_STATE_SECONDS = env_int("MITTVACCIN_OIDC_STATE_SECONDS", 600)
+# `make run`'s own provider of test identities: the sign-in buttons say so, and it is refused unless
+# DJANGO_DEBUG is on (or the tests run).
+OIDC_DEVELOPMENT = env_bool("MITTVACCIN_OIDC_DEVELOPMENT", False)
+if OIDC_DEVELOPMENT and not (DEBUG or TESTING):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "MITTVACCIN_OIDC_DEVELOPMENT (test identities) is refused when DJANGO_DEBUG is off."
+    )
+ENVIRONMENT_VARIABLES += [
+    "MITTVACCIN_OIDC_STAFF_ISSUER",
+    "MITTVACCIN_OIDC_STAFF_CLIENT_ID",
+    "MITTVACCIN_OIDC_STAFF_CLIENT_SECRET",
+    "MITTVACCIN_OIDC_STAFF_HSA_CLAIM",
+    "MITTVACCIN_OIDC_STAFF_CAREGIVER_PROVIDERS",
+    "MITTVACCIN_OIDC_RESIDENT_ISSUER",
+    "MITTVACCIN_OIDC_RESIDENT_CLIENT_ID",
+    "MITTVACCIN_OIDC_RESIDENT_CLIENT_SECRET",
+    "MITTVACCIN_OIDC_RESIDENT_PERSONNUMMER_CLAIM",
+    "MITTVACCIN_OIDC_STATE_SECONDS",
+    "MITTVACCIN_OIDC_DEVELOPMENT",
+]
+OTP_TOTP_ISSUER = "MittVaccin"
+
+# --- Security headers ----------------------------------------------------------------------------
+# No inline script or style anywhere: every behaviour is in static/js, every look in static/css.
+# Forms may post only here, except the sign-out that continues at the identity provider.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": [
+            "'self'",
+            *sorted(
+                {
+                    "/".join(url.split("/")[:3])
+                    for url in (
+                        OIDC_STAFF_ISSUER,
+                        OIDC_RESIDENT_ISSUER,
+                        *(p.get("issuer", "") for p in OIDC_STAFF_CAREGIVER_PROVIDERS),
+                    )
+                    if url.startswith(("http://", "https://"))
+                }
+            ),
+        ],
+    }
+}
+# Features a journal never needs are switched off for every page (mittvaccin.security).
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "magnetometer=(), gyroscope=(), accelerometer=(), interest-cohort=()"
+)
 
 # --- Language, time, formats ---------------------------------------------------------------------
 # Swedish is the source language of every string; English is the translation (locale/en).

@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -12,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from mittvaccin import services
+from mittvaccin import eid, services
+from mittvaccin.accounts import has_second_factor
 from mittvaccin.decorators import require_right
 from mittvaccin.forms import LoginForm, StaffCreateForm, StaffForm, StaffPasswordForm, UnitForm
 from mittvaccin.models import Unit, User
@@ -31,6 +33,12 @@ class LoginView(auth_views.LoginView):
     template_name = "mittvaccin/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["eid_providers"] = eid.staff_providers()
+        context["eid_development"] = settings.OIDC_DEVELOPMENT
+        return context
 
 
 @require_GET
@@ -106,7 +114,11 @@ def unit_edit(request, unit_id=None):
 @require_right(Right.CAREGIVER_ADMINISTER)
 def staff(request):
     accounts = owned(User, request).select_related("default_unit").order_by("last_name", "first_name")
-    return render(request, "mittvaccin/staff.html", {"accounts": accounts, "rights": Right})
+    return render(
+        request,
+        "mittvaccin/staff.html",
+        {"accounts": accounts, "rights": Right, "caregiver": request.user.caregiver},
+    )
 
 
 @require_right(Right.CAREGIVER_ADMINISTER)
@@ -139,7 +151,12 @@ def staff_edit(request, user_id):
     return render(
         request,
         "mittvaccin/staff_form.html",
-        {"form": form, "account": account, "password_form": StaffPasswordForm(account=account)},
+        {
+            "form": form,
+            "account": account,
+            "password_form": StaffPasswordForm(account=account),
+            "has_second_factor": has_second_factor(account),
+        },
     )
 
 
@@ -149,7 +166,7 @@ def staff_password(request, user_id):
     account = owned_or_404(User, request, pk=user_id)
     form = StaffPasswordForm(request.POST, account=account)
     if form.is_valid():
-        services.staff_password_set(user=account, password=form.cleaned_data["new_password"])
+        services.staff_password_set(user=account, password=form.cleaned_data["new_password"], by=request.user)
         if account == request.user:
             update_session_auth_hash(request, account)  # changing one's own password keeps one logged in
         messages.success(request, _("Nytt lösenord är satt för %(name)s.") % {"name": account})
@@ -158,6 +175,11 @@ def staff_password(request, user_id):
     return render(
         request,
         "mittvaccin/staff_form.html",
-        {"form": staff_form, "account": account, "password_form": form},
+        {
+            "form": staff_form,
+            "account": account,
+            "password_form": form,
+            "has_second_factor": has_second_factor(account),
+        },
         status=422,
     )

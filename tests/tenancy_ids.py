@@ -228,6 +228,13 @@ PUBLIC_URL_NAMES: dict[str, str] = {
     "booking:manage_ics": "calendar file of the resident's own booking (signed link)",
     "booking:manage_cancel": "cancel the resident's own booking (signed link)",
     "booking:manage_move": "move the resident's own booking (signed link)",
+    # Sign-in with e-identification: the provider key names a configured provider (404 otherwise).
+    "eid_start": "starts the sign-in at a configured identity provider",
+    "eid_callback": "the identity provider's answer; refused without the state this browser started",
+    # Residents' booking steps: public units and free times, behind the resident's own sign-in.
+    "residents:book_types": "visit types of a public unit (signed-in resident)",
+    "residents:book_times": "free times of a public unit (signed-in resident)",
+    "residents:book_confirm": "the signed-in resident books one free time for themself",
 }
 
 
@@ -239,3 +246,25 @@ NATIONAL_URL_NAMES: dict[str, str] = {
     "journal:catalogue_product": "a product of the national catalogue (maintainers only)",
     "journal:catalogue_maintainer_revoke": "withdraw an account's maintainer right (maintainers only)",
 }
+
+
+# --- residents / A15: add providers below ------------------------------------------------------------
+
+
+def _previsit_id(cast):
+    from journal.models import PreVisitDeclaration
+    from journal.services import questionnaire_current
+
+    patient = PatientFactory(caregiver=cast.caregiver_a)
+    return PreVisitDeclaration.objects.create(
+        patient=patient,
+        booking_id=_booking_id(cast),
+        unit=cast.unit_a,
+        questionnaire=questionnaire_current(),
+        answers={"unwell": "yes"},
+        flagged=True,
+        answered_by_identity=patient.identity_number,
+    ).pk
+
+
+ID_PROVIDERS["previsit_id"] = _previsit_id

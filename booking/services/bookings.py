@@ -66,11 +66,14 @@ def booking_create(
     contact_phone: str = "",
     contact_email: str = "",
     submission_key: str = "",
+    identity_verified: bool = False,
     now=None,
 ) -> Booking:
     """Book `patient` into `slot`. Raises SlotFull, PatientBusy or BookingError; never half-books.
 
     A repeated `submission_key` (the same form sent twice) returns the booking the first one made.
+    `identity_verified`: a resident who booked signed in with e-identification (their own fees are
+    then invoiced by the jobs like a booking made by staff).
     """
     now = _now(now)
     if submission_key and (done := _submitted(submission_key)):
@@ -105,6 +108,7 @@ def booking_create(
         contact_phone=contact_phone,
         contact_email=contact_email,
         submission_key=submission_key[:40],
+        identity_verified=identity_verified,
     )
     try:
         # Another booking of the patient at the same time is refused by the exclusion constraint

@@ -9,6 +9,7 @@ from journal.services.notes import note_comment, note_correct, note_correctable_
 from journal.services.order_requests import order_request_create, order_request_decline
 from journal.services.orders import order_create, order_enter_in_error
 from journal.services.patients import PatientExists, patient_create, patient_update_contact
+from journal.services.previsit import previsit_assessment_create, previsit_declaration_submit
 from journal.services.protection import (
     protection_check_register,
     protection_lift,
@@ -65,6 +66,8 @@ __all__ = [
     "protection_mark",
     "protection_refresh",
     "protection_register_sweep",
+    "previsit_assessment_create",
+    "previsit_declaration_submit",
     "questionnaire_current",
     "signal_create",
     "signal_inactivate",

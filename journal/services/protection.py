@@ -146,6 +146,15 @@ def protected_elsewhere(*, identity_kind: str, identity_number: str) -> bool:
     ).exists()
 
 
+def person_is_protected(*, identity_kind: str, identity_number: str) -> bool:
+    """Whether the person has protected identity: the register says so (and every caregiver's row of
+    them is then marked), or a caregiver marked them by hand. For pages about a person who need not be
+    anyone's patient yet (a resident signed in with e-identification)."""
+    return protection_check_register(
+        identity_kind=identity_kind, identity_number=identity_number
+    ) or protected_elsewhere(identity_kind=identity_kind, identity_number=identity_number)
+
+
 def protection_check_register(*, identity_kind: str, identity_number: str, user=None) -> bool:
     """Ask the population register about the person; when protected, mark every caregiver's row.
 

@@ -85,7 +85,9 @@ def declaration_flagged(questionnaire: Questionnaire, answers: dict) -> bool:
 
 
 @transaction.atomic
-def declaration_record(*, visit: Visit, user, answers: dict, supersedes_id=None) -> HealthDeclaration:
+def declaration_record(
+    *, visit: Visit, user, answers: dict, supersedes_id=None, previsit_id=None
+) -> HealthDeclaration:
     """Record the visit's health declaration, or a corrected version of the current one.
 
     A correction names the version it replaces; if someone else corrected it first, the form is stale
@@ -113,7 +115,16 @@ def declaration_record(*, visit: Visit, user, answers: dict, supersedes_id=None)
     elif supersedes_id:
         raise JournalError(_("Den hälsodeklaration du rättar finns inte på besöket."))
     questionnaire = current.questionnaire if current else questionnaire_current()
+    previsit = None
+    if previsit_id and visit.booking_id:
+        from journal.models import PreVisitDeclaration
+
+        # A15: the nurse went through the resident's own answers; they stay beside this one, unchanged.
+        previsit = PreVisitDeclaration.objects.filter(
+            pk=previsit_id, booking_id=visit.booking_id, patient_id=visit.patient_id
+        ).first()
     declaration = HealthDeclaration.objects.create(
+        previsit=previsit,
         visit=visit,
         questionnaire=questionnaire,
         answers=answers,

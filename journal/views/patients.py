@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from journal import selectors, services
 from journal.access import patient_view
 from journal.forms import CommentForm, ElsewhereForm, PatientContactForm, PatientCreateForm
-from journal.models import Patient, Vaccination
+from journal.models import AssessmentOutcome, Patient, Vaccination
 from journal.screens import as_context, patient_journal
 from journal.services.protection import protection_history
 from journal.views.common import _error_to_form, _mark_with_reason
@@ -191,6 +191,19 @@ def assessments(request):
     access_log_record_many(
         request=request, patients=[r.patient for r in requests], what=_("Lista: begärda ordinationer")
     )
+    # Residents' flagged answers before a booked visit (A15).
+    previsits = selectors.previsit_assessment_queue(request, unit=request.unit if scope == "denna" else None)
+    access_log_record_many(
+        request=request, patients=[p.patient for p in previsits], what=_("Lista: väntar på bedömning")
+    )
     return render(
-        request, "journal/assessments.html", {"queue": queue, "scope": scope, "order_requests": requests}
+        request,
+        "journal/assessments.html",
+        {
+            "queue": queue,
+            "previsits": previsits,
+            "scope": scope,
+            "outcomes": AssessmentOutcome.choices,
+            "order_requests": requests,
+        },
     )

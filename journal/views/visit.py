@@ -82,6 +82,7 @@ def _render_visit(
         "billing_data": {k: v for k, v in request.POST.items() if k.startswith("billing-")},
         "can_register": screen.can_register,
         "can_order": screen.can_order,
+        "previsit": screen.previsit,
         "kept": request.session.get(KEEP_SESSION_KEY),
     }
     if request.htmx and template == "journal/visit.html":
@@ -142,6 +143,7 @@ def visit_declaration(request, patient, visit_id):
                 user=request.user,
                 answers=form.answers(),
                 supersedes_id=form.cleaned_data["supersedes"],
+                previsit_id=form.cleaned_data.get("previsit"),
             )
         except services.JournalError as error:
             _error_to_form(form, error)

@@ -46,6 +46,8 @@ RESULTS = Path(__file__).resolve().parents[2] / "test-results" / "a11y"
 NOT_PAGES = {
     "logout": "POST only: ends the session (the walk would log itself out)",
     "set_language": "POST only: Django's language switch, in every page's footer",
+    "eid_start": "a redirect to the identity provider: walked in chromium in tests/e2e/test_eid_sign_in.py",
+    "eid_callback": "the identity provider's answer: walked in chromium in tests/e2e/test_eid_sign_in.py",
 }
 
 # Invalid values by input type: each is kept by the browser's value sanitising (so the server sees

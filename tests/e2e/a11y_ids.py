@@ -84,7 +84,36 @@ A11Y_PROVIDERS = {
     "visit_type_id": lambda cast: scene(cast).visit_type.pk,
     "slot_id": lambda cast: scene(cast).free_slot.pk,
     "token": _token,
+    # No identity provider is configured in the tests: the sign-in pages are walked where they lead
+    # in tests/e2e/test_eid_sign_in.py, against a real provider (NOT_PAGES says so).
+    "provider_key": lambda cast: "invanare",
+    # The scene's booking is a resident's own: the residents' pages of a booking reach it as that
+    # resident, the staff pages as caregiver A's staff.
+    "booking_id": lambda cast: scene(cast).booking.pk,
 }
+
+
+def resident_session_key(cast) -> str:
+    """A session of the scene's resident signed in with e-identification (what mittvaccin.eid keeps)."""
+    import time
+
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from mittvaccin.eid import SESSION_RESIDENT
+
+    patient = scene(cast).booking.patient
+    store = SessionStore()
+    now = int(time.time())
+    store[SESSION_RESIDENT] = {
+        "identity": patient.identity_number,
+        "given_names": patient.given_names,
+        "family_name": patient.family_name,
+        "at": now,
+        "seen": now,
+        "provider": "",
+    }
+    store.create()
+    return store.session_key
 
 
 # Pages that are no page without a query string (a 404 without it): what the links to them carry.

@@ -14,7 +14,7 @@ from django.test import Client
 
 from tests.conftest import client_for
 from tests.e2e.a11y import NOT_PAGES, Walk, classify, page_targets, public_pages, visit_states, walk_role
-from tests.e2e.a11y_ids import scene, walk_values
+from tests.e2e.a11y_ids import resident_session_key, scene, walk_values
 from tests.e2e.conftest import login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -42,6 +42,8 @@ def test_a11y_every_page_is_reached_by_some_role(cast):
     values = walk_values(cast)
     clients = {role: client_for(getattr(cast, attr)) for role, attr in ROLES.items()}
     clients["anonymous"] = Client()
+    clients["resident"] = Client()
+    clients["resident"].cookies["sessionid"] = resident_session_key(cast)
     unreached = []
     for target in page_targets(values):
         kinds = {role: classify(client, target) for role, client in clients.items()}
@@ -78,6 +80,29 @@ def test_a11y_staff_pages_at_1280_px(role, cast, browser, live_server):
     assert navigation, "the role has a navigation"
     assert set(navigation) <= checked, f"navigation items not walked: {set(navigation) - checked}"
     assert report["pages"] >= len(navigation)
+
+
+def test_a11y_resident_pages_at_390_px(cast, browser, live_server):
+    """Mina vaccinationer as the scene's resident, signed in with e-identification (A16)."""
+    values = walk_values(cast)
+    session_key = resident_session_key(cast)
+    context, page = new_page(browser, live_server, 390)
+    context.add_cookies([{"name": "sessionid", "value": session_key, "url": live_server.url}])
+    walk = Walk(page, "resident", 390)
+    resident = Client()
+    resident.cookies["sessionid"] = session_key
+    residents_only = frozenset(name for name in public_pages(values) if not name.startswith("residents:"))
+    walk_role(walk, resident, values, skip=residents_only)
+    report = walk.finish()
+    context.close()
+    checked = {state["url"].split("?")[0].removeprefix(live_server.url) for state in report["states"]}
+    booking = scene(cast).booking
+    for path in (
+        "/mina-vaccinationer/",
+        f"/mina-vaccinationer/bokning/{booking.pk}/",
+        "/mina-vaccinationer/boka/",
+    ):
+        assert path in checked, f"{path} was not walked"
 
 
 @pytest.mark.parametrize("width", [390])

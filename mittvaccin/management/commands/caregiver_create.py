@@ -44,6 +44,8 @@ class Command(BaseCommand):
                     last_name=last or first,
                     profession=Profession.ADMINISTRATOR,
                     default_unit=unit,
+                    # The person running the command chose this password for themself.
+                    must_change_password=False,
                 )
         except ValidationError as error:
             raise CommandError(

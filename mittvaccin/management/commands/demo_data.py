@@ -11,7 +11,7 @@ from mittvaccin.models import Caregiver, Unit, UnitKind, User
 from mittvaccin.rights import DEFAULT_RIGHTS, Profession, Right
 
 # Apps load their part in dependency order; each has a `demo.py` with load(cast, stdout).
-APP_LOADERS = ["journal", "booking", "billing"]
+APP_LOADERS = ["journal", "booking", "residents", "billing"]
 
 
 class Cast(dict):
