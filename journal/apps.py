@@ -7,6 +7,7 @@ class JournalConfig(AppConfig):
     verbose_name = _("Vaccinationsjournal")
 
     def ready(self):
+        from journal import access  # noqa: F401  (names the app's access-log actions for the log review)
         from mittvaccin.navigation import NavItem, register
         from mittvaccin.rights import Right
 

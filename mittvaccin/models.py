@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mittvaccin.access_actions import describe
 from mittvaccin.checksums import organisation_number_is_valid
 from mittvaccin.rights import DEFAULT_RIGHTS, Profession, Right
 from mittvaccin.tenancy import CaregiverOwnedQuerySet
@@ -158,7 +159,9 @@ class AccessLogEntry(models.Model):
     """One read of a patient's data (journalloggning). Append-only: the database refuses UPDATE and DELETE.
 
     The patient is kept as id and identity number rather than a foreign key: the core app does not
-    depend on the journal app, and a log row must outlive anything else.
+    depend on the journal app, and a log row must outlive anything else. What was read is a fact, an
+    action code with its parameters, put into words only when shown (`description`), in the language of
+    whoever reads the log. Rows are written only by `mittvaccin.access_log.access_log_record`.
     """
 
     at = models.DateTimeField(_("tidpunkt"), default=timezone.now, db_index=True)
@@ -170,7 +173,8 @@ class AccessLogEntry(models.Model):
     patient_id = models.BigIntegerField(_("patient"))
     patient_identity = models.CharField(_("personnummer"), max_length=12)
     patient_protected = models.BooleanField(_("skyddad identitet"), default=False)
-    what = models.CharField(_("vad"), max_length=120)
+    action = models.CharField(_("vad"), max_length=60)
+    params = models.JSONField(_("uppgifter"), default=dict, blank=True)
     path = models.CharField(max_length=400, blank=True)
     client_address = models.GenericIPAddressField(_("klientadress"), null=True, blank=True)
     reason = models.TextField(_("skäl"), blank=True)
@@ -191,7 +195,12 @@ class AccessLogEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.what}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action}"
+
+    @property
+    def description(self) -> str:
+        """What was read, in the active language (the review and the patient's extract show this)."""
+        return describe(self.action, self.params)
 
 
 class OutboundMessage(models.Model):

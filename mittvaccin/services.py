@@ -1,11 +1,12 @@
-"""Write operations of the core: the access log, the unit switch, staff and unit administration."""
+"""Write operations of the core: the unit switch, staff and unit administration (the access log has its
+own module, `mittvaccin.access_log`)."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
 from mittvaccin.middleware import SESSION_UNIT
-from mittvaccin.models import AccessLogEntry, Unit, User
+from mittvaccin.models import Unit, User
 from mittvaccin.tenancy import owned_or_404
 
 
@@ -21,43 +22,6 @@ def client_address(request) -> str | None:
         if hops:
             address = hops[-1]
     return address or None
-
-
-def _entry(request, patient, what: str, reason: str) -> AccessLogEntry:
-    return AccessLogEntry(
-        user=request.user,
-        caregiver_id=request.user.caregiver_id,
-        unit=getattr(request, "unit", None),
-        patient_id=patient.id,
-        patient_identity=patient.identity_number,
-        patient_protected=patient.protected_identity,
-        what=what[:120],
-        path=request.get_full_path()[:400],
-        client_address=client_address(request),
-        reason=reason,
-    )
-
-
-def access_log_record(*, request, patient, what: str, reason: str = "") -> AccessLogEntry:
-    """Write one access-log row for a read of `patient` in this request (patient-data law: every read).
-
-    `patient` is any object with id, identity_number and protected_identity; the core does not
-    import the journal.
-    """
-    entry = _entry(request, patient, what, reason)
-    entry.save(force_insert=True)
-    return entry
-
-
-def access_log_record_many(*, request, patients, what: str) -> None:
-    """One row per distinct patient shown on a list page, written in a single INSERT."""
-    distinct = {}
-    for patient in patients:
-        distinct.setdefault(patient.pk, patient)
-    if distinct:
-        AccessLogEntry.objects.bulk_create(
-            [_entry(request, patient, what, "") for patient in distinct.values()]
-        )
 
 
 def unit_switch(*, request, unit_id) -> Unit:

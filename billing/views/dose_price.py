@@ -8,13 +8,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from billing import services
-from billing.access import log_patient_read
+from billing import access, services
 from billing.views.common import _int_or_none
 from journal.models import Patient, VaccineProduct, Visit
+from mittvaccin.access_log import access_log_record
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned, owned_or_404
 
@@ -45,7 +44,7 @@ def dose_price(request):
         campaign_id=request.GET.get("billing-campaign") or None,
         visit=visit,
     )
-    log_patient_read(request, patient, _("Pris och kampanj vid vaccination"))
+    access_log_record(request=request, patient=patient, action=access.DOSE_PRICE)
     response = render(
         request,
         "billing/_dose_price.html",

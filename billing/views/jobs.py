@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from billing import services
-from billing.access import log_patient_read, log_patients_read
+from billing import access, services
 from billing.forms import JobStartForm
 from billing.models import Charge, JobKind, JobRun
 from billing.money import format_kr
+from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned, owned_or_404
@@ -79,7 +79,9 @@ def late_cancellations(request):
         c.booking_id: c
         for c in Charge.objects.filter(booking_id__in=[b.pk for b in bookings], article=article)
     }
-    log_patients_read(request, [b.patient for b in bookings], _("Sena avbokningar att debitera"))
+    access_log_record(
+        request=request, patients=[b.patient for b in bookings], action=access.LATE_CANCELLATIONS
+    )
     rows = [{"booking": b, "charge": charged.get(b.pk)} for b in bookings]
     return render(request, "billing/late_cancellations.html", {"rows": rows, "unit": unit})
 
@@ -93,7 +95,7 @@ def late_cancellation_charge(request, booking_id):
     booking = owned_or_404(
         Booking.objects.select_related("unit", "patient", "visit_type"), request, pk=booking_id
     )
-    log_patient_read(request, booking.patient, _("Sen avbokning"))
+    access_log_record(request=request, patient=booking.patient, action=access.LATE_CANCELLATION)
     if request.method == "POST":
         try:
             charge = charge_booking(booking=booking, user=request.user)

@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from billing import selectors, services
-from billing.access import log_patient_read, log_patients_read
+from billing import access, selectors, services
 from billing.forms import AdjustForm, RemoveForm, ReviewFilterForm
 from billing.models import Charge
 from billing.money import format_kr
 from billing.views.common import _apply_errors, _back_to_review, _safe_next
+from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned_or_404
@@ -54,7 +54,7 @@ def review(request):
     )
     page = Paginator(charges, 200).get_page(request.GET.get("sida"))
     rows = list(page.object_list)
-    log_patients_read(request, [c.patient for c in rows], _("Granskning av fakturering"))
+    access_log_record(request=request, patients=[c.patient for c in rows], action=access.REVIEW)
     context = {
         "form": form,
         "page": page,
@@ -82,7 +82,7 @@ def charge_detail(request, charge_id):
         request,
         pk=charge_id,
     )
-    log_patient_read(request, charge.patient, _("Debitering"))
+    access_log_record(request=request, patient=charge.patient, action=access.CHARGE)
     return render(
         request,
         "billing/charge_detail.html",
@@ -132,7 +132,7 @@ def charge_remove(request, charge_id):
 
 
 def _charge_form(request, charge, form, action):
-    log_patient_read(request, charge.patient, _("Debitering"))
+    access_log_record(request=request, patient=charge.patient, action=access.CHARGE)
     context = {
         "charge": charge,
         "form": form,

@@ -10,13 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from booking import notices, selectors, services
+from booking import access, notices, selectors, services
 from booking.forms import StaffBookingForm
 from booking.models import ActorKind, Slot, VisitType
 from booking.views.common import _day_url, _int, _local_day, _parse_day, unit_view
 from journal.population_register import has_protected_identity
+from mittvaccin.access_log import access_log_record
 from mittvaccin.rights import Right
-from mittvaccin.services import access_log_record
 
 
 @require_http_methods(["GET", "POST"])
@@ -27,7 +27,7 @@ def book(request, unit):
     lookup = selectors.patient_lookup(who=request, query=query)
     patient, identity, find_error = lookup.patient, lookup.identity, lookup.error
     if patient is not None:
-        access_log_record(request=request, patient=patient, what=_("Bokning: patient vald"))
+        access_log_record(request=request, patient=patient, action=access.BOOK_PATIENT_CHOSEN)
     chosen_slot = Slot.objects.filter(unit=unit, pk=_int(data.get("slot"))).select_related("schedule").first()
     chosen_day = _parse_day(data.get("dag")) or (
         _local_day(chosen_slot.starts_at) if chosen_slot else timezone.localdate()
@@ -60,7 +60,7 @@ def book(request, unit):
                     given_names=data.get("given_names") or "",
                     family_name=data.get("family_name") or "",
                 )
-                access_log_record(request=request, patient=patient, what=_("Bokning: patient registrerad"))
+                access_log_record(request=request, patient=patient, action=access.BOOK_PATIENT_REGISTERED)
             booking = services.booking_create(
                 slot=slot,
                 visit_type=form.cleaned_data["visit_type"],

@@ -9,20 +9,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from booking import notices, selectors, services
+from booking import access, notices, selectors, services
 from booking.extensions import booking_actions_for
 from booking.forms import StaffCancelForm, UndoNoShowForm
 from booking.models import ActorKind, Booking, Slot, VisitType
 from booking.views.common import _day_url, _int, _local_day, _parse_day, _refusal, _visit_url, booking_view
 from booking.views.timebook import _row_response, _signal_template
+from mittvaccin.access_log import access_log_record
 from mittvaccin.rights import Right
-from mittvaccin.services import access_log_record
 
 
 @require_GET
 @booking_view()
 def booking_detail(request, booking):
-    access_log_record(request=request, patient=booking.patient, what=_("Bokning"))
+    access_log_record(request=request, patient=booking.patient, action=access.BOOKING)
     context = {
         "booking": booking,
         "unit": booking.unit,
@@ -45,7 +45,7 @@ def booking_detail(request, booking):
 @require_http_methods(["GET", "POST"])
 @booking_view()
 def booking_move(request, booking):
-    access_log_record(request=request, patient=booking.patient, what=_("Bokning: flytta"))
+    access_log_record(request=request, patient=booking.patient, action=access.BOOKING_MOVE)
     unit = booking.unit
     chosen_day = _parse_day(request.GET.get("dag")) or max(
         _local_day(booking.starts_at), timezone.localdate()
@@ -96,7 +96,7 @@ def booking_move(request, booking):
 @require_http_methods(["GET", "POST"])
 @booking_view()
 def booking_cancel(request, booking):
-    access_log_record(request=request, patient=booking.patient, what=_("Bokning: avboka"))
+    access_log_record(request=request, patient=booking.patient, action=access.BOOKING_CANCEL)
     form = StaffCancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -140,7 +140,7 @@ def booking_check_in(request, booking):
     except services.BookingError as error:
         return _refusal(request, error, _day_url(booking.unit, _local_day(booking.starts_at)))
     booking.refresh_from_db()
-    access_log_record(request=request, patient=booking.patient, what=_("Incheckning"))
+    access_log_record(request=request, patient=booking.patient, action=access.BOOKING_CHECK_IN)
     if request.user.has_right(Right.JOURNAL_READ):
         target = _visit_url(booking)
         messages.success(
@@ -166,7 +166,7 @@ def booking_no_show(request, booking):
         booking = services.booking_mark_no_show(booking=booking, user=request.user)
     except services.BookingError as error:
         return _refusal(request, error, day_url)
-    access_log_record(request=request, patient=booking.patient, what=_("Bokning: utebliven"))
+    access_log_record(request=request, patient=booking.patient, action=access.BOOKING_NO_SHOW)
     if request.htmx:
         return _row_response(request, booking)
     messages.success(
@@ -178,7 +178,7 @@ def booking_no_show(request, booking):
 @require_http_methods(["GET", "POST"])
 @booking_view()
 def booking_undo_no_show(request, booking):
-    access_log_record(request=request, patient=booking.patient, what=_("Bokning: ångra uteblivet"))
+    access_log_record(request=request, patient=booking.patient, action=access.BOOKING_UNDO_NO_SHOW)
     form = UndoNoShowForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from booking import selectors
+from booking import access, selectors
 from booking.models import Booking
 from booking.views.common import _day_url, _local_day, _no_timebook, _parse_day, _visit_url, unit_view
+from mittvaccin.access_log import access_log_record
 from mittvaccin.rights import Right
-from mittvaccin.services import access_log_record_many
 
 
 @require_GET
@@ -39,8 +39,8 @@ def day(request, unit, day=None):
     patients = [b.patient for r in view.rows for b in r.bookings] + [b.patient for b in view.cancelled]
     show_signals = request.user.has_right(Right.JOURNAL_READ)
     signals = selectors.signals_by_patient({p.pk for p in patients}) if show_signals else {}
-    access_log_record_many(
-        request=request, patients=patients, what=_("Tidbok, dag %(day)s") % {"day": day.isoformat()}
+    access_log_record(
+        request=request, patients=patients, action=access.TIMEBOOK_DAY, params={"day": day.isoformat()}
     )
     today = timezone.localdate()
     for row in view.rows:
@@ -129,8 +129,8 @@ def _row_response(request, booking):
 @unit_view(Right.BOOKING_MANAGE)
 def affected(request, unit):
     bookings = list(selectors.affected_bookings(unit))
-    access_log_record_many(
-        request=request, patients=[b.patient for b in bookings], what=_("Tidbok: bokningar att hantera")
+    access_log_record(
+        request=request, patients=[b.patient for b in bookings], action=access.TIMEBOOK_AFFECTED
     )
     return render(request, "booking/staff/affected.html", {"unit": unit, "bookings": bookings})
 
@@ -155,10 +155,10 @@ def billing_facts(request, unit):
         .filter(starts_at__date=day)
         .select_related("patient", "visit_type", "no_show_undone_by")
     )
-    access_log_record_many(
+    access_log_record(
         request=request,
         patients=[b.patient for b in late + absent + undone],
-        what=_("Uteblivna och sena avbokningar"),
+        action=access.BILLING_FACTS,
     )
     return render(
         request,

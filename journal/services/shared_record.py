@@ -8,8 +8,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from journal import access
 from journal.models import EmergencyAccess, Patient, SharedRecordBlock, SharedRecordConsent, Vaccination
 from journal.services.common import JournalError, _require
+from mittvaccin.access_log import access_log_record
 from mittvaccin.rights import Right
 
 
@@ -62,19 +64,15 @@ EMERGENCY_ACCESS_HOURS = 4
 @transaction.atomic
 def emergency_access_open(*, request, patient: Patient, reason: str) -> EmergencyAccess:
     """Open blocked shared-record information for this user and patient for a few hours, logged with the reason."""
-    from mittvaccin.services import access_log_record
-
     _require(request.user, Right.JOURNAL_READ, _("Du saknar behörighet."))
     if len(reason.strip()) < 10:
         raise JournalError(_("Beskriv skälet till nödåtkomst (minst 10 tecken)."), field="reason")
-    access = EmergencyAccess.objects.create(
+    opened = EmergencyAccess.objects.create(
         patient=patient,
         user=request.user,
         unit=getattr(request, "unit", None),
         reason=reason.strip(),
         valid_until=timezone.now() + dt.timedelta(hours=EMERGENCY_ACCESS_HOURS),
     )
-    access_log_record(
-        request=request, patient=patient, what=_("Nödåtkomst, sammanhållen journal"), reason=reason.strip()
-    )
-    return access
+    access_log_record(request=request, patient=patient, action=access.EMERGENCY_OPENED, reason=reason.strip())
+    return opened

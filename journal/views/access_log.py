@@ -8,9 +8,9 @@ from django.db.models import Count, Max, Min
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from journal import access
 from journal.access import patient_for_request
 from journal.forms import AccessLogSearchForm
 from journal.models import Patient
@@ -46,7 +46,7 @@ def access_log(request):
 @require_GET
 def access_log_extract(request, patient_id):
     """Printable extract for the patient: which units of the caregiver looked at their data, and when."""
-    patient = patient_for_request(request, patient_id, what=_("Loggutdrag"), right=None)
+    patient = patient_for_request(request, patient_id, action=access.LOG_EXTRACT, right=None)
     if not request.user.has_right(Right.CAREGIVER_ADMINISTER):
         raise PermissionDenied
     entries = owned(AccessLogEntry, request).filter(patient_id=patient.pk)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from journal import services
+from journal import access, services
 from journal.access import patient_view
 from journal.forms import CommentForm, NoteCorrectForm, NoteForm
 from journal.models import Note, NoteKind
@@ -17,7 +17,7 @@ from journal.views.common import _error_to_form, _hhmm
 from mittvaccin.tenancy import owned_or_404
 
 
-@patient_view(_("Ny anteckning"))
+@patient_view(access.NOTE_CREATE)
 def note_create(request, patient):
     form = NoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -42,7 +42,7 @@ def note_create(request, patient):
     )
 
 
-@patient_view(_("Anteckning: rätta"))
+@patient_view(access.NOTE_CORRECT)
 def note_correct(request, patient, note_id):
     note = owned_or_404(Note, request, pk=note_id, patient=patient)
     form = NoteCorrectForm(request.POST or None, initial={"text": note.text, "outcome": note.outcome})
@@ -80,7 +80,7 @@ def note_correct(request, patient, note_id):
 
 
 @require_POST
-@patient_view(_("Anteckning: kommentar"))
+@patient_view(access.NOTE_COMMENT)
 def note_comment(request, patient, note_id):
     note = owned_or_404(Note, request, pk=note_id, patient=patient)
     form = CommentForm(request.POST)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from journal import services
+from journal import access, services
 from journal.access import patient_view
 from journal.forms import OrderForm
 from journal.models import Order
@@ -21,7 +21,7 @@ from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned_or_404
 
 
-@patient_view(_("Ordination"))
+@patient_view(access.ORDER_CREATE)
 def order_create(request, patient):
     if not request.user.has_right(Right.VACCINE_ORDER):
         raise PermissionDenied
@@ -80,7 +80,7 @@ def order_create(request, patient):
     )
 
 
-@patient_view(_("Ordination: makulera"))
+@patient_view(access.ORDER_ERROR)
 def order_error(request, patient, order_id):
     order = owned_or_404(Order.objects.select_related("product"), request, pk=order_id, patient=patient)
     if not request.user.has_right(Right.VACCINE_ORDER):

@@ -11,16 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from journal import selectors, services
+from journal import access, selectors, services
 from journal.access import patient_view
 from journal.forms import CommentForm, ElsewhereForm, PatientContactForm, PatientCreateForm
 from journal.models import Patient, Vaccination
 from journal.screens import as_context, patient_journal
 from journal.views.common import _error_to_form, _mark_with_reason
 from journal.views.shared_record import _log_shared_read
+from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
 from mittvaccin.rights import Right
-from mittvaccin.services import access_log_record, access_log_record_many
 from mittvaccin.tenancy import owned_or_404
 
 
@@ -31,7 +31,7 @@ def patient_search(request):
     if result.identity and len(result.patients) == 1:
         return redirect("journal:patient", patient_id=result.patients[0].pk)
     # A hit list shows identities, so each patient shown is logged like any other read.
-    access_log_record_many(request=request, patients=result.patients, what=_("Sökträff"))
+    access_log_record(request=request, patients=result.patients, action=access.SEARCH_HIT)
     template = "journal/patient_search.html#results" if request.htmx else "journal/patient_search.html"
     return render(request, template, {"result": result})
 
@@ -54,7 +54,7 @@ def patient_create(request):
     return render(request, "journal/patient_create.html", {"form": form})
 
 
-@patient_view(_("Patientöversikt"), right=None)
+@patient_view(access.PATIENT, right=None)
 def patient_detail(request, patient):
     # Staff without the journal right (clinic staff) see identity, contact and signals, never notes.
     if not request.user.has_right(Right.JOURNAL_READ):
@@ -71,7 +71,7 @@ def patient_detail(request, patient):
     return render(request, "journal/patient_detail.html", context)
 
 
-@patient_view(_("Kontaktuppgifter"), right=None)
+@patient_view(access.PATIENT_CONTACT, right=None)
 def patient_edit(request, patient):
     form = PatientContactForm(request.POST or None, instance=Patient.objects.get(pk=patient.pk))
     if patient.protected_identity:
@@ -85,7 +85,7 @@ def patient_edit(request, patient):
 
 
 @require_POST
-@patient_view(_("Tidigare vaccination registrerad"))
+@patient_view(access.VACCINATION_ELSEWHERE)
 def vaccination_elsewhere(request, patient):
     form = ElsewhereForm(request.POST)
     if form.is_valid():
@@ -124,7 +124,7 @@ def vaccination_elsewhere(request, patient):
     )
 
 
-@patient_view(_("Vaccination: markera felregistrerad"))
+@patient_view(access.VACCINATION_ERROR)
 def vaccination_error(request, patient, vaccination_id):
     vaccination = owned_or_404(
         Vaccination.objects.select_related("product"), request, pk=vaccination_id, patient=patient
@@ -153,9 +153,9 @@ def assessments(request):
     """Patients whose health declaration has answers waiting for a physician's assessment."""
     scope = request.GET.get("enhet", "denna")
     queue = selectors.assessment_queue(request, unit=request.unit if scope == "denna" else None)
+    access_log_record(
+        request=request, patients=[d.visit.patient for d in queue], action=access.ASSESSMENT_QUEUE
+    )
     for declaration in queue:
-        access_log_record(
-            request=request, patient=declaration.visit.patient, what=_("Lista: väntar på bedömning")
-        )
         declaration.flag_rows = [row for row in declaration.answer_rows() if row["flag"]]
     return render(request, "journal/assessments.html", {"queue": queue, "scope": scope})

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from journal import extensions, selectors, services
+from journal import access, extensions, selectors, services
 from journal.access import patient_view
 from journal.forms import AssessmentForm, ConfirmChecksForm, DeclarationForm, DoseForm, NotGivenForm
 from journal.models import HealthDeclaration, NoteKind
@@ -95,7 +95,7 @@ def _after_post(request, patient, visit):
 
 
 @require_POST
-@patient_view(_("Besök påbörjat"))
+@patient_view(access.VISIT_START)
 def visit_start(request, patient):
     """A walk-in: open a vaccination visit at the unit the nurse works at now."""
     if not request.user.has_right(Right.VACCINATION_REGISTER):
@@ -109,7 +109,7 @@ def visit_start(request, patient):
 
 
 @require_GET
-@patient_view(_("Vaccinationsbesök: kontroller och vaccination"))
+@patient_view(access.VISIT)
 def visit(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
     correcting = request.GET.get("ratta") == "deklaration"
@@ -119,7 +119,7 @@ def visit(request, patient, visit_id):
 
 
 @require_POST
-@patient_view(_("Hälsodeklaration registrerad"))
+@patient_view(access.VISIT_DECLARATION)
 def visit_declaration(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
     current = selectors.current_declaration(visit)
@@ -154,7 +154,7 @@ def visit_declaration(request, patient, visit_id):
 
 
 @require_POST
-@patient_view(_("Bedömning före vaccination"))
+@patient_view(access.VISIT_ASSESSMENT)
 def visit_assessment(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
     if not request.user.has_right(Right.ASSESSMENT_WRITE):
@@ -187,7 +187,7 @@ def visit_assessment(request, patient, visit_id):
 
 
 @require_POST
-@patient_view(_("Kontroller före vaccination bekräftade"))
+@patient_view(access.VISIT_CONFIRM)
 def visit_confirm(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
     form = ConfirmChecksForm(request.POST)
@@ -211,7 +211,7 @@ def visit_confirm(request, patient, visit_id):
 
 
 @require_POST
-@patient_view(_("Vaccination registrerad"))
+@patient_view(access.VISIT_DOSE)
 def visit_dose(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
     orders = selectors.patient_orders(patient)
@@ -282,7 +282,7 @@ def visit_dose(request, patient, visit_id):
 
 
 @require_POST
-@patient_view(_("Vaccination ej given registrerad"))
+@patient_view(access.VISIT_NOT_GIVEN)
 def visit_not_given(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
     orders = selectors.open_orders(selectors.patient_orders(patient))

@@ -165,9 +165,15 @@ def test_r6_shared_record_needs_consent_and_a_care_relationship(cast):
     assert "Rabies" in page
     # The look is logged at both caregivers.
     assert AccessLogEntry.objects.filter(
-        caregiver=cast.caregiver_a, patient_id=here.pk, what="Sammanhållen journal"
+        caregiver=cast.caregiver_a, patient_id=here.pk, action="journal.shared.read"
     ).exists()
-    assert AccessLogEntry.objects.filter(caregiver=cast.caregiver_b, patient_id=first.patient_id).exists()
+    assert AccessLogEntry.objects.filter(
+        caregiver=cast.caregiver_b,
+        patient_id=first.patient_id,
+        unit=None,
+        action="journal.shared.read_by",
+        params={"caregiver": cast.caregiver_a.name},
+    ).exists()
     # Withdrawn consent closes it again.
     client.post(reverse("journal:consent", args=[here.pk]), {"given": "no"})
     assert (
@@ -219,7 +225,7 @@ def test_r6_blocked_information_is_hidden_but_announced_and_opened_by_emergency_
     assert response.url == url
     access = EmergencyAccess.objects.get(patient=here)
     assert access.user == cast.alice
-    log = AccessLogEntry.objects.get(patient_id=here.pk, what="Nödåtkomst, sammanhållen journal")
+    log = AccessLogEntry.objects.get(patient_id=here.pk, action="journal.shared.emergency")
     assert log.reason == "Medvetslös patient, oklar reaktion"
     page = client.get(url).content.decode()
     assert "spärrad, visas via nödåtkomst" in page

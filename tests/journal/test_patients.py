@@ -44,7 +44,8 @@ def test_search_hits_are_logged_as_reads(cast):
     maja = PatientFactory(caregiver=cast.caregiver_a, family_name="Eriksson", given_names="Maja")
     search(client_for(cast.alice), "Eriksson")
     entry = AccessLogEntry.objects.get(patient_id=maja.pk)
-    assert entry.what == "Sökträff"
+    assert entry.action == "journal.search.hit"
+    assert entry.description == "Sökträff"
     assert entry.user == cast.alice
 
 

@@ -1,0 +1,73 @@
+"""The access log's one way in: every read of a patient's data is written here, as facts.
+
+Each row stores an action code and its parameters (see `mittvaccin.access_actions`), translated only
+when shown. Every app writes through `access_log_record`, for one patient or a whole list page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from mittvaccin.access_actions import AccessAction, describe, is_known
+from mittvaccin.models import AccessLogEntry
+from mittvaccin.services import client_address
+
+__all__ = ["AccessAction", "LoggedPatient", "access_log_record", "describe"]
+
+
+class LoggedPatient(NamedTuple):
+    """What a row keeps of a patient, where the caller has no patient object of its own to pass."""
+
+    id: int
+    identity_number: str
+    protected_identity: bool
+
+
+def access_log_record(
+    *,
+    request,
+    action: AccessAction,
+    patient=None,
+    patients: Iterable = (),
+    params: dict | None = None,
+    reason: str = "",
+    caregiver=None,
+) -> int:
+    """Write the access-log rows of this request: one for `patient`, or one per distinct patient in
+    `patients` (a list page), in a single INSERT. Returns how many rows were written.
+
+    A patient is any object with `id`, `identity_number` and `protected_identity`: the core does not
+    import the journal. `caregiver` (an id) names the log the rows belong to when it is not the
+    reader's own, as a read of another caregiver's doses through the shared record (R6) is logged at
+    that caregiver too; such a row names no unit, since the reader's unit belongs to another caregiver.
+    """
+    if not is_known(action):
+        raise ValueError(f"Unknown access-log action {action.code!r}")
+    distinct = {}
+    for one in [patient] if patient is not None else patients:
+        distinct.setdefault(one.id, one)
+    if not distinct:
+        return 0
+    own = caregiver is None or caregiver == request.user.caregiver_id
+    common = {
+        "user": request.user,
+        "caregiver_id": request.user.caregiver_id if own else caregiver,
+        "unit": getattr(request, "unit", None) if own else None,
+        "action": action.code,
+        "params": params or {},
+        "path": request.get_full_path()[:400],
+        "client_address": client_address(request),
+        "reason": reason,
+    }
+    rows = [
+        AccessLogEntry(
+            patient_id=one.id,
+            patient_identity=one.identity_number,
+            patient_protected=one.protected_identity,
+            **common,
+        )
+        for one in distinct.values()
+    ]
+    AccessLogEntry.objects.bulk_create(rows)
+    return len(rows)
