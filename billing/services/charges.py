@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -26,6 +25,7 @@ from billing.models import (
 )
 from billing.money import AmountError, check_amount, format_kr
 from billing.services.campaigns import best_automatic_campaign, campaigns_for
+from billing.services.common import BillingError
 from billing.services.prices import articles_ensure, price_for
 
 ZERO = Decimal("0.00")
@@ -95,7 +95,7 @@ def _chosen_campaign(campaign_id, offered: list[Campaign]) -> Campaign | None:
     for campaign in offered:
         if str(campaign.pk) == str(campaign_id):
             return campaign
-    raise ValidationError(
+    raise BillingError(
         _("Patienten omfattas inte av den valda kampanjen den här dagen. Välj en annan eller ingen kampanj.")
     )
 
@@ -130,7 +130,7 @@ def dose_quote(*, patient, unit, product, day: dt.date, campaign_id=None, visit=
     quote.campaigns = campaigns_for(patient=patient, day=day, product=product)
     try:
         quote.chosen = _chosen_campaign(campaign_id, quote.campaigns)
-    except ValidationError:
+    except BillingError:
         quote.chosen = None
     article = _visit_fee_article(patient.caregiver)
     if article is not None:
@@ -172,7 +172,7 @@ def charges_for_dose(
     confirmation = ""
     if campaign is not None and campaign.needs_confirmation:
         if not billing_data.get("billing-risk-group-confirmed"):
-            raise ValidationError(
+            raise BillingError(
                 _(
                     "Bekräfta att patienten tillhör riskgruppen ”%(group)s” för att använda kampanjen %(name)s."
                 )
@@ -292,14 +292,14 @@ def charge_for_article(
 def _clean_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < REASON_MIN_LENGTH:
-        raise ValidationError({"reason": _("Skriv varför; varje ändring ska gå att följa.")})
+        raise BillingError(_("Skriv varför; varje ändring ska gå att följa."), field="reason")
     return reason
 
 
 def _lock_pending(charge: Charge) -> Charge:
     charge = Charge.objects.select_for_update().get(pk=charge.pk)
     if charge.status not in CHARGE_PENDING:
-        raise ValidationError(
+        raise BillingError(
             _("Debiteringen är %(status)s och kan inte ändras här.")
             % {"status": charge.get_status_display().lower()}
         )
@@ -337,10 +337,10 @@ def charge_adjust(*, charge: Charge, amount, reason: str, user) -> Charge:
     try:
         amount = check_amount(amount)
     except AmountError as error:
-        raise ValidationError({"amount": error.message}) from None
+        raise BillingError(error.message, field="amount") from None
     charge = _lock_pending(charge)
     if amount == charge.amount:
-        raise ValidationError({"amount": _("Beloppet är redan %(amount)s.") % {"amount": format_kr(amount)}})
+        raise BillingError(_("Beloppet är redan %(amount)s.") % {"amount": format_kr(amount)}, field="amount")
     before_amount, before_status = charge.amount, charge.status
     charge.amount = amount
     charge.status = ChargeStatus.OPEN

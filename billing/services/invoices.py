@@ -7,7 +7,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +21,7 @@ from billing.models import (
     InvoiceLine,
 )
 from billing.references import ocr_reference
+from billing.services.common import BillingError
 from billing.services.prices import billing_settings_for
 
 ZERO = Decimal("0.00")
@@ -85,7 +85,7 @@ def sender_of(settings_row) -> dict:
 
 def check_ready_to_invoice(settings_row) -> None:
     if not settings_row.bankgiro:
-        raise ValidationError(
+        raise BillingError(
             _(
                 "Vårdgivaren saknar bankgironummer. En administratör anger det under Faktureringsinställningar "
                 "innan fakturor kan skapas."
@@ -218,7 +218,7 @@ def invoices_issue(
             invoice = invoice_issue_for_patient(
                 caregiver=caregiver, patient=patients[patient_id], charge_ids=ids, user=user
             )
-        except (ValidationError, IntegrityError) as error:
+        except (BillingError, IntegrityError) as error:
             result.errors.append((patients[patient_id], error))
             continue
         if invoice is None:
@@ -237,9 +237,9 @@ def credit_note_issue(*, invoice: Invoice, user, reason: str, lines=None, reopen
     """
     reason = (reason or "").strip()
     if len(reason) < 3:
-        raise ValidationError({"reason": _("Skriv varför fakturan krediteras.")})
+        raise BillingError(_("Skriv varför fakturan krediteras."), field="reason")
     if invoice.kind != InvoiceKind.INVOICE:
-        raise ValidationError(_("En kreditfaktura kan inte krediteras."))
+        raise BillingError(_("En kreditfaktura kan inte krediteras."))
     caregiver = invoice.caregiver
     wanted = [line.pk for line in lines] if lines is not None else None
     # Lock the charges first: a second credit of the same lines waits here, then finds them credited.
@@ -255,7 +255,7 @@ def credit_note_issue(*, invoice: Invoice, user, reason: str, lines=None, reopen
         if (wanted is None or line.pk in wanted) and locked[line.charge_id].status == ChargeStatus.INVOICED
     ]
     if not originals:
-        raise ValidationError(_("Fakturan %(number)s är redan krediterad.") % {"number": invoice.number})
+        raise BillingError(_("Fakturan %(number)s är redan krediterad.") % {"number": invoice.number})
     settings_row = billing_settings_for(caregiver)
     now = timezone.now()
     total = -sum((line.amount for line in originals), ZERO)

@@ -16,7 +16,6 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -32,6 +31,7 @@ from billing.models import (
     JobStatus,
 )
 from billing.services.charges import amount_under, charge_withdraw
+from billing.services.common import BillingError
 from billing.services.prices import articles_ensure, billing_settings_for, price_for
 from booking import selectors as booking_selectors
 from booking.models import Booking
@@ -48,7 +48,11 @@ STALE_AFTER = dt.timedelta(minutes=15)
 ERRORS_KEPT = 50
 
 
-class JobAlreadyRunning(Exception):
+class JobAlreadyRunning(BillingError):
+    """A run of the same kind is under way: the view shows that run instead of starting another."""
+
+    code = "job_running"
+
     def __init__(self, run: JobRun):
         super().__init__(f"{run.kind} already running")
         self.run = run
@@ -359,17 +363,17 @@ def late_cancellation_charge(*, booking: Booking, user) -> Charge:
     )
     caregiver = booking.unit.caregiver
     if not (booking.status == Booking.Status.CANCELLED and booking.late_cancellation):
-        raise ValidationError(_("Bokningen är inte en sen avbokning (mindre än 24 timmar före besöket)."))
+        raise BillingError(_("Bokningen är inte en sen avbokning (mindre än 24 timmar före besöket)."))
     if not booking.unit.has_invoicing:
-        raise ValidationError(
+        raise BillingError(
             _("%(unit)s har ingen betallösning; sena avbokningar faktureras inte där.")
             % {"unit": booking.unit.name}
         )
     settings_row = billing_settings_for(caregiver)
     if not settings_row.invoice_late_cancellations:
-        raise ValidationError(_("Fakturering av sena avbokningar är avstängd i faktureringsinställningarna."))
+        raise BillingError(_("Fakturering av sena avbokningar är avstängd i faktureringsinställningarna."))
     if Booking.objects.filter(pk=booking.pk).filter(_short_notice_q(settings_row)).exists():
-        raise ValidationError(
+        raise BillingError(
             _("Bokningen gjordes mindre än %(hours)s timmar före besöket och är undantagen från avgift.")
             % {"hours": settings_row.short_notice_hours}
         )
@@ -380,13 +384,13 @@ def late_cancellation_charge(*, booking: Booking, user) -> Charge:
     day = timezone.localdate(booking.starts_at)
     context = _JobContext(run=_ManualRun(user), article=article, caregiver=caregiver)
     if context.price(day) is None:
-        raise ValidationError(
+        raise BillingError(
             _("%(article)s har inget pris %(day)s. En administratör sätter priset under Priser.")
             % {"article": article.name, "day": day.isoformat()}
         )
     context.handle(booking)
     if context.errors_in_chunk:
-        raise ValidationError(context.errors_in_chunk[0]["message"])
+        raise BillingError(context.errors_in_chunk[0]["message"])
     return Charge.objects.get(booking_id=booking.pk, article=article)
 
 

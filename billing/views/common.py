@@ -1,22 +1,9 @@
-"""What billing's views share: validation errors on forms, the way back to the review."""
+"""What billing's views share: ids from query strings, the way back to the review, saved form values."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
-
-
-def _form_error_messages(error: ValidationError) -> list[str]:
-    return error.messages
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _int_or_none(value):

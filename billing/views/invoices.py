@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import HttpResponse
@@ -14,10 +13,11 @@ from django.views.decorators.http import require_GET, require_POST
 from billing import access, selectors, services
 from billing.forms import CreditForm, PeriodForm
 from billing.models import Invoice, InvoiceDocument, InvoiceKind
-from billing.views.common import _apply_errors, _back_to_review, _int_or_none
+from billing.views.common import _back_to_review, _int_or_none
 from billing.views.review import _review_filter
 from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned, owned_or_404
 
@@ -35,8 +35,8 @@ def invoices_create(request):
             date_from=date_from,
             date_to=date_to,
         )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except services.BillingError as error:
+        messages.error(request, error.message)
         return _back_to_review(request)
     if result.invoices:
         numbers = sorted(i.number for i in result.invoices)
@@ -171,8 +171,8 @@ def invoice_credit(request, invoice_id):
     if request.method == "POST" and form.is_valid():
         try:
             note = services.credit_note_issue(invoice=invoice, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
+        except services.BillingError as error:
+            refusal_to_form(form, error)
         else:
             messages.success(
                 request,

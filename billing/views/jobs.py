@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -99,8 +98,8 @@ def late_cancellation_charge(request, booking_id):
     if request.method == "POST":
         try:
             charge = charge_booking(booking=booking, user=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        except services.BillingError as error:
+            messages.error(request, error.message)
         else:
             messages.success(
                 request,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.shortcuts import render
@@ -18,9 +17,10 @@ from billing import access, selectors, services
 from billing.forms import AdjustForm, RemoveForm, ReviewFilterForm
 from billing.models import Charge
 from billing.money import format_kr
-from billing.views.common import _apply_errors, _back_to_review, _safe_next
+from billing.views.common import _back_to_review, _safe_next
 from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned_or_404
 
@@ -106,8 +106,8 @@ def charge_adjust(request, charge_id):
     if request.method == "POST" and form.is_valid():
         try:
             charge = services.charge_adjust(charge=charge, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
+        except services.BillingError as error:
+            refusal_to_form(form, error)
         else:
             return _charge_changed(
                 request,
@@ -124,8 +124,8 @@ def charge_remove(request, charge_id):
     if request.method == "POST" and form.is_valid():
         try:
             charge = services.charge_remove(charge=charge, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
+        except services.BillingError as error:
+            refusal_to_form(form, error)
         else:
             return _charge_changed(request, charge, _("Debiteringen är borttagen."))
     return _charge_form(request, charge, form, "remove")

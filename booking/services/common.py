@@ -7,18 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from booking.models import Booking, BookingEvent
+from mittvaccin.refusals import Refusal
 
 
-class BookingError(Exception):
-    """A refusal with a message that can be shown as it is. `code` lets views and tests tell them apart."""
-
-    code = "refused"
-
-    def __init__(self, message: str, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
+class BookingError(Refusal):
+    """A timebook rule said no; `code` tells the public pages which refusals offer other times."""
 
 
 class SlotFull(BookingError):

@@ -16,6 +16,7 @@ from booking.models import ActorKind, Slot, VisitType
 from booking.views.common import _day_url, _int, _local_day, _parse_day, unit_view
 from journal.population_register import has_protected_identity
 from mittvaccin.access_log import access_log_record
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 
 
@@ -72,7 +73,7 @@ def book(request, unit):
                 submission_key=request.POST.get("submission", "")[:40],
             )
         except services.BookingError as error:
-            form.add_error(None, error.message)
+            refusal_to_form(form, error)
             if error.code == "new_patient":
                 new_patient_error = error.message
         else:

@@ -16,6 +16,7 @@ from booking.models import ActorKind, Booking, Slot, VisitType
 from booking.views.common import _day_url, _int, _local_day, _parse_day, _refusal, _visit_url, booking_view
 from booking.views.timebook import _row_response, _signal_template
 from mittvaccin.access_log import access_log_record
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 
 
@@ -107,7 +108,7 @@ def booking_cancel(request, booking):
                 reason=form.cleaned_data["reason"],
             )
         except services.BookingError as error:
-            form.add_error(None, error.message)
+            refusal_to_form(form, error)
         else:
             text = _("Bokningen för %(name)s %(when)s är avbokad.") % {
                 "name": booking.patient.display_name,
@@ -186,7 +187,7 @@ def booking_undo_no_show(request, booking):
                 booking=booking, user=request.user, reason=form.cleaned_data["reason"]
             )
         except services.BookingError as error:
-            form.add_error(None, error.message)
+            refusal_to_form(form, error)
         else:
             messages.success(
                 request,

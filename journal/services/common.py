@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from mittvaccin.refusals import Refusal
 
-class JournalError(Exception):
-    """A refusal the user must read: `message` is the Swedish text; `field` the form field it concerns."""
 
-    def __init__(self, message: str, field: str | None = None, existing=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class JournalError(Refusal):
+    """A journal rule said no. `existing` is the entry already signed when the refusal is a repeated
+    submission (the view then shows that entry instead of an error)."""
+
+    def __init__(self, message: str, field: str | None = None, existing=None, code: str | None = None):
+        super().__init__(message, field=field, code=code)
         self.existing = existing
 
 

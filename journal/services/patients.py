@@ -7,11 +7,16 @@ from django.utils.translation import gettext as _
 
 from journal.identity import ParsedIdentity
 from journal.models import Patient
+from journal.services.common import JournalError
 
 
-class PatientExists(Exception):
+class PatientExists(JournalError):
+    """The number is registered already: the view opens that patient instead."""
+
+    code = "patient_exists"
+
     def __init__(self, patient):
-        super().__init__(_("Patienten finns redan."))
+        super().__init__(_("Patienten finns redan."), field="identity")
         self.patient = patient
 
 

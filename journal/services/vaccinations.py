@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +25,7 @@ from journal.models import (
 )
 from journal.services.common import FUTURE_TOLERANCE, JournalError, _require
 from journal.signals import vaccination_entered_in_error, vaccination_registered
+from mittvaccin.refusals import Refusal
 from mittvaccin.rights import Right
 
 
@@ -341,9 +341,9 @@ def _announce_registered(vaccination: Vaccination, *, visit, user, billing_data)
             user=user,
             billing_data=billing_data or {},
         )
-    except ValidationError as error:
+    except Refusal as error:
         # A receiver (billing) refused: the whole transaction, dose included, is rolled back.
-        raise JournalError(" ".join(error.messages)) from error
+        raise JournalError(error.message, code=error.code) from error
 
 
 @transaction.atomic
@@ -465,6 +465,6 @@ def vaccination_enter_in_error(*, vaccination: Vaccination, user, reason: str) -
         vaccination_entered_in_error.send(
             sender=Vaccination, vaccination=vaccination, user=user, reason=mark.reason
         )
-    except ValidationError as error:
-        raise JournalError(" ".join(error.messages)) from error
+    except Refusal as error:
+        raise JournalError(error.message, code=error.code) from error
     return mark

@@ -13,7 +13,8 @@ from journal import access, services
 from journal.access import patient_view
 from journal.forms import CommentForm, NoteCorrectForm, NoteForm
 from journal.models import Note, NoteKind
-from journal.views.common import _error_to_form, _hhmm
+from journal.views.common import _hhmm
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.tenancy import owned_or_404
 
 
@@ -24,7 +25,7 @@ def note_create(request, patient):
         try:
             note = services.note_create(patient=patient, user=request.user, text=form.cleaned_data["text"])
         except services.JournalError as error:
-            _error_to_form(form, error)
+            refusal_to_form(form, error)
         else:
             messages.success(
                 request, _("Anteckningen är signerad %(time)s.") % {"time": _hhmm(note.signed_at)}
@@ -58,7 +59,7 @@ def note_correct(request, patient, note_id):
                 outcome=form.cleaned_data.get("outcome") or None,
             )
         except services.JournalError as error:
-            _error_to_form(form, error)
+            refusal_to_form(form, error)
         else:
             messages.success(request, _("Den rättade versionen är signerad. Den tidigare texten finns kvar."))
             return redirect(reverse("journal:patient", args=[patient.pk]) + "#anteckningar")

@@ -16,7 +16,8 @@ from journal import access, services
 from journal.access import patient_view
 from journal.forms import OrderForm
 from journal.models import Order
-from journal.views.common import _error_to_form, _hhmm, _mark_with_reason, _posted_int, _visit
+from journal.views.common import _hhmm, _mark_with_reason, _posted_int, _visit
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned_or_404
 
@@ -47,7 +48,7 @@ def order_create(request, patient):
                 visit=visit,
             )
         except services.JournalError as error:
-            _error_to_form(form, error)
+            refusal_to_form(form, error)
         else:
             messages.success(
                 request,

@@ -16,10 +16,11 @@ from journal.access import patient_view
 from journal.forms import CommentForm, ElsewhereForm, PatientContactForm, PatientCreateForm
 from journal.models import Patient, Vaccination
 from journal.screens import as_context, patient_journal
-from journal.views.common import _error_to_form, _mark_with_reason
+from journal.views.common import _mark_with_reason
 from journal.views.shared_record import _log_shared_read
 from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned_or_404
 
@@ -105,7 +106,7 @@ def vaccination_elsewhere(request, patient):
             )
         except services.JournalError as error:
             if error.existing is None:
-                _error_to_form(form, error)
+                refusal_to_form(form, error)
             else:
                 return redirect(reverse("journal:patient", args=[patient.pk]) + "#historik")
         else:

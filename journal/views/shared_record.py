@@ -12,8 +12,8 @@ from journal import access, services
 from journal.access import patient_view
 from journal.forms import BlockForm, EmergencyAccessForm
 from journal.models import SharedRecordBlock, Vaccination
-from journal.views.common import _error_to_form
 from mittvaccin.access_log import LoggedPatient, access_log_record
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.tenancy import owned_or_404
 
 
@@ -106,7 +106,7 @@ def emergency_access(request, patient):
                 request=request, patient=patient, reason=form.cleaned_data["reason"]
             )
         except services.JournalError as error:
-            _error_to_form(form, error)
+            refusal_to_form(form, error)
         else:
             messages.warning(
                 request,

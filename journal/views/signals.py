@@ -13,9 +13,10 @@ from journal import access, fhir, selectors, services
 from journal.access import patient_view
 from journal.forms import SignalForm
 from journal.models import AttentionSignal
-from journal.views.common import _error_to_form, _mark_with_reason
+from journal.views.common import _mark_with_reason
 from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned_or_404
 
@@ -27,7 +28,7 @@ def signal_create(request, patient):
         try:
             signal = services.signal_create(patient=patient, user=request.user, **form.cleaned_data)
         except services.JournalError as error:
-            _error_to_form(form, error)
+            refusal_to_form(form, error)
         else:
             messages.success(
                 request,

@@ -14,11 +14,14 @@ from journal.access import patient_view
 from journal.forms import AssessmentForm, ConfirmChecksForm, DeclarationForm, DoseForm, NotGivenForm
 from journal.models import HealthDeclaration, NoteKind
 from journal.screens import batch_for_lot, visit_screen
-from journal.views.common import _date, _error_to_form, _hhmm, _posted_int, _visit
+from journal.views.common import _date, _hhmm, _posted_int, _visit
 from journal.views.shared_record import _log_shared_read
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 
 KEEP_SESSION_KEY = "journal_keep_dose"
+# The dose service speaks of the batch; the nurse types its lot number.
+DOSE_FORM_FIELDS = {"batch": "lot"}
 
 
 # The "not given" form shares the screen with the dose form: its own prefix keeps ids and names apart.
@@ -134,7 +137,7 @@ def visit_declaration(request, patient, visit_id):
                 supersedes_id=form.cleaned_data["supersedes"],
             )
         except services.JournalError as error:
-            _error_to_form(form, error)
+            refusal_to_form(form, error)
         else:
             if declaration.flagged:
                 messages.warning(
@@ -177,7 +180,7 @@ def visit_assessment(request, patient, visit_id):
                     declaration=declaration,
                 )
             except services.JournalError as error:
-                _error_to_form(form, error)
+                refusal_to_form(form, error)
             else:
                 messages.success(
                     request, _("Bedömningen är signerad %(time)s.") % {"time": _hhmm(note.signed_at)}
@@ -253,7 +256,7 @@ def visit_dose(request, patient, visit_id):
                         % {"time": _hhmm(error.existing.recorded_at)},
                     )
                     return _after_post(request, patient, visit)
-                _error_to_form(form, error)
+                refusal_to_form(form, error, DOSE_FORM_FIELDS)
             else:
                 if data["keep"]:
                     request.session[KEEP_SESSION_KEY] = {
@@ -302,7 +305,7 @@ def visit_not_given(request, patient, visit_id):
             )
         except services.JournalError as error:
             if error.existing is None:
-                _error_to_form(form, error)
+                refusal_to_form(form, error)
             else:
                 return _after_post(request, patient, visit)
         else:

@@ -6,7 +6,6 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +16,7 @@ from billing.models import ArticleKind, ChargeStatus, Invoice, InvoiceKind, Invo
 from billing.pdf import invoice_pdf_bytes, invoice_pdf_store, render_invoice_pdf
 from billing.references import ocr_is_valid
 from billing.selectors import export_csv, invoices_for_export
+from billing.services import BillingError
 from tests.billing.factories import (
     adult,
     approved,
@@ -139,7 +139,7 @@ def test_r10_only_free_charges_close_without_an_invoice(cast, alice, clinic_user
 
 def test_r15_no_bankgiro_means_no_invoice_and_a_clear_message(cast, alice, clinic_user, product, grown_up):
     charges = approved(dose_charge(grown_up, cast.unit_a, product, user=alice), clinic_user)
-    with pytest.raises(ValidationError, match="bankgironummer"):
+    with pytest.raises(BillingError, match="bankgironummer"):
         issue(cast, clinic_user)
     response = client_for(cast.clinic_a).post(reverse("billing:invoices_create"), follow=True)
     assert "bankgironummer" in response.content.decode()
@@ -243,7 +243,7 @@ def test_r15_credit_note_negates_the_lines_and_refers_to_the_invoice(invoiced, c
 
 def test_r15_crediting_a_credit_note_is_refused(invoiced, cast, clinic_user):
     note = services.credit_note_issue(invoice=invoiced, user=clinic_user, reason="Fel patient")
-    with pytest.raises(ValidationError, match="kreditfaktura kan inte krediteras"):
+    with pytest.raises(BillingError, match="kreditfaktura kan inte krediteras"):
         services.credit_note_issue(invoice=note, user=clinic_user, reason="Igen")
     response = client_for(cast.clinic_a).post(
         reverse("billing:invoice_credit", args=[note.pk]), {"reason": "Igen"}, follow=True
@@ -263,7 +263,7 @@ def test_r15_database_refuses_a_credit_note_of_a_credit_note(invoiced, clinic_us
 
 def test_r15_crediting_twice_is_refused(invoiced, clinic_user):
     services.credit_note_issue(invoice=invoiced, user=clinic_user, reason="Fel patient")
-    with pytest.raises(ValidationError, match="redan krediterad"):
+    with pytest.raises(BillingError, match="redan krediterad"):
         services.credit_note_issue(invoice=invoiced, user=clinic_user, reason="Igen")
 
 

@@ -5,7 +5,6 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +12,7 @@ from django.utils import timezone
 from journal import services
 from journal.models import Order, Vaccination, VaccinationEnteredInError, VaccinationStatus
 from journal.signals import vaccination_entered_in_error, vaccination_registered
+from mittvaccin.refusals import Refusal
 from tests.conftest import client_for
 from tests.factories import PatientFactory, UserFactory
 from tests.journal.factories import (
@@ -260,7 +260,7 @@ def test_r1_receiver_refusal_saves_nothing_and_shows_the_message(cast):
     ready = ready_visit(cast)
 
     def receiver(sender, **kwargs):
-        raise ValidationError("Kampanjen gäller inte patienten.")
+        raise Refusal("Kampanjen gäller inte patienten.")
 
     vaccination_registered.connect(receiver)
     try:
