@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -16,6 +15,7 @@ from mittvaccin import services
 from mittvaccin.decorators import require_right
 from mittvaccin.forms import LoginForm, StaffCreateForm, StaffForm, StaffPasswordForm, UnitForm
 from mittvaccin.models import Unit, User
+from mittvaccin.redirects import safe_next
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned, owned_or_404
 
@@ -42,10 +42,7 @@ def home(request):
 def unit_switch(request):
     unit = services.unit_switch(request=request, unit_id=request.POST.get("unit"))
     messages.success(request, _("Du arbetar nu på %(unit)s.") % {"unit": unit.name})
-    target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "/"
-    return redirect(target)
+    return redirect(safe_next(request, "/"))
 
 
 @login_not_required

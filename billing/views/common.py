@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from mittvaccin.redirects import safe_next
+
 
 def _int_or_none(value):
     try:
@@ -13,15 +15,8 @@ def _int_or_none(value):
         return None
 
 
-def _safe_next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return ""
-
-
 def _back_to_review(request):
-    return redirect(_safe_next(request) or reverse("billing:review"))
+    return redirect(safe_next(request, reverse("billing:review")))
 
 
 def _saved_values(form) -> dict:

@@ -17,9 +17,10 @@ from billing import access, selectors, services
 from billing.forms import AdjustForm, RemoveForm, ReviewFilterForm
 from billing.models import Charge
 from billing.money import format_kr
-from billing.views.common import _back_to_review, _safe_next
+from billing.views.common import _back_to_review
 from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
+from mittvaccin.redirects import safe_next
 from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned_or_404
@@ -138,7 +139,7 @@ def _charge_form(request, charge, form, action):
         "form": form,
         "action": action,
         "inline": bool(request.htmx),
-        "next": _safe_next(request) or reverse("billing:review"),
+        "next": safe_next(request, reverse("billing:review")),
     }
     if request.htmx:
         # 200 even with errors: htmx swaps only successful responses, and the form shows its errors.

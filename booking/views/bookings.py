@@ -16,6 +16,7 @@ from booking.models import ActorKind, Booking, Slot, VisitType
 from booking.views.common import _day_url, _int, _local_day, _parse_day, _refusal, _visit_url, booking_view
 from booking.views.timebook import _row_response, _signal_template
 from mittvaccin.access_log import access_log_record
+from mittvaccin.redirects import safe_next
 from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 
@@ -173,7 +174,7 @@ def booking_no_show(request, booking):
     messages.success(
         request, _("%(name)s är markerad som utebliven.") % {"name": booking.patient.display_name}
     )
-    return redirect(request.POST.get("next") or day_url)
+    return redirect(safe_next(request, day_url))
 
 
 @require_http_methods(["GET", "POST"])

@@ -14,6 +14,7 @@ from journal.access import patient_view
 from journal.forms import CommentForm, NoteCorrectForm, NoteForm
 from journal.models import Note, NoteKind
 from journal.views.common import _hhmm
+from mittvaccin.redirects import safe_next
 from mittvaccin.refusals import refusal_to_form
 from mittvaccin.tenancy import owned_or_404
 
@@ -94,7 +95,5 @@ def note_comment(request, patient, note_id):
             messages.success(request, _("Kommentaren är signerad."))
     else:
         messages.error(request, _("Skriv kommentaren innan du sparar."))
-    next_url = request.POST.get("next") or ""
-    if next_url.startswith(f"/patient/{patient.pk}/"):
-        return redirect(next_url)
-    return redirect(reverse("journal:patient", args=[patient.pk]) + "#anteckningar")
+    default = reverse("journal:patient", args=[patient.pk]) + "#anteckningar"
+    return redirect(safe_next(request, default, within=f"/patient/{patient.pk}/"))

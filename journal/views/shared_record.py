@@ -13,6 +13,7 @@ from journal.access import patient_view
 from journal.forms import BlockForm, EmergencyAccessForm
 from journal.models import SharedRecordBlock, Vaccination
 from mittvaccin.access_log import LoggedPatient, access_log_record
+from mittvaccin.redirects import safe_next
 from mittvaccin.refusals import refusal_to_form
 from mittvaccin.tenancy import owned_or_404
 
@@ -55,10 +56,8 @@ def consent(request, patient):
             if given
             else _("Att patienten inte samtycker är registrerat."),
         )
-    next_url = request.POST.get("next") or ""
-    if next_url.startswith(f"/patient/{patient.pk}/"):
-        return redirect(next_url)
-    return redirect(reverse("journal:patient", args=[patient.pk]) + "#sammanhallen")
+    default = reverse("journal:patient", args=[patient.pk]) + "#sammanhallen"
+    return redirect(safe_next(request, default, within=f"/patient/{patient.pk}/"))
 
 
 @require_POST
@@ -97,9 +96,12 @@ def block_lift(request, patient, block_id):
 def emergency_access(request, patient):
     """Two explicit steps: this page explains and asks for a reason; the POST opens the blocked information."""
     form = EmergencyAccessForm(request.POST or None)
-    back = request.GET.get("tillbaka") or request.POST.get("tillbaka") or ""
-    if not back.startswith(f"/patient/{patient.pk}/"):
-        back = reverse("journal:patient", args=[patient.pk])
+    back = safe_next(
+        request,
+        reverse("journal:patient", args=[patient.pk]),
+        field="tillbaka",
+        within=f"/patient/{patient.pk}/",
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.emergency_access_open(
