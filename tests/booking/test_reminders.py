@@ -46,6 +46,8 @@ def test_beat_schedule_has_the_reminder_job():
     from booking.schedules import BEAT_SCHEDULE
 
     assert BEAT_SCHEDULE["booking-send-due-reminders"]["task"] == "booking.send_due_reminders"
+    # As a starting worker does: autodiscovery is lazy, so the registry depends on what ran before.
+    app.loader.import_default_modules()
     assert "booking.send_due_reminders" in app.tasks
 
 
