@@ -3,11 +3,11 @@ kinds of read as the access log names them (codes stored, sentences shown in the
 
 from functools import wraps
 
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from journal.models import Patient
 from mittvaccin.access_log import AccessAction, access_log_record
+from mittvaccin.decorators import declare, door_for
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned_or_404
 
@@ -54,14 +54,14 @@ def patient_for_request(
     """The patient of the user's caregiver (404 otherwise), after the right check, logged as read."""
     # Tenancy before rights: another caregiver's id must look exactly like an unknown id.
     patient = owned_or_404(Patient, request, pk=patient_id)
-    if right and not request.user.has_right(right):
-        raise PermissionDenied
+    door_for(right).check(request.user)
     access_log_record(request=request, patient=patient, action=action, reason=reason)
     return patient
 
 
 def patient_view(action: AccessAction, right: str | None = Right.JOURNAL_READ):
-    """Decorator for views under /patient/<patient_id>/…: passes the patient instead of the id.
+    """The door of every view under /patient/<patient_id>/…: tenancy (404), the right (403; None:
+    every staff account of the caregiver) and the access-log row, then the view gets the patient.
 
     Every such view therefore writes its access-log row in the same request (R7 and patient-data law).
     """
@@ -73,6 +73,6 @@ def patient_view(action: AccessAction, right: str | None = Right.JOURNAL_READ):
             request.patient = patient
             return view(request, patient, *args, **kwargs)
 
-        return wrapper
+        return declare(wrapper, door_for(right))
 
     return decorate

@@ -3,16 +3,16 @@ import logging
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
 
 from mittvaccin import services
-from mittvaccin.decorators import require_right
+from mittvaccin.decorators import public, require_right, signed_in
 from mittvaccin.forms import LoginForm, StaffCreateForm, StaffForm, StaffPasswordForm, UnitForm
 from mittvaccin.models import Unit, User
 from mittvaccin.redirects import safe_next
@@ -33,11 +33,19 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+@signed_in
 @require_GET
 def home(request):
     return render(request, "mittvaccin/home.html")
 
 
+@signed_in
+def language_switch(request):
+    """Django's own language switch (the path django.conf.urls.i18n gives it), behind a declared door."""
+    return set_language(request)
+
+
+@signed_in
 @require_POST
 def unit_switch(request):
     unit = services.unit_switch(request=request, unit_id=request.POST.get("unit"))
@@ -45,14 +53,14 @@ def unit_switch(request):
     return redirect(safe_next(request, "/"))
 
 
-@login_not_required
+@public
 @never_cache
 def ping(request):
     """The floor of the benchmark: the smallest response the full middleware stack can give."""
     return HttpResponse("ok", content_type="text/plain")
 
 
-@login_not_required
+@public
 @never_cache
 def healthz(request):
     """For load balancers and docker-compose: the database and Redis both answer."""

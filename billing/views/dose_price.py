@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,15 +13,15 @@ from billing import access, services
 from billing.views.common import _int_or_none
 from journal.models import Patient, VaccineProduct, Visit
 from mittvaccin.access_log import access_log_record
+from mittvaccin.decorators import require_right
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned, owned_or_404
 
 
 @require_GET
+@require_right(Right.VACCINATION_REGISTER, Right.JOURNAL_READ)
 def dose_price(request):
     """Billing's part of the journal's dose form, loaded by htmx with the form's current fields."""
-    if not (request.user.has_right(Right.VACCINATION_REGISTER) or request.user.has_right(Right.JOURNAL_READ)):
-        raise PermissionDenied
     try:
         patient_id = int(request.GET.get("patient", ""))
     except ValueError:

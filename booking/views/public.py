@@ -12,7 +12,6 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +24,7 @@ from booking import notices, ratelimit, selectors, services
 from booking.forms import ResidentBookingForm
 from booking.models import ActorKind, Booking, Slot, VisitType
 from booking.tokens import LinkExpired, LinkInvalid, booking_for_token, make_token
+from mittvaccin.decorators import public
 from mittvaccin.models import Unit
 from mittvaccin.services import client_address
 
@@ -58,7 +58,7 @@ def _too_many(request, unit=None) -> HttpResponse:
     return render(request, "booking/public/too_many.html", {"unit": unit}, status=429)
 
 
-@login_not_required
+@public
 def public_index(request):
     units = [
         unit
@@ -70,7 +70,7 @@ def public_index(request):
     return render(request, "booking/public/index.html", {"units": units})
 
 
-@login_not_required
+@public
 def public_unit(request, unit_slug):
     unit = _public_unit(unit_slug)
     visit_types = VisitType.objects.filter(unit=unit, is_active=True, online_bookable=True).prefetch_related(
@@ -105,7 +105,7 @@ def _times_context(unit, visit_type, chosen_day, now):
     }
 
 
-@login_not_required
+@public
 def public_times(request, unit_slug, visit_type_id):
     unit = _public_unit(unit_slug)
     visit_type = _public_visit_type(unit, visit_type_id)
@@ -119,7 +119,7 @@ def public_times(request, unit_slug, visit_type_id):
     return render(request, template, context)
 
 
-@login_not_required
+@public
 @never_cache
 @require_http_methods(["GET", "POST"])
 def public_book(request, unit_slug, visit_type_id, slot_id):
@@ -216,7 +216,7 @@ def _masked_identity(booking: Booking) -> str:
     return f"{number[:8]}-****"
 
 
-@login_not_required
+@public
 @never_cache
 def manage(request, token):
     booking, failure = _from_link(request, token)
@@ -240,7 +240,7 @@ def manage(request, token):
     )
 
 
-@login_not_required
+@public
 @never_cache
 def manage_ics(request, token):
     booking, failure = _from_link(request, token)
@@ -251,7 +251,7 @@ def manage_ics(request, token):
     return response
 
 
-@login_not_required
+@public
 @never_cache
 @require_http_methods(["GET", "POST"])
 def manage_cancel(request, token):
@@ -297,7 +297,7 @@ def manage_cancel(request, token):
     )
 
 
-@login_not_required
+@public
 @never_cache
 @require_http_methods(["GET", "POST"])
 def manage_move(request, token):

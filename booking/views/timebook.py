@@ -16,10 +16,12 @@ from booking import access, selectors
 from booking.models import Booking
 from booking.views.common import _day_url, _local_day, _no_timebook, _parse_day, _visit_url, unit_view
 from mittvaccin.access_log import access_log_record
+from mittvaccin.decorators import require_right
 from mittvaccin.rights import Right
 
 
 @require_GET
+@require_right(Right.BOOKING_MANAGE)
 def timebook(request):
     unit = request.unit
     if unit is None or not unit.has_timebook:
@@ -136,6 +138,7 @@ def affected(request, unit):
 
 
 @require_GET
+@require_right(Right.BOOKING_MANAGE)
 def billing_facts_home(request):
     unit = request.unit
     if unit is None or not unit.has_timebook:

@@ -1,4 +1,4 @@
-"""What every journal service shares: the refusal users read, and the right check."""
+"""What every journal service shares: the refusal users read, the clock's tolerance."""
 
 from __future__ import annotations
 
@@ -18,8 +18,3 @@ class JournalError(Refusal):
 
 # Times given are compared with the clock with this tolerance (the nurse's watch, a slow form).
 FUTURE_TOLERANCE = dt.timedelta(minutes=2)
-
-
-def _require(user, right: str, message: str) -> None:
-    if not user.has_right(right):
-        raise JournalError(message)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min
 from django.shortcuts import render
@@ -11,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from journal import access
-from journal.access import patient_for_request
+from journal.access import patient_view
 from journal.forms import AccessLogSearchForm
 from journal.models import Patient
 from mittvaccin.decorators import require_right
@@ -44,11 +43,9 @@ def access_log(request):
 
 
 @require_GET
-def access_log_extract(request, patient_id):
+@patient_view(access.LOG_EXTRACT, right=Right.CAREGIVER_ADMINISTER)
+def access_log_extract(request, patient):
     """Printable extract for the patient: which units of the caregiver looked at their data, and when."""
-    patient = patient_for_request(request, patient_id, action=access.LOG_EXTRACT, right=None)
-    if not request.user.has_right(Right.CAREGIVER_ADMINISTER):
-        raise PermissionDenied
     entries = owned(AccessLogEntry, request).filter(patient_id=patient.pk)
     by_unit = (
         entries.values("unit__name", "at__date")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,10 +21,8 @@ from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned_or_404
 
 
-@patient_view(access.ORDER_CREATE)
+@patient_view(access.ORDER_CREATE, right=Right.VACCINE_ORDER)
 def order_create(request, patient):
-    if not request.user.has_right(Right.VACCINE_ORDER):
-        raise PermissionDenied
     visit_id = _posted_int(request, "besok")
     visit = _visit(request, patient, visit_id) if visit_id else None
     today = timezone.localdate()
@@ -81,11 +78,9 @@ def order_create(request, patient):
     )
 
 
-@patient_view(access.ORDER_ERROR)
+@patient_view(access.ORDER_ERROR, right=Right.VACCINE_ORDER)
 def order_error(request, patient, order_id):
     order = owned_or_404(Order.objects.select_related("product"), request, pk=order_id, patient=patient)
-    if not request.user.has_right(Right.VACCINE_ORDER):
-        raise PermissionDenied
     return _mark_with_reason(
         request,
         patient,

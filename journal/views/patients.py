@@ -19,12 +19,13 @@ from journal.screens import as_context, patient_journal
 from journal.views.common import _mark_with_reason
 from journal.views.shared_record import _log_shared_read
 from mittvaccin.access_log import access_log_record
-from mittvaccin.decorators import require_right
+from mittvaccin.decorators import require_right, signed_in
 from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned_or_404
 
 
+@signed_in
 @require_GET
 def patient_search(request):
     """Search from every page. An exact number goes straight to the patient; names list the hits."""
@@ -37,6 +38,7 @@ def patient_search(request):
     return render(request, template, {"result": result})
 
 
+@signed_in
 def patient_create(request):
     initial = {"identity": request.GET.get("pnr", "")}
     form = PatientCreateForm(request.POST or None, initial=initial, caregiver=request.user.caregiver)
@@ -86,7 +88,7 @@ def patient_edit(request, patient):
 
 
 @require_POST
-@patient_view(access.VACCINATION_ELSEWHERE)
+@patient_view(access.VACCINATION_ELSEWHERE, right=Right.VACCINATION_REGISTER)
 def vaccination_elsewhere(request, patient):
     form = ElsewhereForm(request.POST)
     if form.is_valid():
@@ -125,7 +127,7 @@ def vaccination_elsewhere(request, patient):
     )
 
 
-@patient_view(access.VACCINATION_ERROR)
+@patient_view(access.VACCINATION_ERROR, right=Right.VACCINATION_REGISTER)
 def vaccination_error(request, patient, vaccination_id):
     vaccination = owned_or_404(
         Vaccination.objects.select_related("product"), request, pk=vaccination_id, patient=patient

@@ -68,7 +68,7 @@ def signal_documented(request, patient, signal_id):
     return redirect(reverse("journal:patient", args=[patient.pk]) + "#signaler")
 
 
-@patient_view(access.SIGNAL_INACTIVATE)
+@patient_view(access.SIGNAL_INACTIVATE, right=Right.ASSESSMENT_WRITE)
 def signal_inactivate(request, patient, signal_id):
     signal = owned_or_404(AttentionSignal, request, pk=signal_id, patient=patient)
     return _mark_with_reason(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -98,11 +97,9 @@ def _after_post(request, patient, visit):
 
 
 @require_POST
-@patient_view(access.VISIT_START)
+@patient_view(access.VISIT_START, right=Right.VACCINATION_REGISTER)
 def visit_start(request, patient):
     """A walk-in: open a vaccination visit at the unit the nurse works at now."""
-    if not request.user.has_right(Right.VACCINATION_REGISTER):
-        raise PermissionDenied
     if request.unit is None:
         messages.error(request, _("Välj först vilken enhet du arbetar på."))
         return redirect("journal:patient", patient_id=patient.pk)
@@ -122,7 +119,7 @@ def visit(request, patient, visit_id):
 
 
 @require_POST
-@patient_view(access.VISIT_DECLARATION)
+@patient_view(access.VISIT_DECLARATION, right=Right.VACCINATION_REGISTER)
 def visit_declaration(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
     current = selectors.current_declaration(visit)
@@ -157,11 +154,9 @@ def visit_declaration(request, patient, visit_id):
 
 
 @require_POST
-@patient_view(access.VISIT_ASSESSMENT)
+@patient_view(access.VISIT_ASSESSMENT, right=Right.ASSESSMENT_WRITE)
 def visit_assessment(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
-    if not request.user.has_right(Right.ASSESSMENT_WRITE):
-        raise PermissionDenied
     form = AssessmentForm(request.POST)
     if form.is_valid():
         declaration = HealthDeclaration.objects.filter(
@@ -190,7 +185,7 @@ def visit_assessment(request, patient, visit_id):
 
 
 @require_POST
-@patient_view(access.VISIT_CONFIRM)
+@patient_view(access.VISIT_CONFIRM, right=Right.VACCINATION_REGISTER)
 def visit_confirm(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
     form = ConfirmChecksForm(request.POST)
@@ -214,7 +209,7 @@ def visit_confirm(request, patient, visit_id):
 
 
 @require_POST
-@patient_view(access.VISIT_DOSE)
+@patient_view(access.VISIT_DOSE, right=Right.VACCINATION_REGISTER)
 def visit_dose(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
     orders = selectors.patient_orders(patient)
@@ -285,7 +280,7 @@ def visit_dose(request, patient, visit_id):
 
 
 @require_POST
-@patient_view(access.VISIT_NOT_GIVEN)
+@patient_view(access.VISIT_NOT_GIVEN, right=Right.VACCINATION_REGISTER)
 def visit_not_given(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
     orders = selectors.open_orders(selectors.patient_orders(patient))
