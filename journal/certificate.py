@@ -42,4 +42,5 @@ def certificate_pdf(*, patient, user, unit) -> bytes:
     from weasyprint import HTML
 
     html = certificate_html(patient=patient, user=user, unit=unit)
-    return HTML(string=html).write_pdf()
+    # Tagged PDF/UA: headings and tables reach a screen reader, the language is set (WCAG 1.3.1).
+    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from mittvaccin import views
+from mittvaccin import accessibility, views
 from mittvaccin.decorators import public, signed_in
 
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("enhet/byt/", views.unit_switch, name="unit_switch"),
     path("ping", views.ping, name="ping"),
     path("healthz", views.healthz, name="healthz"),
+    path("tillganglighet/", accessibility.statement, name="accessibility_statement"),
     path("admin/enheter/", views.units, name="units"),
     path("admin/enheter/ny/", views.unit_edit, name="unit_create"),
     path("admin/enheter/<int:unit_id>/", views.unit_edit, name="unit_edit"),

@@ -55,6 +55,7 @@ def test_the_public_views_are_the_residents_pages_and_the_health_checks():
     public = {name for name, (_route, _params, door) in doors().items() if door is not None and door.public}
     assert public == {
         "login",
+        "accessibility_statement",
         "ping",
         "healthz",
         "booking:public_index",

@@ -28,3 +28,18 @@ def test_screens_never_show_the_briefs_rule_ids_to_users():
         if rule_id.search(text)
     ]
     assert offenders == []
+
+
+def test_templates_have_no_inline_scripts_or_event_handlers():
+    """Behaviour lives in static/ (data-* attributes in templates), so a Content-Security-Policy without
+    'unsafe-inline' can be set, and keyboard and screen-reader behaviour is written once in app.js."""
+    handler = re.compile(r"\son[a-z]+\s*=", re.I)
+    inline_script = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
+    offenders = [
+        str(path.relative_to(settings.BASE_DIR))
+        for path in TEMPLATES
+        if handler.search(path.read_text(encoding="utf-8"))
+        or inline_script.search(path.read_text(encoding="utf-8"))
+    ]
+    assert TEMPLATES
+    assert offenders == []
