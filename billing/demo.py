@@ -21,6 +21,10 @@ from billing.models import (
     Price,
     Qualification,
 )
+from billing.services.jobs import job_execute
+from journal import selectors as journal_selectors
+from journal import services as journal
+from journal.models import Batch
 
 # SEK per product name; what a Swedish travel-vaccination clinic might charge.
 PRICE_LIST = {
@@ -175,9 +179,6 @@ DECLARATION = {
 
 def _doses_and_jobs(cast) -> None:
     """Signed doses (their charges), the no-show and late-cancel jobs, and a few invoices. Once."""
-    from journal import selectors as journal_selectors
-    from journal import services as journal
-    from journal.models import Batch
 
     varmland = cast.caregivers["varmland"]
     if Charge.objects.filter(caregiver=varmland).exists():
@@ -231,8 +232,6 @@ def _doses_and_jobs(cast) -> None:
             idempotency_key=uuid.uuid4(),
             billing_data={"billing-campaign": str(campaign.pk)} if campaign else {},
         )
-
-    from billing.services.jobs import job_execute
 
     for kind in (JobKind.NO_SHOW, JobKind.LATE_CANCELLATION):
         run = JobRun.objects.create(caregiver=varmland, kind=kind)

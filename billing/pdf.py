@@ -46,7 +46,7 @@ def invoice_context(invoice: Invoice) -> dict:
 
 def render_invoice_pdf(invoice: Invoice) -> tuple[bytes, bool]:
     """The PDF bytes, and whether the recipient was rendered as protected."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415  (Pango and fonts load on first use, in the worker that renders)
 
     context = invoice_context(invoice)
     html = render_to_string("billing/invoice_pdf.html", context)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from booking import services
 from booking.models import ActorKind, Booking, OpeningHours, Schedule, ScheduleException, Slot, VisitType
+from booking.timebook import day_bounds
 
 VISIT_TYPES = [
     # name, minutes, vaccines, minimum age, price, price text, description
@@ -185,6 +186,4 @@ def load(cast, stdout) -> None:
 
 
 def _start_of(day):
-    from booking.timebook import day_bounds
-
     return day_bounds(day)[0]

@@ -12,6 +12,8 @@ from booking.models import Booking, Slot
 from booking.timebook import day_bounds
 from journal.identity import IdentityError, ParsedIdentity, parse_identity
 from journal.models import Patient
+from journal.selectors import attention_signals_by_patient
+from mittvaccin.models import OutboundMessage
 from mittvaccin.tenancy import owned
 
 # --- For billing (R8, R9) ------------------------------------------------------------------------
@@ -69,7 +71,6 @@ def has_current_booking(patient, unit, now=None) -> bool:
 
 def signals_by_patient(patient_ids) -> dict:
     """The journal's attention signals per patient (R13), shown next to each booked patient."""
-    from journal.selectors import attention_signals_by_patient
 
     return attention_signals_by_patient(list(patient_ids)) if patient_ids else {}
 
@@ -240,8 +241,6 @@ def days_with_free_slots(unit, visit_type, *, now=None, horizon_days: int) -> li
 
 
 def messages_for(booking):
-    from mittvaccin.models import OutboundMessage
-
     return OutboundMessage.objects.filter(
         caregiver=booking.unit.caregiver_id, reference=booking.reference
     ).order_by("created_at", "id")

@@ -39,7 +39,7 @@ def certificate_html(*, patient, user, unit) -> str:
 
 
 def certificate_pdf(*, patient, user, unit) -> bytes:
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415  (Pango and fonts load on first use, in the worker that renders)
 
     html = certificate_html(patient=patient, user=user, unit=unit)
     # Tagged PDF/UA: headings and tables reach a screen reader, the language is set (WCAG 1.3.1).

@@ -9,6 +9,7 @@ import random
 
 from django.utils import timezone
 
+from journal import schedule
 from journal.identity import IdentityKind, Sex, identity_with_check_digit
 from journal.models import (
     AssessmentOutcome,
@@ -351,8 +352,6 @@ def _visit(patient, unit, nurse, at, answers=None, declared_by=None):
 
 
 def _dose(patient, unit, nurse, order, at, dose_number, *, declaration_answers=None, assessor=None):
-    from journal import schedule
-
     visit, declaration = _visit(patient, unit, nurse, at - dt.timedelta(minutes=12), declaration_answers)
     if assessor is not None:
         Note.objects.create(

@@ -9,6 +9,7 @@ from journal.models import (
     AssessmentOutcome,
     DoseAmount,
     NotGivenReason,
+    Order,
     Patient,
     Route,
     Severity,
@@ -17,6 +18,7 @@ from journal.models import (
     VaccineProduct,
 )
 from mittvaccin.models import User
+from mittvaccin.rights import Right
 
 
 class IdentityField(forms.CharField):
@@ -212,8 +214,6 @@ class ConfirmChecksForm(forms.Form):
 
 
 def staff_choices(caregiver):
-    from mittvaccin.rights import Right
-
     return User.objects.for_caregiver(caregiver).filter(
         is_active=True, rights__contains=[Right.VACCINATION_REGISTER]
     )
@@ -288,7 +288,6 @@ class DoseForm(forms.Form):
     def __init__(self, *args, orders, caregiver, **kwargs):
         super().__init__(*args, **kwargs)
         self.orders = orders
-        from journal.models import Order
 
         # Any order of the patient validates; the service says precisely why a used-up one is refused.
         self.fields["order"].queryset = Order.objects.filter(pk__in=[o.pk for o in orders]).select_related(
@@ -313,7 +312,6 @@ class NotGivenForm(forms.Form):
 
     def __init__(self, *args, orders, **kwargs):
         super().__init__(*args, **kwargs)
-        from journal.models import Order
 
         self.fields["order"].queryset = Order.objects.filter(pk__in=[o.pk for o in orders]).select_related(
             "product"

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from journal.models import Patient
+
 
 @dataclass(frozen=True)
 class RegisterPerson:
@@ -24,8 +26,6 @@ class RegisterPerson:
 
 class LocalPopulationRegister:
     def lookup(self, identity_number: str) -> RegisterPerson | None:
-        from journal.models import Patient
-
         patient = (
             Patient.objects.filter(identity_number=identity_number)
             .order_by("-protected_identity", "id")

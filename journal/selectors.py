@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from journal.extensions import care_relationship_checks
 from journal.identity import IdentityError, looks_like_identity, parse_identity
 from journal.models import (
     AssessmentOutcome,
@@ -280,7 +282,6 @@ def care_relationship(patient, unit, now=None) -> bool:
         patient=patient, unit=unit, started_at__gte=now - dt.timedelta(days=days), started_at__lte=now
     ).exists():
         return True
-    from journal.extensions import care_relationship_checks
 
     return any(check(patient, unit) for check in care_relationship_checks())
 
@@ -376,7 +377,6 @@ class VisitChecks:
     @property
     def blockers(self) -> list[str]:
         """Why a dose cannot be registered yet, in the order the nurse resolves them."""
-        from django.utils.translation import gettext as _
 
         reasons = []
         if self.declaration is None:

@@ -2,9 +2,9 @@
 
 from celery import shared_task
 
+from journal.reminders import next_dose_reminders_send
+
 
 @shared_task(name="journal.send_next_dose_reminders")
 def send_next_dose_reminders() -> int:
-    from journal.reminders import next_dose_reminders_send
-
     return next_dose_reminders_send()

@@ -3,6 +3,7 @@ own module, `mittvaccin.access_log`)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 
 from mittvaccin.middleware import SESSION_UNIT
@@ -12,7 +13,6 @@ from mittvaccin.tenancy import owned_or_404
 
 def client_address(request) -> str | None:
     """The client's IP address: the proxy's X-Forwarded-For only where settings trust it."""
-    from django.conf import settings
 
     address = request.META.get("REMOTE_ADDR")
     if settings.TRUST_X_FORWARDED_FOR:

@@ -3,6 +3,7 @@ import logging
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -64,7 +65,6 @@ def ping(request):
 @never_cache
 def healthz(request):
     """For load balancers and docker-compose: the database and Redis both answer."""
-    from django.core.cache import cache
 
     status = {"database": False, "redis": False}
     try:

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 import pytest
 import time_machine
+from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from mittvaccin.celery import app
 from mittvaccin.middleware import SESSION_UNIT
 from mittvaccin.models import Caregiver, Unit, User
 from mittvaccin.rights import Profession, Right
@@ -189,9 +191,6 @@ def celery_worker(transactional_db):
 
     Tests that use it need committed data, hence the transactional database.
     """
-    from celery.contrib.testing.worker import start_worker
-
-    from mittvaccin.celery import app
 
     app.conf.task_always_eager = False
     with start_worker(

@@ -7,6 +7,7 @@ import factory
 
 from journal.identity import IdentityKind, Sex, identity_with_check_digit
 from journal.models import Batch, Patient, VaccineProduct
+from mittvaccin.checksums import luhn_check_digit
 from mittvaccin.models import Caregiver, Unit, UnitKind, User
 from mittvaccin.rights import DEFAULT_RIGHTS, Profession
 
@@ -15,8 +16,6 @@ _org_serial = itertools.count(100)
 
 
 def organisation_number() -> str:
-    from mittvaccin.checksums import luhn_check_digit
-
     nine = f"55{next(_org_serial):07d}"
     return f"{nine[:6]}-{nine[6:]}{luhn_check_digit(nine)}"
 

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from booking.models import Booking
+from journal.models import Note
 from tests.conftest import client_for
 from tests.tenancy_ids import ID_PROVIDERS
 
@@ -19,15 +21,11 @@ EVIL = ["//evil.example/", "/\\evil.example/", "https://evil.example/", "\\\\evi
 
 
 def _note(cast):
-    from journal.models import Note
-
     note = Note.objects.get(pk=ID_PROVIDERS["note_id"](cast))
     return reverse("journal:note_comment", args=[note.patient_id, note.pk]), {"text": "En kommentar."}
 
 
 def _no_show(cast):
-    from booking.models import Booking
-
     booking_id = ID_PROVIDERS["booking_id"](cast)
     now = timezone.now()
     # The visit has begun, so the no-show is accepted and the view follows `next`.

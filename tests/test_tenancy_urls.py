@@ -6,9 +6,12 @@ themselves; a new parameter name fails the test until tests/tenancy_ids.py knows
 """
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from mittvaccin.models import AccessLogEntry
+from journal.models import Patient
+from mittvaccin.models import AccessLogEntry, Caregiver, Unit
+from mittvaccin.tenancy import CaregiverOwnedQuerySet
 from tests.conftest import client_for
 from tests.tenancy_ids import ID_PROVIDERS, PUBLIC_URL_NAMES
 
@@ -38,8 +41,6 @@ def parameterised_patterns():
 
 
 def url_for(name: str, params: list[str], values: dict) -> str:
-    from django.urls import reverse
-
     return reverse(name, kwargs={p: values[p] for p in params})
 
 
@@ -111,11 +112,6 @@ def test_every_patient_url_writes_the_access_log(cast):
 def test_every_caregiver_owned_model_declares_its_tenancy():
     """Tenancy in one place: a model that hangs off a caregiver, unit or patient names its caregiver path
     and uses CaregiverOwnedQuerySet, so owned_or_404 can scope it."""
-    from django.apps import apps
-
-    from journal.models import Patient
-    from mittvaccin.models import Caregiver, Unit
-    from mittvaccin.tenancy import CaregiverOwnedQuerySet
 
     owners = (Caregiver, Unit, Patient)
     missing = []

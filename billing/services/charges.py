@@ -26,6 +26,7 @@ from billing.models import (
 from billing.money import AmountError, check_amount, format_kr
 from billing.services.campaigns import best_automatic_campaign, campaigns_for
 from billing.services.common import BillingError
+from billing.services.invoices import credit_note_issue
 from billing.services.prices import articles_ensure, price_for
 
 ZERO = Decimal("0.00")
@@ -421,7 +422,6 @@ def charge_withdraw(*, charge: Charge, user, reason: str):
 
     Returns the credit note when the charge had been invoiced, else None.
     """
-    from billing.services.invoices import credit_note_issue
 
     charge = Charge.objects.select_for_update().get(pk=charge.pk)
     if charge.status in (ChargeStatus.OPEN, ChargeStatus.APPROVED, ChargeStatus.NO_INVOICE):
@@ -441,7 +441,6 @@ def charges_cancel_for_dose(*, charges, visit, user, reason: str) -> list:
 
     Charges not yet invoiced are cancelled; invoiced ones are credited, one credit note per invoice.
     """
-    from billing.services.invoices import credit_note_issue
 
     withdrawn = list(charges)
     dose_ids = {c.pk for c in withdrawn}

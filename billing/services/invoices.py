@@ -23,6 +23,8 @@ from billing.models import (
 from billing.references import ocr_reference
 from billing.services.common import BillingError
 from billing.services.prices import billing_settings_for
+from journal.models import Patient
+from journal.population_register import has_protected_identity
 
 ZERO = Decimal("0.00")
 
@@ -49,7 +51,6 @@ def next_invoice_number(caregiver, *, first_number: int = 1) -> int:
 
 def patient_is_protected(patient) -> bool:
     """R7: protected in our journal, or according to the population register (which may know first)."""
-    from journal.population_register import has_protected_identity
 
     return patient.protected_identity or has_protected_identity(patient.identity_number)
 
@@ -94,7 +95,7 @@ def check_ready_to_invoice(settings_row) -> None:
 
 
 def _queue_pdf(invoice) -> None:
-    from billing.tasks import invoice_render_pdf
+    from billing.tasks import invoice_render_pdf  # noqa: PLC0415  (tasks import the services; a service reaches its task only after commit)
 
     invoice_id, number = invoice.pk, invoice.number
     transaction.on_commit(lambda: invoice_render_pdf.delay(invoice_id, number))
@@ -209,7 +210,6 @@ def invoices_issue(
     by_patient: dict[int, list[int]] = defaultdict(list)
     for charge_id, patient_id in charges.order_by("patient_id", "pk").values_list("pk", "patient_id"):
         by_patient[patient_id].append(charge_id)
-    from journal.models import Patient
 
     patients = Patient.objects.in_bulk(list(by_patient))
     result = IssueResult()

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from billing import access, services
 from billing.views.common import _int_or_none
-from journal.models import Patient, VaccineProduct, Visit
+from journal.models import Order, Patient, VaccineProduct, Visit
 from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
 from mittvaccin.rights import Right
@@ -60,7 +60,6 @@ def dose_price(request):
 
 def _dose_product(request, patient):
     """The product of the dose form: its order (the journal's field), or a product id."""
-    from journal.models import Order
 
     order_id = _int_or_none(request.GET.get("order"))
     if order_id is not None:

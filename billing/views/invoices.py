@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from billing import access, selectors, services
 from billing.forms import CreditForm, PeriodForm
 from billing.models import Invoice, InvoiceDocument, InvoiceKind
+from billing.pdf import invoice_context, invoice_pdf_bytes
 from billing.views.common import _back_to_review, _int_or_none
 from billing.views.review import _review_filter
 from mittvaccin.access_log import access_log_record
@@ -125,7 +126,6 @@ def invoice_detail(request, invoice_id):
             {"invoice": invoice, "document": document, "poll": poll, "poll_more": poll < PDF_POLLS},
         )
     access_log_record(request=request, patient=invoice.patient, action=access.INVOICE)
-    from billing.pdf import invoice_context
 
     context = invoice_context(invoice)
     uncredited = not invoice.is_credit_note and invoice.lines.filter(credit_line__isnull=True).exists()
@@ -149,8 +149,6 @@ PDF_POLLS = 40
 @require_right(Right.INVOICING_REVIEW)
 @require_GET
 def invoice_pdf(request, invoice_id):
-    from billing.pdf import invoice_pdf_bytes
-
     invoice = _invoice(request, invoice_id)
     access_log_record(request=request, patient=invoice.patient, action=access.INVOICE_PDF)
     content = invoice_pdf_bytes(invoice)

@@ -14,6 +14,9 @@ from billing import access, services
 from billing.forms import JobStartForm
 from billing.models import Charge, JobKind, JobRun
 from billing.money import format_kr
+from billing.services.jobs import JobAlreadyRunning, due_bookings, job_queue
+from billing.services.jobs import late_cancellation_charge as charge_booking
+from booking.models import Booking
 from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
 from mittvaccin.rights import Right
@@ -33,8 +36,6 @@ def job_runs(request):
 @require_right(Right.INVOICING_REVIEW)
 @require_POST
 def job_start(request):
-    from billing.services.jobs import JobAlreadyRunning, job_queue
-
     form = JobStartForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Okänt jobb."))
@@ -62,7 +63,6 @@ def job_run_detail(request, run_id):
 @require_GET
 def late_cancellations(request):
     """The unit's recent late cancellations and whether each is charged; each can be charged now."""
-    from billing.services.jobs import due_bookings
 
     unit = request.unit
     since = timezone.now() - dt.timedelta(days=14)
@@ -88,8 +88,6 @@ def late_cancellations(request):
 @require_right(Right.INVOICING_REVIEW)
 def late_cancellation_charge(request, booking_id):
     """The manual late-cancel path for one booking: show the facts, charge on POST (R9)."""
-    from billing.services.jobs import late_cancellation_charge as charge_booking
-    from booking.models import Booking
 
     booking = owned_or_404(
         Booking.objects.select_related("unit", "patient", "visit_type"), request, pk=booking_id

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking.models import CANCELLATION_NOTICE, ActorKind, Booking, BookingEvent, Slot
+from booking.models import CANCELLATION_NOTICE, ActorKind, Booking, BookingEvent, Slot, new_reference
 from booking.services.common import (
     BookingError,
     CallTheClinic,
@@ -26,6 +26,7 @@ from booking.services.common import (
 from journal.identity import ParsedIdentity, age_on
 from journal.models import Patient
 from journal.population_register import has_protected_identity
+from journal.services import PatientExists, patient_create
 
 
 def _check_bookable(*, slot: Slot, visit_type, patient_birth_date, now, online: bool) -> None:
@@ -131,7 +132,6 @@ def _overlapping(patient, starts_at, ends_at, exclude=None):
 
 def _save_new(booking: Booking) -> None:
     """Insert, letting the database's constraints speak; a reference collision just draws a new one."""
-    from booking.models import new_reference
 
     for _attempt in range(5):
         try:
@@ -189,8 +189,6 @@ def booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, now
         online=True,
     )
     if existing is None:
-        from journal.services import PatientExists, patient_create
-
         try:
             existing = patient_create(
                 caregiver=unit.caregiver,

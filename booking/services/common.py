@@ -72,7 +72,7 @@ def minimum_age_message(visit_type) -> str:
 
 def _after_commit(task_name: str, *args) -> None:
     def enqueue():
-        from booking import tasks
+        from booking import tasks  # noqa: PLC0415  (tasks import the services; a service reaches its task only after commit)
 
         getattr(tasks, task_name).delay(*args)
 

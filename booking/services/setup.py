@@ -9,9 +9,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from booking.models import Booking, Schedule, ScheduleException, Slot
+from booking.models import Booking, OpeningHours, Schedule, ScheduleException, Slot
+from booking.selectors import affected_bookings
 from booking.services.common import _now
-from booking.timebook import planned_slots
+from booking.timebook import day_bounds, planned_slots
 
 
 @dataclass
@@ -35,7 +36,6 @@ def timebook_sync(*, unit, first_day: dt.date | None = None, days: int | None = 
     first_day = first_day or timezone.localtime(now).date()
     days = days if days is not None else settings.BOOKING_HORIZON_DAYS
     last_day = first_day + dt.timedelta(days=days - 1)
-    from booking.timebook import day_bounds
 
     range_start, _unused = day_bounds(first_day)
     _unused, range_end = day_bounds(last_day)
@@ -108,7 +108,6 @@ def timebook_sync(*, unit, first_day: dt.date | None = None, days: int | None = 
     ]
     Slot.objects.bulk_create(new, batch_size=1000)
     result.created = len(new)
-    from booking.selectors import affected_bookings
 
     result.affected = list(affected_bookings(unit, now=now))
     return result
@@ -135,7 +134,6 @@ def schedule_save(
     schedule.save()
     schedule.visit_types.set(visit_types)
     schedule.hours.all().delete()
-    from booking.models import OpeningHours
 
     OpeningHours.objects.bulk_create(
         [OpeningHours(schedule=schedule, weekday=w, start_time=s, end_time=e) for w, s, e in hours]

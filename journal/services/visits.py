@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from journal import selectors
 from journal.models import CheckConfirmation, HealthDeclaration, Patient, Questionnaire, Visit, VisitKind
+from journal.questionnaire import ensure_current
 from journal.services.common import JournalError
 
 
@@ -17,7 +18,6 @@ def visit_open(*, patient: Patient, unit, user=None, kind=None, booking_id=None,
 
     Opening twice for the same booking returns the visit already opened (check-in clicked twice).
     """
-    from django.utils import timezone
 
     if unit.caregiver_id != patient.caregiver_id:
         raise ValueError("unit and patient belong to different caregivers")
@@ -42,8 +42,6 @@ def visit_open(*, patient: Patient, unit, user=None, kind=None, booking_id=None,
 
 
 def questionnaire_current() -> Questionnaire:
-    from journal.questionnaire import ensure_current
-
     return ensure_current()
 
 

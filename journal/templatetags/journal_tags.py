@@ -2,6 +2,7 @@ from django import template
 from django.utils import timezone
 
 from journal import selectors
+from journal.selectors import next_dose_reminded_at
 
 register = template.Library()
 
@@ -37,6 +38,5 @@ def in_error(obj):
 @register.filter
 def reminded_at(dose):
     """When the patient got the next-dose reminder of this dose (None when not yet)."""
-    from journal.selectors import next_dose_reminded_at
 
     return next_dose_reminded_at(dose)

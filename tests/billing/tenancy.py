@@ -1,7 +1,8 @@
 """Caregiver A's billing objects for the cross-caregiver URL walk (tests/tenancy_ids.py)."""
 
 from billing import services
-from billing.models import ArticleKind, Price
+from billing.models import ArticleKind, JobKind, Price
+from billing.services.jobs import job_queue
 from tests.billing.factories import (
     adult,
     approved,
@@ -43,9 +44,6 @@ def invoice_id(cast):
 
 
 def run_id(cast):
-    from billing.models import JobKind
-    from billing.services.jobs import job_queue
-
     return job_queue(caregiver=cast.caregiver_a, kind=JobKind.NO_SHOW).pk
 
 

@@ -12,11 +12,12 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from billing import services
-from billing.models import ArticleKind, ChargeStatus, Invoice, InvoiceKind, InvoiceLine
+from billing.models import ArticleKind, ChargeStatus, Invoice, InvoiceDocument, InvoiceKind, InvoiceLine
 from billing.pdf import invoice_pdf_bytes, invoice_pdf_store, render_invoice_pdf
 from billing.references import ocr_is_valid
 from billing.selectors import export_csv, invoices_for_export
 from billing.services import BillingError
+from billing.tasks import invoice_render_pdf
 from tests.billing.factories import (
     adult,
     approved,
@@ -420,9 +421,6 @@ def test_r15_export_period_is_inclusive_and_bounded(cast, invoiced):
 
 
 def test_r15_pdf_task_renders_once_and_ignores_an_invoice_of_another_database(invoiced, settings, tmp_path):
-    from billing.models import InvoiceDocument
-    from billing.tasks import invoice_render_pdf
-
     settings.MEDIA_ROOT = tmp_path
     assert invoice_render_pdf(invoiced.pk, invoiced.number + 1) is None
     assert not InvoiceDocument.objects.exists()

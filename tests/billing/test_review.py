@@ -3,7 +3,8 @@
 from decimal import Decimal
 
 import pytest
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from billing import services
@@ -190,11 +191,6 @@ def test_r11_only_staff_with_the_right_review(cast, charge):
 def test_review_and_invoice_list_queries_do_not_grow_with_the_rows(
     cast, alice, product, clinic_user, billing_ready
 ):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from billing import services
-    from tests.billing.factories import adult
 
     client = client_for(cast.clinic_a)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import pytest
 
 from booking.models import Schedule, Slot, VisitType
+from mittvaccin.celery import app
 from tests.booking.factories import ScheduleFactory, VisitTypeFactory, in_days, make_slot
 from tests.factories import PatientFactory
 
@@ -13,7 +14,6 @@ from tests.factories import PatientFactory
 @pytest.fixture(autouse=True)
 def _eager_celery():
     """Confirmation tasks run in the test's own thread unless a test starts the real worker."""
-    from mittvaccin.celery import app
 
     before = app.conf.task_always_eager
     app.conf.task_always_eager = True

@@ -13,12 +13,13 @@ from django.test import Client, override_settings
 from django.urls import resolve, reverse
 from django.utils import timezone
 
+from booking import services
 from booking.models import Booking, Slot
 from booking.tokens import booking_for_token, make_token
 from journal.identity import identity_with_check_digit
 from journal.models import Patient
 from mittvaccin.models import OutboundMessage
-from tests.booking.factories import ScheduleFactory, make_slot
+from tests.booking.factories import ScheduleFactory, VisitTypeFactory, make_slot
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -262,8 +263,6 @@ def test_rate_limit_per_personnummer(timebook):
 
 
 def test_public_times_show_counts_never_names(cast, timebook, resident):
-    from booking import services
-
     services.booking_create(
         slot=timebook.slot,
         visit_type=timebook.visit_type,
@@ -358,8 +357,6 @@ def test_r9_late_cancel_of_a_short_notice_booking_promises_no_fee(timebook):
 
 
 def test_r5_r18_a_unit_without_payment_solution_promises_no_fees(cast):
-    from tests.booking.factories import ScheduleFactory, VisitTypeFactory
-
     unit = cast.unit_a_no_payment
     visit_type = VisitTypeFactory(unit=unit, name="Influensa")
     ScheduleFactory(unit=unit, visit_types=[visit_type], hours=[])

@@ -11,6 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from booking.models import Booking
+from mittvaccin.celery import app
 from tests.booking.factories import ScheduleFactory, VisitTypeFactory, make_slot
 from tests.e2e.conftest import screenshot
 
@@ -19,8 +20,6 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(autouse=True)
 def _eager_celery():
-    from mittvaccin.celery import app
-
     before = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield

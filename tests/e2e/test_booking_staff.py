@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from booking import services
 from booking.models import Booking
+from mittvaccin.celery import app
 from tests.booking.factories import ScheduleFactory, VisitTypeFactory, make_slot
 from tests.e2e.conftest import login, screenshot
 from tests.factories import PatientFactory
@@ -20,8 +21,6 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(autouse=True)
 def _eager_celery():
-    from mittvaccin.celery import app
-
     before = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from journal import selectors, services
-from journal.models import SignalDocumented
+from journal.models import AttentionSignal, SignalDocumented
 from tests.conftest import client_for
 from tests.factories import PatientFactory
 from tests.journal.factories import ready_visit
@@ -128,8 +128,6 @@ def test_r13_signals_by_patient_in_one_query_and_the_badges(cast):
 
 
 def test_r13_constraints_on_signals(cast, patient_a):
-    from journal.models import AttentionSignal
-
     with pytest.raises(IntegrityError, match="signal_hypersensitivity_has_severity"), transaction.atomic():
         AttentionSignal.objects.create(
             patient=patient_a, kind="hypersensitivity", agent="x", recorded_by=cast.bob, signature="x"

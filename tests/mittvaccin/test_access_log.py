@@ -10,8 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from booking.access import TIMEBOOK_DAY
+from journal.access import SEARCH_HIT, SHARED_READ_BY
+from mittvaccin.access_actions import LEGACY, AccessAction, actions, describe
 from mittvaccin.access_log import LoggedPatient, access_log_record
 from mittvaccin.models import AccessLogEntry
+from mittvaccin.services import client_address
 from tests.conftest import client_for
 from tests.factories import PatientFactory
 
@@ -119,8 +123,6 @@ def test_log_extract_is_for_administrators_only(cast, patient_a):
 
 
 def test_client_address_ignores_a_forged_forwarded_header_unless_behind_our_proxy(settings, rf):
-    from mittvaccin.services import client_address
-
     request = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="1.2.3.4")
     settings.TRUST_X_FORWARDED_FOR = False
     assert client_address(request) == "10.0.0.5"
@@ -156,8 +158,6 @@ def logged_request(rf, user, unit=None):
 
 
 def test_n6_a_parameter_is_stored_as_a_fact_and_put_into_words_when_shown(cast, patient_a, rf):
-    from booking.access import TIMEBOOK_DAY
-
     written = access_log_record(
         request=logged_request(rf, cast.alice, cast.unit_a),
         patient=patient_a,
@@ -175,8 +175,6 @@ def test_n6_a_parameter_is_stored_as_a_fact_and_put_into_words_when_shown(cast, 
 
 
 def test_n6_a_list_page_is_logged_in_one_insert_one_row_per_patient(cast, rf):
-    from journal.access import SEARCH_HIT
-
     first, second = PatientFactory(caregiver=cast.caregiver_a), PatientFactory(caregiver=cast.caregiver_a)
     request = logged_request(rf, cast.alice, cast.unit_a)
     with CaptureQueriesContext(connection) as queries:
@@ -190,8 +188,6 @@ def test_n6_a_list_page_is_logged_in_one_insert_one_row_per_patient(cast, rf):
 
 
 def test_r6_a_read_of_another_caregivers_record_is_logged_in_their_log_without_our_unit(cast, rf):
-    from journal.access import SHARED_READ_BY
-
     theirs = PatientFactory(caregiver=cast.caregiver_b)
     access_log_record(
         request=logged_request(rf, cast.alice, cast.unit_a),
@@ -207,8 +203,6 @@ def test_r6_a_read_of_another_caregivers_record_is_logged_in_their_log_without_o
 
 
 def test_an_action_is_named_once_and_every_action_speaks_english():
-    from mittvaccin.access_actions import LEGACY, AccessAction, actions
-
     with pytest.raises(ValueError, match="registered twice"):
         AccessAction("journal.patient", "Något annat")
     untranslated = []
@@ -226,8 +220,6 @@ def test_an_action_is_named_once_and_every_action_speaks_english():
 
 
 def test_an_unknown_code_shows_as_itself_and_a_legacy_row_as_its_sentence():
-    from mittvaccin.access_actions import describe
-
     assert describe("removed.app.action") == "removed.app.action"
     assert describe("legacy", {"text": "Gammal mening"}) == "Gammal mening"
 
