@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from journal.identity import IdentityKind, Sex, age_on, format_identity
 from mittvaccin.models import Caregiver
 from mittvaccin.tenancy import CaregiverOwnedQuerySet
+from mittvaccin.triggers import append_only
 
 
 class Patient(models.Model):
@@ -185,11 +186,6 @@ class Visit(models.Model):
 # the database refuses UPDATE and DELETE (pgtrigger.Protect). A correction is a new row that points at
 # the row it corrects; an error is a separate "entered in error" row.
 # --------------------------------------------------------------------------------------------------
-
-
-def append_only(name: str):
-    """The trigger that makes a signed table append-only (the legal record is never edited in place)."""
-    return pgtrigger.Protect(name=name, operation=pgtrigger.Update | pgtrigger.Delete)
 
 
 class ScheduleStep(models.Model):

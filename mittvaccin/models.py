@@ -1,6 +1,5 @@
 """The core every app stands on: caregivers (the tenants), their units, staff accounts, the access log."""
 
-import pgtrigger
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
@@ -12,6 +11,7 @@ from mittvaccin.access_actions import describe
 from mittvaccin.checksums import organisation_number_is_valid
 from mittvaccin.rights import DEFAULT_RIGHTS, Profession, Right
 from mittvaccin.tenancy import CaregiverOwnedQuerySet
+from mittvaccin.triggers import append_only
 
 
 def validate_organisation_number(value: str) -> None:
@@ -191,7 +191,7 @@ class AccessLogEntry(models.Model):
             models.Index(fields=["caregiver", "user", "-at"], name="accesslog_user_idx"),
         ]
         triggers = [
-            pgtrigger.Protect(name="access_log_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            append_only("access_log_append_only"),
         ]
 
     def __str__(self) -> str:
