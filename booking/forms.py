@@ -67,14 +67,6 @@ class ResidentBookingForm(forms.Form):
         return data
 
 
-class StaffFindPatientForm(forms.Form):
-    q = forms.CharField(
-        label=_("Patientens personnummer"),
-        max_length=20,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "autofocus": True}),
-    )
-
-
 class StaffBookingForm(forms.Form):
     visit_type = forms.ModelChoiceField(label=_("Besökstyp"), queryset=VisitType.objects.none())
     slot = forms.IntegerField(widget=forms.HiddenInput)

@@ -8,13 +8,6 @@ from django.urls import reverse
 from mittvaccin.redirects import safe_next
 
 
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _back_to_review(request):
     return redirect(safe_next(request, reverse("billing:review")))
 

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from billing import access, services
-from billing.views.common import _int_or_none
 from journal.models import Order, Patient, VaccineProduct, Visit
 from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
+from mittvaccin.parsing import int_or_none
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned, owned_or_404
 
@@ -61,12 +61,12 @@ def dose_price(request):
 def _dose_product(request, patient):
     """The product of the dose form: its order (the journal's field), or a product id."""
 
-    order_id = _int_or_none(request.GET.get("order"))
+    order_id = int_or_none(request.GET.get("order"))
     if order_id is not None:
         order = owned(Order, request).filter(pk=order_id, patient=patient).select_related("product").first()
         if order is not None:
             return order.product
-    product_id = _int_or_none(request.GET.get("product"))
+    product_id = int_or_none(request.GET.get("product"))
     return VaccineProduct.objects.filter(pk=product_id).first() if product_id is not None else None
 
 

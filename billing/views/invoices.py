@@ -14,10 +14,11 @@ from billing import access, selectors, services
 from billing.forms import CreditForm, PeriodForm
 from billing.models import Invoice, InvoiceDocument, InvoiceKind
 from billing.pdf import invoice_context, invoice_pdf_bytes
-from billing.views.common import _back_to_review, _int_or_none
+from billing.views.common import _back_to_review
 from billing.views.review import _review_filter
 from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
+from mittvaccin.parsing import int_or_none
 from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned, owned_or_404
@@ -119,7 +120,7 @@ def invoice_detail(request, invoice_id):
     document = InvoiceDocument.objects.filter(invoice=invoice).first()
     if request.htmx and request.GET.get("poll"):
         # The PDF status poll shows no patient data, so it reads no patient and logs nothing.
-        poll = _int_or_none(request.GET["poll"]) or 0
+        poll = int_or_none(request.GET["poll"]) or 0
         return render(
             request,
             "billing/invoice_detail.html#pdf-status",

@@ -13,9 +13,10 @@ from django.views.decorators.http import require_http_methods
 from booking import access, notices, selectors, services
 from booking.forms import StaffBookingForm
 from booking.models import ActorKind, Slot, VisitType
-from booking.views.common import _day_url, _int, _local_day, _parse_day, unit_view
+from booking.views.common import _day_url, _local_day, unit_view
 from journal.population_register import has_protected_identity
 from mittvaccin.access_log import access_log_record
+from mittvaccin.parsing import day_or_none, int_or_none
 from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 
@@ -29,12 +30,14 @@ def book(request, unit):
     patient, identity, find_error = lookup.patient, lookup.identity, lookup.error
     if patient is not None:
         access_log_record(request=request, patient=patient, action=access.BOOK_PATIENT_CHOSEN)
-    chosen_slot = Slot.objects.filter(unit=unit, pk=_int(data.get("slot"))).select_related("schedule").first()
-    chosen_day = _parse_day(data.get("dag")) or (
+    chosen_slot = (
+        Slot.objects.filter(unit=unit, pk=int_or_none(data.get("slot"))).select_related("schedule").first()
+    )
+    chosen_day = day_or_none(data.get("dag")) or (
         _local_day(chosen_slot.starts_at) if chosen_slot else timezone.localdate()
     )
     visit_types = list(VisitType.objects.filter(unit=unit, is_active=True))
-    visit_type = next((v for v in visit_types if v.pk == _int(data.get("visit_type"))), None)
+    visit_type = next((v for v in visit_types if v.pk == int_or_none(data.get("visit_type"))), None)
     if visit_type is None and chosen_slot is not None:
         visit_type = next(
             (v for v in visit_types if chosen_slot.schedule.visit_types.filter(pk=v.pk).exists()), None

@@ -13,9 +13,10 @@ from booking import access, notices, selectors, services
 from booking.extensions import booking_actions_for
 from booking.forms import StaffCancelForm, UndoNoShowForm
 from booking.models import ActorKind, Booking, Slot, VisitType
-from booking.views.common import _day_url, _int, _local_day, _parse_day, _refusal, _visit_url, booking_view
-from booking.views.timebook import _row_response, _signal_template
+from booking.views.common import _day_url, _local_day, _refusal, _visit_url, booking_view
+from booking.views.timebook import _row_response
 from mittvaccin.access_log import access_log_record
+from mittvaccin.parsing import day_or_none, int_or_none
 from mittvaccin.redirects import safe_next
 from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
@@ -31,7 +32,6 @@ def booking_detail(request, booking):
         "patient": booking.patient,
         "events": booking.events.select_related("actor"),
         "sent": selectors.messages_for(booking),
-        "signal_template": _signal_template(),
         "now": timezone.now(),
         # As in the day view: arrival is registered on the day of the visit (the service refuses earlier).
         "is_today": _local_day(booking.starts_at) == timezone.localdate(),
@@ -49,17 +49,18 @@ def booking_detail(request, booking):
 def booking_move(request, booking):
     access_log_record(request=request, patient=booking.patient, action=access.BOOKING_MOVE)
     unit = booking.unit
-    chosen_day = _parse_day(request.GET.get("dag")) or max(
+    chosen_day = day_or_none(request.GET.get("dag")) or max(
         _local_day(booking.starts_at), timezone.localdate()
     )
     visit_types = list(VisitType.objects.filter(unit=unit, is_active=True))
     visit_type = next(
-        (v for v in visit_types if v.pk == _int(request.GET.get("visit_type"))), booking.visit_type
+        (v for v in visit_types if v.pk == int_or_none(request.GET.get("visit_type"))), booking.visit_type
     )
     if request.method == "POST":
-        target = Slot.objects.filter(unit=unit, pk=_int(request.POST.get("slot"))).first()
+        target = Slot.objects.filter(unit=unit, pk=int_or_none(request.POST.get("slot"))).first()
         new_type = next(
-            (v for v in visit_types if v.pk == _int(request.POST.get("visit_type"))), booking.visit_type
+            (v for v in visit_types if v.pk == int_or_none(request.POST.get("visit_type"))),
+            booking.visit_type,
         )
         try:
             if target is None:

@@ -105,17 +105,3 @@ def _refusal(request, error, fallback_url):
         return response
     messages.error(request, error.message)
     return redirect(fallback_url)
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _parse_day(value):
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None

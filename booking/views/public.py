@@ -7,7 +7,6 @@ any resident but the one holding the link. Units without a timebook (R5) have no
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -26,6 +25,7 @@ from booking.models import ActorKind, Booking, Slot, VisitType
 from booking.tokens import LinkExpired, LinkInvalid, booking_for_token, make_token
 from mittvaccin.decorators import public
 from mittvaccin.models import Unit
+from mittvaccin.parsing import day_or_none, int_or_none
 from mittvaccin.services import client_address
 
 
@@ -45,13 +45,6 @@ def _public_visit_type(unit: Unit, visit_type_id) -> VisitType:
     if visit_type is None:
         raise Http404
     return visit_type
-
-
-def _parse_day(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def _too_many(request, unit=None) -> HttpResponse:
@@ -113,7 +106,7 @@ def public_times(request, unit_slug, visit_type_id):
         "unit": unit,
         "visit_type": visit_type,
         "step": 2,
-        **_times_context(unit, visit_type, _parse_day(request.GET.get("dag")), timezone.now()),
+        **_times_context(unit, visit_type, day_or_none(request.GET.get("dag")), timezone.now()),
     }
     template = "booking/public/times.html#times" if request.htmx else "booking/public/times.html"
     return render(request, template, context)
@@ -309,7 +302,7 @@ def manage_move(request, token):
     if request.method == "POST":
         if not ratelimit.address_allowed(client_address(request)):
             return _too_many(request, booking.unit)
-        target = Slot.objects.filter(unit=booking.unit, pk=_int(request.POST.get("slot"))).first()
+        target = Slot.objects.filter(unit=booking.unit, pk=int_or_none(request.POST.get("slot"))).first()
         if target is None:
             error = services.BookingError(_("Välj en av de lediga tiderna."))
         else:
@@ -335,14 +328,7 @@ def manage_move(request, token):
         "token": token,
         "error": error,
         "too_late": booking.is_late_to_cancel(now),
-        **_times_context(booking.unit, booking.visit_type, _parse_day(request.GET.get("dag")), now),
+        **_times_context(booking.unit, booking.visit_type, day_or_none(request.GET.get("dag")), now),
     }
     template = "booking/public/move.html#times" if request.htmx else "booking/public/move.html"
     return render(request, template, context, status=422 if error else 200)
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

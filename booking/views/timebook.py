@@ -6,7 +6,6 @@ import datetime as dt
 
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import select_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,9 +13,10 @@ from django.views.decorators.http import require_GET
 
 from booking import access, selectors
 from booking.models import Booking
-from booking.views.common import _day_url, _local_day, _no_timebook, _parse_day, _visit_url, unit_view
+from booking.views.common import _day_url, _local_day, _no_timebook, _visit_url, unit_view
 from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
+from mittvaccin.parsing import day_or_none
 from mittvaccin.rights import Right
 
 
@@ -91,15 +91,9 @@ def _decorate(booking, signals, today=None) -> None:
         booking.visit_url = _visit_url(booking)
 
 
-def _signal_template() -> str:
-    # The journal's own badges for attention signals (R13) once it has them, ours until then.
-    return select_template(["journal/_signal_badges.html", "booking/staff/_signals.html"]).template.name
-
-
 def _row_links(unit) -> dict:
     # Built once per page instead of reversing four URLs on each of hundreds of rows.
     return {
-        "signal_template": _signal_template(),
         "booking_prefix": reverse("booking:booking", args=[0])[: -len("0/")],
         "book_url": reverse("booking:book", args=[unit.pk]),
         "protected_label": _("Skyddad identitet"),
@@ -150,7 +144,7 @@ def billing_facts_home(request):
 @unit_view(Right.BOOKING_MANAGE)
 def billing_facts(request, unit):
     """R8, R9: the unit's no-shows and late cancellations of one day, as the billing jobs will see them."""
-    day = _parse_day(request.GET.get("dag")) or timezone.localdate()
+    day = day_or_none(request.GET.get("dag")) or timezone.localdate()
     late = list(selectors.late_cancellations(unit=unit, day=day))
     absent = list(selectors.no_shows(unit=unit, day=day))
     undone = list(

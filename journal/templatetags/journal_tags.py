@@ -23,11 +23,6 @@ def local(value, fmt="%Y-%m-%d %H:%M"):
 
 
 @register.filter
-def get_item(mapping, key):
-    return mapping.get(key, "") if mapping else ""
-
-
-@register.filter
 def in_error(obj):
     try:
         return obj.entered_in_error is not None

@@ -10,6 +10,7 @@ from django.utils import timezone
 from journal import services
 from journal.forms import ReasonForm
 from journal.models import Visit
+from mittvaccin.parsing import int_or_none
 from mittvaccin.refusals import refusal_to_form
 from mittvaccin.tenancy import owned_or_404
 
@@ -29,10 +30,8 @@ def _date(value) -> str:
 
 
 def _posted_int(request, name):
-    try:
-        return int(request.POST.get(name) or request.GET.get(name) or 0) or None
-    except (TypeError, ValueError):
-        return None
+    """An id from the form or the query string; none (or 0) is None."""
+    return int_or_none(request.POST.get(name) or request.GET.get(name)) or None
 
 
 def _mark_with_reason(request, patient, *, mark, done, anchor, title, intro, submit):
