@@ -16,18 +16,10 @@ import random
 import time
 import uuid
 
+from journal.questionnaire import NO_FLAGS
+
 LOADER_VERSION = 1
 LONG_FAMILY_NAME = "Historiksson"
-NO_FLAGS = {
-    "unwell": "no",
-    "allergy": "no",
-    "earlier_reaction": "no",
-    "pregnant": "no",
-    "immune": "no",
-    "bleeding": "no",
-    "recent_vaccination": "no",
-    "other": "",
-}
 # Series given in the histories: product, doses in the series, days between doses.
 SERIES = [
     ("FSME-Immun", [0, 30, 210]),

@@ -25,6 +25,7 @@ from billing.services.jobs import job_execute
 from journal import selectors as journal_selectors
 from journal import services as journal
 from journal.models import Batch
+from journal.questionnaire import NO_FLAGS
 
 # SEK per product name; what a Swedish travel-vaccination clinic might charge.
 PRICE_LIST = {
@@ -165,16 +166,6 @@ DEMO_DOSES = [
     ("Gardasil 9", 8, 1, None),
     ("Stamaril", 9, 0, None),
 ]
-DECLARATION = {
-    "unwell": "no",
-    "allergy": "no",
-    "earlier_reaction": "no",
-    "pregnant": "no",
-    "immune": "no",
-    "bleeding": "no",
-    "recent_vaccination": "no",
-    "other": "",
-}
 
 
 def _doses_and_jobs(cast) -> None:
@@ -204,7 +195,7 @@ def _doses_and_jobs(cast) -> None:
             valid_until=timezone.localdate() + dt.timedelta(days=180),
             visit=visit,
         )
-        journal.declaration_record(visit=visit, user=nurse, answers=DECLARATION)
+        journal.declaration_record(visit=visit, user=nurse, answers=NO_FLAGS)
         checks = journal_selectors.visit_checks(visit, user=nurse, unit=unit)
         journal.checks_confirm(visit=visit, user=nurse, unit=unit, fingerprint=checks.fingerprint)
         batch = Batch.objects.filter(

@@ -32,7 +32,7 @@ from journal.models import (
     VaccineProduct,
     Visit,
 )
-from journal.questionnaire import ensure_current
+from journal.questionnaire import NO_FLAGS, ensure_current
 
 # Schedules: series doses, (dose, min days, recommended days) from dose 2, booster (min, recommended),
 # approved ages (min days, max years), route. Simplified from the products' labels and Swedish practice.
@@ -294,18 +294,6 @@ def _patients(caregiver, *, seed: int, count: int, today: dt.date) -> list:
 
 
 # --- A rich journal: histories, notes with comments, orders, a flagged declaration, signals, shared record ----
-
-
-NO_FLAGS = {
-    "unwell": "no",
-    "allergy": "no",
-    "earlier_reaction": "no",
-    "pregnant": "no",
-    "immune": "no",
-    "bleeding": "no",
-    "recent_vaccination": "no",
-    "other": "",
-}
 
 
 def _batch(caregiver, product):

@@ -11,18 +11,8 @@ from django.utils import timezone
 
 from journal import selectors, services
 from journal.models import Batch, ScheduleStep, VaccineProduct
+from journal.questionnaire import NO_FLAGS
 from tests.factories import BatchFactory, PatientFactory, VaccineProductFactory
-
-NO_FLAGS = {
-    "unwell": "no",
-    "allergy": "no",
-    "earlier_reaction": "no",
-    "pregnant": "no",
-    "immune": "no",
-    "bleeding": "no",
-    "recent_vaccination": "no",
-    "other": "",
-}
 
 
 def tbe_product(name="FSME-Immun test") -> VaccineProduct:
