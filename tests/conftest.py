@@ -54,6 +54,15 @@ def client_for(user: User, unit: Unit | None = None) -> Client:
 
 
 @pytest.fixture
+def eager_celery():
+    """Tasks queued after commit run at once in the test's own thread (no worker), then the setting is put back."""
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
+@pytest.fixture
 def cast(db) -> Cast:
     caregiver_a = CaregiverFactory(name="Region A")
     caregiver_b = CaregiverFactory(name="Vårdgivare B")

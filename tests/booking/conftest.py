@@ -6,19 +6,13 @@ from dataclasses import dataclass
 import pytest
 
 from booking.models import Schedule, Slot, VisitType
-from mittvaccin.celery import app
 from tests.booking.factories import ScheduleFactory, VisitTypeFactory, in_days, make_slot
 from tests.factories import PatientFactory
 
 
 @pytest.fixture(autouse=True)
-def _eager_celery():
+def _booking_tasks_eager(eager_celery):
     """Confirmation tasks run in the test's own thread unless a test starts the real worker."""
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
 
 
 @dataclass
