@@ -70,7 +70,7 @@ def _catalogue(ctx):
             caregiver_id=ctx.caregiver_id,
             product=product,
             lot_number=f"BENCH{index:02d}",
-            defaults={"expiry_date": dt.date.today() + dt.timedelta(days=3 * 365)},
+            defaults={"expiry_date": dt.datetime.now(dt.UTC).date() + dt.timedelta(days=3 * 365)},
         )
     return products, batches
 
@@ -106,7 +106,7 @@ def load(ctx) -> None:
     orders, visits, declarations, confirmations, doses = [], [], [], [], []
     answers = json.dumps(NO_FLAGS)
     shown = json.dumps({"bench": True})
-    today = dt.date.today()
+    today = dt.datetime.now(dt.UTC).date()
     tz = dt.UTC
     for patient_id, birth in chosen:
         age_years = (today - birth).days // 365 if birth else 40
@@ -337,7 +337,7 @@ def _ready_visits(ctx, count: int) -> list[dict]:
             product=product,
             dose_ml=product.default_dose_ml,
             doses_total=1,
-            valid_until=dt.date.today() + dt.timedelta(days=30),
+            valid_until=dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30),
         )
         visit = services.visit_open(patient=patient, unit=unit, user=nurse)
         services.declaration_record(visit=visit, user=nurse, answers=dict(NO_FLAGS))

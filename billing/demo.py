@@ -52,7 +52,7 @@ SINCE = dt.date(2025, 1, 1)
 
 
 def load(cast, stdout) -> None:
-    today = dt.date.today()
+    today = timezone.localdate()
     for key, bankgiro in (("varmland", "5050-1055"), ("norr", "5402-9681")):
         caregiver = cast.caregivers[key]
         row = services.billing_settings_for(caregiver)

@@ -62,14 +62,14 @@ def _visit_types(unit, products):
         visit_type, created = VisitType.objects.get_or_create(
             unit=unit,
             name=name,
-            defaults=dict(
-                duration_minutes=minutes,
-                minimum_age_years=age,
-                price=price,
-                price_text=price_text,
-                description=description,
-                position=index,
-            ),
+            defaults={
+                "duration_minutes": minutes,
+                "minimum_age_years": age,
+                "price": price,
+                "price_text": price_text,
+                "description": description,
+                "position": index,
+            },
         )
         if created:
             visit_type.vaccines.set([products[v] for v in vaccines if v in products])
@@ -81,7 +81,7 @@ def _schedule(unit, name, *, visit_types, slot_minutes, capacity, hours, valid_f
     schedule, created = Schedule.objects.get_or_create(
         unit=unit,
         name=name,
-        defaults=dict(slot_minutes=slot_minutes, capacity=capacity, valid_from=valid_from),
+        defaults={"slot_minutes": slot_minutes, "capacity": capacity, "valid_from": valid_from},
     )
     if created:
         schedule.visit_types.set(visit_types)

@@ -181,7 +181,7 @@ def load(cast, stdout) -> None:
     cast["products"] = products
     apply_schedules(products)
 
-    today = dt.date.today()
+    today = timezone.localdate()
     for key, caregiver in cast.caregivers.items():
         for index, product in enumerate(products.values()):
             prefix = "VM" if key == "varmland" else "NO"
@@ -230,29 +230,34 @@ def _patients(caregiver, *, seed: int, count: int, today: dt.date) -> list:
     if caregiver.organisation_number == "232100-0156":
         specials = [
             # The patient of the interface sketch: protected identity.
-            dict(
-                family_name="Eriksson",
-                given_names="Maja",
-                sex=Sex.FEMALE,
-                birth=dt.date(1985, 4, 12),
-                protected_identity=True,
-                serial=986,
-            ),
-            dict(family_name="Berg", given_names="Olle", sex=Sex.MALE, birth=dt.date(1961, 9, 3)),
-            dict(
-                family_name="Rahimi",
-                given_names="Amir",
-                sex=Sex.MALE,
-                birth=dt.date(1994, 2, 17),
-                samordning=True,
-            ),
-            dict(
-                family_name="Lind",
-                given_names="Ella",
-                sex=Sex.FEMALE,
-                birth=today.replace(year=today.year - 12, day=1),
-            ),
-            dict(family_name="Sundström", given_names="Greta", sex=Sex.FEMALE, birth=dt.date(1924, 5, 30)),
+            {
+                "family_name": "Eriksson",
+                "given_names": "Maja",
+                "sex": Sex.FEMALE,
+                "birth": dt.date(1985, 4, 12),
+                "protected_identity": True,
+                "serial": 986,
+            },
+            {"family_name": "Berg", "given_names": "Olle", "sex": Sex.MALE, "birth": dt.date(1961, 9, 3)},
+            {
+                "family_name": "Rahimi",
+                "given_names": "Amir",
+                "sex": Sex.MALE,
+                "birth": dt.date(1994, 2, 17),
+                "samordning": True,
+            },
+            {
+                "family_name": "Lind",
+                "given_names": "Ella",
+                "sex": Sex.FEMALE,
+                "birth": today.replace(year=today.year - 12, day=1),
+            },
+            {
+                "family_name": "Sundström",
+                "given_names": "Greta",
+                "sex": Sex.FEMALE,
+                "birth": dt.date(1924, 5, 30),
+            },
         ]
     for index in range(count):
         if index < len(specials):
@@ -260,12 +265,12 @@ def _patients(caregiver, *, seed: int, count: int, today: dt.date) -> list:
         else:
             sex = rng.choice([Sex.FEMALE, Sex.MALE])
             age_days = rng.randrange(1, 95 * 365)
-            spec = dict(
-                family_name=rng.choice(FAMILY),
-                given_names=rng.choice(GIVEN_F if sex == Sex.FEMALE else GIVEN_M),
-                sex=sex,
-                birth=today - dt.timedelta(days=age_days),
-            )
+            spec = {
+                "family_name": rng.choice(FAMILY),
+                "given_names": rng.choice(GIVEN_F if sex == Sex.FEMALE else GIVEN_M),
+                "sex": sex,
+                "birth": today - dt.timedelta(days=age_days),
+            }
         birth = spec.pop("birth")
         samordning = spec.pop("samordning", False)
         serial = spec.pop("serial", None)
@@ -276,13 +281,13 @@ def _patients(caregiver, *, seed: int, count: int, today: dt.date) -> list:
         protected = spec.pop("protected_identity", False)
         contact = {}
         if not protected:
-            contact = dict(
-                address=f"{rng.choice(STREETS)} {rng.randrange(1, 80)}",
-                postal_code=f"65{rng.randrange(0, 10)} {rng.randrange(10, 99)}",
-                city="Karlstad",
-                phone=f"070-{rng.randrange(100, 999)} {rng.randrange(10, 99)} {rng.randrange(10, 99)}",
-                email=f"{spec['given_names'].lower()}.{index}@example.invalid",
-            )
+            contact = {
+                "address": f"{rng.choice(STREETS)} {rng.randrange(1, 80)}",
+                "postal_code": f"65{rng.randrange(0, 10)} {rng.randrange(10, 99)}",
+                "city": "Karlstad",
+                "phone": f"070-{rng.randrange(100, 999)} {rng.randrange(10, 99)} {rng.randrange(10, 99)}",
+                "email": f"{spec['given_names'].lower()}.{index}@example.invalid",
+            }
         patient, _ = Patient.objects.get_or_create(
             caregiver=caregiver,
             identity_kind=IdentityKind.SAMORDNINGSNUMMER if samordning else IdentityKind.PERSONNUMMER,

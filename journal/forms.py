@@ -255,7 +255,7 @@ class DoseForm(forms.Form):
         help_text=_("Skriv eller skanna batchnumret."),
         widget=forms.TextInput(attrs={"list": "batch-list", "autocomplete": "off", "spellcheck": "false"}),
     )
-    site = forms.ChoiceField(label=_("Injektionsställe"), choices=[("", "–")] + Site.choices)
+    site = forms.ChoiceField(label=_("Injektionsställe"), choices=[("", "–"), *Site.choices])
     route = forms.ChoiceField(label=_("Administrationssätt"), choices=Route.choices)
     dose_ml = forms.DecimalField(
         label=_("Mängd (ml)"),
@@ -305,7 +305,7 @@ class NotGivenForm(forms.Form):
     product = forms.ModelChoiceField(
         label=_("Vaccin"), queryset=VaccineProduct.objects.none(), required=False
     )
-    reason = forms.ChoiceField(label=_("Skäl"), choices=[("", "–")] + NotGivenReason.choices)
+    reason = forms.ChoiceField(label=_("Skäl"), choices=[("", "–"), *NotGivenReason.choices])
     comment = forms.CharField(
         label=_("Kommentar"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -415,7 +415,7 @@ class SignalForm(forms.Form):
     agent = forms.CharField(label=_("Överkänslig mot / vad signalen gäller"), max_length=200)
     reaction = forms.CharField(label=_("Reaktion"), required=False, max_length=200)
     severity = forms.ChoiceField(
-        label=_("Allvarlighetsgrad"), required=False, choices=[("", "–")] + Severity.choices
+        label=_("Allvarlighetsgrad"), required=False, choices=[("", "–"), *Severity.choices]
     )
     occurred_on = forms.CharField(label=_("När (år eller datum)"), required=False, max_length=20)
     text = forms.CharField(

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -80,7 +81,7 @@ def looks_like_identity(text: str) -> bool:
 
 def parse_identity(text: str, today: dt.date | None = None) -> ParsedIdentity:
     """Parse a personnummer or samordningsnummer in any accepted form, or raise IdentityError."""
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     cleaned = _clean(text)
     if not cleaned:
         raise IdentityError(_("Ange ett personnummer."))

@@ -235,9 +235,9 @@ def next_dose_number(history, product) -> int:
 def previous_dose(history, product, before=None):
     """The latest valid dose against the same disease as `product` (before `before`, if given)."""
     for dose in valid_doses(history):  # newest first
-        if dose.product_id and dose.product.disease == product.disease:
-            if before is None or dose.given_at <= before:
-                return dose
+        same_disease = dose.product_id and dose.product.disease == product.disease
+        if same_disease and (before is None or dose.given_at <= before):
+            return dose
     return None
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 import itertools
 
 import factory
+from django.utils import timezone
 
 from journal.identity import IdentityKind, Sex, identity_with_check_digit
 from journal.models import Batch, Patient, VaccineProduct
@@ -111,4 +112,4 @@ class BatchFactory(factory.django.DjangoModelFactory):
     caregiver = factory.SubFactory(CaregiverFactory)
     product = factory.SubFactory(VaccineProductFactory)
     lot_number = factory.Sequence(lambda n: f"LOT{n:05d}")
-    expiry_date = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=365))
+    expiry_date = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=365))

@@ -104,20 +104,20 @@ def ready_visit(
 
 def register(cast, ready: Ready, **overrides):
     """Sign a dose through the service with sensible defaults."""
-    kwargs = dict(
-        visit=ready.visit,
-        user=cast.alice,
-        unit=ready.visit.unit,
-        order=ready.order,
-        batch=ready.batch,
-        site="left_deltoid",
-        route="im",
-        dose_ml=Decimal("0.50"),
-        dose_amount="full",
-        dose_number=1,
-        given_at=timezone.now() - dt.timedelta(minutes=1),
-        idempotency_key=uuid.uuid4(),
-    )
+    kwargs = {
+        "visit": ready.visit,
+        "user": cast.alice,
+        "unit": ready.visit.unit,
+        "order": ready.order,
+        "batch": ready.batch,
+        "site": "left_deltoid",
+        "route": "im",
+        "dose_ml": Decimal("0.50"),
+        "dose_amount": "full",
+        "dose_number": 1,
+        "given_at": timezone.now() - dt.timedelta(minutes=1),
+        "idempotency_key": uuid.uuid4(),
+    }
     kwargs.update(overrides)
     return services.vaccination_register(**kwargs)
 

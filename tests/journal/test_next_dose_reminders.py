@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.db import IntegrityError
 from django.urls import reverse
+from django.utils import timezone
 
 from journal import services
 from journal.models import NextDoseReminder
@@ -93,7 +94,7 @@ def test_the_beat_job_on_a_real_worker_sends_once_even_when_run_twice(cast, cele
     patient = PatientFactory(caregiver=cast.caregiver_a)
     with time_machine.travel(dt.datetime.now(dt.UTC) - dt.timedelta(days=25), tick=False):
         dose = register(cast, ready_visit(cast, patient=patient))
-    assert dose.next_due_date - dt.timedelta(days=14) <= dt.date.today() <= dose.next_due_date
+    assert dose.next_due_date - dt.timedelta(days=14) <= timezone.localdate() <= dose.next_due_date
     send_next_dose_reminders.delay()
     send_next_dose_reminders.delay()
     wait_for_queued_tasks()

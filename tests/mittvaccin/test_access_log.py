@@ -29,9 +29,12 @@ def entry(cast, patient_a):
 
 
 def test_database_refuses_update_of_a_log_row(entry):
-    with pytest.raises(Exception, match="access_log_append_only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE mittvaccin_accesslogentry SET action = 'x' WHERE id = %s", [entry.pk])
+    with (
+        pytest.raises(Exception, match="access_log_append_only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE mittvaccin_accesslogentry SET action = 'x' WHERE id = %s", [entry.pk])
     with pytest.raises(Exception, match="access_log_append_only"), transaction.atomic():
         AccessLogEntry.objects.filter(pk=entry.pk).update(action="x")
     entry.refresh_from_db()
@@ -39,9 +42,12 @@ def test_database_refuses_update_of_a_log_row(entry):
 
 
 def test_database_refuses_delete_of_a_log_row(entry):
-    with pytest.raises(Exception, match="access_log_append_only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM mittvaccin_accesslogentry WHERE id = %s", [entry.pk])
+    with (
+        pytest.raises(Exception, match="access_log_append_only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM mittvaccin_accesslogentry WHERE id = %s", [entry.pk])
     with pytest.raises(Exception, match="access_log_append_only"), transaction.atomic():
         entry.delete()
     assert AccessLogEntry.objects.filter(pk=entry.pk).exists()
