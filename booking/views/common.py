@@ -22,6 +22,14 @@ def _no_timebook(request, unit):
     return render(request, "booking/staff/no_timebook.html", {"unit": unit}, status=404)
 
 
+def _at_current_unit(request, url_for_unit):
+    """The menu's way in: the page of the unit the user works at now, or the R5 page when it has no timebook."""
+    unit = request.unit
+    if unit is None or not unit.has_timebook:
+        return _no_timebook(request, unit)
+    return redirect(url_for_unit(unit))
+
+
 def _in_unit(request, unit, door, view, obj, args, kwargs):
     # Tenancy (404) came first, in the lookup; then the right (403), then the unit's timebook (R5).
     door.check(request.user)

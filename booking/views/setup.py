@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from booking import selectors, services
 from booking.forms import ScheduleExceptionForm, ScheduleForm, VisitTypeForm
 from booking.models import Schedule, ScheduleException, Slot, VisitType
-from booking.views.common import _no_timebook, unit_object_view, unit_view
+from booking.views.common import _at_current_unit, unit_object_view, unit_view
 from mittvaccin.decorators import require_right
 from mittvaccin.rights import Right
 
@@ -19,10 +20,7 @@ from mittvaccin.rights import Right
 @require_GET
 @require_right(Right.TIMEBOOK_MANAGE)
 def setup_home(request):
-    unit = request.unit
-    if unit is None or not unit.has_timebook:
-        return _no_timebook(request, unit)
-    return redirect("booking:setup", unit_id=unit.pk)
+    return _at_current_unit(request, lambda unit: reverse("booking:setup", args=[unit.pk]))
 
 
 @require_GET

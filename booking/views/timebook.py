@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from booking import access, selectors
 from booking.models import Booking
-from booking.views.common import _day_url, _local_day, _no_timebook, _visit_url, unit_view
+from booking.views.common import _at_current_unit, _day_url, _local_day, _visit_url, unit_view
 from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
 from mittvaccin.parsing import day_or_none
@@ -23,10 +23,7 @@ from mittvaccin.rights import Right
 @require_GET
 @require_right(Right.BOOKING_MANAGE)
 def timebook(request):
-    unit = request.unit
-    if unit is None or not unit.has_timebook:
-        return _no_timebook(request, unit)
-    return redirect(_day_url(unit, timezone.localdate()))
+    return _at_current_unit(request, lambda unit: _day_url(unit, timezone.localdate()))
 
 
 @require_GET
@@ -134,10 +131,7 @@ def affected(request, unit):
 @require_GET
 @require_right(Right.BOOKING_MANAGE)
 def billing_facts_home(request):
-    unit = request.unit
-    if unit is None or not unit.has_timebook:
-        return _no_timebook(request, unit)
-    return redirect("booking:billing_facts", unit_id=unit.pk)
+    return _at_current_unit(request, lambda unit: reverse("booking:billing_facts", args=[unit.pk]))
 
 
 @require_GET
