@@ -42,8 +42,9 @@ def load(ctx) -> None:
     access_log_partitions_ensure(today=first.date(), ahead=17)
     # Template rows: what the product's writer stores for a patient page read, one per bench user (the
     # rows are copied column by column, so the loader follows the table whatever its columns become).
+    from journal import access
     from journal.models import Patient
-    from mittvaccin.services import access_log_record
+    from mittvaccin.access_log import access_log_record
 
     patient = Patient.objects.get(pk=ctx.patient_ids[0])
 
@@ -56,10 +57,13 @@ def load(ctx) -> None:
         def get_full_path(self):
             return f"/patient/{patient.pk}/"
 
-    template_ids = [
-        access_log_record(request=_Request(user), patient=patient, what="Patientöversikt").pk
-        for user in User.objects.filter(username__in=list(ctx.users.values())).order_by("pk")
-    ]
+    for user in User.objects.filter(username__in=list(ctx.users.values())).order_by("pk"):
+        access_log_record(request=_Request(user), patient=patient, action=access.PATIENT)
+    template_ids = list(
+        AccessLogEntry.objects.filter(patient_id=patient.pk, action=access.PATIENT.code).values_list(
+            "pk", flat=True
+        )
+    )
 
     table = AccessLogEntry._meta.db_table
     with connection.cursor() as cursor:

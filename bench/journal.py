@@ -16,18 +16,10 @@ import random
 import time
 import uuid
 
+from journal.questionnaire import NO_FLAGS
+
 LOADER_VERSION = 2
 LONG_FAMILY_NAME = "Historiksson"
-NO_FLAGS = {
-    "unwell": "no",
-    "allergy": "no",
-    "earlier_reaction": "no",
-    "pregnant": "no",
-    "immune": "no",
-    "bleeding": "no",
-    "recent_vaccination": "no",
-    "other": "",
-}
 # Series given in the histories: product, doses in the series, days between doses.
 SERIES = [
     ("FSME-Immun", [0, 30, 210]),
@@ -68,7 +60,10 @@ def _catalogue(ctx):
         batches[product.name], _ = Batch.objects.get_or_create(
             caregiver_id=ctx.caregiver_id,
             lot_number=f"BENCH{index:02d}",
-            defaults={"product": product, "expiry_date": dt.date.today() + dt.timedelta(days=3 * 365)},
+            defaults={
+                "product": product,
+                "expiry_date": dt.datetime.now(dt.UTC).date() + dt.timedelta(days=3 * 365),
+            },
         )
         # Enough doses at the clinic for every dose the benchmark signs (A2: a dose takes one from stock).
         if not StockMovement.objects.filter(unit_id=unit_id, batch=batches[product.name]).exists():
@@ -114,7 +109,7 @@ def load(ctx) -> None:
     orders, visits, declarations, confirmations, doses = [], [], [], [], []
     answers = json.dumps(NO_FLAGS)
     shown = json.dumps({"bench": True})
-    today = dt.date.today()
+    today = dt.datetime.now(dt.UTC).date()
     tz = dt.UTC
     for patient_id, birth in chosen:
         age_years = (today - birth).days // 365 if birth else 40
@@ -350,7 +345,7 @@ def _ready_visits(ctx, count: int) -> list[dict]:
             product=product,
             dose_ml=product.default_dose_ml,
             doses_total=1,
-            valid_until=dt.date.today() + dt.timedelta(days=30),
+            valid_until=dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30),
         )
         visit = services.visit_open(patient=patient, unit=unit, user=nurse)
         services.declaration_record(visit=visit, user=nurse, answers=dict(NO_FLAGS))

@@ -171,7 +171,7 @@ def _invoices_for_payments(ctx, count: int) -> list:
     charge_id, invoice_id, line_id = (
         _next_id(ctx, t) for t in ("billing_charge", "billing_invoice", "billing_invoiceline")
     )
-    today = dt.date.today()
+    today = dt.datetime.now(dt.UTC).date()
     charges, invoices, lines, made = [], [], [], []
     for offset, (visit_id, patient_id) in enumerate(visits):
         number = first + offset
@@ -224,7 +224,7 @@ def measure(ctx) -> dict:
 
     n = ctx.args.requests
     admin = ctx.login(ctx.users["admin"])
-    today = dt.date.today()
+    today = dt.datetime.now(dt.UTC).date()
     path = (
         f"/statistik/?date_from={(today - dt.timedelta(days=365)).isoformat()}&date_to={today.isoformat()}"
         "&granularity=week"

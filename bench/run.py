@@ -43,7 +43,7 @@ APP_MODULES = ["journal", "stock", "booking", "residents", "billing", "reports",
 BENCH_DB = "mittvaccin_bench"
 # Bump when the core's synthetic data changes shape, so `--reuse` rebuilds.
 CORE_LOADER_VERSION = 1
-PASSWORD = "bench-password-1"  # noqa: S105  (synthetic accounts in a throw-away database)
+PASSWORD = "bench-password-1"
 
 
 def progress(message: str) -> None:
@@ -101,11 +101,13 @@ class Context:
 
         count = 0
         connection.ensure_connection()
-        with connection.connection.cursor() as cursor:
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    count += 1
+        with (
+            connection.connection.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+                count += 1
         return count
 
     # --- HTTP -------------------------------------------------------------------------------------
@@ -539,7 +541,9 @@ def measure_core(ctx: Context) -> dict:
     def search_path(i):
         number = numbers[ids[i % len(ids)]]
         # Alternate the accepted forms: YYYYMMDD-NNNN and YYMMDD-NNNN (+ for those aged 100 or more).
-        centenarian = int(number[:8]) <= int(f"{dt.date.today().year - 100}{dt.date.today():%m%d}")
+        centenarian = int(number[:8]) <= int(
+            f"{dt.datetime.now(dt.UTC).date().year - 100}{dt.datetime.now(dt.UTC).date():%m%d}"
+        )
         text = (
             f"{number[:8]}-{number[8:]}"
             if i % 2

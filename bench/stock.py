@@ -39,7 +39,7 @@ def load(ctx) -> None:
     nurse = User.objects.get(username=ctx.users["nurse"])
     physician = User.objects.get(username=ctx.users["physician"])
     products = list(VaccineProduct.objects.order_by("name"))
-    today = dt.date.today()
+    today = dt.datetime.now(dt.UTC).date()
     lots = ctx.args.stock_lots
     started = time.perf_counter()
     batches = Batch.objects.bulk_create(

@@ -1,14 +1,19 @@
-"""Billing pages show patients' names and numbers: every patient shown is logged as read, in the request."""
+"""Billing pages show patients' names and numbers: its kinds of read, as the access log names them."""
 
-from __future__ import annotations
+from django.utils.translation import gettext_lazy as _
 
-from mittvaccin.services import access_log_record, access_log_record_many
+from mittvaccin.access_log import AccessAction
 
-
-def log_patient_read(request, patient, what: str) -> None:
-    access_log_record(request=request, patient=patient, what=what)
-
-
-def log_patients_read(request, patients, what: str) -> None:
-    """One access-log row per distinct patient on a list page (one INSERT for the whole page)."""
-    access_log_record_many(request=request, patients=patients, what=what)
+LATE_CANCELLATIONS = AccessAction("billing.late_cancellations", _("Sena avbokningar att debitera"))
+LATE_CANCELLATION = AccessAction("billing.late_cancellation", _("Sen avbokning"))
+REVIEW = AccessAction("billing.review", _("Granskning av fakturering"))
+CHARGE = AccessAction("billing.charge", _("Debitering"))
+INVOICES = AccessAction("billing.invoices", _("Fakturalista"))
+INVOICE = AccessAction("billing.invoice", _("Faktura"))
+INVOICE_PDF = AccessAction("billing.invoice.pdf", _("Faktura (PDF)"))
+INVOICE_EXPORT = AccessAction("billing.invoices.export", _("Fakturaexport"))
+DOSE_PRICE = AccessAction("billing.dose_price", _("Pris och kampanj vid vaccination"))
+CHAIN = AccessAction("billing.chain", _("Kedjan från dos till betalning"))
+PAYMENT = AccessAction("billing.payment", _("Betalning att hantera"))
+OVERDUE = AccessAction("billing.overdue", _("Förfallna fakturor"))
+REMINDER_PDF = AccessAction("billing.reminder.pdf", _("Påminnelse (PDF)"))

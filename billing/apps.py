@@ -7,7 +7,10 @@ class BillingConfig(AppConfig):
     verbose_name = _("Fakturering")
 
     def ready(self):
-        from billing import receivers
+        from billing import (
+            access,  # noqa: F401  (names the app's access-log actions for the log review)
+            receivers,
+        )
         from billing.fee_policy import fee_policy, visit_type_price
         from booking.extensions import (
             BookingAction,

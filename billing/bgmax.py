@@ -176,7 +176,8 @@ class _Parser:
             raise BgMaxError(_("Startposten anger inte layouten BGMAX."), line)
         stamp = _digits(record, 25, 44, _("Tidsstämpeln"), line)
         try:
-            written_at = dt.datetime.strptime(stamp[:14], "%Y%m%d%H%M%S")
+            # Bankgirot's stamp is the file's own local time, kept as written (shown, never compared).
+            written_at = dt.datetime.strptime(stamp[:14], "%Y%m%d%H%M%S")  # noqa: DTZ007
         except ValueError:
             raise BgMaxError(
                 _("Tidsstämpeln ”%(value)s” är ingen tidpunkt.") % {"value": stamp}, line

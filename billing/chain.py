@@ -17,6 +17,7 @@ from django.db.models import Prefetch, Q
 
 from billing.models import Charge, ChargeAdjustment, Invoice, InvoiceLine, Payment
 from billing.receivables import with_balance
+from journal.models import Vaccination
 
 
 @dataclass
@@ -44,8 +45,6 @@ class Chain:
 
 
 def chain_for_dose(vaccination) -> Chain:
-    from journal.models import Vaccination
-
     dose = (
         Vaccination.objects.select_related(
             "patient", "product", "unit", "given_by", "order", "order__ordered_by", "order__product",

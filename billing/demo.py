@@ -21,6 +21,11 @@ from billing.models import (
     Price,
     Qualification,
 )
+from billing.services.jobs import job_execute
+from journal import selectors as journal_selectors
+from journal import services as journal
+from journal.models import Batch
+from journal.questionnaire import NO_FLAGS
 
 # SEK per product name; what a Swedish travel-vaccination clinic might charge.
 PRICE_LIST = {
@@ -47,7 +52,7 @@ SINCE = dt.date(2025, 1, 1)
 
 
 def load(cast, stdout) -> None:
-    today = dt.date.today()
+    today = timezone.localdate()
     for key, bankgiro in (("varmland", "5050-1055"), ("norr", "5402-9681")):
         caregiver = cast.caregivers[key]
         row = services.billing_settings_for(caregiver)
@@ -161,23 +166,10 @@ DEMO_DOSES = [
     ("Gardasil 9", 8, 1, None),
     ("Stamaril", 9, 0, None),
 ]
-DECLARATION = {
-    "unwell": "no",
-    "allergy": "no",
-    "earlier_reaction": "no",
-    "pregnant": "no",
-    "immune": "no",
-    "bleeding": "no",
-    "recent_vaccination": "no",
-    "other": "",
-}
 
 
 def _doses_and_jobs(cast) -> None:
     """Signed doses (their charges), the no-show and late-cancel jobs, and a few invoices. Once."""
-    from journal import selectors as journal_selectors
-    from journal import services as journal
-    from journal.models import Batch
 
     varmland = cast.caregivers["varmland"]
     if Charge.objects.filter(caregiver=varmland).exists():
@@ -203,7 +195,7 @@ def _doses_and_jobs(cast) -> None:
             valid_until=timezone.localdate() + dt.timedelta(days=180),
             visit=visit,
         )
-        journal.declaration_record(visit=visit, user=nurse, answers=DECLARATION)
+        journal.declaration_record(visit=visit, user=nurse, answers=NO_FLAGS)
         checks = journal_selectors.visit_checks(visit, user=nurse, unit=unit)
         journal.checks_confirm(visit=visit, user=nurse, unit=unit, fingerprint=checks.fingerprint)
         batch = Batch.objects.filter(
@@ -231,8 +223,6 @@ def _doses_and_jobs(cast) -> None:
             idempotency_key=uuid.uuid4(),
             billing_data={"billing-campaign": str(campaign.pk)} if campaign else {},
         )
-
-    from billing.services.jobs import job_execute
 
     for kind in (JobKind.NO_SHOW, JobKind.LATE_CANCELLATION):
         run = JobRun.objects.create(caregiver=varmland, kind=kind)

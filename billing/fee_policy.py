@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from billing.models import BillingSettings
+from billing.models import Article, ArticleKind, BillingSettings
+from billing.services.prices import price_for
+from booking.extensions import PublicPrice
 
 
 def fee_policy(kind: str, unit, made_at, starts_at) -> bool:
@@ -31,9 +33,6 @@ def fee_policy(kind: str, unit, made_at, starts_at) -> bool:
 def visit_type_price(visit_type, day: dt.date):
     """R18: what the resident sees on the public pages is the caregiver's list price on the visit's
     day, the same figure the invoice will carry: each vaccine's price per dose and the visit fee."""
-    from billing.models import Article, ArticleKind
-    from billing.services.prices import price_for
-    from booking.extensions import PublicPrice
 
     caregiver = visit_type.unit.caregiver
     vaccines = []

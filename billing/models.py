@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mittvaccin.tenancy import CaregiverOwnedQuerySet
+from mittvaccin.triggers import append_only, never_deleted
 
 # The database refuses any single amount above this, whatever the settings say; the forms refuse
 # far smaller amounts first (settings.BILLING_MAX_AMOUNT), with a message.
@@ -517,7 +518,7 @@ class Charge(models.Model):
             models.Index(fields=["caregiver", "status", "patient"], name="charge_status_idx"),
         ]
         triggers = [
-            pgtrigger.Protect(name="charge_never_deleted", operation=pgtrigger.Delete),
+            never_deleted("charge_never_deleted"),
             pgtrigger.Trigger(
                 name="charge_frozen",
                 when=pgtrigger.Before,
@@ -597,7 +598,7 @@ class ChargeAdjustment(models.Model):
             ),
         ]
         triggers = [
-            pgtrigger.Protect(name="adjustment_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            append_only("adjustment_append_only"),
         ]
 
     def __str__(self) -> str:
@@ -718,7 +719,7 @@ class Invoice(models.Model):
             ),
         ]
         triggers = [
-            pgtrigger.Protect(name="invoice_immutable", operation=pgtrigger.Update | pgtrigger.Delete),
+            append_only("invoice_immutable"),
             pgtrigger.Trigger(
                 name="invoice_credit_refers_to_invoice",
                 when=pgtrigger.Before,
@@ -801,7 +802,7 @@ class InvoiceLine(models.Model):
             ),
         ]
         triggers = [
-            pgtrigger.Protect(name="invoiceline_immutable", operation=pgtrigger.Update | pgtrigger.Delete),
+            append_only("invoiceline_immutable"),
             pgtrigger.Trigger(
                 name="invoiceline_adds_up",
                 when=pgtrigger.After,

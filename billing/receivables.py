@@ -26,6 +26,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from billing.models import Invoice, InvoiceKind, Payment, Reminder
+
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
@@ -40,7 +42,6 @@ def _sum(queryset, field: str, group: str):
 
 def with_balance(invoices):
     """Annotate invoices (kind=invoice) with credited, reminder_fee, paid, owed and outstanding."""
-    from billing.models import Invoice, Payment, Reminder
 
     credits = Invoice.objects.filter(credited_invoice=OuterRef("pk"))
     paid_by_ocr = Payment.objects.filter(invoice=OuterRef("pk"))
@@ -63,7 +64,6 @@ def with_balance(invoices):
 
 def overdue(invoices, *, today: dt.date):
     """Invoices past their due date with something left to pay."""
-    from billing.models import InvoiceKind
 
     return with_balance(invoices.filter(kind=InvoiceKind.INVOICE, due_date__lt=today)).filter(
         outstanding__gt=0
@@ -97,7 +97,6 @@ def payment_status(invoice, *, today: dt.date) -> str:
 
 def balance_of(invoice):
     """The one invoice, annotated (for a detail page)."""
-    from billing.models import Invoice
 
     return with_balance(Invoice.objects.filter(pk=invoice.pk)).get()
 

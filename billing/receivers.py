@@ -1,7 +1,7 @@
 """Billing's part of the journal's dose transactions (R16), connected in BillingConfig.ready().
 
 The journal sends these signals inside its own atomic block, so a charge is made, or withdrawn, in
-the same transaction as the dose; a ValidationError raised here refuses the dose with its message.
+the same transaction as the dose; a BillingError raised here refuses the dose with its message.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, Q, Sum
 
 from billing.models import (
     CHARGE_PENDING,
+    Charge,
     ChargeAdjustment,
     ChargeStatus,
     Invoice,
@@ -47,7 +48,6 @@ class ReviewTotals:
 
 def review_charges(*, who, unit=None, date_from=None, date_to=None, status="pending"):
     """The charges of a unit and period for review (R11), with what is needed to show each row."""
-    from billing.models import Charge
 
     charges = owned(Charge, who)
     if unit is not None:

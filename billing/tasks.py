@@ -6,6 +6,11 @@ import logging
 
 from celery import shared_task
 
+from billing.models import Invoice, JobKind
+from billing.pdf import invoice_pdf_store
+from billing.services.jobs import job_execute, job_run_scheduled
+from billing.services.jobs import jobs_recover as recover
+
 logger = logging.getLogger(__name__)
 
 
@@ -22,8 +27,6 @@ def invoice_render_pdf(invoice_id: int, number: int | None = None) -> str | None
     The number travels with the id: a task that reaches a worker on another database (a benchmark
     and a development server sharing Redis, a restored backup) finds no such invoice and does nothing.
     """
-    from billing.models import Invoice
-    from billing.pdf import invoice_pdf_store
 
     invoice = Invoice.objects.filter(pk=invoice_id).select_related("patient", "caregiver").first()
     if invoice is None or (number is not None and invoice.number != number):
@@ -53,7 +56,6 @@ def invoice_render_pdfs(pairs: list) -> int:
 @shared_task(name="billing.invoicing_job_run", acks_late=True)
 def invoicing_job_run(run_id: int) -> str | None:
     """Do one queued run of the no-show or late-cancel job (started by hand). Repeats do nothing."""
-    from billing.services.jobs import job_execute
 
     run = job_execute(run_id=run_id)
     return run.status if run else None
@@ -62,8 +64,6 @@ def invoicing_job_run(run_id: int) -> str | None:
 @shared_task(name="billing.noshow_invoicing", acks_late=True)
 def noshow_invoicing() -> int:
     """R8, from Celery beat: invoice the no-shows of every caregiver with a payment solution."""
-    from billing.models import JobKind
-    from billing.services.jobs import job_run_scheduled
 
     return len(job_run_scheduled(kind=JobKind.NO_SHOW))
 
@@ -71,8 +71,6 @@ def noshow_invoicing() -> int:
 @shared_task(name="billing.latecancel_invoicing", acks_late=True)
 def latecancel_invoicing() -> int:
     """R9, from Celery beat: invoice the late cancellations of every caregiver with a payment solution."""
-    from billing.models import JobKind
-    from billing.services.jobs import job_run_scheduled
 
     return len(job_run_scheduled(kind=JobKind.LATE_CANCELLATION))
 
@@ -80,6 +78,5 @@ def latecancel_invoicing() -> int:
 @shared_task(name="billing.jobs_recover")
 def jobs_recover() -> int:
     """From Celery beat, every minute: a run whose worker died is marked interrupted and continued."""
-    from billing.services.jobs import jobs_recover as recover
 
     return len(recover())

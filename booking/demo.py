@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from booking import services
 from booking.models import ActorKind, Booking, OpeningHours, Schedule, ScheduleException, Slot, VisitType
+from booking.timebook import day_bounds
 
 VISIT_TYPES = [
     # name, minutes, vaccines, minimum age, price text (the figures come from the price list), description
@@ -49,13 +50,13 @@ def _visit_types(unit, products):
         visit_type, created = VisitType.objects.get_or_create(
             unit=unit,
             name=name,
-            defaults=dict(
-                duration_minutes=minutes,
-                minimum_age_years=age,
-                price_text=price_text,
-                description=description,
-                position=index,
-            ),
+            defaults={
+                "duration_minutes": minutes,
+                "minimum_age_years": age,
+                "price_text": price_text,
+                "description": description,
+                "position": index,
+            },
         )
         if created:
             visit_type.vaccines.set([products[v] for v in vaccines if v in products])
@@ -67,7 +68,7 @@ def _schedule(unit, name, *, visit_types, slot_minutes, capacity, hours, valid_f
     schedule, created = Schedule.objects.get_or_create(
         unit=unit,
         name=name,
-        defaults=dict(slot_minutes=slot_minutes, capacity=capacity, valid_from=valid_from),
+        defaults={"slot_minutes": slot_minutes, "capacity": capacity, "valid_from": valid_from},
     )
     if created:
         schedule.visit_types.set(visit_types)
@@ -172,6 +173,4 @@ def load(cast, stdout) -> None:
 
 
 def _start_of(day):
-    from booking.timebook import day_bounds
-
     return day_bounds(day)[0]

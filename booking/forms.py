@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-import datetime as dt
+import itertools
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import ActorKind, Schedule, ScheduleException, VisitType, Weekday
@@ -77,14 +78,6 @@ class ResidentBookingForm(forms.Form):
                 _("Ange mobiltelefon eller e-post, så att vi kan skicka bekräftelsen och en påminnelse.")
             )
         return data
-
-
-class StaffFindPatientForm(forms.Form):
-    q = forms.CharField(
-        label=_("Patientens personnummer"),
-        max_length=20,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "autofocus": True}),
-    )
 
 
 class StaffBookingForm(forms.Form):
@@ -217,7 +210,7 @@ class ScheduleForm(forms.ModelForm):
                     continue
                 hours.append((weekday, start, end))
         ordered = sorted(hours)
-        for (w1, _s1, e1), (w2, s2, _e2) in zip(ordered, ordered[1:], strict=False):
+        for (w1, _s1, e1), (w2, s2, _e2) in itertools.pairwise(ordered):
             if w1 == w2 and s2 < e1:
                 self.add_error(None, _("Två öppettider samma dag överlappar varandra."))
         slot_minutes = data.get("slot_minutes")
@@ -265,6 +258,6 @@ class ScheduleExceptionForm(forms.ModelForm):
             if not start:
                 self.add_error("start_time", _("Ange tiderna för det extra öppethållandet."))
         day = data.get("day")
-        if day and day < dt.date.today():
+        if day and day < timezone.localdate():
             self.add_error("day", _("Datumet har redan varit."))
         return data

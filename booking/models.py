@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mittvaccin.tenancy import CaregiverOwnedQuerySet
+from mittvaccin.triggers import append_only, never_deleted
 
 # R9: a cancellation later than this before the booked time is a late cancellation.
 CANCELLATION_NOTICE = dt.timedelta(hours=24)
@@ -442,7 +443,7 @@ class Booking(models.Model):
             ),
         ]
         triggers = [
-            pgtrigger.Protect(name="booking_never_deleted", operation=pgtrigger.Delete),
+            never_deleted("booking_never_deleted"),
             pgtrigger.Trigger(
                 name="booking_keeps_slot_count",
                 when=pgtrigger.After,
@@ -516,9 +517,7 @@ class BookingEvent(models.Model):
         verbose_name_plural = _("bokningshändelser")
         ordering = ["at", "id"]
         triggers = [
-            pgtrigger.Protect(
-                name="booking_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete
-            ),
+            append_only("booking_event_append_only"),
         ]
 
     def __str__(self) -> str:

@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
-from booking.models import Booking, Slot
+from booking.models import ActorKind, Booking, Slot
 from booking.timebook import day_bounds
 from journal.identity import IdentityError, ParsedIdentity, parse_identity
 from journal.models import Patient
+from journal.selectors import attention_signals_by_patient
+from mittvaccin.models import OutboundMessage
 from mittvaccin.tenancy import owned
 
 # --- For billing (R8, R9) ------------------------------------------------------------------------
@@ -69,7 +71,6 @@ def has_current_booking(patient, unit, now=None) -> bool:
 
 def signals_by_patient(patient_ids) -> dict:
     """The journal's attention signals per patient (R13), shown next to each booked patient."""
-    from journal.selectors import attention_signals_by_patient
 
     return attention_signals_by_patient(list(patient_ids)) if patient_ids else {}
 
@@ -241,8 +242,6 @@ def days_with_free_slots(unit, visit_type, *, now=None, horizon_days: int) -> li
 
 
 def messages_for(booking):
-    from mittvaccin.models import OutboundMessage
-
     return OutboundMessage.objects.filter(
         caregiver=booking.unit.caregiver_id, reference=booking.reference
     ).order_by("created_at", "id")
@@ -278,16 +277,12 @@ def patient_lookup(*, who, query: str) -> PatientLookup:
 def fee_needs_review_q():
     """Bookings whose no-show or late-cancellation fee must not be invoiced without staff review: web
     bookings made without e-identification (whoever typed the personnummer may not be the patient)."""
-    from django.db.models import Q
-
-    from booking.models import ActorKind
 
     return Q(made_by_kind=ActorKind.RESIDENT, identity_verified=False)
 
 
 def booked_times(booking_ids) -> dict:
     """{booking id: starts_at} of the given bookings that are still booked (one query)."""
-    from booking.models import Booking
 
     return dict(
         Booking.objects.filter(pk__in=list(booking_ids), status=Booking.Status.BOOKED).values_list(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from booking import services
+from mittvaccin.models import Unit
 
 
 @shared_task(name="booking.send_due_reminders")
@@ -32,7 +33,6 @@ def booking_confirmation_send_once(booking_id: int, reference: str, email: str, 
 @shared_task(name="booking.roll_timebooks")
 def roll_timebooks() -> int:
     """Nightly: open the next day of every timebook so the booking horizon keeps its length."""
-    from mittvaccin.models import Unit
 
     count = 0
     for unit in Unit.objects.filter(is_active=True, vaccination_main_activity=True, timebook_enabled=True):

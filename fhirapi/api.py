@@ -15,14 +15,14 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from pydantic import ValidationError
 
-from fhirapi import resources
+from fhirapi import access, resources
 from fhirapi.auth import fhir_endpoint, fhir_response, outcome_response
 from fhirapi.models import Scope
 from fhirapi.search import SearchError, date_filter, page_number, page_size, parse_identifier
 from journal import fhir as journal_fhir
 from journal import schedule, selectors
 from journal.models import AttentionSignal, Patient, SignalKind, Vaccination
-from mittvaccin.services import access_log_record_api
+from mittvaccin.access_log import access_log_record
 from mittvaccin.tenancy import owned
 
 KNOWN_PARAMETERS = {
@@ -70,8 +70,14 @@ def _patients(request):
     return owned(Patient, request.api_client.caregiver_id)
 
 
-def _log(request, patient, what: str) -> None:
-    access_log_record_api(request=request, client=request.api_client, patient=patient, what=what)
+def _log(request, patient, resource: str, *, search: bool = False) -> None:
+    access_log_record(
+        request=request,
+        patient=patient,
+        action=access.SEARCH if search else access.READ,
+        params={"resource": resource},
+        api_client=request.api_client,
+    )
 
 
 def _patient_for_search(request) -> Patient | None:
@@ -142,7 +148,7 @@ def patient_read(request, patient_id: str):
     patient = _patients(request).filter(pk=int(patient_id)).first()
     if patient is None:
         return outcome_response(404, "not-found", f"Patient/{patient_id} finns inte.")
-    _log(request, patient, "FHIR: Patient")
+    _log(request, patient, "Patient")
     return fhir_response(resources.patient_resource(patient))
 
 
@@ -158,7 +164,7 @@ def patient_search(request):
         patients = patients.filter(identity_kind=query.kind)
     found = list(patients.order_by("pk")[:2])
     for patient in found:
-        _log(request, patient, "FHIR: Patient (sökning)")
+        _log(request, patient, "Patient", search=True)
     return fhir_response(_paged(request, "Patient", found, resources.patient_resource))
 
 
@@ -169,7 +175,7 @@ def immunization_search(request):
     patient = _patient_for_search(request)
     if patient is None:
         return fhir_response(_empty(request, "Immunization"))
-    _log(request, patient, "FHIR: Immunization")
+    _log(request, patient, "Immunization")
     doses = (
         Vaccination.objects.filter(patient=patient, caregiver_id=request.api_client.caregiver_id)
         .filter(condition)
@@ -187,7 +193,7 @@ def recommendation_search(request):
     patient = _patient_for_search(request)
     if patient is None:
         return fhir_response(_empty(request, "ImmunizationRecommendation"))
-    _log(request, patient, "FHIR: ImmunizationRecommendation")
+    _log(request, patient, "ImmunizationRecommendation")
     series = next_due_by_series(patient)
     found = [resources.recommendation_resource(patient, series, timezone.localdate())] if series else []
     return fhir_response(_paged(request, "ImmunizationRecommendation", found, lambda item: item))
@@ -226,7 +232,7 @@ def _signal_search(request, resource_type: str, kind: str):
     patient = _patient_for_search(request)
     if patient is None:
         return fhir_response(_empty(request, resource_type))
-    _log(request, patient, f"FHIR: {resource_type}")
+    _log(request, patient, resource_type)
     signals = (
         AttentionSignal.objects.filter(patient=patient, kind=kind)
         .select_related("inactivation", "patient")

@@ -1,15 +1,15 @@
 """/fhir/: the token-authenticated API. The token endpoint is django-oauth-toolkit's own view."""
 
-from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 from oauth2_provider import views as oauth_views
 
 from fhirapi import api
+from mittvaccin.decorators import public
 
 app_name = "fhir"
 
 urlpatterns = [
-    path("auth/token", login_not_required(oauth_views.TokenView.as_view()), name="token"),
+    path("auth/token", public(oauth_views.TokenView.as_view()), name="token"),
     path("metadata", api.metadata, name="metadata"),
     path("Patient", api.patient_search, name="patient_search"),
     path("Patient/<str:patient_id>", api.patient_read, name="patient_read"),

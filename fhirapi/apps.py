@@ -12,6 +12,7 @@ class FhirApiConfig(AppConfig):
     verbose_name = _("FHIR-API")
 
     def ready(self):
+        from fhirapi import access  # noqa: F401  (names the app's access-log actions for the log review)
         from mittvaccin.navigation import NavItem, register
         from mittvaccin.rights import Right
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from functools import wraps
 
-from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 
 from fhirapi.resources import operation_outcome
+from mittvaccin.decorators import public
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
 
@@ -66,7 +66,7 @@ def fhir_endpoint(scope: str | None):
 
     def decorate(view):
         @csrf_exempt
-        @login_not_required
+        @public
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if request.method not in ("GET", "HEAD"):

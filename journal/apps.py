@@ -7,11 +7,16 @@ class JournalConfig(AppConfig):
     verbose_name = _("Vaccinationsjournal")
 
     def ready(self):
+        from journal import access  # noqa: F401  (names the app's access-log actions for the log review)
         from journal.catalogue import is_maintainer
+        from journal.identity import resident_identity
         from journal.stock import home_notice
+        from mittvaccin.eid import register_resident_identity_parser
         from mittvaccin.navigation import HomePanel, NavItem, register, register_home_panel
         from mittvaccin.rights import Right
 
+        # Sign-in with e-identification (in the core) reads a resident's personnummer with our parser.
+        register_resident_identity_parser(resident_identity)
         register_home_panel(
             HomePanel("journal/stock/_home_notice.html", home_notice, right=Right.STOCK_MANAGE, order=10)
         )

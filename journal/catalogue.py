@@ -335,7 +335,7 @@ class CataloguePlan:
 def _read_rows(text: str) -> tuple[list[str], list[tuple[int, dict]], list[RowProblem]]:
     """The header and the rows of a file; rows of the wrong length come back as problems."""
     text = text.lstrip("\ufeff")
-    lines = [line for line in text.splitlines()]
+    lines = list(text.splitlines())
     first = next((line for line in lines if line.strip() and not line.lstrip().startswith("#")), "")
     delimiter = ";" if ";" in first or "," not in first else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)

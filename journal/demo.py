@@ -9,7 +9,8 @@ import random
 
 from django.utils import timezone
 
-from journal import stock
+from journal import schedule, stock
+from journal.catalogue import STARTER_CATALOGUE, catalogue_import_text, maintainer_set
 from journal.identity import IdentityKind, Sex, identity_with_check_digit
 from journal.models import (
     AssessmentOutcome,
@@ -32,10 +33,11 @@ from journal.models import (
     VaccineProduct,
     Visit,
 )
-from journal.questionnaire import ensure_current
-from journal.stock_models import StockBalance
+from journal.questionnaire import NO_FLAGS, ensure_current
+from journal.stock_models import MovementKind, StockBalance, StockMinimum, StockMovement
+from mittvaccin.demo import DEMO_PASSWORD
 from mittvaccin.models import User
-from mittvaccin.rights import Profession, Right
+from mittvaccin.rights import DEFAULT_RIGHTS, Profession, Right
 
 # Rights added after the first demo accounts were made; `_catalogue_maintainer` tops old accounts up.
 NEW_DEFAULT_RIGHTS = {Right.STOCK_MANAGE, Right.LOT_RECALL}
@@ -43,7 +45,6 @@ NEW_DEFAULT_RIGHTS = {Right.STOCK_MANAGE, Right.LOT_RECALL}
 
 def load_catalogue() -> dict:
     """The starter catalogue file (journal/data/catalogue.csv), through the same import a maintainer uses."""
-    from journal.catalogue import STARTER_CATALOGUE, catalogue_import_text
 
     catalogue_import_text(STARTER_CATALOGUE.read_text(encoding="utf-8"), source="demo", comment="demo")
     return {product.name: product for product in VaccineProduct.objects.all()}
@@ -121,7 +122,7 @@ def load(cast, stdout) -> None:
     _catalogue_maintainer(cast)
     _stock(cast, products)
 
-    today = dt.date.today()
+    today = timezone.localdate()
     cast["patients"] = {
         "varmland": _patients(cast.caregivers["varmland"], seed=2026, count=50, today=today),
         "norr": _patients(cast.caregivers["norr"], seed=90, count=10, today=today),
@@ -149,9 +150,6 @@ def load(cast, stdout) -> None:
 
 def _catalogue_maintainer(cast) -> None:
     """Kim maintains the national catalogue: an installation-level account without caregiver rights."""
-    from journal.catalogue import maintainer_set
-    from mittvaccin.demo import DEMO_PASSWORD
-    from mittvaccin.rights import DEFAULT_RIGHTS
 
     account = User.objects.filter(username="katalog").first()
     if account is None:
@@ -181,7 +179,6 @@ def _catalogue_maintainer(cast) -> None:
 def _stock(cast, products) -> None:
     """Every demo unit holds every demo vaccine, so the demo vaccinates anywhere; plus an expired lot, one
     that expires within 30 days and a product below the unit's minimum, so the stock page shows each case."""
-    from journal.stock_models import MovementKind, StockMinimum, StockMovement
 
     today = timezone.localdate()
     anna, nils = cast.staff["anna"], cast.staff["nils"]
@@ -241,29 +238,34 @@ def _patients(caregiver, *, seed: int, count: int, today: dt.date) -> list:
     if caregiver.organisation_number == "232100-0156":
         specials = [
             # The patient of the interface sketch: protected identity.
-            dict(
-                family_name="Eriksson",
-                given_names="Maja",
-                sex=Sex.FEMALE,
-                birth=dt.date(1985, 4, 12),
-                protected_identity=True,
-                serial=986,
-            ),
-            dict(family_name="Berg", given_names="Olle", sex=Sex.MALE, birth=dt.date(1961, 9, 3)),
-            dict(
-                family_name="Rahimi",
-                given_names="Amir",
-                sex=Sex.MALE,
-                birth=dt.date(1994, 2, 17),
-                samordning=True,
-            ),
-            dict(
-                family_name="Lind",
-                given_names="Ella",
-                sex=Sex.FEMALE,
-                birth=today.replace(year=today.year - 12, day=1),
-            ),
-            dict(family_name="Sundström", given_names="Greta", sex=Sex.FEMALE, birth=dt.date(1924, 5, 30)),
+            {
+                "family_name": "Eriksson",
+                "given_names": "Maja",
+                "sex": Sex.FEMALE,
+                "birth": dt.date(1985, 4, 12),
+                "protected_identity": True,
+                "serial": 986,
+            },
+            {"family_name": "Berg", "given_names": "Olle", "sex": Sex.MALE, "birth": dt.date(1961, 9, 3)},
+            {
+                "family_name": "Rahimi",
+                "given_names": "Amir",
+                "sex": Sex.MALE,
+                "birth": dt.date(1994, 2, 17),
+                "samordning": True,
+            },
+            {
+                "family_name": "Lind",
+                "given_names": "Ella",
+                "sex": Sex.FEMALE,
+                "birth": today.replace(year=today.year - 12, day=1),
+            },
+            {
+                "family_name": "Sundström",
+                "given_names": "Greta",
+                "sex": Sex.FEMALE,
+                "birth": dt.date(1924, 5, 30),
+            },
         ]
     for index in range(count):
         if index < len(specials):
@@ -271,12 +273,12 @@ def _patients(caregiver, *, seed: int, count: int, today: dt.date) -> list:
         else:
             sex = rng.choice([Sex.FEMALE, Sex.MALE])
             age_days = rng.randrange(1, 95 * 365)
-            spec = dict(
-                family_name=rng.choice(FAMILY),
-                given_names=rng.choice(GIVEN_F if sex == Sex.FEMALE else GIVEN_M),
-                sex=sex,
-                birth=today - dt.timedelta(days=age_days),
-            )
+            spec = {
+                "family_name": rng.choice(FAMILY),
+                "given_names": rng.choice(GIVEN_F if sex == Sex.FEMALE else GIVEN_M),
+                "sex": sex,
+                "birth": today - dt.timedelta(days=age_days),
+            }
         birth = spec.pop("birth")
         samordning = spec.pop("samordning", False)
         serial = spec.pop("serial", None)
@@ -287,13 +289,13 @@ def _patients(caregiver, *, seed: int, count: int, today: dt.date) -> list:
         protected = spec.pop("protected_identity", False)
         contact = {}
         if not protected:
-            contact = dict(
-                address=f"{rng.choice(STREETS)} {rng.randrange(1, 80)}",
-                postal_code=f"65{rng.randrange(0, 10)} {rng.randrange(10, 99)}",
-                city="Karlstad",
-                phone=f"070-{rng.randrange(100, 999)} {rng.randrange(10, 99)} {rng.randrange(10, 99)}",
-                email=f"{spec['given_names'].lower()}.{index}@example.invalid",
-            )
+            contact = {
+                "address": f"{rng.choice(STREETS)} {rng.randrange(1, 80)}",
+                "postal_code": f"65{rng.randrange(0, 10)} {rng.randrange(10, 99)}",
+                "city": "Karlstad",
+                "phone": f"070-{rng.randrange(100, 999)} {rng.randrange(10, 99)} {rng.randrange(10, 99)}",
+                "email": f"{spec['given_names'].lower()}.{index}@example.invalid",
+            }
         patient, _ = Patient.objects.get_or_create(
             caregiver=caregiver,
             identity_kind=IdentityKind.SAMORDNINGSNUMMER if samordning else IdentityKind.PERSONNUMMER,
@@ -315,18 +317,6 @@ def _patients(caregiver, *, seed: int, count: int, today: dt.date) -> list:
 
 
 # --- A rich journal: histories, notes with comments, orders, a flagged declaration, signals, shared record ----
-
-
-NO_FLAGS = {
-    "unwell": "no",
-    "allergy": "no",
-    "earlier_reaction": "no",
-    "pregnant": "no",
-    "immune": "no",
-    "bleeding": "no",
-    "recent_vaccination": "no",
-    "other": "",
-}
 
 
 def _batch(caregiver, product):
@@ -373,8 +363,6 @@ def _visit(patient, unit, nurse, at, answers=None, declared_by=None):
 
 
 def _dose(patient, unit, nurse, order, at, dose_number, *, declaration_answers=None, assessor=None):
-    from journal import schedule
-
     visit, declaration = _visit(patient, unit, nurse, at - dt.timedelta(minutes=12), declaration_answers)
     if assessor is not None:
         Note.objects.create(

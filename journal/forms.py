@@ -10,6 +10,7 @@ from journal.models import (
     AssessmentOutcome,
     DoseAmount,
     NotGivenReason,
+    Order,
     Patient,
     Route,
     Severity,
@@ -19,6 +20,7 @@ from journal.models import (
 )
 from mittvaccin import validators
 from mittvaccin.models import User
+from mittvaccin.rights import Right
 
 
 class IdentityField(forms.CharField):
@@ -238,8 +240,6 @@ class ConfirmChecksForm(forms.Form):
 
 
 def staff_choices(caregiver):
-    from mittvaccin.rights import Right
-
     return User.objects.for_caregiver(caregiver).filter(
         is_active=True, rights__contains=[Right.VACCINATION_REGISTER]
     )
@@ -281,7 +281,7 @@ class DoseForm(forms.Form):
         help_text=_("Skriv eller skanna batchnumret."),
         widget=forms.TextInput(attrs={"list": "batch-list", "autocomplete": "off", "spellcheck": "false"}),
     )
-    site = forms.ChoiceField(label=_("Injektionsställe"), choices=[("", "–")] + Site.choices)
+    site = forms.ChoiceField(label=_("Injektionsställe"), choices=[("", "–"), *Site.choices])
     route = forms.ChoiceField(label=_("Administrationssätt"), choices=Route.choices)
     dose_ml = forms.DecimalField(
         label=_("Mängd (ml)"),
@@ -314,7 +314,6 @@ class DoseForm(forms.Form):
     def __init__(self, *args, orders, caregiver, **kwargs):
         super().__init__(*args, **kwargs)
         self.orders = orders
-        from journal.models import Order
 
         # Any order of the patient validates; the service says precisely why a used-up one is refused.
         self.fields["order"].queryset = Order.objects.filter(pk__in=[o.pk for o in orders]).select_related(
@@ -332,14 +331,13 @@ class NotGivenForm(forms.Form):
     product = forms.ModelChoiceField(
         label=_("Vaccin"), queryset=VaccineProduct.objects.none(), required=False
     )
-    reason = forms.ChoiceField(label=_("Skäl"), choices=[("", "–")] + NotGivenReason.choices)
+    reason = forms.ChoiceField(label=_("Skäl"), choices=[("", "–"), *NotGivenReason.choices])
     comment = forms.CharField(
         label=_("Kommentar"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args, orders, **kwargs):
         super().__init__(*args, **kwargs)
-        from journal.models import Order
 
         self.fields["order"].queryset = Order.objects.filter(pk__in=[o.pk for o in orders]).select_related(
             "product"
@@ -443,7 +441,7 @@ class SignalForm(forms.Form):
     agent = forms.CharField(label=_("Överkänslig mot / vad signalen gäller"), max_length=200)
     reaction = forms.CharField(label=_("Reaktion"), required=False, max_length=200)
     severity = forms.ChoiceField(
-        label=_("Allvarlighetsgrad"), required=False, choices=[("", "–")] + Severity.choices
+        label=_("Allvarlighetsgrad"), required=False, choices=[("", "–"), *Severity.choices]
     )
     occurred_on = forms.CharField(label=_("När (år eller datum)"), required=False, max_length=20)
     text = forms.CharField(

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -61,6 +62,18 @@ class ParsedIdentity:
         return format_identity(self.value)
 
 
+def resident_identity(raw: str) -> str | None:
+    """A signed-in resident's personnummer or samordningsnummer from an e-identification claim,
+    normalised (12 digits); None for anything else (a reserve number is no one's e-identification)."""
+    try:
+        parsed = parse_identity(raw)
+    except IdentityError:
+        return None
+    if parsed.kind not in (IdentityKind.PERSONNUMMER, IdentityKind.SAMORDNINGSNUMMER):
+        return None
+    return parsed.value
+
+
 def format_identity(value: str) -> str:
     """YYYYMMDDNNNC → YYYYMMDD-NNNC, the one way a patient's number is shown."""
     if len(value) == 12:
@@ -80,7 +93,7 @@ def looks_like_identity(text: str) -> bool:
 
 def parse_identity(text: str, today: dt.date | None = None) -> ParsedIdentity:
     """Parse a personnummer or samordningsnummer in any accepted form, or raise IdentityError."""
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     cleaned = _clean(text)
     if not cleaned:
         raise IdentityError(_("Ange ett personnummer."))

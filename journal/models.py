@@ -14,11 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from journal.identity import IdentityKind, Sex, age_on, format_identity
 from mittvaccin.models import Caregiver
 from mittvaccin.tenancy import CaregiverOwnedQuerySet
-
-
-def append_only(name: str):
-    """The trigger that makes a signed table append-only (the legal record is never edited in place)."""
-    return pgtrigger.Protect(name=name, operation=pgtrigger.Update | pgtrigger.Delete)
+from mittvaccin.triggers import append_only
 
 
 class Patient(models.Model):

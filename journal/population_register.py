@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from journal.models import DevelopmentRegisterPerson, LocalRegisterCustody
+
 
 @dataclass(frozen=True)
 class RegisterPerson:
@@ -43,7 +45,6 @@ class LocalPopulationRegister:
         return self.lookup_many([identity_number]).get(identity_number)
 
     def lookup_many(self, identity_numbers) -> dict[str, RegisterPerson]:
-        from journal.models import DevelopmentRegisterPerson
 
         rows = DevelopmentRegisterPerson.objects.filter(identity_number__in=list(identity_numbers))
         return {
@@ -58,7 +59,6 @@ class LocalPopulationRegister:
 
     def custody_children(self, guardian_identity: str) -> list[RegisterPerson]:
         """The children the person has custody of, as the register records it today."""
-        from journal.models import LocalRegisterCustody
 
         rows = list(
             LocalRegisterCustody.objects.filter(guardian_identity=guardian_identity).order_by(
@@ -79,7 +79,6 @@ class LocalPopulationRegister:
         ]
 
     def has_custody(self, guardian_identity: str, child_identity: str) -> bool:
-        from journal.models import LocalRegisterCustody
 
         return LocalRegisterCustody.objects.filter(
             guardian_identity=guardian_identity, child_identity=child_identity

@@ -61,9 +61,25 @@ QUESTIONS_V1 = [
 ]
 
 
+def answers_without_flags(questions) -> dict:
+    """A declaration that raises nothing: every yes/no question answered the other way, no free text."""
+    answers = {}
+    for question in questions:
+        if question["kind"] == "yesno":
+            answers[question["key"]] = "no" if question.get("flag_if") == "yes" else "yes"
+        else:
+            answers[question["key"]] = ""
+    return answers
+
+
+# The demo, the benchmark and the tests record this when the person has nothing to declare.
+NO_FLAGS = answers_without_flags(QUESTIONS_V1)
+
+
 def ensure_current():
     """The newest questionnaire; version 1 is created if the table was emptied (a flushed test database)."""
-    from journal.models import Questionnaire
+    # Data migrations import this module for its constants: the model only when the function runs.
+    from journal.models import Questionnaire  # noqa: PLC0415
 
     current = Questionnaire.objects.order_by("-version").first()
     if current is None:

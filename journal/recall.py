@@ -22,14 +22,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from journal import access
 from journal.models import Batch, Patient, Vaccination, VaccinationStatus, VaccineProduct
 from journal.recall_models import Recall, RecallDelivery, RecallEntry, RecallMessage
 from journal.services.common import JournalError
 from mittvaccin import outbox
+from mittvaccin.access_log import access_log_record
+from mittvaccin.messaging import send_email, send_sms
 from mittvaccin.rights import Right
-from mittvaccin.services import access_log_record_many
 
-RECALL_WHAT = gettext_lazy("Batchåterkallelse")
 FORWARDING = "forwarding"
 
 
@@ -134,10 +135,10 @@ def recall_create(
 
 
 def _log_patients(request, recall: Recall, patients) -> int:
-    return access_log_record_many(
+    return access_log_record(
         request=request,
         patients=patients.only("id", "identity_number", "protected_identity"),
-        what=str(RECALL_WHAT),
+        action=access.RECALL,
         reason=_("Återkallelse %(id)d: %(reason)s") % {"id": recall.pk, "reason": recall.reason[:200]},
     )
 
@@ -194,10 +195,10 @@ def recall_page(request, recall: Recall, *, page: int, per_page: int = 100):
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     rows = recall_rows(recall, offset=(page - 1) * per_page, limit=per_page)
-    access_log_record_many(
+    access_log_record(
         request=request,
         patients=[row.patient for row in rows],
-        what=str(RECALL_WHAT),
+        action=access.RECALL,
         reason=_("Återkallelse %(id)d: %(reason)s") % {"id": recall.pk, "reason": recall.reason[:200]},
     )
     return rows, page, pages, total
@@ -318,7 +319,6 @@ def recall_message_deliver(message_id: int, *, batch_size: int = 500) -> int:
     The claim commits before the send: a crash between them leaves that patient unsent rather than
     messaged twice (the recall page shows who was reached).
     """
-    from mittvaccin.messaging import send_email, send_sms
 
     message = RecallMessage.objects.select_related("recall__caregiver").get(pk=message_id)
     recall = message.recall

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from journal.extensions import booking_times, care_relationship_checks
 from journal.identity import IdentityError, looks_like_identity, parse_identity
 from journal.models import (
     AssessmentOutcome,
@@ -23,6 +25,7 @@ from journal.models import (
     NoteComment,
     NoteKind,
     Order,
+    OrderRequest,
     Patient,
     PreVisitDeclaration,
     SharedRecordBlock,
@@ -236,9 +239,9 @@ def next_dose_number(history, product) -> int:
 def previous_dose(history, product, before=None):
     """The latest valid dose against the same disease as `product` (before `before`, if given)."""
     for dose in valid_doses(history):  # newest first
-        if dose.product_id and dose.product.disease == product.disease:
-            if before is None or dose.given_at <= before:
-                return dose
+        same_disease = dose.product_id and dose.product.disease == product.disease
+        if same_disease and (before is None or dose.given_at <= before):
+            return dose
     return None
 
 
@@ -283,7 +286,6 @@ def care_relationship(patient, unit, now=None) -> bool:
         patient=patient, unit=unit, started_at__gte=now - dt.timedelta(days=days), started_at__lte=now
     ).exists():
         return True
-    from journal.extensions import care_relationship_checks
 
     return any(check(patient, unit) for check in care_relationship_checks())
 
@@ -379,7 +381,6 @@ class VisitChecks:
     @property
     def blockers(self) -> list[str]:
         """Why a dose cannot be registered yet, in the order the nurse resolves them."""
-        from django.utils.translation import gettext as _
 
         reasons = []
         if self.declaration is None:
@@ -487,7 +488,6 @@ def assessment_queue(who, *, unit=None, since_days: int = 14) -> list[HealthDecl
 
 def open_order_requests(who, *, unit=None) -> list:
     """Nurses' requests for an order that no order or physician has answered yet, oldest first."""
-    from journal.models import OrderRequest
 
     requests = (
         owned(OrderRequest, who)
@@ -514,7 +514,6 @@ def previsit_for_booking(booking_id) -> PreVisitDeclaration | None:
 
 def previsit_assessment_queue(who, *, unit=None) -> list[PreVisitDeclaration]:
     """Residents' flagged answers for visits still to come that no physician has assessed (A15)."""
-    from journal.extensions import booking_times
 
     candidates = (
         owned(PreVisitDeclaration, who)

@@ -8,8 +8,8 @@ Billing charges a dose without the journal importing billing (dependencies point
 - `vaccination_entered_in_error(vaccination, user, reason)` is sent inside the transaction that marks
   a dose entered in error.
 
-A receiver may raise `django.core.exceptions.ValidationError(message)`: the whole transaction is
-rolled back (no dose is saved) and the form shows the message.
+A receiver may refuse with a `mittvaccin.refusals.Refusal` (billing's `BillingError`): the whole
+transaction is rolled back (no dose is saved) and the form shows the message.
 """
 
 import django.dispatch

@@ -29,6 +29,8 @@ from journal.stock_models import (
     VialOpening,
     WasteReason,
 )
+from mittvaccin.messaging import send_email
+from mittvaccin.models import Unit
 from mittvaccin.rights import Right
 
 MAX_QUANTITY = 100_000
@@ -655,7 +657,6 @@ def stock_alerts_send(*, today: dt.date | None = None) -> int:
 
     One notice per unit and day (unique): running the job twice neither adds a notice nor e-mails twice.
     """
-    from mittvaccin.models import Unit
 
     today = today or timezone.localdate()
     unit_ids = set(StockBalance.objects.filter(balance__gt=0).values_list("unit_id", flat=True)) | set(
@@ -716,7 +717,6 @@ def notice_text(notice: StockNotice) -> list[str]:
 
 
 def _email_notice(notice_id: int) -> None:
-    from mittvaccin.messaging import send_email
 
     notice = StockNotice.objects.select_related("unit").get(pk=notice_id)
     body = "\n".join(

@@ -40,7 +40,7 @@ class DeliveryForm(forms.Form):
 class WasteForm(forms.Form):
     idempotency_key = _idempotency()
     quantity = forms.IntegerField(label=_("Antal doser"), min_value=1, max_value=100_000)
-    reason = forms.ChoiceField(label=_("Skäl"), choices=[("", "–")] + WasteReason.choices)
+    reason = forms.ChoiceField(label=_("Skäl"), choices=[("", "–"), *WasteReason.choices])
     text = forms.CharField(
         label=_("Beskrivning"), max_length=300, required=False, help_text=_("Krävs vid Annat.")
     )

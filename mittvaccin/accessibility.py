@@ -8,14 +8,14 @@ none. The words are in templates/accessibility/statement_content.html, which the
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from mittvaccin.decorators import public
 from mittvaccin.models import Caregiver, Unit
 
 
-@login_not_required
+@public
 @require_GET
 def statement(request):
     unit = (

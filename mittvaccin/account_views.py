@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import base64
 
+import segno
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -23,15 +23,17 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from mittvaccin import eid
 from mittvaccin.accounts import SESSION_STRONG, has_second_factor, sign_in_event
-from mittvaccin.decorators import require_right
+from mittvaccin.decorators import require_right, signed_in
 from mittvaccin.forms import SecondFactorForm
 from mittvaccin.models import SignInEvent, User
+from mittvaccin.redirects import safe_next
 from mittvaccin.rights import Right
-from mittvaccin.tenancy import owned_or_404
+from mittvaccin.tenancy import owned, owned_or_404
 
 RECOVERY_CODES = 10
 
 
+@signed_in
 @never_cache
 def account(request):
     user = request.user
@@ -64,6 +66,7 @@ def _password_changed(request, user):
     update_session_auth_hash(request, user)  # the other sessions end, this one stays
 
 
+@signed_in
 @never_cache
 def password_first(request):
     """A password someone else chose (a new account, a reset) is replaced at the first sign-in."""
@@ -82,12 +85,10 @@ def password_first(request):
 
 
 def _next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return reverse("home")
+    return safe_next(request, reverse("home"))
 
 
+@signed_in
 @never_cache
 def second_factor(request):
     """The code from the authenticator app (or one recovery code) after the password."""
@@ -122,10 +123,10 @@ def _pending_totp(user) -> TOTPDevice:
     return device or TOTPDevice.objects.create(user=user, name="MittVaccin", confirmed=False)
 
 
+@signed_in
 @never_cache
 def second_factor_enrol(request):
     """Turn on the authenticator app: scan, type one code, get the recovery codes (shown once)."""
-    import segno
 
     user = request.user
     if has_second_factor(user):
@@ -167,6 +168,7 @@ def _new_recovery_codes(user) -> list[str]:
     return codes
 
 
+@signed_in
 @require_POST
 def recovery_codes_renew(request):
     if not has_second_factor(request.user):
@@ -207,7 +209,6 @@ def caregiver_security(request):
 
 @require_right(Right.CAREGIVER_ADMINISTER)
 def sign_in_events(request):
-    from mittvaccin.tenancy import owned
 
     events = owned(SignInEvent, request).select_related("user", "by")[:200]
     return render(request, "mittvaccin/sign_in_events.html", {"events": events})

@@ -3,10 +3,13 @@ password where someone else chose the current one, and the sign-in events kept f
 
 from __future__ import annotations
 
+from axes.signals import user_locked_out
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
+from django_otp import devices_for_user
 
-from mittvaccin.models import SignInEvent
+from mittvaccin.models import SignInEvent, User
+from mittvaccin.services import client_address
 
 # The session's sign-in is strong: e-identification, or a password and a second factor.
 SESSION_STRONG = "mv_strong"
@@ -26,7 +29,6 @@ GATE_URL_NAMES = {
 def sign_in_event(
     request, kind: str, *, user=None, username: str = "", by=None, detail: str = ""
 ) -> SignInEvent:
-    from mittvaccin.services import client_address
 
     return SignInEvent.objects.create(
         kind=kind,
@@ -40,7 +42,6 @@ def sign_in_event(
 
 
 def has_second_factor(user) -> bool:
-    from django_otp import devices_for_user
 
     return any(True for _ in devices_for_user(user, confirmed=True))
 
@@ -61,8 +62,6 @@ class AccountGateMiddleware:
             match = getattr(request, "resolver_match", None)
             name = match.url_name if match else None
             if name is None:
-                from django.urls import Resolver404, resolve
-
                 try:
                     name = resolve(request.path_info).url_name
                 except Resolver404:
@@ -92,7 +91,6 @@ class AccountGateMiddleware:
 
 
 def _locked_out(request, username, ip_address, **kwargs):
-    from mittvaccin.models import User
 
     # Failed attempts are counted by django-axes; the lockout is kept as a sign-in event of the
     # account's caregiver, so its administrator sees it.
@@ -101,6 +99,5 @@ def _locked_out(request, username, ip_address, **kwargs):
 
 
 def connect_signals() -> None:
-    from axes.signals import user_locked_out
 
     user_locked_out.connect(_locked_out, dispatch_uid="mittvaccin_locked_out")

@@ -14,7 +14,7 @@ app.autodiscover_tasks()
 
 @app.on_after_configure.connect
 def collect_beat_schedules(sender, **kwargs):
-    from django.conf import settings
+    from django.conf import settings  # noqa: PLC0415  (read once Django is configured, not at import)
 
     schedule = dict(settings.CELERY_BEAT_SCHEDULE)
     for app_name in ("mittvaccin", "journal", "booking", "billing", "reports", "nvr", "fhirapi"):

@@ -17,6 +17,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from authlib.integrations.django_client import OAuth
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
@@ -108,8 +109,6 @@ def client_for(provider: Provider):
     """The Authlib client of a provider, with its discovery document checked against the issuer."""
     client = _CLIENTS.get(provider)
     if client is None:
-        from authlib.integrations.django_client import OAuth
-
         registry = OAuth()
         client = registry.register(
             name=f"mv_{provider.key}",
@@ -147,6 +146,21 @@ def pending_state(request, provider: Provider, state: str) -> tuple[dict | None,
         request.session.pop(state_key(provider, state), None)
         return None, "expired"
     return saved.get("data") or {}, ""
+
+
+# The personnummer parser is the journal's, and the core imports no app: journal's AppConfig.ready()
+# registers a function that gives the normalised personnummer or samordningsnummer of a claim, or None.
+_resident_identity_parser = None
+
+
+def register_resident_identity_parser(parse) -> None:
+    global _resident_identity_parser
+    _resident_identity_parser = parse
+
+
+def resident_identity_from_claim(raw: str) -> str | None:
+    """The claim's personnummer or samordningsnummer, normalised; None when it is neither."""
+    return _resident_identity_parser(raw) if _resident_identity_parser else None
 
 
 def signed_in_resident(request) -> dict | None:

@@ -7,18 +7,18 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import login, logout
-from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from mittvaccin import eid
 from mittvaccin.accounts import SESSION_STRONG, sign_in_event
+from mittvaccin.decorators import public
 from mittvaccin.models import SignInEvent, User
+from mittvaccin.redirects import safe_next
 
 logger = logging.getLogger(__name__)
 
@@ -28,12 +28,6 @@ def _provider(key: str) -> eid.Provider:
     if provider is None:
         raise Http404
     return provider
-
-
-def _safe_next(request, value: str | None, default: str) -> str:
-    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}):
-        return value
-    return default
 
 
 def refused(
@@ -54,7 +48,7 @@ def refused(
     )
 
 
-@login_not_required
+@public
 @never_cache
 @require_GET
 def eid_start(request, provider_key):
@@ -77,7 +71,7 @@ def eid_start(request, provider_key):
     data = {
         **found,
         "redirect_uri": redirect_uri,
-        "next": _safe_next(request, request.GET.get("next"), default),
+        "next": safe_next(request, default),
         "caregiver": request.GET.get("vardgivare", ""),
     }
     data.pop("url")
@@ -88,7 +82,7 @@ def eid_start(request, provider_key):
     return HttpResponseRedirect(found["url"])
 
 
-@login_not_required
+@public
 @never_cache
 @require_GET
 def eid_callback(request, provider_key):
@@ -115,7 +109,7 @@ def eid_callback(request, provider_key):
         # Authlib renames our session key scheme: hand it the state under its own name.
         request.session[f"_state_{client.name}_{state}"] = request.session.pop(eid.state_key(provider, state))
         token = client.authorize_access_token(request)
-    except Exception as error:  # noqa: BLE001  (every failure of the exchange is the same refusal)
+    except Exception as error:
         request.session.pop(f"_state_mv_{provider.key}_{state}", None)
         logger.warning("OpenID sign-in refused (%s): %s", provider.key, error)
         return refused(
@@ -178,14 +172,8 @@ def _staff_signed_in(request, provider, claims, token, data):
 
 
 def _resident_signed_in(request, provider, claims, token, data):
-    from journal.identity import IdentityError, IdentityKind, parse_identity
-
-    raw = str(claims.get(provider.claim) or "")
-    try:
-        identity = parse_identity(raw)
-    except IdentityError:
-        identity = None
-    if identity is None or identity.kind not in (IdentityKind.PERSONNUMMER, IdentityKind.SAMORDNINGSNUMMER):
+    identity = eid.resident_identity_from_claim(str(claims.get(provider.claim) or ""))
+    if identity is None:
         return refused(
             request,
             provider,
@@ -196,7 +184,7 @@ def _resident_signed_in(request, provider, claims, token, data):
     request.session.cycle_key()
     now = int(time.time())
     request.session[eid.SESSION_RESIDENT] = {
-        "identity": identity.value,
+        "identity": identity,
         "given_names": str(claims.get("given_name") or "")[:100],
         "family_name": str(claims.get("family_name") or "")[:100],
         "at": now,
@@ -230,12 +218,12 @@ def provider_logout_url(request, provider_key: str, id_token: str, after: str) -
             id_token_hint=id_token or None,
             client_id=provider.client_id,
         )["url"]
-    except Exception:  # noqa: BLE001  (signing out here must never fail because the provider does)
+    except Exception:
         logger.warning("could not build the provider's logout address for %s", provider_key)
         return None
 
 
-@login_not_required
+@public
 @require_POST
 def staff_logout(request):
     """Sign out here, then at the identity provider when the session came from one."""

@@ -10,6 +10,7 @@ This module imports nothing from Django so the launcher can use it before settin
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -164,10 +165,8 @@ def stop_postgres(name: str = "pg") -> None:
     from pgserver._commands import pg_ctl
 
     user = "pgserver" if os.geteuid() == 0 else None
-    try:
+    with contextlib.suppress(subprocess.CalledProcessError):
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=60)
-    except subprocess.CalledProcessError:
-        pass
 
 
 def redis_socket(name: str) -> Path:

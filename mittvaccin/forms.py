@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
+from mittvaccin.eid import staff_provider_for
 from mittvaccin.models import Unit, User
 from mittvaccin.rights import Right
 
@@ -18,7 +19,6 @@ class LoginForm(AuthenticationForm):
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
-        from mittvaccin.eid import staff_provider_for
 
         # Where the caregiver has a provider, an account with an HSA-id signs in only with its card.
         if user.hsa_id and staff_provider_for(user.caregiver) is not None:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import contextlib
 import logging
 
+import psycopg
 from django.db import connections
 
 logger = logging.getLogger(__name__)
 
 
 def _connect():
-    import psycopg
 
     settings_dict = connections["default"].settings_dict
     params = {"dbname": settings_dict["NAME"], "user": settings_dict["USER"], "autocommit": True}

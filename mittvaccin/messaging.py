@@ -31,6 +31,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from mittvaccin.models import OutboundMessage
+from mittvaccin.tenancy import owned
 
 logger = logging.getLogger(__name__)
 
@@ -246,6 +247,5 @@ def messages_retry_due(*, now=None, limit: int = 500) -> int:
 
 def undelivered(who):
     """Messages of the caregiver that did not go out (failed) or wait for another attempt."""
-    from mittvaccin.tenancy import owned
 
     return owned(OutboundMessage, who).filter(status__in=[Status.FAILED, Status.PENDING, Status.SENDING])

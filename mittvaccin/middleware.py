@@ -9,8 +9,11 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+
+from mittvaccin.principal import active_units
 
 SESSION_LOGIN_AT = "mv_login_at"
 SESSION_SEEN_AT = "mv_seen_at"
@@ -121,7 +124,6 @@ class CurrentUnitMiddleware:
 
 
 def current_unit(request):
-    from mittvaccin.principal import active_units
 
     unit_id = request.session.get(SESSION_UNIT)
     units = {unit.pk: unit for unit in active_units(request.user)}
@@ -144,8 +146,6 @@ class SwedishFirstLocaleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.utils import translation
-
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)

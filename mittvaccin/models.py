@@ -1,6 +1,5 @@
 """The core every app stands on: caregivers (the tenants), their units, staff accounts, the access log."""
 
-import pgtrigger
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
@@ -8,9 +7,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mittvaccin.access_actions import describe
 from mittvaccin.checksums import organisation_number_is_valid
 from mittvaccin.rights import DEFAULT_RIGHTS, Profession, Right
 from mittvaccin.tenancy import CaregiverOwnedQuerySet
+from mittvaccin.triggers import append_only
 
 
 def validate_organisation_number(value: str) -> None:
@@ -178,7 +179,9 @@ class AccessLogEntry(models.Model):
     """One read of a patient's data (journalloggning). Append-only: the database refuses UPDATE and DELETE.
 
     The patient is kept as id and identity number rather than a foreign key: the core app does not
-    depend on the journal app, and a log row must outlive anything else.
+    depend on the journal app, and a log row must outlive anything else. What was read is a fact, an
+    action code with its parameters, put into words only when shown (`description`), in the language of
+    whoever reads the log. Rows are written only by `mittvaccin.access_log.access_log_record`.
 
     The reader is exactly one of: a staff `user`; for the FHIR API (A8), a receiving system (its client
     id and name, kept the same way); or a resident signed in with e-identification (`resident_identity`:
@@ -202,7 +205,8 @@ class AccessLogEntry(models.Model):
     patient_id = models.BigIntegerField(_("patient"))
     patient_identity = models.CharField(_("personnummer"), max_length=12)
     patient_protected = models.BooleanField(_("skyddad identitet"), default=False)
-    what = models.CharField(_("vad"), max_length=120)
+    action = models.CharField(_("vad"), max_length=60)
+    params = models.JSONField(_("uppgifter"), default=dict, blank=True)
     path = models.CharField(max_length=400, blank=True)
     client_address = models.GenericIPAddressField(_("klientadress"), null=True, blank=True)
     reason = models.TextField(_("skäl"), blank=True)
@@ -229,11 +233,16 @@ class AccessLogEntry(models.Model):
             ),
         ]
         triggers = [
-            pgtrigger.Protect(name="access_log_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            append_only("access_log_append_only"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id or self.api_client_name or self.resident_identity} {self.what}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id or self.api_client_name or self.resident_identity} {self.action}"
+
+    @property
+    def description(self) -> str:
+        """What was read, in the active language (the review and the patient's extract show this)."""
+        return describe(self.action, self.params)
 
     @property
     def reader(self) -> str:
@@ -287,9 +296,7 @@ class SignInEvent(models.Model):
         verbose_name_plural = _("inloggningshändelser")
         ordering = ["-at", "-id"]
         triggers = [
-            pgtrigger.Protect(
-                name="sign_in_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete
-            ),
+            append_only("sign_in_event_append_only"),
         ]
 
     def __str__(self) -> str:
@@ -377,9 +384,7 @@ class CatalogueMaintainerChange(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         triggers = [
-            pgtrigger.Protect(
-                name="catalogue_maintainer_change_append_only", operation=pgtrigger.Update | pgtrigger.Delete
-            ),
+            append_only("catalogue_maintainer_change_append_only"),
         ]
 
     def __str__(self) -> str:

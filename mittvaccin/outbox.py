@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from mittvaccin.celery import app
 from mittvaccin.models import OutboxTask
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,6 @@ def enqueue_many(task, argument_lists) -> list[OutboxTask]:
 
 
 def _publish(row: OutboxTask) -> None:
-    from mittvaccin.celery import app
 
     if app.conf.task_always_eager:
         # Celery's eager mode (tests) runs a task in place; send_task alone would ignore it.

@@ -14,14 +14,14 @@ from pathlib import Path
 
 @cache
 def _fonts():
-    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415  (Pango and fonts load on first use)
 
     return FontConfiguration()
 
 
 @cache
 def _stylesheet(path: str):
-    from weasyprint import CSS
+    from weasyprint import CSS  # noqa: PLC0415  (Pango and fonts load on first use)
 
     return CSS(filename=path, font_config=_fonts())
 
@@ -32,7 +32,7 @@ def render_pdf(html: str, *, stylesheet: Path | None = None, base_url: str | Non
     Every PDF is tagged (PDF/UA-1): headings and tables reach a screen reader and the document's
     language is set (WCAG 1.3.1); residents get invoices, reminders and certificates as PDFs.
     """
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415  (Pango and fonts load on first use, in the process that renders)
 
     stylesheets = [_stylesheet(str(stylesheet))] if stylesheet else []
     return HTML(string=html, base_url=base_url).write_pdf(

@@ -1,17 +1,18 @@
-"""Write operations of the core: the access log, the unit switch, staff and unit administration."""
+"""Write operations of the core: the unit switch, staff and unit administration (the access log has its
+own module, `mittvaccin.access_log`)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 
 from mittvaccin.middleware import SESSION_UNIT
-from mittvaccin.models import AccessLogEntry, Unit, User
+from mittvaccin.models import Unit, User
 from mittvaccin.tenancy import owned_or_404
 
 
 def client_address(request) -> str | None:
     """The client's IP address: the proxy's X-Forwarded-For only where settings trust it."""
-    from django.conf import settings
 
     address = request.META.get("REMOTE_ADDR")
     if settings.TRUST_X_FORWARDED_FOR:
@@ -21,88 +22,6 @@ def client_address(request) -> str | None:
         if hops:
             address = hops[-1]
     return address or None
-
-
-def _entry(request, patient, what: str, reason: str) -> AccessLogEntry:
-    return AccessLogEntry(
-        user=request.user,
-        caregiver_id=request.user.caregiver_id,
-        unit=getattr(request, "unit", None),
-        patient_id=patient.id,
-        patient_identity=patient.identity_number,
-        patient_protected=patient.protected_identity,
-        what=what[:120],
-        path=request.get_full_path()[:400],
-        client_address=client_address(request),
-        reason=reason,
-    )
-
-
-def access_log_record(*, request, patient, what: str, reason: str = "") -> AccessLogEntry:
-    """Write one access-log row for a read of `patient` in this request (patient-data law: every read).
-
-    `patient` is any object with id, identity_number and protected_identity; the core does not
-    import the journal.
-    """
-    entry = _entry(request, patient, what, reason)
-    entry.save(force_insert=True)
-    return entry
-
-
-def access_log_record_api(*, request, client, patient, what: str) -> AccessLogEntry:
-    """The access-log row of a read through the FHIR API (A8): the receiving system is the reader."""
-    entry = AccessLogEntry(
-        user=None,
-        api_client_id=client.pk,
-        api_client_name=client.name[:255],
-        caregiver_id=client.caregiver_id,
-        unit=None,
-        patient_id=patient.id,
-        patient_identity=patient.identity_number,
-        patient_protected=patient.protected_identity,
-        what=what[:120],
-        path=request.get_full_path()[:400],
-        client_address=client_address(request),
-    )
-    entry.save(force_insert=True)
-    return entry
-
-
-def access_log_record_many(*, request, patients, what: str, reason: str = "") -> int:
-    """One row per distinct patient shown on a list page (or listed by a recall), in few INSERTs."""
-    distinct = {}
-    for patient in patients:
-        distinct.setdefault(patient.pk, patient)
-    if distinct:
-        AccessLogEntry.objects.bulk_create(
-            [_entry(request, patient, what, reason) for patient in distinct.values()], batch_size=5000
-        )
-    return len(distinct)
-
-
-def access_log_record_resident(*, request, patients, reader_identity: str, what: str) -> None:
-    """A resident's read of their own journal (or a guardian's of their child's), one row per patient
-    row read, each in the log of the caregiver whose journal it is. No staff account is involved."""
-    distinct = {}
-    for patient in patients:
-        distinct.setdefault(patient.pk, patient)
-    AccessLogEntry.objects.bulk_create(
-        [
-            AccessLogEntry(
-                user=None,
-                resident_identity=reader_identity,
-                caregiver_id=patient.caregiver_id,
-                unit=None,
-                patient_id=patient.id,
-                patient_identity=patient.identity_number,
-                patient_protected=patient.protected_identity,
-                what=what[:120],
-                path=request.get_full_path()[:400],
-                client_address=client_address(request),
-            )
-            for patient in distinct.values()
-        ]
-    )
 
 
 def unit_switch(*, request, unit_id) -> Unit:

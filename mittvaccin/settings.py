@@ -63,7 +63,7 @@ if not SECRET_KEY:
 
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
     # Development only: `make run` and `make test` set DJANGO_DEBUG or MITTVACCIN_ALLOW_DEV_SECRET.
-    SECRET_KEY = "dev-only-not-secret-" + "x" * 40  # noqa: S105
+    SECRET_KEY = "dev-only-not-secret-" + "x" * 40
 
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from mittvaccin import outbox
+from mittvaccin.messaging import messages_retry_due
+from mittvaccin.partitions import access_log_partitions_ensure
+
 
 @shared_task(name="mittvaccin.outbox_flush")
 def outbox_flush() -> int:
-    from mittvaccin import outbox
 
     return outbox.flush()
 
 
 @shared_task(name="mittvaccin.messages_retry")
 def messages_retry() -> int:
-    from mittvaccin.messaging import messages_retry_due
 
     return messages_retry_due()
 
@@ -22,6 +24,5 @@ def messages_retry() -> int:
 @shared_task(name="mittvaccin.access_log_partitions", acks_late=True)
 def access_log_partitions() -> list[str]:
     """From Celery beat: the access log's partitions for this month and the next ones, made ahead."""
-    from mittvaccin.partitions import access_log_partitions_ensure
 
     return access_log_partitions_ensure()

@@ -1,12 +1,11 @@
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from mittvaccin import accessibility, account_views, eid_views, outbound_views, views
+from mittvaccin.decorators import public
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("logga-in/", views.LoginView.as_view(), name="login"),
+    path("logga-in/", public(views.LoginView.as_view()), name="login"),
     path("logga-ut/", eid_views.staff_logout, name="logout"),
     path("eid/<slug:provider_key>/start/", eid_views.eid_start, name="eid_start"),
     path("eid/<slug:provider_key>/retur/", eid_views.eid_callback, name="eid_callback"),
@@ -39,7 +38,7 @@ urlpatterns = [
     ),
     path("meddelanden/", outbound_views.undelivered_messages, name="undelivered_messages"),
     # Chosen before signing in too (the login and the public booking pages offer it).
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/setlang/", views.language_switch, name="set_language"),
     path("", include("journal.urls")),
     path("", include("booking.urls")),
     path("", include("residents.urls")),

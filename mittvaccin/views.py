@@ -4,20 +4,22 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
 
 from mittvaccin import eid, services
 from mittvaccin.accounts import has_second_factor
-from mittvaccin.decorators import require_right
+from mittvaccin.decorators import public, require_right, signed_in
 from mittvaccin.forms import LoginForm, StaffCreateForm, StaffForm, StaffPasswordForm, UnitForm
 from mittvaccin.models import Unit, User
+from mittvaccin.navigation import home_panels
+from mittvaccin.redirects import safe_next
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned, owned_or_404
 
@@ -41,31 +43,35 @@ class LoginView(auth_views.LoginView):
         return context
 
 
+@signed_in
 @require_GET
 def home(request):
-    from mittvaccin.navigation import home_panels
 
     return render(request, "mittvaccin/home.html", {"panels": home_panels(request)})
 
 
+@signed_in
+def language_switch(request):
+    """Django's own language switch (the path django.conf.urls.i18n gives it), behind a declared door."""
+    return set_language(request)
+
+
+@signed_in
 @require_POST
 def unit_switch(request):
     unit = services.unit_switch(request=request, unit_id=request.POST.get("unit"))
     messages.success(request, _("Du arbetar nu på %(unit)s.") % {"unit": unit.name})
-    target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "/"
-    return redirect(target)
+    return redirect(safe_next(request, "/"))
 
 
-@login_not_required
+@public
 @never_cache
 def ping(request):
     """The floor of the benchmark: the smallest response the full middleware stack can give."""
     return HttpResponse("ok", content_type="text/plain")
 
 
-@login_not_required
+@public
 @never_cache
 def healthz(request):
     """For load balancers and docker-compose: can this web process serve? It can without Redis.
@@ -73,7 +79,6 @@ def healthz(request):
     A Redis outage degrades the product (no public booking, work waits in the outbox) but every
     signed-in page still works, so only the database decides the status; Redis is reported.
     """
-    from django.core.cache import caches
 
     status = {"database": False, "redis": False}
     try:

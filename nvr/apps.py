@@ -14,6 +14,7 @@ class NvrConfig(AppConfig):
     def ready(self):
         from mittvaccin.navigation import NavItem, register
         from mittvaccin.rights import Right
+        from nvr import access  # noqa: F401  (names the app's access-log actions for the log review)
 
         register(
             NavItem(

@@ -173,7 +173,7 @@ def report_deliver(*, report: NvrReport) -> bool:
     transport = get_transport()
     try:
         transport.deliver(report)
-    except Exception as error:  # noqa: BLE001 - a failed delivery is recorded and shown, never a crash
+    except Exception as error:
         ok, message = False, str(error) or error.__class__.__name__
         logger.warning("NVR report %s not delivered: %s", report.file_name, message)
     else:

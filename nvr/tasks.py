@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from mittvaccin import outbox
+from mittvaccin.models import Caregiver, User
+from nvr.services import nvr_run
+
 
 @shared_task(name="nvr.report_all", acks_late=True)
 def report_all() -> int:
     """From Celery beat, daily: one run per caregiver, each its own task (one failing never stops another)."""
-    from mittvaccin import outbox
-    from mittvaccin.models import Caregiver
 
     ids = list(Caregiver.objects.order_by("pk").values_list("pk", flat=True))
     # Through the outbox, so a caregiver's run handed over while Redis blinks is not lost.
@@ -20,8 +22,6 @@ def report_all() -> int:
 @shared_task(name="nvr.report_caregiver", acks_late=True)
 def report_caregiver(caregiver_id: int, user_id: int | None = None) -> int | None:
     """Deliver what is undelivered and report what is new for one caregiver. Repeats report nothing twice."""
-    from mittvaccin.models import Caregiver, User
-    from nvr.services import nvr_run
 
     caregiver = Caregiver.objects.filter(pk=caregiver_id).first()
     if caregiver is None:

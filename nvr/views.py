@@ -11,11 +11,11 @@ from django.views.decorators.http import require_GET, require_POST
 from journal.identity import IdentityError, parse_identity
 from journal.models import Patient, Vaccination
 from mittvaccin import outbox
+from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
 from mittvaccin.rights import Right
-from mittvaccin.services import access_log_record, access_log_record_many
 from mittvaccin.tenancy import owned, owned_or_404
-from nvr import selectors
+from nvr import access, selectors
 from nvr.models import NvrEntry, NvrReport
 
 LISTED = 50
@@ -39,10 +39,10 @@ def reports(request):
         )
         .order_by("report__number", "vaccination_id")[:LISTED]
     )
-    access_log_record_many(
+    access_log_record(
         request=request,
         patients=[d.patient for d in waiting] + [e.vaccination.patient for e in failed],
-        what=_("Vaccinationsregistret: väntande och ej levererade doser"),
+        action=access.PENDING,
     )
     lookup, states, lookup_error = _lookup(request)
     return render(
@@ -75,9 +75,7 @@ def _lookup(request):
     patient = owned(Patient, request).filter(identity_number=identity.value).first()
     if patient is None:
         return None, [], _("Ingen patient med det numret hos vårdgivaren.")
-    access_log_record(
-        request=request, patient=patient, what=_("Vaccinationsregistret: dosernas rapportering")
-    )
+    access_log_record(request=request, patient=patient, action=access.PATIENT_DOSES)
     return patient, selectors.dose_states(patient), ""
 
 

@@ -6,7 +6,9 @@ whole caregiver (any of its units to choose) when the account also administers t
 
 from __future__ import annotations
 
+from mittvaccin.models import Unit
 from mittvaccin.rights import Right
+from mittvaccin.tenancy import owned
 
 
 def whole_caregiver(user) -> bool:
@@ -15,8 +17,6 @@ def whole_caregiver(user) -> bool:
 
 def units_for(request):
     """The units the user may see figures of (a queryset of the caregiver's units)."""
-    from mittvaccin.models import Unit
-    from mittvaccin.tenancy import owned
 
     units = owned(Unit, request).order_by("name")
     if whole_caregiver(request.user):

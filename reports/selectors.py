@@ -10,9 +10,14 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing.models import Campaign
+from journal.models import VaccineProduct
+from mittvaccin.models import Unit
 from reports.models import AGE_BANDS, LOCAL_TIME_ZONE
+from reports.templatetags.reports import format_value
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
@@ -44,7 +49,6 @@ class Figure:
 
     def table(self) -> dict:
         """Headings and cells as the page's table shows them (labels as row headings, numbers formatted)."""
-        from reports.templatetags.reports import format_value
 
         labels = self.label_columns
         head = [{"text": text, "num": index >= labels} for index, text in enumerate(self.columns)]
@@ -127,9 +131,6 @@ _BY = {
 def dose_figures(filters: Filters) -> dict:
     """Every dose figure of the page from the roll-up in one query (GROUPING SETS): over time, per
     vaccine, unit, age band and campaign, and the totals."""
-    from billing.models import Campaign
-    from journal.models import VaccineProduct
-    from mittvaccin.models import Unit
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -228,7 +229,6 @@ def dose_figures(filters: Filters) -> dict:
 
 
 def _week_bounds(filters: Filters):
-    from django.utils import timezone
 
     start = timezone.make_aware(dt.datetime.combine(filters.date_from, dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min))
@@ -376,6 +376,5 @@ def money_by_month(filters: Filters, *, today: dt.date) -> Figure:
 
 
 def product_choices():
-    from journal.models import VaccineProduct
 
     return VaccineProduct.objects.order_by("disease", "name").values_list("pk", "name", "disease")

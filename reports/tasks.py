@@ -2,11 +2,13 @@
 
 from celery import shared_task
 
+from reports.services import tallies_rebuild as rebuild
+from reports.services import tallies_refresh as refresh
+
 
 @shared_task(name="reports.tallies_refresh", acks_late=True)
 def tallies_refresh() -> int:
     """Recount the days whose doses or charges changed since the last run (from beat, every 5 minutes)."""
-    from reports.services import tallies_refresh as refresh
 
     return refresh()
 
@@ -14,6 +16,5 @@ def tallies_refresh() -> int:
 @shared_task(name="reports.tallies_rebuild", acks_late=True)
 def tallies_rebuild() -> int:
     """Recount every day (nightly): the roll-up is rebuilt from the journal, whatever happened."""
-    from reports.services import tallies_rebuild as rebuild
 
     return rebuild()

@@ -11,3 +11,6 @@ class ResidentsConfig(AppConfig):
 
     name = "residents"
     verbose_name = _("Mina vaccinationer")
+
+    def ready(self):
+        from residents import access  # noqa: F401  (names the app's access-log actions for the log review)

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 import pytest
 import time_machine
+from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from mittvaccin.celery import app
 from mittvaccin.middleware import SESSION_UNIT
 from mittvaccin.models import Caregiver, Unit, User
 from mittvaccin.rights import Profession, Right
@@ -49,6 +51,15 @@ def client_for(user: User, unit: Unit | None = None) -> Client:
         session[SESSION_UNIT] = unit.pk
         session.save()
     return client
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks queued after commit run at once in the test's own thread (no worker), then the setting is put back."""
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
 
 
 @pytest.fixture
@@ -189,9 +200,6 @@ def celery_worker(transactional_db):
 
     Tests that use it need committed data, hence the transactional database.
     """
-    from celery.contrib.testing.worker import start_worker
-
-    from mittvaccin.celery import app
 
     app.conf.task_always_eager = False
     with start_worker(

@@ -4,9 +4,11 @@ import datetime as dt
 import itertools
 
 import factory
+from django.utils import timezone
 
 from journal.identity import IdentityKind, Sex, identity_with_check_digit
-from journal.models import Batch, Patient, VaccineProduct
+from journal.models import Batch, DevelopmentRegisterPerson, Patient, VaccineProduct
+from mittvaccin.checksums import luhn_check_digit
 from mittvaccin.models import Caregiver, Unit, UnitKind, User
 from mittvaccin.rights import DEFAULT_RIGHTS, Profession
 
@@ -15,8 +17,6 @@ _org_serial = itertools.count(100)
 
 
 def organisation_number() -> str:
-    from mittvaccin.checksums import luhn_check_digit
-
     nine = f"55{next(_org_serial):07d}"
     return f"{nine[:6]}-{nine[6:]}{luhn_check_digit(nine)}"
 
@@ -112,14 +112,13 @@ class BatchFactory(factory.django.DjangoModelFactory):
     caregiver = factory.SubFactory(CaregiverFactory)
     product = factory.SubFactory(VaccineProductFactory)
     lot_number = factory.Sequence(lambda n: f"LOT{n:05d}")
-    expiry_date = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=365))
+    expiry_date = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=365))
 
 
 def register_person(
     identity_number: str, *, protected: bool = True, family_name="Registersson", given_names="Rut"
 ):
     """What the development population register answers about a person (its own table, R7)."""
-    from journal.models import DevelopmentRegisterPerson
 
     person, _created = DevelopmentRegisterPerson.objects.update_or_create(
         identity_number=identity_number,

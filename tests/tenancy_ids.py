@@ -132,17 +132,19 @@ def _booking_id(cast):
 def _schedule_exception_id(cast):
     import datetime as dt
 
+    from django.utils import timezone
+
     from booking.models import ScheduleException
 
     return ScheduleException.objects.create(
-        unit=cast.unit_a, day=dt.date.today() + dt.timedelta(days=5), kind="closed"
+        unit=cast.unit_a, day=timezone.localdate() + dt.timedelta(days=5), kind="closed"
     ).pk
 
 
 def _day(cast):
-    import datetime as dt
+    from django.utils import timezone
 
-    return dt.date.today().isoformat()
+    return timezone.localdate().isoformat()
 
 
 def _visit_type_id(cast):

@@ -1,6 +1,9 @@
 """The shape of the code base that a reviewer would otherwise have to keep in their head."""
 
+import tomllib
 from pathlib import Path
+
+from importlinter.cli import lint_imports
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ("mittvaccin", "journal", "booking", "billing")
@@ -43,3 +46,21 @@ def test_the_split_modules_do_not_come_back():
         "billing/views.py",
     ]
     assert [name for name in old if (ROOT / name).exists()] == []
+
+
+def test_layers_apps_import_only_from_apps_to_their_left(monkeypatch, capsys):
+    """mittvaccin <- journal <- booking <- billing, checked by import-linter (pyproject.toml), imports inside
+    functions included: a journal module that imported billing would break the contract."""
+
+    monkeypatch.chdir(ROOT)
+    exit_code = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True)
+    assert exit_code == 0, capsys.readouterr().out
+
+
+def test_every_app_has_its_place_in_the_layers():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    (layers,) = [c["layers"] for c in config["contracts"] if c["type"] == "layers"]
+    apps = {path.parent.name for path in ROOT.glob("*/apps.py")}
+    # A layer may hold siblings that never import each other: "booking | nvr".
+    layered = {app.strip() for layer in layers for app in layer.split("|")}
+    assert apps == set(config["root_packages"]) == layered

@@ -18,7 +18,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from booking import services as booking_services
+from booking.models import ActorKind
+from booking.tokens import make_token
+from journal.models import Patient
+from mittvaccin.input import clean_text
+from tests.booking.factories import ScheduleFactory, VisitTypeFactory, in_days, make_slot
 from tests.conftest import client_for
+from tests.factories import PatientFactory
 from tests.tenancy_ids import ID_PROVIDERS
 from tests.test_tenancy_urls import url_for, walk
 
@@ -74,16 +81,11 @@ class FormParser(HTMLParser):
 
 
 def public_values(cast) -> dict:
-    from booking.tokens import make_token
-    from tests.booking.factories import ScheduleFactory, VisitTypeFactory, in_days, make_slot
-    from tests.factories import PatientFactory
 
     visit_type = VisitTypeFactory(unit=cast.unit_a, minimum_age_years=0)
     schedule = ScheduleFactory(unit=cast.unit_a, visit_types=[visit_type], hours=[])
     slot = make_slot(schedule, in_days(3))
     make_slot(schedule, in_days(4))
-    from booking import services as booking_services
-    from booking.models import ActorKind
 
     booking = booking_services.booking_create(
         slot=slot,
@@ -202,7 +204,6 @@ def test_a_nul_byte_is_stripped_before_any_view_sees_it(cast, patient_a):
 
 
 def test_a_nul_byte_in_the_public_booking_is_not_a_database_error(cast):
-    from journal.models import Patient
 
     values = public_values(cast)
     url = reverse(
@@ -223,7 +224,6 @@ def test_a_nul_byte_in_the_public_booking_is_not_a_database_error(cast):
 
 
 def test_control_characters_go_but_tabs_and_line_breaks_stay():
-    from mittvaccin.input import clean_text
 
     assert clean_text("a\x00b\x07c\x1bd\x7fe\x85f") == "abcdef"
     assert clean_text("rad 1\r\nrad 2\tslut 💉") == "rad 1\r\nrad 2\tslut 💉"

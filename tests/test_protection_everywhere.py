@@ -25,12 +25,15 @@ from booking.models import ActorKind, Booking
 from booking.tokens import make_token
 from journal import services
 from journal.models import Patient, ProtectionChange
+from journal.reminders import _deliver, next_dose_reminder_send
+from journal.services import consent_record
 from mittvaccin.models import OutboundMessage
 from tests.billing.factories import approved, ready_caregiver
 from tests.booking.factories import ScheduleFactory, VisitTypeFactory, in_days, make_slot
 from tests.conftest import client_for
 from tests.factories import PatientFactory, register_person
 from tests.journal.factories import ready_visit, register
+from tests.journal.factories import ready_visit as ready_at_a
 from tests.tenancy_ids import ID_PROVIDERS
 from tests.test_tenancy_urls import walk
 
@@ -110,7 +113,6 @@ class Documented:
         )
         # What went out before the marking: the booking's confirmation and a next-dose reminder.
         booking_services.booking_confirmation_send(booking_id=self.booking.pk, kind="confirmation")
-        from journal.reminders import _deliver
 
         _deliver(self.dose, "sms")
         assert (
@@ -228,7 +230,6 @@ def test_r7_a5_marking_an_existing_patient_shields_every_page_pdf_export_and_mes
     booking_services.booking_reminder_send(
         booking_id=booking.pk, now=booking.starts_at - dt.timedelta(hours=2)
     )
-    from journal.reminders import next_dose_reminder_send
 
     assert next_dose_reminder_send(vaccination_id=documented.dose.pk) is False
     moved = booking_services.booking_move(
@@ -296,8 +297,6 @@ def test_r7_a5_manual_marking_at_one_caregiver_reaches_the_persons_rows_elsewher
 
 
 def test_r7_shared_record_of_a_protected_person_does_not_name_the_unit(cast):
-    from journal.services import consent_record
-    from tests.journal.factories import ready_visit as ready_at_a
 
     treated = PatientFactory(caregiver=cast.caregiver_a)
     register(cast, ready_at_a(cast, patient=treated))

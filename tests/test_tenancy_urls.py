@@ -6,10 +6,15 @@ themselves; a new parameter name fails the test until tests/tenancy_ids.py knows
 """
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.apps import apps
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from mittvaccin.models import AccessLogEntry
+from journal.models import Patient
+from mittvaccin.models import AccessLogEntry, Caregiver, Unit
+from mittvaccin.tenancy import CaregiverOwnedQuerySet
 from tests.conftest import client_for
+from tests.fhirapi.helpers import make_client, token_for
 from tests.tenancy_ids import ID_PROVIDERS, NATIONAL_URL_NAMES, PUBLIC_URL_NAMES, TOKEN_URL_NAMESPACES
 
 SKIP_NAMESPACES = {"djdt"}
@@ -38,8 +43,6 @@ def parameterised_patterns():
 
 
 def url_for(name: str, params: list[str], values: dict) -> str:
-    from django.urls import reverse
-
     return reverse(name, kwargs={p: values[p] for p in params})
 
 
@@ -56,9 +59,6 @@ def test_url_walk_finds_the_patient_urls():
 
 def token_client_of(caregiver):
     """A test client sending a bearer token of a client of `caregiver` with every scope (the FHIR API)."""
-    from django.test import Client
-
-    from tests.fhirapi.helpers import make_client, token_for
 
     token = token_for(make_client(caregiver, name=f"URL-genomgången {caregiver.pk}"))
     return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
@@ -133,11 +133,6 @@ def test_every_patient_url_writes_the_access_log(cast):
 def test_every_caregiver_owned_model_declares_its_tenancy():
     """Tenancy in one place: a model that hangs off a caregiver, unit or patient names its caregiver path
     and uses CaregiverOwnedQuerySet, so owned_or_404 can scope it."""
-    from django.apps import apps
-
-    from journal.models import Patient
-    from mittvaccin.models import Caregiver, Unit
-    from mittvaccin.tenancy import CaregiverOwnedQuerySet
 
     owners = (Caregiver, Unit, Patient)
     missing = []

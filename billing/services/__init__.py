@@ -1,8 +1,8 @@
 """Write operations of billing, one function per use case (see architecture.md, "services").
 
 Every function here that changes money state is atomic, writes its history row in the same
-transaction and queues PDF work with `transaction.on_commit`. Refusals are `ValidationError`s with
-a Swedish message that views show as they are.
+transaction and queues PDF work with `transaction.on_commit`. Refusals are `BillingError`s (the core's
+`Refusal`) with a message that views show as it is.
 """
 
 from billing.services.campaigns import best_automatic_campaign, campaign_save, campaigns_for
@@ -15,6 +15,7 @@ from billing.services.charges import (
     charges_for_dose,
     dose_quote,
 )
+from billing.services.common import BillingError
 from billing.services.invoices import credit_note_issue, invoice_issue_for_patient, invoices_issue
 from billing.services.prices import (
     article_save,
@@ -27,6 +28,7 @@ from billing.services.prices import (
 )
 
 __all__ = [
+    "BillingError",
     "article_save",
     "articles_ensure",
     "best_automatic_campaign",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from billing.models import FIRST_BIRTH_YEAR, LAST_BIRTH_YEAR, MAX_AGE, Campaign, Qualification
 from billing.money import AmountError, check_amount
+from billing.services.common import BillingError
 
 # What may still change on a campaign that charges already refer to: the history stays true.
 MUTABLE_AFTER_USE = {"name", "description", "ends_on"}
@@ -92,7 +92,7 @@ def campaign_save(
     if any(a.caregiver_id != caregiver.pk for a in articles):
         errors["articles"] = _("Okänd artikel.")
     if errors:
-        raise ValidationError(errors)
+        raise BillingError.on_fields(errors)
     # Fields that do not belong to the chosen qualification are cleared, so the row says one thing.
     qualification = data["qualification"]
     if qualification != Qualification.AGE:
@@ -114,7 +114,7 @@ def campaign_save(
                 or set(campaign.products.all()) != set(products)
                 or set(campaign.articles.all()) != set(articles)
             ):
-                raise ValidationError(
+                raise BillingError(
                     _(
                         "Kampanjen har redan använts. Bara namn, beskrivning och slutdatum kan ändras; "
                         "avsluta den och skapa en ny för andra villkor."
@@ -130,7 +130,7 @@ def campaign_save(
         if submission_key and (made := _submitted(caregiver, submission_key)):
             return made
         # The check constraints refuse what campaign_errors refused; reaching here means a new rule.
-        raise ValidationError(_("Kampanjens villkor går inte ihop.")) from None
+        raise BillingError(_("Kampanjens villkor går inte ihop.")) from None
     campaign.products.set(products)
     campaign.articles.set(articles)
     return campaign

@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -26,6 +25,8 @@ from billing.models import (
 )
 from billing.money import AmountError, check_amount, format_kr
 from billing.services.campaigns import best_automatic_campaign, campaigns_for
+from billing.services.common import BillingError
+from billing.services.invoices import address_missing, credit_note_issue
 from billing.services.prices import articles_ensure, price_for
 
 ZERO = Decimal("0.00")
@@ -95,7 +96,7 @@ def _chosen_campaign(campaign_id, offered: list[Campaign]) -> Campaign | None:
     for campaign in offered:
         if str(campaign.pk) == str(campaign_id):
             return campaign
-    raise ValidationError(
+    raise BillingError(
         _("Patienten omfattas inte av den valda kampanjen den här dagen. Välj en annan eller ingen kampanj.")
     )
 
@@ -130,7 +131,7 @@ def dose_quote(*, patient, unit, product, day: dt.date, campaign_id=None, visit=
     quote.campaigns = campaigns_for(patient=patient, day=day, product=product)
     try:
         quote.chosen = _chosen_campaign(campaign_id, quote.campaigns)
-    except ValidationError:
+    except BillingError:
         quote.chosen = None
     article = _visit_fee_article(patient.caregiver)
     if article is not None:
@@ -185,7 +186,7 @@ def charges_for_dose(
     confirmation = ""
     if campaign is not None and campaign.needs_confirmation:
         if not billing_data.get("billing-risk-group-confirmed"):
-            raise ValidationError(
+            raise BillingError(
                 _(
                     "Bekräfta att patienten tillhör riskgruppen ”%(group)s” för att använda kampanjen %(name)s."
                 )
@@ -305,14 +306,14 @@ def charge_for_article(
 def _clean_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < REASON_MIN_LENGTH:
-        raise ValidationError({"reason": _("Skriv varför; varje ändring ska gå att följa.")})
+        raise BillingError(_("Skriv varför; varje ändring ska gå att följa."), field="reason")
     return reason
 
 
 def _lock_pending(charge: Charge) -> Charge:
     charge = Charge.objects.select_for_update().get(pk=charge.pk)
     if charge.status not in CHARGE_PENDING:
-        raise ValidationError(
+        raise BillingError(
             _("Debiteringen är %(status)s och kan inte ändras här.")
             % {"status": charge.get_status_display().lower()}
         )
@@ -350,10 +351,10 @@ def charge_adjust(*, charge: Charge, amount, reason: str, user) -> Charge:
     try:
         amount = check_amount(amount)
     except AmountError as error:
-        raise ValidationError({"amount": error.message}) from None
+        raise BillingError(error.message, field="amount") from None
     charge = _lock_pending(charge)
     if amount == charge.amount:
-        raise ValidationError({"amount": _("Beloppet är redan %(amount)s.") % {"amount": format_kr(amount)}})
+        raise BillingError(_("Beloppet är redan %(amount)s.") % {"amount": format_kr(amount)}, field="amount")
     before_amount, before_status = charge.amount, charge.status
     charge.amount = amount
     charge.status = ChargeStatus.OPEN
@@ -397,7 +398,6 @@ def charges_approve(*, caregiver, charge_ids, user) -> ApproveResult:
     A charge to pay for a patient without an address (and not protected, whose invoice goes through
     the tax agency) is left open: the review shows the patient and offers to complete the address.
     """
-    from billing.services.invoices import address_missing
 
     result = ApproveResult()
     ids = sorted({int(i) for i in charge_ids})
@@ -451,7 +451,6 @@ def charge_withdraw(*, charge: Charge, user, reason: str):
 
     Returns the credit note when the charge had been invoiced, else None.
     """
-    from billing.services.invoices import credit_note_issue
 
     charge = Charge.objects.select_for_update().get(pk=charge.pk)
     if charge.status in (ChargeStatus.OPEN, ChargeStatus.APPROVED, ChargeStatus.NO_INVOICE):
@@ -471,7 +470,6 @@ def charges_cancel_for_dose(*, charges, visit, user, reason: str) -> list:
 
     Charges not yet invoiced are cancelled; invoiced ones are credited, one credit note per invoice.
     """
-    from billing.services.invoices import credit_note_issue
 
     withdrawn = list(charges)
     dose_ids = {c.pk for c in withdrawn}

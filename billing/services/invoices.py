@@ -7,7 +7,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +22,9 @@ from billing.models import (
     InvoiceLine,
 )
 from billing.references import ocr_reference
+from billing.services.common import BillingError
 from billing.services.prices import billing_settings_for
+from journal.models import Patient
 from journal.population_register import RegisterUnavailable
 from journal.services.protection import protection_refresh_many
 from mittvaccin import outbox
@@ -110,7 +111,7 @@ def sender_of(settings_row) -> dict:
 
 def check_ready_to_invoice(settings_row) -> None:
     if not settings_row.bankgiro:
-        raise ValidationError(
+        raise BillingError(
             _(
                 "Vårdgivaren saknar bankgironummer. En administratör anger det under Faktureringsinställningar "
                 "innan fakturor kan skapas."
@@ -198,7 +199,7 @@ def _issue_batch(*, caregiver, settings_row, patients, charge_ids, user, invoice
         # Approved before the address check existed, or the address was removed since: not sent blind.
         # Its charges stay approved; the others of the batch are invoiced.
         by_patient.pop(pid)
-        result.errors.append((patients[pid], ValidationError(address_missing_message(patients[pid]))))
+        result.errors.append((patients[pid], BillingError(address_missing_message(patients[pid]))))
     if not by_patient:
         return result
     invoice_date = invoice_date or timezone.localdate()
@@ -298,7 +299,6 @@ def invoices_issue(
     patient, each in a transaction of its own: one patient's problem never leaves a half-made invoice
     and never stops the others.
     """
-    from journal.models import Patient
 
     settings_row = billing_settings_for(caregiver)
     check_ready_to_invoice(settings_row)
@@ -325,7 +325,7 @@ def invoices_issue(
             # address of theirs (R7, A5).
             protection_refresh_many(list(patients.values()), user=user)
         except RegisterUnavailable:
-            unavailable = ValidationError(_("Folkbokföringen svarar inte just nu. Försök igen."))
+            unavailable = BillingError(_("Folkbokföringen svarar inte just nu. Försök igen."))
             result.errors.extend((patients[patient_id], unavailable) for patient_id in batch)
             continue
         try:
@@ -337,7 +337,7 @@ def invoices_issue(
                     charge_ids=batch,
                     user=user,
                 )
-        except (ValidationError, IntegrityError, DataError):
+        except (BillingError, IntegrityError, DataError):
             issued = _issue_one_by_one(caregiver, user, patients, batch)
         result.invoices.extend(issued.invoices)
         result.closed_without_invoice += issued.closed_without_invoice
@@ -352,7 +352,7 @@ def _issue_one_by_one(caregiver, user, patients, batch) -> IssueResult:
             invoice = invoice_issue_for_patient(
                 caregiver=caregiver, patient=patients[patient_id], charge_ids=ids, user=user
             )
-        except (ValidationError, IntegrityError, DataError) as error:
+        except (BillingError, IntegrityError, DataError) as error:
             result.errors.append((patients[patient_id], error))
             continue
         if invoice is None:
@@ -371,9 +371,9 @@ def credit_note_issue(*, invoice: Invoice, user, reason: str, lines=None, reopen
     """
     reason = (reason or "").strip()
     if len(reason) < 3:
-        raise ValidationError({"reason": _("Skriv varför fakturan krediteras.")})
+        raise BillingError(_("Skriv varför fakturan krediteras."), field="reason")
     if invoice.kind != InvoiceKind.INVOICE:
-        raise ValidationError(_("En kreditfaktura kan inte krediteras."))
+        raise BillingError(_("En kreditfaktura kan inte krediteras."))
     caregiver = invoice.caregiver
     wanted = [line.pk for line in lines] if lines is not None else None
     # Lock the charges first: a second credit of the same lines waits here, then finds them credited.
@@ -389,7 +389,7 @@ def credit_note_issue(*, invoice: Invoice, user, reason: str, lines=None, reopen
         if (wanted is None or line.pk in wanted) and locked[line.charge_id].status == ChargeStatus.INVOICED
     ]
     if not originals:
-        raise ValidationError(_("Fakturan %(number)s är redan krediterad.") % {"number": invoice.number})
+        raise BillingError(_("Fakturan %(number)s är redan krediterad.") % {"number": invoice.number})
     settings_row = billing_settings_for(caregiver)
     now = timezone.now()
     total = -sum((line.amount for line in originals), ZERO)

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import (
     DatabaseError,
     IntegrityError,
@@ -47,6 +46,7 @@ from billing.models import (
     JobStatus,
 )
 from billing.services.charges import amount_under, charge_withdraw
+from billing.services.common import BillingError
 from billing.services.prices import articles_ensure, billing_settings_for, price_for
 from booking import selectors as booking_selectors
 from booking.models import Booking
@@ -54,6 +54,7 @@ from journal.models import VisitKind
 from journal.services.visits import visits_open_for_bookings
 from mittvaccin import liveness, outbox
 from mittvaccin.bulk import insert_rows
+from mittvaccin.models import Caregiver
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,11 @@ STALE_AFTER = dt.timedelta(minutes=15)
 ERRORS_KEPT = 50
 
 
-class JobAlreadyRunning(Exception):
+class JobAlreadyRunning(BillingError):
+    """A run of the same kind is under way: the view shows that run instead of starting another."""
+
+    code = "job_running"
+
     def __init__(self, run: JobRun):
         super().__init__(f"{run.kind} already running")
         self.run = run
@@ -121,7 +126,7 @@ def job_queue(*, caregiver, kind: str, user=None) -> JobRun:
                 caregiver=caregiver, kind=kind, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
             ).first()
             raise JobAlreadyRunning(active) from None
-        from billing.tasks import invoicing_job_run
+        from billing.tasks import invoicing_job_run  # noqa: PLC0415  (tasks import the services; a service reaches its task only after commit)
 
         outbox.enqueue(invoicing_job_run, run.pk)
     return run
@@ -172,7 +177,6 @@ def jobs_recover() -> list[JobRun]:
 
 def job_run_scheduled(*, kind: str) -> list[JobRun]:
     """What Celery beat starts: one run per caregiver that has a unit with a payment solution."""
-    from mittvaccin.models import Caregiver
 
     runs = []
     caregivers = Caregiver.objects.filter(
@@ -518,14 +522,14 @@ def late_cancellation_charge(*, booking: Booking, user) -> Charge:
         # R8 after review: a web booking's no-show is charged only by a person (see fee_needs_review_q).
         return _fee_charge(booking=booking, user=user, kind=JobKind.NO_SHOW)
     if not (booking.status == Booking.Status.CANCELLED and booking.late_cancellation):
-        raise ValidationError(_("Bokningen är inte en sen avbokning (mindre än 24 timmar före besöket)."))
+        raise BillingError(_("Bokningen är inte en sen avbokning (mindre än 24 timmar före besöket)."))
     return _fee_charge(booking=booking, user=user, kind=JobKind.LATE_CANCELLATION)
 
 
 def _fee_charge(*, booking: Booking, user, kind: str) -> Charge:
     caregiver = booking.unit.caregiver
     if not booking.unit.has_invoicing:
-        raise ValidationError(
+        raise BillingError(
             _("%(unit)s har ingen betallösning; sena avbokningar faktureras inte där.")
             % {"unit": booking.unit.name}
         )
@@ -534,9 +538,9 @@ def _fee_charge(*, booking: Booking, user, kind: str) -> Charge:
         settings_row.invoice_no_shows if kind == JobKind.NO_SHOW else settings_row.invoice_late_cancellations
     )
     if not enabled:
-        raise ValidationError(_("Faktureringen av avgiften är avstängd i faktureringsinställningarna."))
+        raise BillingError(_("Faktureringen av avgiften är avstängd i faktureringsinställningarna."))
     if Booking.objects.filter(pk=booking.pk).filter(_short_notice_q(settings_row)).exists():
-        raise ValidationError(
+        raise BillingError(
             _("Bokningen gjordes mindre än %(hours)s timmar före besöket och är undantagen från avgift.")
             % {"hours": settings_row.short_notice_hours}
         )
@@ -547,7 +551,7 @@ def _fee_charge(*, booking: Booking, user, kind: str) -> Charge:
     day = timezone.localdate(booking.starts_at)
     context = _JobContext(run=_ManualRun(user, kind), article=article, caregiver=caregiver)
     if context.price(day) is None:
-        raise ValidationError(
+        raise BillingError(
             _("%(article)s har inget pris %(day)s. En administratör sätter priset under Priser.")
             % {"article": article.name, "day": day.isoformat()}
         )
@@ -564,7 +568,7 @@ def _fee_charge(*, booking: Booking, user, kind: str) -> Charge:
         ]
     )
     if context.errors_in_chunk:
-        raise ValidationError(context.errors_in_chunk[0]["message"])
+        raise BillingError(context.errors_in_chunk[0]["message"])
     return Charge.objects.get(booking_id=booking.pk, article=article)
 
 

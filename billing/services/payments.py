@@ -12,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,13 +29,14 @@ from billing.models import (
 )
 from billing.receivables import with_balance
 from billing.references import ocr_is_valid
+from billing.services.common import BillingError
 from billing.services.prices import billing_settings_for
 
 ZERO = Decimal("0.00")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
-class PaymentFileError(ValidationError):
+class PaymentFileError(BillingError):
     """A payment file refused as a whole; the message names what is wrong (and the line)."""
 
 
@@ -184,26 +184,23 @@ def payment_settle(*, payment: Payment, user, action: str, note: str, invoice: I
     """Close a payment that needed a look: match it to an invoice, or record that it was refunded."""
     note = (note or "").strip()
     if action not in SettlementAction.values:
-        raise ValidationError({"action": _("Välj vad som har gjorts med betalningen.")})
+        raise BillingError(_("Välj vad som har gjorts med betalningen."), field="action")
     if len(note) < 3:
-        raise ValidationError({"note": _("Skriv vad som har gjorts, så att det går att följa i efterhand.")})
+        raise BillingError(_("Skriv vad som har gjorts, så att det går att följa i efterhand."), field="note")
     locked = Payment.objects.select_for_update().get(pk=payment.pk)
     if PaymentSettlement.objects.filter(payment=locked).exists():
-        raise ValidationError(_("Betalningen är redan hanterad."))
+        raise BillingError(_("Betalningen är redan hanterad."))
     if not locked.problem:
-        raise ValidationError(_("Betalningen matchade sin faktura och behöver inte hanteras."))
+        raise BillingError(_("Betalningen matchade sin faktura och behöver inte hanteras."))
     if action == SettlementAction.MATCHED:
         if invoice is None:
-            raise ValidationError({"invoice": _("Ange fakturanumret som betalningen ska kopplas till.")})
+            raise BillingError(_("Ange fakturanumret som betalningen ska kopplas till."), field="invoice")
         if invoice.caregiver_id != locked.caregiver_id or invoice.kind != InvoiceKind.INVOICE:
-            raise ValidationError({"invoice": _("Det finns ingen sådan faktura.")})
+            raise BillingError(_("Det finns ingen sådan faktura."), field="invoice")
         if locked.invoice_id is not None:
-            raise ValidationError(
-                {
-                    "action": _(
-                        "Betalningen är redan kopplad till sin faktura; registrera återbetalningen i stället."
-                    )
-                }
+            raise BillingError(
+                _("Betalningen är redan kopplad till sin faktura; registrera återbetalningen i stället."),
+                field="action",
             )
     else:
         invoice = None

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Article, ArticleKind, BillingSettings, Price
 from billing.money import AmountError, check_amount, format_kr
+from billing.services.common import BillingError
 
 DEFAULT_ARTICLE_CODES = {
     ArticleKind.VISIT_FEE: "9001",
@@ -103,9 +103,9 @@ def price_set(
     try:
         amount = check_amount(amount)
     except AmountError as error:
-        raise ValidationError({"amount": error.message}) from None
+        raise BillingError(error.message, field="amount") from None
     if valid_until is not None and valid_until < valid_from:
-        raise ValidationError({"valid_until": _("Slutdatumet ligger före startdatumet.")})
+        raise BillingError(_("Slutdatumet ligger före startdatumet."), field="valid_until")
     # Serialises price changes per caregiver: without an exclusion constraint, this lock is what
     # keeps two administrators from creating overlapping periods at the same moment.
     billing_settings_for(caregiver, lock=True)
@@ -123,13 +123,10 @@ def price_set(
             existing.valid_until = valid_from - dt.timedelta(days=1)
             existing.save(update_fields=["valid_until"])
             continue
-        raise ValidationError(
-            {
-                "valid_from": _(
-                    "Perioden överlappar priset %(other)s. Välj ett annat datum eller ta bort det priset först."
-                )
-                % {"other": _describe(existing)}
-            }
+        raise BillingError(
+            _("Perioden överlappar priset %(other)s. Välj ett annat datum eller ta bort det priset först.")
+            % {"other": _describe(existing)},
+            field="valid_from",
         )
     try:
         with transaction.atomic():
@@ -144,8 +141,8 @@ def price_set(
             )
     except IntegrityError:
         # The trigger agrees with the check above; this is the belt to its braces.
-        raise ValidationError(
-            {"valid_from": _("Perioden överlappar ett annat pris för samma vara.")}
+        raise BillingError(
+            _("Perioden överlappar ett annat pris för samma vara."), field="valid_from"
         ) from None
 
 
@@ -155,7 +152,7 @@ def price_remove(*, price: Price, user=None) -> None:
     billing_settings_for(price.caregiver, lock=True)
     price = Price.objects.select_for_update().get(pk=price.pk)
     if price.valid_from <= timezone.localdate() or price.charges.exists():
-        raise ValidationError(
+        raise BillingError(
             _(
                 "Ett pris som redan har börjat gälla tas inte bort; sätt i stället ett nytt pris från ett senare datum."
             )

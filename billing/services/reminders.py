@@ -9,19 +9,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Invoice, InvoiceKind, Reminder
 from billing.receivables import balance_of, overdue
+from billing.services.common import BillingError
 from billing.services.prices import billing_settings_for
+from mittvaccin.tenancy import owned
 
 
 def reminders_due(*, who, today: dt.date | None = None):
     """Overdue invoices of the caregiver, with whether a reminder may be sent now (annotated)."""
-    from mittvaccin.tenancy import owned
 
     today = today or timezone.localdate()
     return overdue(owned(Invoice, who), today=today).select_related("patient", "reminder")
@@ -38,21 +38,21 @@ def reminder_send(*, invoice: Invoice, user, today: dt.date | None = None) -> Re
     # Lock the invoice row (it is never updated): two clerks reminding at once queue here.
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.kind != InvoiceKind.INVOICE:
-        raise ValidationError(_("En kreditfaktura får ingen påminnelse."))
+        raise BillingError(_("En kreditfaktura får ingen påminnelse."))
     if Reminder.objects.filter(invoice=invoice).exists():
-        raise ValidationError(
+        raise BillingError(
             _("Faktura %(number)s har redan fått sin påminnelse.") % {"number": invoice.number}
         )
     settings_row = billing_settings_for(invoice.caregiver)
     allowed = reminder_allowed_from(invoice, settings_row)
     if today < allowed:
-        raise ValidationError(
+        raise BillingError(
             _("Faktura %(number)s kan påminnas tidigast %(date)s.")
             % {"number": invoice.number, "date": allowed.isoformat()}
         )
     balance = balance_of(invoice)
     if balance.outstanding <= 0:
-        raise ValidationError(_("Faktura %(number)s är betald.") % {"number": invoice.number})
+        raise BillingError(_("Faktura %(number)s är betald.") % {"number": invoice.number})
     fee = settings_row.reminder_fee
     try:
         with transaction.atomic():
@@ -66,7 +66,7 @@ def reminder_send(*, invoice: Invoice, user, today: dt.date | None = None) -> Re
                 sent_by=user,
             )
     except IntegrityError:
-        raise ValidationError(
+        raise BillingError(
             _("Faktura %(number)s har redan fått sin påminnelse.") % {"number": invoice.number}
         ) from None
 
@@ -83,6 +83,6 @@ def reminders_send(*, caregiver, invoice_ids, user, today: dt.date | None = None
     for invoice in Invoice.objects.filter(caregiver=caregiver, pk__in=list(invoice_ids)).order_by("number"):
         try:
             run.sent.append(reminder_send(invoice=invoice, user=user, today=today))
-        except ValidationError as error:
+        except BillingError as error:
             run.refused.append((invoice, " ".join(error.messages)))
     return run

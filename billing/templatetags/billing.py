@@ -3,6 +3,7 @@
 from django import template
 
 from billing.money import format_kr, format_number
+from billing.services.invoices import address_missing as missing
 
 register = template.Library()
 
@@ -26,6 +27,5 @@ def amount(value):
 @register.filter
 def address_missing(patient):
     """The patient has no address to send an invoice to (and is not protected: R7's forwarding route)."""
-    from billing.services.invoices import address_missing as missing
 
     return missing(patient)

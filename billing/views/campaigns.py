@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,8 +14,8 @@ from django.views.decorators.http import require_GET
 from billing import services
 from billing.forms import CampaignForm
 from billing.models import Campaign
-from billing.views.common import _apply_errors
 from mittvaccin.decorators import require_right
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned, owned_or_404
 
@@ -53,8 +52,8 @@ def campaign_edit(request, campaign_id=None):
                 campaign=campaign,
                 submission_key=request.POST.get("submission", ""),
             )
-        except ValidationError as error:
-            _apply_errors(form, error)
+        except services.BillingError as error:
+            refusal_to_form(form, error)
         else:
             messages.success(request, _("Kampanjen %(name)s är sparad.") % {"name": saved.name})
             return redirect("billing:campaigns")

@@ -6,20 +6,21 @@ from __future__ import annotations
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from billing.access import log_patient_read
+from billing import access
 from billing.chain import chain_for_charge, chain_for_dose
 from billing.models import InvoiceLine
 from billing.receivables import STATUS_LABELS, payment_status
+from journal.models import Vaccination
+from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned_or_404
 
 
 def _render(request, chain):
-    log_patient_read(request, chain.patient, _("Kedjan från dos till betalning"))
+    access_log_record(request=request, patient=chain.patient, action=access.CHAIN)
     today = timezone.localdate()
     for link in chain.invoices:
         link.status = STATUS_LABELS[payment_status(link.balance, today=today)]
@@ -33,7 +34,6 @@ def _render(request, chain):
 @require_right(Right.INVOICING_REVIEW)
 @require_GET
 def chain_dose(request, vaccination_id):
-    from journal.models import Vaccination
 
     dose = owned_or_404(Vaccination, request, pk=vaccination_id)
     return _render(request, chain_for_dose(dose))

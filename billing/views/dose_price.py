@@ -4,26 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from billing import services
-from billing.access import log_patient_read
-from billing.views.common import _int_or_none
-from journal.models import Patient, VaccineProduct, Visit
+from billing import access, services
+from journal.models import Order, Patient, VaccineProduct, Visit
+from mittvaccin.access_log import access_log_record
+from mittvaccin.decorators import require_right
+from mittvaccin.parsing import int_or_none
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned, owned_or_404
 
 
 @require_GET
+@require_right(Right.VACCINATION_REGISTER, Right.JOURNAL_READ)
 def dose_price(request):
     """Billing's part of the journal's dose form, loaded by htmx with the form's current fields."""
-    if not (request.user.has_right(Right.VACCINATION_REGISTER) or request.user.has_right(Right.JOURNAL_READ)):
-        raise PermissionDenied
     try:
         patient_id = int(request.GET.get("patient", ""))
     except ValueError:
@@ -45,7 +43,7 @@ def dose_price(request):
         campaign_id=request.GET.get("billing-campaign") or None,
         visit=visit,
     )
-    log_patient_read(request, patient, _("Pris och kampanj vid vaccination"))
+    access_log_record(request=request, patient=patient, action=access.DOSE_PRICE)
     response = render(
         request,
         "billing/_dose_price.html",
@@ -62,14 +60,13 @@ def dose_price(request):
 
 def _dose_product(request, patient):
     """The product of the dose form: its order (the journal's field), or a product id."""
-    from journal.models import Order
 
-    order_id = _int_or_none(request.GET.get("order"))
+    order_id = int_or_none(request.GET.get("order"))
     if order_id is not None:
         order = owned(Order, request).filter(pk=order_id, patient=patient).select_related("product").first()
         if order is not None:
             return order.product
-    product_id = _int_or_none(request.GET.get("product"))
+    product_id = int_or_none(request.GET.get("product"))
     return VaccineProduct.objects.filter(pk=product_id).first() if product_id is not None else None
 
 

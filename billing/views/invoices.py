@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import HttpResponse
@@ -13,13 +12,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from billing import selectors, services
-from billing.access import log_patient_read, log_patients_read
+from billing import access, selectors, services
 from billing.forms import CreditForm, PeriodForm
 from billing.models import Invoice, InvoiceDocument, InvoiceKind
-from billing.views.common import _apply_errors, _back_to_review, _int_or_none
+from billing.pdf import invoice_context, invoice_pdf_bytes
+from billing.views.common import _back_to_review
 from billing.views.review import _review_filter
+from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
+from mittvaccin.parsing import int_or_none
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned, owned_or_404
 
@@ -37,8 +39,8 @@ def invoices_create(request):
             date_from=date_from,
             date_to=date_to,
         )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except services.BillingError as error:
+        messages.error(request, error.message)
         return _back_to_review(request)
     if result.invoices:
         numbers = sorted(i.number for i in result.invoices)
@@ -78,7 +80,7 @@ def invoices(request):
     if kind in InvoiceKind.values:
         rows = rows.filter(kind=kind)
     page = Paginator(rows, 100).get_page(request.GET.get("sida"))
-    log_patients_read(request, [i.patient for i in page.object_list], _("Fakturalista"))
+    access_log_record(request=request, patients=[i.patient for i in page.object_list], action=access.INVOICES)
     figures = rows.order_by().aggregate(total=Sum("total"), count=Count("id"))
     return render(
         request,
@@ -120,14 +122,13 @@ def invoice_detail(request, invoice_id):
     document = InvoiceDocument.objects.filter(invoice=invoice).first()
     if request.htmx and request.GET.get("poll"):
         # The PDF status poll shows no patient data, so it reads no patient and logs nothing.
-        poll = _int_or_none(request.GET["poll"]) or 0
+        poll = int_or_none(request.GET["poll"]) or 0
         return render(
             request,
             "billing/invoice_detail.html#pdf-status",
             {"invoice": invoice, "document": document, "poll": poll, "poll_more": poll < PDF_POLLS},
         )
-    log_patient_read(request, invoice.patient, _("Faktura"))
-    from billing.pdf import invoice_context
+    access_log_record(request=request, patient=invoice.patient, action=access.INVOICE)
 
     context = invoice_context(invoice)
     uncredited = not invoice.is_credit_note and invoice.lines.filter(credit_line__isnull=True).exists()
@@ -151,10 +152,8 @@ PDF_POLLS = 40
 @require_right(Right.INVOICING_REVIEW)
 @require_GET
 def invoice_pdf(request, invoice_id):
-    from billing.pdf import invoice_pdf_bytes
-
     invoice = _invoice(request, invoice_id)
-    log_patient_read(request, invoice.patient, _("Faktura (PDF)"))
+    access_log_record(request=request, patient=invoice.patient, action=access.INVOICE_PDF)
     content = invoice_pdf_bytes(invoice)
     kind = "kreditfaktura" if invoice.is_credit_note else "faktura"
     response = HttpResponse(content, content_type="application/pdf")
@@ -178,8 +177,8 @@ def invoice_credit(request, invoice_id):
                 submission_key=request.POST.get("submission", ""),
                 **form.cleaned_data,
             )
-        except ValidationError as error:
-            _apply_errors(form, error)
+        except services.BillingError as error:
+            refusal_to_form(form, error)
         else:
             messages.success(
                 request,
@@ -187,7 +186,7 @@ def invoice_credit(request, invoice_id):
                 % {"number": note.number, "invoice": invoice.number},
             )
             return redirect("billing:invoice", invoice_id=note.pk)
-    log_patient_read(request, invoice.patient, _("Faktura"))
+    access_log_record(request=request, patient=invoice.patient, action=access.INVOICE)
     return render(
         request,
         "billing/invoice_credit.html",
@@ -202,7 +201,7 @@ def invoices_export(request):
     if request.GET.get("hamta") and form.is_valid():
         date_from, date_to = form.period()
         rows = list(selectors.invoices_for_export(who=request, date_from=date_from, date_to=date_to))
-        log_patients_read(request, [i.patient for i in rows], _("Fakturaexport"))
+        access_log_record(request=request, patients=[i.patient for i in rows], action=access.INVOICE_EXPORT)
         response = HttpResponse(selectors.export_csv(rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="fakturor-{date_from}-{date_to}.csv"'
         response["Cache-Control"] = "no-store"

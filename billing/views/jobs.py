@@ -5,17 +5,20 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from billing import services
-from billing.access import log_patient_read, log_patients_read
+from billing import access, services
 from billing.forms import JobStartForm
 from billing.models import Charge, JobKind, JobRun
 from billing.money import format_kr
+from billing.services.jobs import JobAlreadyRunning, due_bookings, job_queue
+from billing.services.jobs import late_cancellation_charge as charge_booking
+from booking.models import Booking
+from booking.selectors import fee_needs_review_q
+from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned, owned_or_404
@@ -34,8 +37,6 @@ def job_runs(request):
 @require_right(Right.INVOICING_REVIEW)
 @require_POST
 def job_start(request):
-    from billing.services.jobs import JobAlreadyRunning, job_queue
-
     form = JobStartForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Okänt jobb."))
@@ -63,7 +64,6 @@ def job_run_detail(request, run_id):
 @require_GET
 def late_cancellations(request):
     """The unit's recent late cancellations and whether each is charged; each can be charged now."""
-    from billing.services.jobs import due_bookings
 
     unit = request.unit
     since = timezone.now() - dt.timedelta(days=14)
@@ -77,8 +77,6 @@ def late_cancellations(request):
     articles = services.articles_ensure(request.user.caregiver)
     no_shows = []
     if unit is not None:
-        from booking.selectors import fee_needs_review_q
-
         # Web bookings' no-shows are not invoiced by the job: they wait here for a person's review.
         no_shows = list(
             due_bookings(kind=JobKind.NO_SHOW, caregiver=request.user.caregiver, since=since)
@@ -93,7 +91,9 @@ def late_cancellations(request):
             article__in=[articles["late_cancellation"], articles["no_show"]],
         )
     }
-    log_patients_read(request, [b.patient for b in bookings + no_shows], _("Sena avbokningar att debitera"))
+    access_log_record(
+        request=request, patients=[b.patient for b in bookings + no_shows], action=access.LATE_CANCELLATIONS
+    )
     rows = [{"booking": b, "charge": charged.get(b.pk)} for b in bookings]
     review_rows = [{"booking": b, "charge": charged.get(b.pk)} for b in no_shows]
     return render(
@@ -104,18 +104,16 @@ def late_cancellations(request):
 @require_right(Right.INVOICING_REVIEW)
 def late_cancellation_charge(request, booking_id):
     """The manual late-cancel path for one booking: show the facts, charge on POST (R9)."""
-    from billing.services.jobs import late_cancellation_charge as charge_booking
-    from booking.models import Booking
 
     booking = owned_or_404(
         Booking.objects.select_related("unit", "patient", "visit_type"), request, pk=booking_id
     )
-    log_patient_read(request, booking.patient, _("Sen avbokning"))
+    access_log_record(request=request, patient=booking.patient, action=access.LATE_CANCELLATION)
     if request.method == "POST":
         try:
             charge = charge_booking(booking=booking, user=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        except services.BillingError as error:
+            messages.error(request, error.message)
         else:
             messages.success(
                 request,

@@ -4,7 +4,6 @@ look, overdue invoices and their reminders (with the reminder PDF)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
@@ -13,16 +12,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from billing.access import log_patient_read, log_patients_read
+from billing import access
 from billing.forms_payments import PaymentFileForm, SettleForm
 from billing.models import Invoice, InvoiceKind, Payment, PaymentFile, Reminder
 from billing.money import format_kr
+from billing.pdf_reminder import reminder_pdf_bytes
 from billing.receivables import STATUS_LABELS, open_payment_filter, payment_status
+from billing.services.common import BillingError
 from billing.services.payments import PaymentFileError, payment_settle, payments_import
 from billing.services.prices import billing_settings_for
 from billing.services.reminders import reminder_allowed_from, reminders_due, reminders_send
-from billing.views.common import _apply_errors
+from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned, owned_or_404
 
@@ -41,7 +43,7 @@ def payments(request):
                 user=request.user,
             )
         except PaymentFileError as error:
-            form.add_error("file", error.messages)
+            form.add_error("file", error.message)
         else:
             if result.already_imported:
                 messages.warning(
@@ -119,13 +121,13 @@ def payment_settle_view(request, payment_id):
                     note=data["note"],
                     invoice=invoice,
                 )
-            except ValidationError as error:
-                _apply_errors(form, error)
+            except BillingError as error:
+                refusal_to_form(form, error)
             else:
                 messages.success(request, _("Betalningen är hanterad."))
                 return redirect("billing:payments")
     if payment.invoice_id:
-        log_patient_read(request, payment.invoice.patient, _("Betalning att hantera"))
+        access_log_record(request=request, patient=payment.invoice.patient, action=access.PAYMENT)
     return render(request, "billing/payment_settle.html", {"payment": payment, "form": form})
 
 
@@ -140,7 +142,7 @@ def reminders(request):
         invoice.status_label = STATUS_LABELS[payment_status(invoice, today=today)]
         invoice.remind_from = reminder_allowed_from(invoice, settings_row)
         invoice.can_remind = not hasattr(invoice, "reminder") and invoice.remind_from <= today
-    log_patients_read(request, [i.patient for i in rows], _("Förfallna fakturor"))
+    access_log_record(request=request, patients=[i.patient for i in rows], action=access.OVERDUE)
     totals = {"count": len(rows), "outstanding": sum((i.outstanding for i in rows), 0)}
     return render(
         request,
@@ -170,14 +172,13 @@ def reminders_send_view(request):
 @require_right(Right.INVOICING_REVIEW)
 @require_GET
 def reminder_pdf(request, invoice_id):
-    from billing.pdf_reminder import reminder_pdf_bytes
 
     reminder = owned_or_404(
         Reminder.objects.select_related("invoice", "invoice__patient", "caregiver"),
         request,
         invoice_id=invoice_id,
     )
-    log_patient_read(request, reminder.invoice.patient, _("Påminnelse (PDF)"))
+    access_log_record(request=request, patient=reminder.invoice.patient, action=access.REMINDER_PDF)
     response = HttpResponse(reminder_pdf_bytes(reminder), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="paminnelse-{reminder.invoice.number}.pdf"'
     response["Cache-Control"] = "no-store"

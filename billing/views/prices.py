@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,9 +14,10 @@ from billing import selectors, services
 from billing.forms import ArticleForm, BillingSettingsForm, PriceForm
 from billing.models import Article, InvoiceCounter, Price
 from billing.money import format_kr
-from billing.views.common import _apply_errors, _saved_values
+from billing.views.common import _saved_values
 from journal.models import VaccineProduct
 from mittvaccin.decorators import require_right
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned, owned_or_404
 
@@ -80,8 +80,8 @@ def price_new(request):
                 user=request.user,
                 **form.cleaned_data,
             )
-        except ValidationError as error:
-            _apply_errors(form, error)
+        except services.BillingError as error:
+            refusal_to_form(form, error)
         else:
             messages.success(
                 request,
@@ -108,8 +108,8 @@ def price_delete(request, price_id):
     item = price.product or price.article
     try:
         services.price_remove(price=price, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except services.BillingError as error:
+        messages.error(request, error.message)
     else:
         messages.success(request, _("Det kommande priset för %(item)s är borttaget.") % {"item": item})
     query = f"?product={price.product_id}" if price.product_id else f"?article={price.article_id}"

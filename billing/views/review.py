@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.shortcuts import render
@@ -14,13 +13,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from billing import selectors, services
-from billing.access import log_patient_read, log_patients_read
+from billing import access, selectors, services
 from billing.forms import AdjustForm, RemoveForm, ReviewFilterForm
 from billing.models import Charge
 from billing.money import format_kr
-from billing.views.common import _apply_errors, _back_to_review, _safe_next
+from billing.views.common import _back_to_review
+from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
+from mittvaccin.redirects import safe_next
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned_or_404
 
@@ -54,7 +55,7 @@ def review(request):
     )
     page = Paginator(charges, 200).get_page(request.GET.get("sida"))
     rows = list(page.object_list)
-    log_patients_read(request, [c.patient for c in rows], _("Granskning av fakturering"))
+    access_log_record(request=request, patients=[c.patient for c in rows], action=access.REVIEW)
     context = {
         "form": form,
         "page": page,
@@ -82,7 +83,7 @@ def charge_detail(request, charge_id):
         request,
         pk=charge_id,
     )
-    log_patient_read(request, charge.patient, _("Debitering"))
+    access_log_record(request=request, patient=charge.patient, action=access.CHARGE)
     return render(
         request,
         "billing/charge_detail.html",
@@ -106,8 +107,8 @@ def charge_adjust(request, charge_id):
     if request.method == "POST" and form.is_valid():
         try:
             charge = services.charge_adjust(charge=charge, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
+        except services.BillingError as error:
+            refusal_to_form(form, error)
         else:
             return _charge_changed(
                 request,
@@ -124,21 +125,21 @@ def charge_remove(request, charge_id):
     if request.method == "POST" and form.is_valid():
         try:
             charge = services.charge_remove(charge=charge, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
+        except services.BillingError as error:
+            refusal_to_form(form, error)
         else:
             return _charge_changed(request, charge, _("Debiteringen är borttagen."))
     return _charge_form(request, charge, form, "remove")
 
 
 def _charge_form(request, charge, form, action):
-    log_patient_read(request, charge.patient, _("Debitering"))
+    access_log_record(request=request, patient=charge.patient, action=access.CHARGE)
     context = {
         "charge": charge,
         "form": form,
         "action": action,
         "inline": bool(request.htmx),
-        "next": _safe_next(request) or reverse("billing:review"),
+        "next": safe_next(request, reverse("billing:review")),
     }
     if request.htmx:
         # 200 even with errors: htmx swaps only successful responses, and the form shows its errors.

@@ -9,12 +9,12 @@ from django.utils.translation import gettext as _
 from booking.models import ActorKind, Booking, BookingEvent
 from booking.services.bookings import _lock_booking
 from booking.services.common import BookingError, _event, _now
+from journal.services import visit_open
 
 
 @transaction.atomic
 def booking_check_in(*, booking: Booking, user, now=None):
     """The patient has arrived: open the journal visit for vaccination (idempotent). Returns the visit."""
-    from journal.services import visit_open
 
     now = _now(now)
     booking = _lock_booking(booking)

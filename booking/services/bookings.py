@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking.models import CANCELLATION_NOTICE, ActorKind, Booking, BookingEvent, Slot
+from booking.models import CANCELLATION_NOTICE, ActorKind, Booking, BookingEvent, Slot, new_reference
 from booking.services.common import (
     BookingError,
     CallTheClinic,
@@ -27,6 +27,7 @@ from booking.services.common import (
 from journal.identity import ParsedIdentity, age_on
 from journal.models import Patient
 from journal.population_register import RegisterUnavailable
+from journal.services import JournalError, PatientExists, patient_create
 from journal.services.protection import protection_check_register
 
 
@@ -145,7 +146,6 @@ def _overlapping(patient, starts_at, ends_at, exclude=None):
 
 def _save_new(booking: Booking) -> None:
     """Insert, letting the database's constraints speak; a reference collision just draws a new one."""
-    from booking.models import new_reference
 
     for _attempt in range(5):
         try:
@@ -221,8 +221,6 @@ def _booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, no
         # locked. The check under the slot's lock (booking_create) is still the one that decides.
         raise SlotFull(_slot_full_message())
     if existing is None:
-        from journal.services import JournalError, PatientExists, patient_create
-
         try:
             # patient_create reads protection from the one place (the register's marking, a marking
             # at another caregiver) and then stores no contact detail.

@@ -8,18 +8,11 @@ from django.utils.translation import gettext as _
 
 from booking.models import Booking, BookingEvent
 from mittvaccin import outbox
+from mittvaccin.refusals import Refusal
 
 
-class BookingError(Exception):
-    """A refusal with a message that can be shown as it is. `code` lets views and tests tell them apart."""
-
-    code = "refused"
-
-    def __init__(self, message: str, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
+class BookingError(Refusal):
+    """A timebook rule said no; `code` tells the public pages which refusals offer other times."""
 
 
 class SlotFull(BookingError):
@@ -79,7 +72,7 @@ def minimum_age_message(visit_type) -> str:
 
 
 def _after_commit(task_name: str, *args) -> None:
-    from booking import tasks
+    from booking import tasks  # noqa: PLC0415  (tasks import the services; a service reaches its task only after commit)
 
     # Through the outbox: the notice reaches a worker even when Redis is away at the moment of commit.
     outbox.enqueue(getattr(tasks, task_name), *args)

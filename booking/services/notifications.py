@@ -7,6 +7,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 
 from booking import notices
 from booking.models import ActorKind, Booking, BookingEvent
@@ -164,7 +165,6 @@ def reminders_due(now=None):
 
     A booking made after its reminder time would have been gets none: its confirmation just went out.
     """
-    from django.db.models import F
 
     now = _now(now)
     lead = reminder_lead()

@@ -10,10 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking.models import Booking, Schedule, ScheduleException, Slot
+from booking.models import Booking, OpeningHours, Schedule, ScheduleException, Slot
 from booking.public_holidays import swedish_holidays
-from booking.services.common import _now
-from booking.timebook import planned_slots
+from booking.selectors import affected_bookings
+from booking.services.common import BookingError, _now
+from booking.timebook import day_bounds, planned_slots
 
 
 @dataclass
@@ -37,7 +38,6 @@ def timebook_sync(*, unit, first_day: dt.date | None = None, days: int | None = 
     first_day = first_day or timezone.localtime(now).date()
     days = days if days is not None else settings.BOOKING_HORIZON_DAYS
     last_day = first_day + dt.timedelta(days=days - 1)
-    from booking.timebook import day_bounds
 
     range_start, _unused = day_bounds(first_day)
     _unused, range_end = day_bounds(last_day)
@@ -113,7 +113,6 @@ def timebook_sync(*, unit, first_day: dt.date | None = None, days: int | None = 
     ]
     Slot.objects.bulk_create(new, batch_size=1000)
     result.created = len(new)
-    from booking.selectors import affected_bookings
 
     result.affected = list(affected_bookings(unit, now=now))
     return result
@@ -140,7 +139,6 @@ def schedule_save(
     schedule.save()
     schedule.visit_types.set(visit_types)
     schedule.hours.all().delete()
-    from booking.models import OpeningHours
 
     OpeningHours.objects.bulk_create(
         [OpeningHours(schedule=schedule, weekday=w, start_time=s, end_time=e) for w, s, e in hours]
@@ -166,8 +164,6 @@ def schedule_exception_remove(*, exception: ScheduleException, now=None) -> Sync
 def holiday_open(*, unit, day: dt.date, now=None) -> SyncResult:
     """Open a public holiday at the unit deliberately: the weekly hours apply that day (A6)."""
     if day not in swedish_holidays(day, day):
-        from booking.services.common import BookingError
-
         raise BookingError(_("%(day)s är ingen helgdag.") % {"day": day.isoformat()})
     name = swedish_holidays(day, day)[day]
     _exception, result = schedule_exception_add(

@@ -11,14 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from booking import notices, selectors, services
+from booking import access, notices, selectors, services
 from booking.forms import StaffBookingForm
 from booking.models import ActorKind, Slot, VisitType
-from booking.views.common import _day_url, _int, _local_day, _parse_day, unit_view
+from booking.views.common import _day_url, _local_day, unit_view
 from journal.population_register import RegisterUnavailable
 from journal.services.protection import protected_elsewhere, protection_check_register, protection_refresh
+from mittvaccin.access_log import access_log_record
+from mittvaccin.parsing import day_or_none, int_or_none
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
-from mittvaccin.services import access_log_record
 
 logger = logging.getLogger(__name__)
 
@@ -32,13 +34,15 @@ def book(request, unit):
     patient, identity, find_error = lookup.patient, lookup.identity, lookup.error
     protected_in_register = _ask_register(request, patient, identity)
     if patient is not None:
-        access_log_record(request=request, patient=patient, what=_("Bokning: patient vald"))
-    chosen_slot = Slot.objects.filter(unit=unit, pk=_int(data.get("slot"))).select_related("schedule").first()
-    chosen_day = _parse_day(data.get("dag")) or (
+        access_log_record(request=request, patient=patient, action=access.BOOK_PATIENT_CHOSEN)
+    chosen_slot = (
+        Slot.objects.filter(unit=unit, pk=int_or_none(data.get("slot"))).select_related("schedule").first()
+    )
+    chosen_day = day_or_none(data.get("dag")) or (
         _local_day(chosen_slot.starts_at) if chosen_slot else timezone.localdate()
     )
     visit_types = list(VisitType.objects.filter(unit=unit, is_active=True))
-    visit_type = next((v for v in visit_types if v.pk == _int(data.get("visit_type"))), None)
+    visit_type = next((v for v in visit_types if v.pk == int_or_none(data.get("visit_type"))), None)
     if visit_type is None and chosen_slot is not None:
         visit_type = next(
             (v for v in visit_types if chosen_slot.schedule.visit_types.filter(pk=v.pk).exists()), None
@@ -66,7 +70,7 @@ def book(request, unit):
                     family_name=data.get("family_name") or "",
                     user=request.user,
                 )
-                access_log_record(request=request, patient=patient, what=_("Bokning: patient registrerad"))
+                access_log_record(request=request, patient=patient, action=access.BOOK_PATIENT_REGISTERED)
             booking = services.booking_create(
                 slot=slot,
                 visit_type=form.cleaned_data["visit_type"],
@@ -78,7 +82,7 @@ def book(request, unit):
                 submission_key=request.POST.get("submission", "")[:40],
             )
         except services.BookingError as error:
-            form.add_error(None, error.message)
+            refusal_to_form(form, error)
             if error.code == "new_patient":
                 new_patient_error = error.message
         else:

@@ -9,27 +9,29 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from booking import notices, selectors, services
+from booking import access, notices, selectors, services
 from booking.extensions import booking_actions_for
 from booking.forms import StaffCancelForm, UndoNoShowForm
 from booking.models import ActorKind, Booking, Slot, VisitType
-from booking.views.common import _day_url, _int, _local_day, _parse_day, _refusal, _visit_url, booking_view
-from booking.views.timebook import _row_response, _signal_template
+from booking.views.common import _day_url, _local_day, _refusal, _visit_url, booking_view
+from booking.views.timebook import _row_response
+from mittvaccin.access_log import access_log_record
+from mittvaccin.parsing import day_or_none, int_or_none
+from mittvaccin.redirects import safe_next
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
-from mittvaccin.services import access_log_record
 
 
 @require_GET
 @booking_view()
 def booking_detail(request, booking):
-    access_log_record(request=request, patient=booking.patient, what=_("Bokning"))
+    access_log_record(request=request, patient=booking.patient, action=access.BOOKING)
     context = {
         "booking": booking,
         "unit": booking.unit,
         "patient": booking.patient,
         "events": booking.events.select_related("actor"),
         "sent": selectors.messages_for(booking),
-        "signal_template": _signal_template(),
         "now": timezone.now(),
         # As in the day view: arrival is registered on the day of the visit (the service refuses earlier).
         "is_today": _local_day(booking.starts_at) == timezone.localdate(),
@@ -45,19 +47,20 @@ def booking_detail(request, booking):
 @require_http_methods(["GET", "POST"])
 @booking_view()
 def booking_move(request, booking):
-    access_log_record(request=request, patient=booking.patient, what=_("Bokning: flytta"))
+    access_log_record(request=request, patient=booking.patient, action=access.BOOKING_MOVE)
     unit = booking.unit
-    chosen_day = _parse_day(request.GET.get("dag")) or max(
+    chosen_day = day_or_none(request.GET.get("dag")) or max(
         _local_day(booking.starts_at), timezone.localdate()
     )
     visit_types = list(VisitType.objects.filter(unit=unit, is_active=True))
     visit_type = next(
-        (v for v in visit_types if v.pk == _int(request.GET.get("visit_type"))), booking.visit_type
+        (v for v in visit_types if v.pk == int_or_none(request.GET.get("visit_type"))), booking.visit_type
     )
     if request.method == "POST":
-        target = Slot.objects.filter(unit=unit, pk=_int(request.POST.get("slot"))).first()
+        target = Slot.objects.filter(unit=unit, pk=int_or_none(request.POST.get("slot"))).first()
         new_type = next(
-            (v for v in visit_types if v.pk == _int(request.POST.get("visit_type"))), booking.visit_type
+            (v for v in visit_types if v.pk == int_or_none(request.POST.get("visit_type"))),
+            booking.visit_type,
         )
         try:
             if target is None:
@@ -107,7 +110,7 @@ def booking_move(request, booking):
 @require_http_methods(["GET", "POST"])
 @booking_view()
 def booking_cancel(request, booking):
-    access_log_record(request=request, patient=booking.patient, what=_("Bokning: avboka"))
+    access_log_record(request=request, patient=booking.patient, action=access.BOOKING_CANCEL)
     form = StaffCancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -118,7 +121,7 @@ def booking_cancel(request, booking):
                 reason=form.cleaned_data["reason"],
             )
         except services.BookingError as error:
-            form.add_error(None, error.message)
+            refusal_to_form(form, error)
         else:
             text = _("Bokningen för %(name)s %(when)s är avbokad.") % {
                 "name": booking.patient.display_name,
@@ -151,7 +154,7 @@ def booking_check_in(request, booking):
     except services.BookingError as error:
         return _refusal(request, error, _day_url(booking.unit, _local_day(booking.starts_at)))
     booking.refresh_from_db()
-    access_log_record(request=request, patient=booking.patient, what=_("Incheckning"))
+    access_log_record(request=request, patient=booking.patient, action=access.BOOKING_CHECK_IN)
     if request.user.has_right(Right.JOURNAL_READ):
         target = _visit_url(booking)
         messages.success(
@@ -177,19 +180,19 @@ def booking_no_show(request, booking):
         booking = services.booking_mark_no_show(booking=booking, user=request.user)
     except services.BookingError as error:
         return _refusal(request, error, day_url)
-    access_log_record(request=request, patient=booking.patient, what=_("Bokning: utebliven"))
+    access_log_record(request=request, patient=booking.patient, action=access.BOOKING_NO_SHOW)
     if request.htmx:
         return _row_response(request, booking)
     messages.success(
         request, _("%(name)s är markerad som utebliven.") % {"name": booking.patient.display_name}
     )
-    return redirect(request.POST.get("next") or day_url)
+    return redirect(safe_next(request, day_url))
 
 
 @require_http_methods(["GET", "POST"])
 @booking_view()
 def booking_undo_no_show(request, booking):
-    access_log_record(request=request, patient=booking.patient, what=_("Bokning: ångra uteblivet"))
+    access_log_record(request=request, patient=booking.patient, action=access.BOOKING_UNDO_NO_SHOW)
     form = UndoNoShowForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -197,7 +200,7 @@ def booking_undo_no_show(request, booking):
                 booking=booking, user=request.user, reason=form.cleaned_data["reason"]
             )
         except services.BookingError as error:
-            form.add_error(None, error.message)
+            refusal_to_form(form, error)
         else:
             messages.success(
                 request,

@@ -6,13 +6,13 @@ import datetime as dt
 from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from booking.models import Booking
+from mittvaccin.decorators import declare, door_for
 from mittvaccin.models import Unit
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned_or_404
@@ -22,26 +22,41 @@ def _no_timebook(request, unit):
     return render(request, "booking/staff/no_timebook.html", {"unit": unit}, status=404)
 
 
+def _at_current_unit(request, url_for_unit):
+    """The menu's way in: the page of the unit the user works at now, or the R5 page when it has no timebook."""
+    unit = request.unit
+    if unit is None or not unit.has_timebook:
+        return _no_timebook(request, unit)
+    return redirect(url_for_unit(unit))
+
+
+def _in_unit(request, unit, door, view, obj, args, kwargs):
+    # Tenancy (404) came first, in the lookup; then the right (403), then the unit's timebook (R5).
+    door.check(request.user)
+    if not unit.has_timebook:
+        return _no_timebook(request, unit)
+    return view(request, obj, *args, **kwargs)
+
+
 def unit_view(right: str):
     """For views under a unit id: tenancy (404), the right (403), the unit's timebook (R5, 404 page)."""
+    door = door_for(right)
 
     def decorate(view):
         @wraps(view)
         def wrapper(request, unit_id, *args, **kwargs):
             unit = owned_or_404(Unit.objects.select_related("caregiver"), request, pk=unit_id)
-            if not request.user.has_right(right):
-                raise PermissionDenied
-            if not unit.has_timebook:
-                return _no_timebook(request, unit)
-            return view(request, unit, *args, **kwargs)
+            return _in_unit(request, unit, door, view, unit, args, kwargs)
 
-        wrapper.required_right = right
-        return wrapper
+        return declare(wrapper, door)
 
     return decorate
 
 
 def booking_view(right: str = Right.BOOKING_MANAGE):
+    """For views under a booking id: the booking passed instead of the id, behind the same checks."""
+    door = door_for(right)
+
     def decorate(view):
         @wraps(view)
         def wrapper(request, booking_id, *args, **kwargs):
@@ -50,25 +65,31 @@ def booking_view(right: str = Right.BOOKING_MANAGE):
                 request,
                 pk=booking_id,
             )
-            if not request.user.has_right(right):
-                raise PermissionDenied
-            if not booking.unit.has_timebook:
-                return _no_timebook(request, booking.unit)
-            return view(request, booking, *args, **kwargs)
+            return _in_unit(request, booking.unit, door, view, booking, args, kwargs)
 
-        wrapper.required_right = right
-        return wrapper
+        return declare(wrapper, door)
 
     return decorate
 
 
-def _owned_in_unit_view(model, request, right, **lookup):
-    obj = owned_or_404(model.objects.select_related("unit", "unit__caregiver"), request, **lookup)
-    if not request.user.has_right(right):
-        raise PermissionDenied
-    if not obj.unit.has_timebook:
-        raise Http404
-    return obj
+def unit_object_view(model, parameter: str, right: str):
+    """For views under the id of something a unit owns (a visit type, a schedule, an exception)."""
+    door = door_for(right)
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            obj = owned_or_404(
+                model.objects.select_related("unit", "unit__caregiver"), request, pk=kwargs.pop(parameter)
+            )
+            door.check(request.user)
+            if not obj.unit.has_timebook:
+                raise Http404
+            return view(request, obj, *args, **kwargs)
+
+        return declare(wrapper, door)
+
+    return decorate
 
 
 def _local_day(value) -> dt.date:
@@ -92,17 +113,3 @@ def _refusal(request, error, fallback_url):
         return response
     messages.error(request, error.message)
     return redirect(fallback_url)
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _parse_day(value):
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None

@@ -8,14 +8,13 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from booking import selectors
+from booking import access, selectors
 from booking.views.common import unit_view
+from mittvaccin.access_log import access_log_record
 from mittvaccin.pdf import render_pdf
 from mittvaccin.rights import Right
-from mittvaccin.services import access_log_record_many
 
 
 def _context(request, unit, day) -> dict:
@@ -25,10 +24,11 @@ def _context(request, unit, day) -> dict:
     signals = selectors.signals_by_patient({b.patient_id for b in bookings}) if show_signals else {}
     for booking in bookings:
         booking.signals = signals.get(booking.patient_id, [])
-    access_log_record_many(
+    access_log_record(
         request=request,
         patients=[b.patient for b in bookings],
-        what=_("Dagslista, %(day)s") % {"day": day.isoformat()},
+        action=access.DAY_LIST,
+        params={"day": day.isoformat()},
     )
     return {
         "unit": unit,

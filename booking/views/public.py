@@ -12,7 +12,6 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,7 +25,9 @@ from booking.extensions import public_price
 from booking.forms import ResidentBookingForm
 from booking.models import ActorKind, Booking, Slot, VisitType
 from booking.tokens import LinkExpired, LinkInvalid, booking_for_token, make_token
+from mittvaccin.decorators import public
 from mittvaccin.models import Unit
+from mittvaccin.parsing import day_or_none, int_or_none
 from mittvaccin.services import client_address
 
 
@@ -52,18 +53,11 @@ def _with_price(visit_type: VisitType, day: dt.date) -> VisitType:
     return visit_type
 
 
-def _parse_day(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def _too_many(request, unit=None) -> HttpResponse:
     return render(request, "booking/public/too_many.html", {"unit": unit}, status=429)
 
 
-@login_not_required
+@public
 def public_index(request):
     units = [
         unit
@@ -75,7 +69,7 @@ def public_index(request):
     return render(request, "booking/public/index.html", {"units": units})
 
 
-@login_not_required
+@public
 def public_unit(request, unit_slug):
     unit = _public_unit(unit_slug)
     visit_types = list(
@@ -112,7 +106,7 @@ def _times_context(unit, visit_type, chosen_day, now):
     }
 
 
-@login_not_required
+@public
 def public_times(request, unit_slug, visit_type_id):
     unit = _public_unit(unit_slug)
     visit_type = _with_price(_public_visit_type(unit, visit_type_id), timezone.localdate())
@@ -120,13 +114,13 @@ def public_times(request, unit_slug, visit_type_id):
         "unit": unit,
         "visit_type": visit_type,
         "step": 2,
-        **_times_context(unit, visit_type, _parse_day(request.GET.get("dag")), timezone.now()),
+        **_times_context(unit, visit_type, day_or_none(request.GET.get("dag")), timezone.now()),
     }
     template = "booking/public/times.html#times" if request.htmx else "booking/public/times.html"
     return render(request, template, context)
 
 
-@login_not_required
+@public
 @never_cache
 @require_http_methods(["GET", "POST"])
 def public_book(request, unit_slug, visit_type_id, slot_id):
@@ -234,7 +228,7 @@ def _masked_identity(booking: Booking) -> str:
     return f"{number[:8]}-****"
 
 
-@login_not_required
+@public
 @never_cache
 def manage(request, token):
     booking, failure = _from_link(request, token)
@@ -258,7 +252,7 @@ def manage(request, token):
     )
 
 
-@login_not_required
+@public
 @never_cache
 def manage_ics(request, token):
     booking, failure = _from_link(request, token)
@@ -269,7 +263,7 @@ def manage_ics(request, token):
     return response
 
 
-@login_not_required
+@public
 @never_cache
 @require_http_methods(["GET", "POST"])
 def manage_cancel(request, token):
@@ -315,7 +309,7 @@ def manage_cancel(request, token):
     )
 
 
-@login_not_required
+@public
 @never_cache
 @require_http_methods(["GET", "POST"])
 def manage_move(request, token):
@@ -327,7 +321,7 @@ def manage_move(request, token):
     if request.method == "POST":
         if not ratelimit.address_allowed(client_address(request)):
             return _too_many(request, booking.unit)
-        target = Slot.objects.filter(unit=booking.unit, pk=_int(request.POST.get("slot"))).first()
+        target = Slot.objects.filter(unit=booking.unit, pk=int_or_none(request.POST.get("slot"))).first()
         if target is None:
             error = services.BookingError(_("Välj en av de lediga tiderna."))
         elif not request.POST.get("confirm") and booking.status == Booking.Status.BOOKED:
@@ -360,14 +354,7 @@ def manage_move(request, token):
         "token": token,
         "error": error,
         "too_late": booking.is_late_to_cancel(now),
-        **_times_context(booking.unit, booking.visit_type, _parse_day(request.GET.get("dag")), now),
+        **_times_context(booking.unit, booking.visit_type, day_or_none(request.GET.get("dag")), now),
     }
     template = "booking/public/move.html#times" if request.htmx else "booking/public/move.html"
     return render(request, template, context, status=422 if error else 200)
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

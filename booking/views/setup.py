@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,16 +17,15 @@ from booking.extensions import public_price
 from booking.forms import ScheduleExceptionForm, ScheduleForm, VisitTypeForm
 from booking.models import Schedule, ScheduleException, Slot, VisitType
 from booking.public_holidays import swedish_holidays
-from booking.views.common import _no_timebook, _owned_in_unit_view, unit_view
+from booking.views.common import _at_current_unit, unit_object_view, unit_view
+from mittvaccin.decorators import require_right
 from mittvaccin.rights import Right
 
 
 @require_GET
+@require_right(Right.TIMEBOOK_MANAGE)
 def setup_home(request):
-    unit = request.unit
-    if unit is None or not unit.has_timebook:
-        return _no_timebook(request, unit)
-    return redirect("booking:setup", unit_id=unit.pk)
+    return _at_current_unit(request, lambda unit: reverse("booking:setup", args=[unit.pk]))
 
 
 @require_GET
@@ -85,8 +85,8 @@ def visit_type_create(request, unit):
 
 
 @require_http_methods(["GET", "POST"])
-def visit_type_edit(request, visit_type_id):
-    visit_type = _owned_in_unit_view(VisitType, request, Right.TIMEBOOK_MANAGE, pk=visit_type_id)
+@unit_object_view(VisitType, "visit_type_id", Right.TIMEBOOK_MANAGE)
+def visit_type_edit(request, visit_type):
     return _visit_type_form(request, visit_type.unit, visit_type)
 
 
@@ -109,8 +109,8 @@ def schedule_create(request, unit):
 
 
 @require_http_methods(["GET", "POST"])
-def schedule_edit(request, schedule_id):
-    schedule = _owned_in_unit_view(Schedule, request, Right.TIMEBOOK_MANAGE, pk=schedule_id)
+@unit_object_view(Schedule, "schedule_id", Right.TIMEBOOK_MANAGE)
+def schedule_edit(request, schedule):
     return _schedule_form(request, schedule.unit, schedule)
 
 
@@ -152,8 +152,8 @@ def exception_create(request, unit):
 
 
 @require_POST
-def exception_remove(request, exception_id):
-    exception = _owned_in_unit_view(ScheduleException, request, Right.TIMEBOOK_MANAGE, pk=exception_id)
+@unit_object_view(ScheduleException, "exception_id", Right.TIMEBOOK_MANAGE)
+def exception_remove(request, exception):
     unit = exception.unit
     result = services.schedule_exception_remove(exception=exception)
     messages.success(request, _("Undantaget är borttaget."))

@@ -5,26 +5,25 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
-from django.template.loader import select_template
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from booking import selectors
+from booking import access, selectors
 from booking.models import Booking
-from booking.views.common import _day_url, _local_day, _no_timebook, _parse_day, _visit_url, unit_view
+from booking.views.common import _at_current_unit, _day_url, _local_day, _visit_url, unit_view
+from mittvaccin.access_log import access_log_record
+from mittvaccin.decorators import require_right
+from mittvaccin.parsing import day_or_none
 from mittvaccin.rights import Right
-from mittvaccin.services import access_log_record_many
 
 
 @require_GET
+@require_right(Right.BOOKING_MANAGE)
 def timebook(request):
-    unit = request.unit
-    if unit is None or not unit.has_timebook:
-        return _no_timebook(request, unit)
-    return redirect(_day_url(unit, timezone.localdate()))
+    return _at_current_unit(request, lambda unit: _day_url(unit, timezone.localdate()))
 
 
 @require_GET
@@ -39,8 +38,8 @@ def day(request, unit, day=None):
     patients = [b.patient for r in view.rows for b in r.bookings] + [b.patient for b in view.cancelled]
     show_signals = request.user.has_right(Right.JOURNAL_READ)
     signals = selectors.signals_by_patient({p.pk for p in patients}) if show_signals else {}
-    access_log_record_many(
-        request=request, patients=patients, what=_("Tidbok, dag %(day)s") % {"day": day.isoformat()}
+    access_log_record(
+        request=request, patients=patients, action=access.TIMEBOOK_DAY, params={"day": day.isoformat()}
     )
     today = timezone.localdate()
     for row in view.rows:
@@ -89,15 +88,9 @@ def _decorate(booking, signals, today=None) -> None:
         booking.visit_url = _visit_url(booking)
 
 
-def _signal_template() -> str:
-    # The journal's own badges for attention signals (R13) once it has them, ours until then.
-    return select_template(["journal/_signal_badges.html", "booking/staff/_signals.html"]).template.name
-
-
 def _row_links(unit) -> dict:
     # Built once per page instead of reversing four URLs on each of hundreds of rows.
     return {
-        "signal_template": _signal_template(),
         "booking_prefix": reverse("booking:booking", args=[0])[: -len("0/")],
         "book_url": reverse("booking:book", args=[unit.pk]),
         "protected_label": _("Skyddad identitet"),
@@ -129,25 +122,23 @@ def _row_response(request, booking):
 @unit_view(Right.BOOKING_MANAGE)
 def affected(request, unit):
     bookings = list(selectors.affected_bookings(unit))
-    access_log_record_many(
-        request=request, patients=[b.patient for b in bookings], what=_("Tidbok: bokningar att hantera")
+    access_log_record(
+        request=request, patients=[b.patient for b in bookings], action=access.TIMEBOOK_AFFECTED
     )
     return render(request, "booking/staff/affected.html", {"unit": unit, "bookings": bookings})
 
 
 @require_GET
+@require_right(Right.BOOKING_MANAGE)
 def billing_facts_home(request):
-    unit = request.unit
-    if unit is None or not unit.has_timebook:
-        return _no_timebook(request, unit)
-    return redirect("booking:billing_facts", unit_id=unit.pk)
+    return _at_current_unit(request, lambda unit: reverse("booking:billing_facts", args=[unit.pk]))
 
 
 @require_GET
 @unit_view(Right.BOOKING_MANAGE)
 def billing_facts(request, unit):
     """R8, R9: the unit's no-shows and late cancellations of one day, as the billing jobs will see them."""
-    day = _parse_day(request.GET.get("dag")) or timezone.localdate()
+    day = day_or_none(request.GET.get("dag")) or timezone.localdate()
     late = list(selectors.late_cancellations(unit=unit, day=day))
     absent = list(selectors.no_shows(unit=unit, day=day))
     undone = list(
@@ -155,10 +146,10 @@ def billing_facts(request, unit):
         .filter(starts_at__date=day)
         .select_related("patient", "visit_type", "no_show_undone_by")
     )
-    access_log_record_many(
+    access_log_record(
         request=request,
         patients=[b.patient for b in late + absent + undone],
-        what=_("Uteblivna och sena avbokningar"),
+        action=access.BILLING_FACTS,
     )
     return render(
         request,

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.wsgi import get_wsgi_application
 
     class QuietHandler(WSGIRequestHandler):
-        def log_message(self, format, *args):  # noqa: A002  (the signature of the base class)
+        def log_message(self, format, *args):
             pass
 
     class Server(socketserver.ThreadingMixIn, WSGIServer):

@@ -1,24 +1,20 @@
-"""What every journal service shares: the refusal users read, and the right check."""
+"""What every journal service shares: the refusal users read, the clock's tolerance."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from mittvaccin.refusals import Refusal
 
-class JournalError(Exception):
-    """A refusal the user must read: `message` is the Swedish text; `field` the form field it concerns."""
 
-    def __init__(self, message: str, field: str | None = None, existing=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class JournalError(Refusal):
+    """A journal rule said no. `existing` is the entry already signed when the refusal is a repeated
+    submission (the view then shows that entry instead of an error)."""
+
+    def __init__(self, message: str, field: str | None = None, existing=None, code: str | None = None):
+        super().__init__(message, field=field, code=code)
         self.existing = existing
 
 
 # Times given are compared with the clock with this tolerance (the nurse's watch, a slow form).
 FUTURE_TOLERANCE = dt.timedelta(minutes=2)
-
-
-def _require(user, right: str, message: str) -> None:
-    if not user.has_right(right):
-        raise JournalError(message)

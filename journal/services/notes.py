@@ -7,8 +7,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from journal.models import AssessmentOutcome, HealthDeclaration, Note, NoteComment, NoteKind, Patient
-from journal.services.common import JournalError, _require
+from journal.services.common import JournalError
 from mittvaccin.rights import Right
+
+
+def _assessment_rule(user, message: str) -> None:
+    # A rule about the entry, not a door (the views declare those): whichever page it comes from, an
+    # assessment is signed or corrected only by an account with the assessment right (R12).
+    if not user.has_right(Right.ASSESSMENT_WRITE):
+        raise JournalError(message, code="assessment_right")
 
 
 @transaction.atomic
@@ -23,11 +30,10 @@ def note_create(
     declaration=None,
 ) -> Note:
     """A signed note; an assessment (physicians: the assessment right) states whether to vaccinate."""
-    _require(user, Right.JOURNAL_READ, _("Du saknar behörighet att skriva i journalen."))
     if not text.strip():
         raise JournalError(_("Skriv anteckningens text."), field="text")
     if kind == NoteKind.ASSESSMENT:
-        _require(user, Right.ASSESSMENT_WRITE, _("Du saknar behörighet att skriva bedömningar."))
+        _assessment_rule(user, _("Du saknar behörighet att skriva bedömningar."))
         if outcome not in AssessmentOutcome.values:
             raise JournalError(_("Ange om vaccination kan ges."), field="outcome")
     else:
@@ -68,7 +74,8 @@ def note_correctable_by(note: Note, user) -> bool:
 @transaction.atomic
 def note_correct(*, note: Note, user, text: str, reason: str, outcome: str | None = None) -> Note:
     """A new version of a note; the corrected version stays readable. Refused if someone corrected it first."""
-    _require(user, Right.JOURNAL_READ, _("Du saknar behörighet att skriva i journalen."))
+    if note.kind == NoteKind.ASSESSMENT:
+        _assessment_rule(user, _("Du saknar behörighet att rätta bedömningar."))
     if not note_correctable_by(note, user):
         raise JournalError(
             _(
@@ -112,7 +119,6 @@ def note_correct(*, note: Note, user, text: str, reason: str, outcome: str | Non
 
 @transaction.atomic
 def note_comment(*, note: Note, user, text: str) -> NoteComment:
-    _require(user, Right.JOURNAL_READ, _("Du saknar behörighet att kommentera."))
     if not text.strip():
         raise JournalError(_("Skriv kommentaren."), field="text")
     return NoteComment.objects.create(

@@ -17,9 +17,13 @@ from journal.services.protection import (
 )
 
 
-class PatientExists(Exception):
+class PatientExists(JournalError):
+    """The number is registered already: the view opens that patient instead."""
+
+    code = "patient_exists"
+
     def __init__(self, patient):
-        super().__init__(_("Patienten finns redan."))
+        super().__init__(_("Patienten finns redan."), field="identity")
         self.patient = patient
 
 

@@ -8,14 +8,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from journal import access
 from journal.models import EmergencyAccess, Patient, SharedRecordBlock, SharedRecordConsent, Vaccination
-from journal.services.common import JournalError, _require
-from mittvaccin.rights import Right
+from journal.services.common import JournalError
+from mittvaccin.access_log import access_log_record
 
 
 @transaction.atomic
 def consent_record(*, patient: Patient, user, given: bool) -> SharedRecordConsent:
-    _require(user, Right.JOURNAL_READ, _("Du saknar behörighet."))
     return SharedRecordConsent.objects.create(
         patient=patient, given=given, recorded_by=user, signature=user.signature
     )
@@ -26,7 +26,6 @@ def block_record(
     *, patient: Patient, user, vaccination: Vaccination | None, reason: str = ""
 ) -> SharedRecordBlock:
     """At the patient's request, hide a dose (or the whole record) from other caregivers' shared record."""
-    _require(user, Right.JOURNAL_READ, _("Du saknar behörighet."))
     if vaccination is not None and vaccination.patient_id != patient.pk:
         raise JournalError(_("Vaccinationen tillhör en annan patient."))
     return SharedRecordBlock.objects.create(
@@ -40,7 +39,6 @@ def block_record(
 
 @transaction.atomic
 def block_lift(*, block: SharedRecordBlock, user) -> SharedRecordBlock:
-    _require(user, Right.JOURNAL_READ, _("Du saknar behörighet."))
     if block.lifts_id is not None:
         raise JournalError(_("Det är ingen spärr."))
     try:
@@ -62,19 +60,14 @@ EMERGENCY_ACCESS_HOURS = 4
 @transaction.atomic
 def emergency_access_open(*, request, patient: Patient, reason: str) -> EmergencyAccess:
     """Open blocked shared-record information for this user and patient for a few hours, logged with the reason."""
-    from mittvaccin.services import access_log_record
-
-    _require(request.user, Right.JOURNAL_READ, _("Du saknar behörighet."))
     if len(reason.strip()) < 10:
         raise JournalError(_("Beskriv skälet till nödåtkomst (minst 10 tecken)."), field="reason")
-    access = EmergencyAccess.objects.create(
+    opened = EmergencyAccess.objects.create(
         patient=patient,
         user=request.user,
         unit=getattr(request, "unit", None),
         reason=reason.strip(),
         valid_until=timezone.now() + dt.timedelta(hours=EMERGENCY_ACCESS_HOURS),
     )
-    access_log_record(
-        request=request, patient=patient, what=_("Nödåtkomst, sammanhållen journal"), reason=reason.strip()
-    )
-    return access
+    access_log_record(request=request, patient=patient, action=access.EMERGENCY_OPENED, reason=reason.strip())
+    return opened

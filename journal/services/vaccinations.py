@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,9 +25,9 @@ from journal.models import (
     Visit,
     VisitKind,
 )
-from journal.services.common import FUTURE_TOLERANCE, JournalError, _require
+from journal.services.common import FUTURE_TOLERANCE, JournalError
 from journal.signals import vaccination_entered_in_error, vaccination_registered
-from mittvaccin.rights import Right
+from mittvaccin.refusals import Refusal
 
 
 def _local_date(moment: dt.datetime) -> dt.date:
@@ -122,7 +121,6 @@ def vaccination_register(
     """
     key = _as_key(idempotency_key)
     _refuse_if_already_signed(key)
-    _require(user, Right.VACCINATION_REGISTER, _("Du saknar behörighet att registrera vaccinationer."))
     entry = DoseEntry(
         order=order,
         batch=batch,
@@ -353,9 +351,9 @@ def _announce_registered(vaccination: Vaccination, *, visit, user, billing_data)
             user=user,
             billing_data=billing_data or {},
         )
-    except ValidationError as error:
+    except Refusal as error:
         # A receiver (billing) refused: the whole transaction, dose included, is rolled back.
-        raise JournalError(" ".join(error.messages)) from error
+        raise JournalError(error.message, code=error.code) from error
 
 
 @transaction.atomic
@@ -375,7 +373,6 @@ def vaccination_not_given(
     existing = _existing_by_key(key)
     if existing is not None:
         raise JournalError(_("Det är redan registrerat."), existing=existing)
-    _require(user, Right.VACCINATION_REGISTER, _("Du saknar behörighet att registrera vaccinationer."))
     visit = Visit.objects.select_for_update().select_related("patient").get(pk=visit.pk)
     if not reason:
         raise JournalError(_("Välj skälet till att dosen inte gavs."), field="reason")
@@ -427,7 +424,6 @@ def vaccination_record_elsewhere(
     existing = _existing_by_key(key)
     if existing is not None:
         raise JournalError(_("Det är redan registrerat."), existing=existing)
-    _require(user, Right.VACCINATION_REGISTER, _("Du saknar behörighet att registrera vaccinationer."))
     if product is None and not product_text.strip():
         raise JournalError(_("Välj vaccin eller skriv vilket vaccin som gavs."), field="product")
     if given_on is None or given_on > timezone.localdate():
@@ -466,7 +462,6 @@ def vaccination_record_elsewhere(
 @transaction.atomic
 def vaccination_enter_in_error(*, vaccination: Vaccination, user, reason: str) -> VaccinationEnteredInError:
     """Mark a dose row entered in error: it stays readable, no longer counts, and receivers may undo charges."""
-    _require(user, Right.VACCINATION_REGISTER, _("Du saknar behörighet att makulera vaccinationer."))
     if not reason.strip():
         raise JournalError(_("Ange skälet."), field="reason")
     vaccination = Vaccination.objects.select_for_update().get(pk=vaccination.pk)
@@ -481,6 +476,6 @@ def vaccination_enter_in_error(*, vaccination: Vaccination, user, reason: str) -
         vaccination_entered_in_error.send(
             sender=Vaccination, vaccination=vaccination, user=user, reason=mark.reason
         )
-    except ValidationError as error:
-        raise JournalError(" ".join(error.messages)) from error
+    except Refusal as error:
+        raise JournalError(error.message, code=error.code) from error
     return mark

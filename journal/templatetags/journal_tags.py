@@ -2,6 +2,8 @@ from django import template
 from django.utils import timezone
 
 from journal import selectors
+from journal.selectors import next_dose_reminded_at
+from journal.services import note_correctable_by
 
 register = template.Library()
 
@@ -22,11 +24,6 @@ def local(value, fmt="%Y-%m-%d %H:%M"):
 
 
 @register.filter
-def get_item(mapping, key):
-    return mapping.get(key, "") if mapping else ""
-
-
-@register.filter
 def in_error(obj):
     try:
         return obj.entered_in_error is not None
@@ -37,7 +34,6 @@ def in_error(obj):
 @register.filter
 def reminded_at(dose):
     """When the patient got the next-dose reminder of this dose (None when not yet)."""
-    from journal.selectors import next_dose_reminded_at
 
     return next_dose_reminded_at(dose)
 
@@ -45,6 +41,5 @@ def reminded_at(dose):
 @register.filter
 def correctable_by(note, user) -> bool:
     """Whether `user` may correct `note` (its author or a physician; others comment)."""
-    from journal.services import note_correctable_by
 
     return note_correctable_by(note, user)

@@ -5,22 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from journal.access import patient_for_request
+from journal import access
+from journal.access import patient_view
 from journal.forms import AccessLogSearchForm
 from journal.models import Patient
+from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
 from mittvaccin.models import AccessLogEntry
 from mittvaccin.rights import Right
-from mittvaccin.services import access_log_record_many
 from mittvaccin.tenancy import owned
 
 
@@ -67,15 +66,13 @@ def _log_review_read(request, page) -> None:
                 protected_identity=entry.patient_protected,
             ),
         )
-    access_log_record_many(request=request, patients=shown.values(), what=_("Loggkontroll"))
+    access_log_record(request=request, patients=shown.values(), action=access.LOG_REVIEW)
 
 
 @require_GET
-def access_log_extract(request, patient_id):
+@patient_view(access.LOG_EXTRACT, right=Right.CAREGIVER_ADMINISTER)
+def access_log_extract(request, patient):
     """Printable extract for the patient: which units of the caregiver looked at their data, and when."""
-    patient = patient_for_request(request, patient_id, what=_("Loggutdrag"), right=None)
-    if not request.user.has_right(Right.CAREGIVER_ADMINISTER):
-        raise PermissionDenied
     entries = owned(AccessLogEntry, request).filter(patient_id=patient.pk)
     by_unit = (
         entries.values("unit__name", "api_client_name", "at__date")

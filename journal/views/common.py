@@ -10,6 +10,8 @@ from django.utils import timezone
 from journal import services
 from journal.forms import ReasonForm
 from journal.models import Visit
+from mittvaccin.parsing import int_or_none
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.tenancy import owned_or_404
 
 
@@ -27,21 +29,9 @@ def _date(value) -> str:
     return value.isoformat() if value else ""
 
 
-# Service field names that a form calls differently (the batch is typed as its lot number).
-FIELD_ALIASES = {"batch": "lot"}
-
-
-def _error_to_form(form, error: services.JournalError) -> None:
-    field = FIELD_ALIASES.get(error.field, error.field)
-    field = field if field in form.fields else None
-    form.add_error(field, error.message)
-
-
 def _posted_int(request, name):
-    try:
-        return int(request.POST.get(name) or request.GET.get(name) or 0) or None
-    except (TypeError, ValueError):
-        return None
+    """An id from the form or the query string; none (or 0) is None."""
+    return int_or_none(request.POST.get(name) or request.GET.get(name)) or None
 
 
 def _mark_with_reason(request, patient, *, mark, done, anchor, title, intro, submit):
@@ -51,7 +41,7 @@ def _mark_with_reason(request, patient, *, mark, done, anchor, title, intro, sub
         try:
             mark(form.cleaned_data["reason"])
         except services.JournalError as error:
-            _error_to_form(form, error)
+            refusal_to_form(form, error)
         else:
             messages.success(request, done)
             return redirect(reverse("journal:patient", args=[patient.pk]) + anchor)

@@ -10,22 +10,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from journal import services
+from journal import access, services
 from journal.access import patient_view
 from journal.forms import CommentForm, NoteCorrectForm, NoteForm
 from journal.models import Note, NoteKind
-from journal.views.common import _error_to_form, _hhmm
+from journal.views.common import _hhmm
+from mittvaccin.redirects import safe_next
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.tenancy import owned_or_404
 
 
-@patient_view(_("Ny anteckning"))
+@patient_view(access.NOTE_CREATE)
 def note_create(request, patient):
     form = NoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             note = services.note_create(patient=patient, user=request.user, text=form.cleaned_data["text"])
         except services.JournalError as error:
-            _error_to_form(form, error)
+            refusal_to_form(form, error)
         else:
             messages.success(
                 request, _("Anteckningen är signerad %(time)s.") % {"time": _hhmm(note.signed_at)}
@@ -43,7 +45,7 @@ def note_create(request, patient):
     )
 
 
-@patient_view(_("Anteckning: rätta"))
+@patient_view(access.NOTE_CORRECT)
 def note_correct(request, patient, note_id):
     note = owned_or_404(Note, request, pk=note_id, patient=patient)
     if not services.note_correctable_by(note, request.user):
@@ -61,7 +63,7 @@ def note_correct(request, patient, note_id):
                 outcome=form.cleaned_data.get("outcome") or None,
             )
         except services.JournalError as error:
-            _error_to_form(form, error)
+            refusal_to_form(form, error)
         else:
             messages.success(request, _("Den rättade versionen är signerad. Den tidigare texten finns kvar."))
             return redirect(reverse("journal:patient", args=[patient.pk]) + "#anteckningar")
@@ -83,7 +85,7 @@ def note_correct(request, patient, note_id):
 
 
 @require_POST
-@patient_view(_("Anteckning: kommentar"))
+@patient_view(access.NOTE_COMMENT)
 def note_comment(request, patient, note_id):
     note = owned_or_404(Note, request, pk=note_id, patient=patient)
     form = CommentForm(request.POST)
@@ -96,7 +98,5 @@ def note_comment(request, patient, note_id):
             messages.success(request, _("Kommentaren är signerad."))
     else:
         messages.error(request, _("Skriv kommentaren innan du sparar."))
-    next_url = request.POST.get("next") or ""
-    if next_url.startswith(f"/patient/{patient.pk}/"):
-        return redirect(next_url)
-    return redirect(reverse("journal:patient", args=[patient.pk]) + "#anteckningar")
+    default = reverse("journal:patient", args=[patient.pk]) + "#anteckningar"
+    return redirect(safe_next(request, default, within=f"/patient/{patient.pk}/"))

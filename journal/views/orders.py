@@ -6,26 +6,24 @@ import datetime as dt
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from journal import services
+from journal import access, services
 from journal.access import patient_view
 from journal.forms import OrderForm
 from journal.models import Order, OrderRequest, VaccineProduct
-from journal.views.common import _error_to_form, _hhmm, _mark_with_reason, _posted_int, _visit
+from journal.views.common import _hhmm, _mark_with_reason, _posted_int, _visit
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned_or_404
 
 
-@patient_view(_("Ordination"))
+@patient_view(access.ORDER_CREATE, right=Right.VACCINE_ORDER)
 def order_create(request, patient):
-    if not request.user.has_right(Right.VACCINE_ORDER):
-        raise PermissionDenied
     visit_id = _posted_int(request, "besok")
     visit = _visit(request, patient, visit_id) if visit_id else None
     today = timezone.localdate()
@@ -54,7 +52,7 @@ def order_create(request, patient):
                 visit=visit,
             )
         except services.JournalError as error:
-            _error_to_form(form, error)
+            refusal_to_form(form, error)
         else:
             messages.success(
                 request,
@@ -87,11 +85,9 @@ def order_create(request, patient):
     )
 
 
-@patient_view(_("Ordination: makulera"))
+@patient_view(access.ORDER_ERROR, right=Right.VACCINE_ORDER)
 def order_error(request, patient, order_id):
     order = owned_or_404(Order.objects.select_related("product"), request, pk=order_id, patient=patient)
-    if not request.user.has_right(Right.VACCINE_ORDER):
-        raise PermissionDenied
     return _mark_with_reason(
         request,
         patient,
@@ -115,7 +111,7 @@ class OrderRequestForm(forms.Form):
     )
 
 
-@patient_view(_("Begär ordination"))
+@patient_view(access.ORDER_REQUEST, right=None)
 def order_request(request, patient):
     """A nurse who finds an order missing asks for one; it waits on the physicians' list (R2)."""
     visit_id = _posted_int(request, "besok")
@@ -132,7 +128,7 @@ def order_request(request, patient):
                 text=form.cleaned_data["text"],
             )
         except services.JournalError as error:
-            _error_to_form(form, error)
+            refusal_to_form(form, error)
         else:
             messages.success(
                 request, _("Begäran om ordination är skickad till läkarna (listan Väntar på bedömning).")
@@ -158,7 +154,7 @@ def order_request(request, patient):
     )
 
 
-@patient_view(_("Begäran om ordination: besvara"))
+@patient_view(access.ORDER_REQUEST_ANSWER, right=Right.VACCINE_ORDER)
 def order_request_decline(request, patient, order_request_id):
     order_request = owned_or_404(OrderRequest, request, pk=order_request_id, patient=patient)
     return _mark_with_reason(

@@ -8,24 +8,26 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from journal import selectors, services
+from journal import access, selectors, services
 from journal.access import patient_view
 from journal.forms import CommentForm, ElsewhereForm, PatientContactForm, PatientCreateForm
 from journal.models import AssessmentOutcome, Patient, Vaccination
 from journal.screens import as_context, patient_journal
 from journal.services.protection import protection_history
-from journal.views.common import _error_to_form, _mark_with_reason
+from journal.views.common import _mark_with_reason
 from journal.views.shared_record import _log_shared_read
-from mittvaccin.decorators import require_right
+from mittvaccin.access_log import access_log_record
+from mittvaccin.decorators import require_right, signed_in
+from mittvaccin.redirects import safe_next
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
-from mittvaccin.services import access_log_record, access_log_record_many
 from mittvaccin.tenancy import owned_or_404
 
 
+@signed_in
 @require_GET
 def patient_search(request):
     """Search from every page. An exact number goes straight to the patient; names list the hits."""
@@ -33,7 +35,7 @@ def patient_search(request):
     if result.identity and len(result.patients) == 1:
         return redirect("journal:patient", patient_id=result.patients[0].pk)
     # A hit list shows identities, so each patient shown is logged like any other read.
-    access_log_record_many(request=request, patients=result.patients, what=_("Sökträff"))
+    access_log_record(request=request, patients=result.patients, action=access.SEARCH_HIT)
     template = "journal/patient_search.html#results" if request.htmx else "journal/patient_search.html"
     return render(request, template, {"result": result})
 
@@ -55,7 +57,7 @@ def patient_create(request):
             messages.info(request, _("Patienten fanns redan i journalen."))
             return redirect("journal:patient", patient_id=exists.patient.pk)
         except services.JournalError as error:
-            _error_to_form(form, error)
+            refusal_to_form(form, error)
         else:
             messages.success(
                 request, _("Patienten %(name)s är registrerad.") % {"name": patient.display_name}
@@ -72,7 +74,7 @@ def patient_create(request):
     return render(request, "journal/patient_create.html", {"form": form})
 
 
-@patient_view(_("Patientöversikt"), right=None)
+@patient_view(access.PATIENT, right=None)
 def patient_detail(request, patient):
     # Staff without the journal right (clinic staff) see identity, contact and signals, never notes.
     history = protection_history(patient)
@@ -95,15 +97,13 @@ def patient_detail(request, patient):
     return render(request, "journal/patient_detail.html", context)
 
 
-@patient_view(_("Kontaktuppgifter"), right=Right.PATIENT_REGISTER)
+@patient_view(access.PATIENT_CONTACT, right=Right.PATIENT_REGISTER)
 def patient_edit(request, patient):
     form = PatientContactForm(request.POST or None, instance=Patient.objects.get(pk=patient.pk))
     if patient.protected_identity:
         for name in ("address", "postal_code", "city", "phone", "email"):
             form.fields.pop(name)
-    back = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = ""
+    back = safe_next(request, "")
     if request.method == "POST" and form.is_valid():
         services.patient_update_contact(patient=patient, data=form.cleaned_data)
         messages.success(request, _("Uppgifterna är sparade."))
@@ -113,7 +113,7 @@ def patient_edit(request, patient):
 
 
 @require_POST
-@patient_view(_("Tidigare vaccination registrerad"))
+@patient_view(access.VACCINATION_ELSEWHERE, right=Right.VACCINATION_REGISTER)
 def vaccination_elsewhere(request, patient):
     form = ElsewhereForm(request.POST)
     if form.is_valid():
@@ -133,7 +133,7 @@ def vaccination_elsewhere(request, patient):
             )
         except services.JournalError as error:
             if error.existing is None:
-                _error_to_form(form, error)
+                refusal_to_form(form, error)
             else:
                 return redirect(reverse("journal:patient", args=[patient.pk]) + "#historik")
         else:
@@ -152,7 +152,7 @@ def vaccination_elsewhere(request, patient):
     )
 
 
-@patient_view(_("Vaccination: markera felregistrerad"))
+@patient_view(access.VACCINATION_ERROR, right=Right.VACCINATION_REGISTER)
 def vaccination_error(request, patient, vaccination_id):
     vaccination = owned_or_404(
         Vaccination.objects.select_related("product"), request, pk=vaccination_id, patient=patient
@@ -181,20 +181,20 @@ def assessments(request):
     """Patients whose health declaration has answers waiting for a physician's assessment."""
     scope = request.GET.get("enhet", "denna")
     queue = selectors.assessment_queue(request, unit=request.unit if scope == "denna" else None)
+    access_log_record(
+        request=request, patients=[d.visit.patient for d in queue], action=access.ASSESSMENT_QUEUE
+    )
     for declaration in queue:
-        access_log_record(
-            request=request, patient=declaration.visit.patient, what=_("Lista: väntar på bedömning")
-        )
         declaration.flag_rows = [row for row in declaration.answer_rows() if row["flag"]]
     # Nurses' requests for an order stand on the same list until an order answers them (R2).
     requests = selectors.open_order_requests(request, unit=request.unit if scope == "denna" else None)
-    access_log_record_many(
-        request=request, patients=[r.patient for r in requests], what=_("Lista: begärda ordinationer")
+    access_log_record(
+        request=request, patients=[r.patient for r in requests], action=access.ORDER_REQUEST_QUEUE
     )
     # Residents' flagged answers before a booked visit (A15).
     previsits = selectors.previsit_assessment_queue(request, unit=request.unit if scope == "denna" else None)
-    access_log_record_many(
-        request=request, patients=[p.patient for p in previsits], what=_("Lista: väntar på bedömning")
+    access_log_record(
+        request=request, patients=[p.patient for p in previsits], action=access.ASSESSMENT_QUEUE
     )
     return render(
         request,

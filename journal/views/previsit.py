@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from journal import services
+from journal import access, services
 from journal.access import patient_view
 from journal.models import AssessmentOutcome, PreVisitDeclaration
 from mittvaccin.rights import Right
@@ -15,7 +15,7 @@ from mittvaccin.tenancy import owned_or_404
 
 
 @require_POST
-@patient_view(_("Bedömning av hälsodeklaration före besöket"), right=Right.ASSESSMENT_WRITE)
+@patient_view(access.PREVISIT_ASSESSMENT, right=Right.ASSESSMENT_WRITE)
 def previsit_assessment(request, patient, previsit_id):
     previsit = owned_or_404(PreVisitDeclaration, request, pk=previsit_id, patient=patient)
     outcome = request.POST.get("outcome", "")

@@ -8,12 +8,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from journal import services
+from journal import access, services
 from journal.access import patient_view
 from journal.forms import ReasonForm
 from journal.population_register import RegisterUnavailable
 from journal.services.protection import protection_history
-from journal.views.common import _error_to_form
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 
 ACTIONS = ("check", "mark", "lift")
@@ -24,7 +24,7 @@ def can_lift(user) -> bool:
     return user.has_right(Right.CAREGIVER_ADMINISTER)
 
 
-@patient_view(_("Skyddad identitet"), right=None)
+@patient_view(access.PROTECTION, right=None)
 def protection(request, patient):
     """The state of the marking, its history, and the three actions (every staff member may mark)."""
     action = request.POST.get("action") if request.method == "POST" else None
@@ -69,7 +69,7 @@ def protection(request, patient):
                         patient=patient, user=request.user, reason=form.cleaned_data["reason"]
                     )
             except services.JournalError as error:
-                _error_to_form(form, error)
+                refusal_to_form(form, error)
             else:
                 messages.success(
                     request,

@@ -15,9 +15,9 @@ from journal import recall as recalls
 from journal.models import Batch
 from journal.recall_models import Recall
 from journal.stock_forms import RecallForm, RecallMessageForm
-from journal.views.common import _error_to_form
 from mittvaccin.decorators import require_right
 from mittvaccin.models import Unit
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned, owned_or_404
 
@@ -51,7 +51,7 @@ def recall_list(request):
                     reason=data["reason"],
                 )
             except recalls.RecallError as error:
-                _error_to_form(form, error)
+                refusal_to_form(form, error)
             else:
                 messages.success(
                     request,
@@ -131,7 +131,7 @@ def recall_message(request, recall_id):
                 idempotency_key=data["idempotency_key"],
             )
         except recalls.RecallError as error:
-            _error_to_form(form, error)
+            refusal_to_form(form, error)
         else:
             messages.success(
                 request,

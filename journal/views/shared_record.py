@@ -8,13 +8,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from journal import services
+from journal import access, services
 from journal.access import patient_view
 from journal.forms import BlockForm, EmergencyAccessForm
 from journal.models import SharedRecordBlock, Vaccination
-from journal.views.common import _error_to_form
-from mittvaccin.models import AccessLogEntry
-from mittvaccin.services import access_log_record, client_address
+from mittvaccin.access_log import LoggedPatient, access_log_record
+from mittvaccin.redirects import safe_next
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.tenancy import owned_or_404
 
 
@@ -22,32 +22,28 @@ def _log_shared_read(request, patient, shared) -> None:
     """Every look into another caregiver's record leaves a row in their access log too (R6)."""
     if not shared.open or not (shared.doses or shared.blocked_count):
         return
-    access_log_record(request=request, patient=patient, what=_("Sammanhållen journal"))
-    seen = {}
+    access_log_record(request=request, patient=patient, action=access.SHARED_READ)
+    # The other caregiver's row names its own patient record, with the identity and marker as we hold them.
+    theirs: dict[int, dict[int, LoggedPatient]] = {}
     for dose in shared.doses:
-        seen.setdefault(dose.patient_id, dose)
-    rows = [
-        AccessLogEntry(
-            user=request.user,
-            caregiver_id=dose.caregiver_id,
-            unit=None,
-            patient_id=dose.patient_id,
-            patient_identity=patient.identity_number,
-            patient_protected=patient.protected_identity,
-            what=(
-                _("Sammanhållen journal, läst av %(caregiver)s") % {"caregiver": request.user.caregiver.name}
-            )[:120],
-            path=request.get_full_path()[:400],
-            client_address=client_address(request),
-            reason=shared.emergency.reason if shared.emergency else "",
+        theirs.setdefault(dose.caregiver_id, {})[dose.patient_id] = LoggedPatient(
+            id=dose.patient_id,
+            identity_number=patient.identity_number,
+            protected_identity=patient.protected_identity,
         )
-        for dose in seen.values()
-    ]
-    AccessLogEntry.objects.bulk_create(rows)
+    for caregiver_id, patients in theirs.items():
+        access_log_record(
+            request=request,
+            patients=patients.values(),
+            action=access.SHARED_READ_BY,
+            params={"caregiver": request.user.caregiver.name},
+            reason=shared.emergency.reason if shared.emergency else "",
+            caregiver=caregiver_id,
+        )
 
 
 @require_POST
-@patient_view(_("Sammanhållen journal: samtycke"))
+@patient_view(access.SHARED_CONSENT)
 def consent(request, patient):
     given = request.POST.get("given") == "yes"
     if request.POST.get("given") not in ("yes", "no"):
@@ -60,14 +56,12 @@ def consent(request, patient):
             if given
             else _("Att patienten inte samtycker är registrerat."),
         )
-    next_url = request.POST.get("next") or ""
-    if next_url.startswith(f"/patient/{patient.pk}/"):
-        return redirect(next_url)
-    return redirect(reverse("journal:patient", args=[patient.pk]) + "#sammanhallen")
+    default = reverse("journal:patient", args=[patient.pk]) + "#sammanhallen"
+    return redirect(safe_next(request, default, within=f"/patient/{patient.pk}/"))
 
 
 @require_POST
-@patient_view(_("Sammanhållen journal: spärr"))
+@patient_view(access.SHARED_BLOCK)
 def block(request, patient):
     form = BlockForm(request.POST)
     if form.is_valid():
@@ -86,7 +80,7 @@ def block(request, patient):
 
 
 @require_POST
-@patient_view(_("Sammanhållen journal: häv spärr"))
+@patient_view(access.SHARED_BLOCK_LIFT)
 def block_lift(request, patient, block_id):
     block = owned_or_404(SharedRecordBlock, request, pk=block_id, patient=patient)
     try:
@@ -98,20 +92,23 @@ def block_lift(request, patient, block_id):
     return redirect(reverse("journal:patient", args=[patient.pk]) + "#sammanhallen")
 
 
-@patient_view(_("Nödåtkomst: övervägd"))
+@patient_view(access.EMERGENCY_CONSIDERED)
 def emergency_access(request, patient):
     """Two explicit steps: this page explains and asks for a reason; the POST opens the blocked information."""
     form = EmergencyAccessForm(request.POST or None)
-    back = request.GET.get("tillbaka") or request.POST.get("tillbaka") or ""
-    if not back.startswith(f"/patient/{patient.pk}/"):
-        back = reverse("journal:patient", args=[patient.pk])
+    back = safe_next(
+        request,
+        reverse("journal:patient", args=[patient.pk]),
+        field="tillbaka",
+        within=f"/patient/{patient.pk}/",
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.emergency_access_open(
                 request=request, patient=patient, reason=form.cleaned_data["reason"]
             )
         except services.JournalError as error:
-            _error_to_form(form, error)
+            refusal_to_form(form, error)
         else:
             messages.warning(
                 request,

@@ -9,25 +9,26 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from journal import fhir, selectors, services
+from journal import access, fhir, selectors, services
 from journal.access import patient_view
 from journal.forms import SignalForm
 from journal.models import AttentionSignal
-from journal.views.common import _error_to_form, _mark_with_reason
+from journal.views.common import _mark_with_reason
+from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
-from mittvaccin.services import access_log_record
 from mittvaccin.tenancy import owned_or_404
 
 
-@patient_view(_("Ny uppmärksamhetssignal"))
+@patient_view(access.SIGNAL_CREATE)
 def signal_create(request, patient):
     form = SignalForm(request.POST or None, initial={"kind": "hypersensitivity"})
     if request.method == "POST" and form.is_valid():
         try:
             signal = services.signal_create(patient=patient, user=request.user, **form.cleaned_data)
         except services.JournalError as error:
-            _error_to_form(form, error)
+            refusal_to_form(form, error)
         else:
             messages.success(
                 request,
@@ -53,7 +54,7 @@ def signal_create(request, patient):
 
 
 @require_POST
-@patient_view(_("Uppmärksamhetssignal: dokumenterad i huvudjournalen"))
+@patient_view(access.SIGNAL_DOCUMENTED)
 def signal_documented(request, patient, signal_id):
     signal = owned_or_404(AttentionSignal, request, pk=signal_id, patient=patient)
     try:
@@ -67,7 +68,7 @@ def signal_documented(request, patient, signal_id):
     return redirect(reverse("journal:patient", args=[patient.pk]) + "#signaler")
 
 
-@patient_view(_("Uppmärksamhetssignal: inaktivera"))
+@patient_view(access.SIGNAL_INACTIVATE, right=Right.ASSESSMENT_WRITE)
 def signal_inactivate(request, patient, signal_id):
     signal = owned_or_404(AttentionSignal, request, pk=signal_id, patient=patient)
     return _mark_with_reason(
@@ -83,7 +84,7 @@ def signal_inactivate(request, patient, signal_id):
 
 
 @require_GET
-@patient_view(_("Uppmärksamhetssignal: FHIR-export"))
+@patient_view(access.SIGNAL_FHIR)
 def signal_fhir(request, patient, signal_id):
     signal = owned_or_404(
         AttentionSignal.objects.select_related("inactivation", "patient"),
@@ -105,8 +106,5 @@ def signal_fhir(request, patient, signal_id):
 def signal_todos(request):
     """Signals still to be documented in the main health record (R13)."""
     todos = selectors.signal_todos(request)
-    for signal in todos:
-        access_log_record(
-            request=request, patient=signal.patient, what=_("Att dokumentera: uppmärksamhetssignal")
-        )
+    access_log_record(request=request, patients=[s.patient for s in todos], action=access.SIGNAL_TODO)
     return render(request, "journal/signal_todos.html", {"todos": todos})

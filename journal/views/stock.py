@@ -21,9 +21,9 @@ from journal.stock_forms import (
     WasteForm,
 )
 from journal.stock_models import StockMinimum, UnitStockSettings
-from journal.views.common import _error_to_form
 from mittvaccin.decorators import require_right
 from mittvaccin.models import Unit
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned, owned_or_404
 
@@ -77,7 +77,7 @@ def delivery(request):
                 idempotency_key=data["idempotency_key"],
             )
         except stock.StockError as error:
-            _error_to_form(form, error)
+            refusal_to_form(form, error)
         else:
             messages.success(
                 request,
@@ -144,7 +144,7 @@ def lot_waste(request, batch_id):
                 idempotency_key=data["idempotency_key"],
             )
         except stock.StockError as error:
-            _error_to_form(form, error)
+            refusal_to_form(form, error)
         else:
             messages.success(
                 request,
@@ -174,7 +174,7 @@ def lot_transfer(request, batch_id):
                 idempotency_key=data["idempotency_key"],
             )
         except stock.StockError as error:
-            _error_to_form(form, error)
+            refusal_to_form(form, error)
         else:
             messages.success(
                 request,
@@ -204,7 +204,7 @@ def lot_stocktake(request, batch_id):
                 reason=data["reason"],
             )
         except stock.StockError as error:
-            _error_to_form(form, error)
+            refusal_to_form(form, error)
             if error.field == "counted" and data["expected"] != stock.balance_of(request.unit, batch):
                 # Show the balance as it is now, so the next count is compared with the right figure.
                 form.data = form.data.copy()
@@ -270,7 +270,7 @@ def stock_settings(request):
                         user=request.user, unit=unit, email=form.cleaned_data["alert_email"]
                     )
             except stock.StockError as error:
-                _error_to_form(form, error)
+                refusal_to_form(form, error)
             else:
                 messages.success(
                     request, _("Lagerinställningarna för %(unit)s är sparade.") % {"unit": unit.name}

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from journal import extensions, selectors, services
+from journal import access, extensions, selectors, services
 from journal.access import patient_view
 from journal.forms import AssessmentForm, ConfirmChecksForm, DeclarationForm, DoseForm, NotGivenForm
 from journal.models import HealthDeclaration, NoteKind
 from journal.screens import batch_for_lot, visit_screen
-from journal.views.common import _date, _error_to_form, _hhmm, _posted_int, _visit
+from journal.views.common import _date, _hhmm, _posted_int, _visit
 from journal.views.shared_record import _log_shared_read
+from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
 
 KEEP_SESSION_KEY = "journal_keep_dose"
+# The dose service speaks of the batch; the nurse types its lot number.
+DOSE_FORM_FIELDS = {"batch": "lot"}
 
 
 # The "not given" form shares the screen with the dose form: its own prefix keeps ids and names apart.
@@ -106,11 +108,9 @@ def _after_post(request, patient, visit):
 
 
 @require_POST
-@patient_view(_("Besök påbörjat"))
+@patient_view(access.VISIT_START, right=Right.VACCINATION_REGISTER)
 def visit_start(request, patient):
     """A walk-in: open a vaccination visit at the unit the nurse works at now."""
-    if not request.user.has_right(Right.VACCINATION_REGISTER):
-        raise PermissionDenied
     if request.unit is None:
         messages.error(request, _("Välj först vilken enhet du arbetar på."))
         return redirect("journal:patient", patient_id=patient.pk)
@@ -120,7 +120,7 @@ def visit_start(request, patient):
 
 
 @require_GET
-@patient_view(_("Vaccinationsbesök: kontroller och vaccination"))
+@patient_view(access.VISIT)
 def visit(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
     correcting = request.GET.get("ratta") == "deklaration"
@@ -130,7 +130,7 @@ def visit(request, patient, visit_id):
 
 
 @require_POST
-@patient_view(_("Hälsodeklaration registrerad"))
+@patient_view(access.VISIT_DECLARATION, right=Right.VACCINATION_REGISTER)
 def visit_declaration(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
     current = selectors.current_declaration(visit)
@@ -146,7 +146,7 @@ def visit_declaration(request, patient, visit_id):
                 previsit_id=form.cleaned_data.get("previsit"),
             )
         except services.JournalError as error:
-            _error_to_form(form, error)
+            refusal_to_form(form, error)
         else:
             if declaration.flagged:
                 messages.warning(
@@ -166,11 +166,9 @@ def visit_declaration(request, patient, visit_id):
 
 
 @require_POST
-@patient_view(_("Bedömning före vaccination"))
+@patient_view(access.VISIT_ASSESSMENT, right=Right.ASSESSMENT_WRITE)
 def visit_assessment(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
-    if not request.user.has_right(Right.ASSESSMENT_WRITE):
-        raise PermissionDenied
     form = AssessmentForm(request.POST)
     if form.is_valid():
         declaration = HealthDeclaration.objects.filter(
@@ -189,7 +187,7 @@ def visit_assessment(request, patient, visit_id):
                     declaration=declaration,
                 )
             except services.JournalError as error:
-                _error_to_form(form, error)
+                refusal_to_form(form, error)
             else:
                 messages.success(
                     request, _("Bedömningen är signerad %(time)s.") % {"time": _hhmm(note.signed_at)}
@@ -199,7 +197,7 @@ def visit_assessment(request, patient, visit_id):
 
 
 @require_POST
-@patient_view(_("Kontroller före vaccination bekräftade"))
+@patient_view(access.VISIT_CONFIRM, right=Right.VACCINATION_REGISTER)
 def visit_confirm(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
     form = ConfirmChecksForm(request.POST)
@@ -223,7 +221,7 @@ def visit_confirm(request, patient, visit_id):
 
 
 @require_POST
-@patient_view(_("Vaccination registrerad"))
+@patient_view(access.VISIT_DOSE, right=Right.VACCINATION_REGISTER)
 def visit_dose(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
     orders = selectors.patient_orders(patient)
@@ -265,7 +263,7 @@ def visit_dose(request, patient, visit_id):
                         % {"time": _hhmm(error.existing.recorded_at)},
                     )
                     return _after_post(request, patient, visit)
-                _error_to_form(form, error)
+                refusal_to_form(form, error, DOSE_FORM_FIELDS)
             else:
                 if data["keep"]:
                     request.session[KEEP_SESSION_KEY] = {
@@ -295,7 +293,7 @@ def visit_dose(request, patient, visit_id):
 
 
 @require_POST
-@patient_view(_("Vaccination ej given registrerad"))
+@patient_view(access.VISIT_NOT_GIVEN, right=Right.VACCINATION_REGISTER)
 def visit_not_given(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
     orders = selectors.open_orders(selectors.patient_orders(patient))
@@ -315,7 +313,7 @@ def visit_not_given(request, patient, visit_id):
             )
         except services.JournalError as error:
             if error.existing is None:
-                _error_to_form(form, error)
+                refusal_to_form(form, error)
             else:
                 return _after_post(request, patient, visit)
         else:

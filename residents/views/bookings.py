@@ -8,7 +8,6 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,9 +22,11 @@ from booking.models import ActorKind, Slot, VisitType
 from journal.identity import parse_identity
 from journal.models import Patient
 from journal.population_register import population_register
+from journal.selectors import previsit_for_booking
 from journal.services import PatientExists, patient_create
+from mittvaccin.decorators import public
 from mittvaccin.models import Unit
-from residents import selectors
+from residents import access, selectors
 from residents.session import resident_required
 from residents.views.home import log_read
 
@@ -53,7 +54,7 @@ def _day(value):
         return None
 
 
-@login_not_required
+@public
 @resident_required()
 def book_units(request):
     units = [
@@ -66,7 +67,7 @@ def book_units(request):
     return render(request, "residents/book_units.html", {"resident": request.resident, "units": units})
 
 
-@login_not_required
+@public
 @resident_required()
 def book_types(request, unit_slug):
     unit = _unit(unit_slug)
@@ -98,7 +99,7 @@ def times_context(unit, visit_type, chosen_day, now):
     return {"days": days[:14], "chosen_day": chosen_day, "slots": slots}
 
 
-@login_not_required
+@public
 @resident_required()
 def book_times(request, unit_slug, visit_type_id):
     unit = _unit(unit_slug)
@@ -134,7 +135,7 @@ def _patient_for(unit, resident) -> Patient:
         return exists.patient
 
 
-@login_not_required
+@public
 @never_cache
 @require_http_methods(["GET", "POST"])
 @resident_required()
@@ -199,14 +200,13 @@ def _own_booking(request, booking_id):
     return booking
 
 
-@login_not_required
+@public
 @never_cache
 @resident_required(missing="404")
 def booking_detail(request, booking_id):
-    from journal.selectors import previsit_for_booking
 
     booking = _own_booking(request, booking_id)
-    log_read(request, [booking.patient], _("Mina vaccinationer: bokning"))
+    log_read(request, [booking.patient], access.BOOKING)
     return render(
         request,
         "residents/booking.html",
@@ -224,7 +224,7 @@ def booking_detail(request, booking_id):
     )
 
 
-@login_not_required
+@public
 @never_cache
 @require_http_methods(["GET", "POST"])
 @resident_required(missing="404")
@@ -253,7 +253,7 @@ def booking_cancel(request, booking_id):
     )
 
 
-@login_not_required
+@public
 @never_cache
 @require_http_methods(["GET", "POST"])
 @resident_required(missing="404")

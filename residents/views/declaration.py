@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,12 +14,13 @@ from booking.models import Booking
 from journal import services as journal_services
 from journal.forms import DeclarationForm
 from journal.selectors import previsit_for_booking
-from residents import selectors
+from mittvaccin.decorators import public
+from residents import access, selectors
 from residents.session import resident_required
 from residents.views.home import log_read
 
 
-@login_not_required
+@public
 @never_cache
 @require_http_methods(["GET", "POST"])
 @resident_required(missing="404")
@@ -43,7 +43,7 @@ def declaration(request, booking_id):
         )
     previous = previsit_for_booking(booking.pk)
     if previous is not None:
-        log_read(request, [booking.patient], _("Mina vaccinationer: hälsodeklaration före besöket"))
+        log_read(request, [booking.patient], access.DECLARATION)
     questionnaire = journal_services.questionnaire_current()
     form = DeclarationForm(
         request.POST or None, questionnaire=questionnaire, initial=previous.answers if previous else None

@@ -4,7 +4,6 @@ certificate, acting for a child, sign-out. Every read is logged as the patient's
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,19 +13,24 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from mittvaccin import eid
+from mittvaccin.access_log import access_log_record
+from mittvaccin.decorators import public
 from mittvaccin.eid_views import provider_logout_url, redirect_to_provider
-from mittvaccin.services import access_log_record_resident
-from residents import selectors
+from mittvaccin.pdf import render_pdf
+from residents import access, selectors
+from residents.certificate import certificate_html
 from residents.session import SESSION_ACTING_FOR, current_resident, resident_required
 
 
-def log_read(request, patients, what: str) -> None:
-    access_log_record_resident(
-        request=request, patients=patients, reader_identity=request.resident.identity, what=what
+def log_read(request, patients, action) -> None:
+    """A resident's read (their own journal, or a guardian's of their child's): in the log of each
+    caregiver whose journal it is, with the reader's personnummer instead of a staff account."""
+    access_log_record(
+        request=request, patients=patients, action=action, resident_identity=request.resident.identity
     )
 
 
-@login_not_required
+@public
 @never_cache
 @require_GET
 def home(request):
@@ -42,7 +46,7 @@ def home(request):
     history = selectors.doses(patients)
     coming, earlier = selectors.bookings(patients)
     if patients:
-        log_read(request, patients, _("Mina vaccinationer: översikt"))
+        log_read(request, patients, access.OVERVIEW)
     return render(
         request,
         "residents/home.html",
@@ -57,7 +61,7 @@ def home(request):
     )
 
 
-@login_not_required
+@public
 @require_POST
 @resident_required()
 def act_for(request):
@@ -82,21 +86,17 @@ def act_for(request):
     return redirect("residents:home")
 
 
-@login_not_required
+@public
 @never_cache
 @require_GET
 @resident_required()
 def certificate(request):
-    from weasyprint import HTML
-
-    from residents.certificate import certificate_html
-
     patients = selectors.subject_patients(request.resident.subject_identity)
     rows = sorted(selectors.doses(patients), key=lambda d: (d.given_at, d.pk))
     if patients:
-        log_read(request, patients, _("Mina vaccinationer: vaccinationsintyg (PDF)"))
+        log_read(request, patients, access.CERTIFICATE)
     # The rows are read first; the PDF is rendered after, outside any transaction.
-    pdf = HTML(string=certificate_html(resident=request.resident, patients=patients, rows=rows)).write_pdf()
+    pdf = render_pdf(certificate_html(resident=request.resident, patients=patients, rows=rows))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="vaccinationsintyg-{timezone.localdate():%Y%m%d}.pdf"'
@@ -104,7 +104,7 @@ def certificate(request):
     return response
 
 
-@login_not_required
+@public
 @require_POST
 def logout(request):
     signed_in = request.session.get(eid.SESSION_RESIDENT) or {}

@@ -10,8 +10,12 @@ from django.utils import timezone
 
 from billing import services
 from billing.models import ArticleKind, Qualification
-from journal.models import VisitKind
+from booking.models import ActorKind, Booking
+from booking.services import booking_cancel, booking_create, booking_mark_no_show
+from journal.identity import identity_with_check_digit
+from journal.models import Patient, VisitKind
 from journal.services import visit_open
+from tests.booking.factories import ScheduleFactory, VisitTypeFactory, make_slot
 from tests.factories import VaccineProductFactory
 
 BANKGIRO = "5050-1055"
@@ -108,8 +112,6 @@ def patient(caregiver, *, birth_date=None, protected=False, **fields):
 
     Birth numbers are odd (men) in the test series 981–999; PatientFactory's default women use even ones.
     """
-    from journal.identity import identity_with_check_digit
-    from journal.models import Patient
 
     n = next(_serials)
     birth = birth_date or _birth(40)
@@ -157,8 +159,6 @@ __all__ = ["ArticleKind"]
 
 
 def timebook_for(unit):
-    from tests.booking.factories import ScheduleFactory, VisitTypeFactory
-
     visit_type = VisitTypeFactory(
         unit=unit, name=f"Vaccination {unit.pk}-{next(_spread)}", minimum_age_years=0
     )
@@ -169,9 +169,6 @@ def timebook_for(unit):
 def booking_for(patient, unit, *, starts_at, made_at, timebook=None, identity_verified=True):
     """A resident's booking; by default as if made with e-identification, so its fees are invoiced by the
     jobs (a web booking without it goes to review instead: identity_verified=False)."""
-    from booking.models import ActorKind, Booking
-    from booking.services import booking_create
-    from tests.booking.factories import make_slot
 
     visit_type, schedule = timebook or timebook_for(unit)
     slot = make_slot(schedule, starts_at, capacity=50)
@@ -185,7 +182,6 @@ def booking_for(patient, unit, *, starts_at, made_at, timebook=None, identity_ve
 
 def no_show(patient, unit, user, *, hours_ago=3, made_days_before=5, timebook=None, identity_verified=True):
     """A booking whose time passed `hours_ago` hours ago, marked as a no-show now (R8)."""
-    from booking.services import booking_mark_no_show
 
     starts_at = timezone.now() - dt.timedelta(hours=hours_ago)
     booking = booking_for(
@@ -203,8 +199,6 @@ def late_cancellation(
     patient, unit, *, hours_before=10, made_hours_before=72, timebook=None, identity_verified=True
 ):
     """A booking cancelled by the resident now, `hours_before` hours before its time (R9)."""
-    from booking.models import ActorKind
-    from booking.services import booking_cancel
 
     starts_at = timezone.now() + dt.timedelta(hours=hours_before)
     booking = booking_for(

@@ -1,9 +1,12 @@
 """Caregiver A's billing objects for the cross-caregiver URL walk (tests/tenancy_ids.py)."""
 
 import datetime as dt
+from decimal import Decimal
 
-from billing import services
-from billing.models import ArticleKind, Price
+from billing import bgmax, services
+from billing.models import ArticleKind, Invoice, JobKind, Payment, Price
+from billing.services.jobs import job_queue
+from billing.services.payments import payments_import
 from tests.billing.factories import (
     adult,
     approved,
@@ -45,18 +48,10 @@ def invoice_id(cast):
 
 
 def run_id(cast):
-    from billing.models import JobKind
-    from billing.services.jobs import job_queue
-
     return job_queue(caregiver=cast.caregiver_a, kind=JobKind.NO_SHOW).pk
 
 
 def _payment(cast):
-    from decimal import Decimal
-
-    from billing import bgmax
-    from billing.models import Payment
-    from billing.services.payments import payments_import
 
     content = bgmax.write(
         bankgiro=ready_caregiver(cast.caregiver_a).bankgiro,
@@ -76,7 +71,6 @@ def file_id(cast):
 
 
 def line_id(cast):
-    from billing.models import Invoice
 
     return Invoice.objects.get(pk=invoice_id(cast)).lines.first().pk
 

@@ -69,7 +69,7 @@ def test_the_chain_from_a_dose_shows_every_step(cast):
 
 
 def test_from_an_invoice_line_back_to_the_dose(cast):
-    dose, charge, corrected, first, note, second, reminder = full_chain(cast)
+    dose, _charge, corrected, _first, note, second, _reminder = full_chain(cast)
     client = client_for(cast.clinic_a)
     invoice_page = client.get(reverse("billing:invoice", args=[second.pk])).content.decode()
     line = InvoiceLine.objects.get(invoice=second)

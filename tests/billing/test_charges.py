@@ -5,13 +5,13 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from billing import services
 from billing.models import ArticleKind, Charge, ChargeSource, ChargeStatus
+from billing.services import BillingError
 from journal.models import VisitKind
 from tests.billing.factories import (
     adult,
@@ -85,7 +85,7 @@ def test_r10_reduced_price_campaign(cast, alice, product):
 
 def test_r10_campaign_the_patient_does_not_qualify_for_refuses_the_dose(cast, alice, product):
     kids = campaign(cast.caregiver_a, products=[product])
-    with pytest.raises(ValidationError, match="omfattas inte"):
+    with pytest.raises(BillingError, match="omfattas inte"):
         dose_charge(
             adult(cast.caregiver_a),
             cast.unit_a,
@@ -96,7 +96,7 @@ def test_r10_campaign_the_patient_does_not_qualify_for_refuses_the_dose(cast, al
     ended = campaign(
         cast.caregiver_a, products=[product], starts_on=dt.date(2020, 1, 1), ends_on=dt.date(2021, 1, 1)
     )
-    with pytest.raises(ValidationError, match="omfattas inte"):
+    with pytest.raises(BillingError, match="omfattas inte"):
         dose_charge(
             child(cast.caregiver_a),
             cast.unit_a,

@@ -4,6 +4,7 @@ These tests commit for real (transactional database) and issue from separate con
 """
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -129,8 +130,6 @@ def test_r15_pdf_is_rendered_by_a_real_worker_after_commit(cast, celery_worker, 
 
 
 def _wait_for_document(invoice):
-    import time
-
     # Waiting for an outcome, not measuring time: the worker thread renders when it gets the task.
     for _ in range(600):
         document = InvoiceDocument.objects.filter(invoice=invoice).first()

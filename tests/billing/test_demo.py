@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from billing.models import ArticleKind, Campaign
 from billing.services.prices import price_for
+from booking.extensions import public_price
 from booking.models import VisitType
 from journal.models import Vaccination
 from mittvaccin.models import Caregiver
@@ -14,7 +15,6 @@ pytestmark = pytest.mark.django_db
 
 
 def test_r18_demo_visit_types_show_residents_the_vaccine_price_they_will_be_invoiced():
-    from booking.extensions import public_price
 
     call_command("demo_data", verbosity=0)
     varmland = Caregiver.objects.get(name="Region Värmland")

@@ -6,17 +6,19 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
 from billing import services
-from billing.models import ArticleKind, ChargeStatus, Invoice, InvoiceKind, InvoiceLine
+from billing.models import ArticleKind, ChargeStatus, Invoice, InvoiceDocument, InvoiceKind, InvoiceLine
 from billing.pdf import invoice_pdf_bytes, invoice_pdf_store, render_invoice_pdf
 from billing.references import ocr_is_valid
 from billing.selectors import export_csv, invoices_for_export
+from billing.services import BillingError
+from billing.tasks import invoice_render_pdf, invoice_render_pdfs
+from mittvaccin import pdf
 from tests.billing.factories import (
     adult,
     approved,
@@ -140,7 +142,7 @@ def test_r10_only_free_charges_close_without_an_invoice(cast, alice, clinic_user
 
 def test_r15_no_bankgiro_means_no_invoice_and_a_clear_message(cast, alice, clinic_user, product, grown_up):
     charges = approved(dose_charge(grown_up, cast.unit_a, product, user=alice), clinic_user)
-    with pytest.raises(ValidationError, match="bankgironummer"):
+    with pytest.raises(BillingError, match="bankgironummer"):
         issue(cast, clinic_user)
     response = client_for(cast.clinic_a).post(reverse("billing:invoices_create"), follow=True)
     assert "bankgironummer" in response.content.decode()
@@ -225,7 +227,7 @@ def test_r15_line_added_to_an_issued_invoice_is_refused(invoiced):
             amount=Decimal("1"),
         )
         # Either deferred check may fire first (the fixture's own invoice is not committed yet either).
-        with pytest.raises(IntegrityError, match="sum.* to 346.00, total is 345.00"), transaction.atomic():
+        with pytest.raises(IntegrityError, match=r"sum.* to 346\.00, total is 345\.00"), transaction.atomic():
             check_deferred_constraints_now()
         transaction.set_rollback(True)
 
@@ -244,7 +246,7 @@ def test_r15_credit_note_negates_the_lines_and_refers_to_the_invoice(invoiced, c
 
 def test_r15_crediting_a_credit_note_is_refused(invoiced, cast, clinic_user):
     note = services.credit_note_issue(invoice=invoiced, user=clinic_user, reason="Fel patient")
-    with pytest.raises(ValidationError, match="kreditfaktura kan inte krediteras"):
+    with pytest.raises(BillingError, match="kreditfaktura kan inte krediteras"):
         services.credit_note_issue(invoice=note, user=clinic_user, reason="Igen")
     response = client_for(cast.clinic_a).post(
         reverse("billing:invoice_credit", args=[note.pk]), {"reason": "Igen"}, follow=True
@@ -264,7 +266,7 @@ def test_r15_database_refuses_a_credit_note_of_a_credit_note(invoiced, clinic_us
 
 def test_r15_crediting_twice_is_refused(invoiced, clinic_user):
     services.credit_note_issue(invoice=invoiced, user=clinic_user, reason="Fel patient")
-    with pytest.raises(ValidationError, match="redan krediterad"):
+    with pytest.raises(BillingError, match="redan krediterad"):
         services.credit_note_issue(invoice=invoiced, user=clinic_user, reason="Igen")
 
 
@@ -423,9 +425,6 @@ def test_r15_export_period_is_inclusive_and_bounded(cast, invoiced):
 
 
 def test_r15_pdf_task_renders_once_and_ignores_an_invoice_of_another_database(invoiced, settings, tmp_path):
-    from billing.models import InvoiceDocument
-    from billing.tasks import invoice_render_pdf
-
     settings.MEDIA_ROOT = tmp_path
     assert invoice_render_pdf(invoiced.pk, invoiced.number + 1) is None
     assert not InvoiceDocument.objects.exists()
@@ -436,9 +435,6 @@ def test_r15_pdf_task_renders_once_and_ignores_an_invoice_of_another_database(in
 
 
 def test_r15_pdfs_of_a_batch_share_fonts_and_the_parsed_stylesheet(invoiced, clinic_user, settings, tmp_path):
-    from billing.models import InvoiceDocument
-    from billing.tasks import invoice_render_pdfs
-    from mittvaccin import pdf
 
     settings.MEDIA_ROOT = tmp_path
     note = services.credit_note_issue(invoice=invoiced, user=clinic_user, reason="Fel patient")

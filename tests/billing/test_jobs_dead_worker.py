@@ -25,6 +25,7 @@ from billing.models import ArticleKind, Charge, JobKind, JobRun, JobStatus
 from billing.services.jobs import LIVENESS_NAMESPACE, job_queue, jobs_recover
 from journal.models import Visit, VisitKind
 from mittvaccin import liveness
+from mittvaccin.celery import app
 from mittvaccin.models import OutboxTask
 from tests.billing.factories import adult, article_price, no_show, timebook_for
 
@@ -100,7 +101,6 @@ def _blocked_by(holder_pid: int):
 
 
 def test_r8_a_killed_worker_process_is_detected_at_once_and_the_run_continues(cast):
-    from mittvaccin.celery import app
 
     article_price(cast.caregiver_a, ArticleKind.NO_SHOW, "400")
     timebook = timebook_for(cast.unit_a)

@@ -11,6 +11,7 @@ from django.db import connection, connections, transaction
 
 from billing.models import ArticleKind, Charge, JobKind, JobRun, JobStatus
 from billing.services.jobs import job_execute, job_queue
+from billing.tasks import noshow_invoicing
 from journal.models import Visit, VisitKind
 from tests.billing.factories import adult, article_price, late_cancellation, no_show, timebook_for
 
@@ -59,8 +60,6 @@ def test_r8_r9_job_runs_on_a_real_worker_and_is_idempotent(cast, celery_worker, 
 
 
 def test_r8_beat_task_runs_every_caregiver_on_the_worker(cast, celery_worker):
-    from billing.tasks import noshow_invoicing
-
     article_price(cast.caregiver_a, ArticleKind.NO_SHOW, "400")
     no_show(adult(cast.caregiver_a), cast.unit_a, cast.alice, timebook=timebook_for(cast.unit_a))
     noshow_invoicing.delay()

@@ -23,13 +23,12 @@ from tests.journal.factories import (
     make_order,
     ready_visit,
     register,
+    tbe_product,
 )
 
 
 @pytest.fixture
 def priced(cast):
-    from tests.journal.factories import tbe_product
-
     product = tbe_product()
     billing.price_set(
         caregiver=cast.caregiver_a, product=product, amount=Decimal("345"), valid_from=dt.date(2020, 1, 1)

@@ -4,10 +4,12 @@ reminders (once per invoice, with the fee, a PDF with the invoice's OCR) and the
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -16,6 +18,7 @@ from pypdf import PdfReader
 
 from billing.models import Payment, PaymentFile, PaymentSettlement, Reminder
 from billing.receivables import balance_of
+from billing.services.payments import payments_import
 from billing.services.reminders import reminder_send
 from tests.billing.factories import ready_caregiver
 from tests.billing.test_payments import bgmax_file, issued_invoice
@@ -129,16 +132,12 @@ def test_reminder_once_per_invoice_with_the_fee_and_the_invoices_ocr(cast):
     assert balance_of(invoice).outstanding == Decimal("360.00")  # the fee is owed too
     pdf = client.get(reverse("billing:reminder_pdf", args=[invoice.pk]))
     assert pdf["Content-Type"] == "application/pdf"
-    import io
 
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "PÅMINNELSE" in text and invoice.ocr in text and "360,00" in text
 
 
 def test_reminder_refused_before_the_delay_and_for_a_paid_invoice(cast):
-    from django.core.exceptions import ValidationError
-
-    from billing.services.payments import payments_import
 
     ready_caregiver(cast.caregiver_a, reminder_after_days=7)
     fresh = issued_invoice(cast)
@@ -152,7 +151,6 @@ def test_reminder_refused_before_the_delay_and_for_a_paid_invoice(cast):
 
 
 def test_a_payment_of_the_reminder_settles_the_invoice_and_fee(cast):
-    from billing.services.payments import payments_import
 
     ready_caregiver(cast.caregiver_a, reminder_fee=Decimal("60.00"))
     invoice = overdue_invoice(cast)

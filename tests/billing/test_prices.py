@@ -4,13 +4,13 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from billing import services
 from billing.models import ArticleKind, Price
+from billing.services import BillingError
 from tests.billing.factories import article, product_with_price
 from tests.conftest import client_for
 from tests.factories import VaccineProductFactory
@@ -53,7 +53,7 @@ def test_r17_overlapping_closed_period_is_refused_with_the_period_named(cast):
         valid_from=D(2026, 1, 1),
         valid_until=D(2026, 6, 30),
     )
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(BillingError) as refused:
         services.price_set(
             caregiver=cast.caregiver_a,
             product=product,
@@ -71,7 +71,7 @@ def test_r17_price_before_a_later_price_is_refused(cast):
     services.price_set(
         caregiver=cast.caregiver_a, product=product, amount=Decimal("300"), valid_from=D(2026, 6, 1)
     )
-    with pytest.raises(ValidationError):
+    with pytest.raises(BillingError):
         services.price_set(
             caregiver=cast.caregiver_a, product=product, amount=Decimal("280"), valid_from=D(2026, 1, 1)
         )
@@ -120,7 +120,7 @@ def test_r17_price_check_constraints(cast, fields, constraint):
 def test_r17_negative_and_absurd_prices_are_refused_by_the_service(cast):
     product = VaccineProductFactory()
     for amount in ("-10", "250000"):
-        with pytest.raises(ValidationError):
+        with pytest.raises(BillingError):
             services.price_set(
                 caregiver=cast.caregiver_a, product=product, amount=Decimal(amount), valid_from=D(2026, 1, 1)
             )
@@ -142,7 +142,7 @@ def test_r17_future_price_can_be_removed_and_the_old_one_runs_on(cast):
     services.price_remove(price=future)
     old.refresh_from_db()
     assert old.valid_until is None
-    with pytest.raises(ValidationError):
+    with pytest.raises(BillingError):
         services.price_remove(price=old)
 
 

@@ -1,9 +1,11 @@
 """The billing screens: who may see them, bad input as messages, and the dose form's price step."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from billing import services
 from billing.models import BillingSettings, Qualification
@@ -169,10 +171,6 @@ def test_navigation_shows_billing_by_right(cast):
 
 
 def test_future_price_removal_on_the_page(cast):
-    import datetime as dt
-
-    from django.utils import timezone
-
     product = product_with_price(cast.caregiver_a, "100")
     future = services.price_set(
         caregiver=cast.caregiver_a,

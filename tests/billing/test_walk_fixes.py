@@ -7,11 +7,20 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 
-from billing.models import ArticleKind, Charge
+from billing import services
+from billing.models import ArticleKind, Campaign, Charge, ChargeStatus, Invoice, InvoiceKind, Price
 from billing.services import articles_ensure
-from tests.billing.factories import adult, article_price, campaign, dose_charge, product_with_price
+from billing.services.charges import dose_quote
+from tests.billing.factories import adult, approved, article_price, campaign, dose_charge, product_with_price
 from tests.billing.factories import patient as billing_patient
+from tests.booking.factories import VisitTypeFactory
+from tests.conftest import client_for
+from tests.factories import VaccineProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +38,7 @@ def flu_for_65(cast):
 
 
 def _birth(years):
-    today = dt.date.today()
+    today = timezone.localdate()
     return dt.date(today.year - years - 1, 6, 1)
 
 
@@ -53,11 +62,10 @@ def test_r10_a_campaign_waives_the_visit_fee_only_where_its_vaccine_is_given(cas
 
 
 def test_r10_the_dose_form_quotes_the_visit_fee_by_the_vaccine_given(cast, flu_for_65):
-    from billing.services.charges import dose_quote
 
     flu, tbe, _senior = flu_for_65
     patient = billing_patient(cast.caregiver_a, birth_date=_birth(70))
-    today = dt.date.today()
+    today = timezone.localdate()
     assert dose_quote(patient=patient, unit=cast.unit_a, product=tbe, day=today).visit_fee_amount == Decimal(
         "100.00"
     )
@@ -77,9 +85,6 @@ def test_r10_a_fee_only_campaign_still_waives_the_fee_of_any_vaccine(cast, alice
 
 
 def test_r17_a_new_price_with_an_end_date_cuts_the_open_price_short(cast):
-    from billing import services
-    from billing.models import Price
-    from tests.factories import VaccineProductFactory
 
     product = VaccineProductFactory()
     services.price_set(
@@ -104,10 +109,6 @@ def test_r17_a_new_price_with_an_end_date_cuts_the_open_price_short(cast):
 
 
 def test_r17_only_a_real_overlap_with_another_bounded_price_is_refused(cast):
-    from django.core.exceptions import ValidationError
-
-    from billing import services
-    from tests.factories import VaccineProductFactory
 
     product = VaccineProductFactory()
     services.price_set(
@@ -138,10 +139,6 @@ def test_r17_only_a_real_overlap_with_another_bounded_price_is_refused(cast):
 def test_r15_no_approval_without_an_address_the_review_offers_to_complete_it(
     cast, alice, billing_ready, product
 ):
-    from django.urls import reverse
-
-    from billing.models import ChargeStatus
-    from tests.conftest import client_for
 
     homeless = adult(cast.caregiver_a, address="", postal_code="", city="")
     [charge] = dose_charge(homeless, cast.unit_a, product, user=alice)
@@ -179,8 +176,6 @@ def test_r15_no_approval_without_an_address_the_review_offers_to_complete_it(
 def test_r7_a_protected_patient_needs_no_address_the_forwarding_route_is_used(
     cast, alice, billing_ready, product
 ):
-    from billing import services
-    from billing.models import ChargeStatus
 
     hidden = adult(cast.caregiver_a, protected=True)
     [charge] = dose_charge(hidden, cast.unit_a, product, user=alice)
@@ -191,11 +186,6 @@ def test_r7_a_protected_patient_needs_no_address_the_forwarding_route_is_used(
 
 
 def test_r18_the_public_booking_price_is_the_price_lists_figure_the_invoice_carries(cast, alice):
-    from django.test import Client
-    from django.urls import reverse
-
-    from billing import services
-    from tests.booking.factories import VisitTypeFactory
 
     fee = article_price(cast.caregiver_a, ArticleKind.VISIT_FEE, "100")
     tbe = product_with_price(cast.caregiver_a, "345", name="TBE pris")
@@ -206,7 +196,7 @@ def test_r18_the_public_booking_price_is_the_price_lists_figure_the_invoice_carr
     assert "kostnadsfritt för barn" in page
     # The administrator changes the price: the public page follows, and so does the charge.
     services.price_set(
-        caregiver=cast.caregiver_a, product=tbe, amount=Decimal("395"), valid_from=dt.date.today()
+        caregiver=cast.caregiver_a, product=tbe, amount=Decimal("395"), valid_from=timezone.localdate()
     )
     page = Client().get(reverse("booking:public_unit", args=[cast.unit_a.slug])).content.decode()
     assert "395,00 kr per dos + besöksavgift 100,00 kr" in page
@@ -215,10 +205,6 @@ def test_r18_the_public_booking_price_is_the_price_lists_figure_the_invoice_carr
 
 
 def test_a_campaign_form_sent_twice_makes_one_campaign_and_says_it_is_saved(cast):
-    from django.urls import reverse
-
-    from billing.models import Campaign
-    from tests.conftest import client_for
 
     product = product_with_price(cast.caregiver_a, "300")
     client = client_for(cast.admin_a)
@@ -230,7 +216,7 @@ def test_a_campaign_form_sent_twice_makes_one_campaign_and_says_it_is_saved(cast
         "qualification": "age",
         "min_age": "3",
         "max_age": "19",
-        "starts_on": dt.date.today().isoformat(),
+        "starts_on": timezone.localdate().isoformat(),
     }
     first = client.post(reverse("billing:campaign_create"), data, follow=True)
     second = client.post(reverse("billing:campaign_create"), data, follow=True)
@@ -242,12 +228,6 @@ def test_a_campaign_form_sent_twice_makes_one_campaign_and_says_it_is_saved(cast
 def test_a_credit_note_form_sent_twice_makes_one_credit_note_and_says_it_is_made(
     cast, alice, billing_ready, product
 ):
-    from django.urls import reverse
-
-    from billing import services
-    from billing.models import Invoice, InvoiceKind
-    from tests.billing.factories import approved
-    from tests.conftest import client_for
 
     patient = adult(cast.caregiver_a)
     approved(dose_charge(patient, cast.unit_a, product, user=alice), cast.clinic_a)

@@ -11,14 +11,8 @@ from tests.factories import PatientFactory
 
 
 @pytest.fixture(autouse=True)
-def _eager_celery():
+def _booking_tasks_eager(eager_celery):
     """Confirmation tasks run in the test's own thread unless a test starts the real worker."""
-    from mittvaccin.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
 
 
 @dataclass

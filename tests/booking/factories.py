@@ -8,6 +8,7 @@ import factory
 from django.utils import timezone
 
 from booking.models import OpeningHours, Schedule, Slot, VisitType
+from booking.timebook import local_datetime
 from tests.factories import UnitFactory
 
 
@@ -60,8 +61,6 @@ def make_slot(schedule, starts_at, *, capacity=None, minutes=None) -> Slot:
 
 
 def local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-    from booking.timebook import local_datetime
-
     return local_datetime(day, dt.time(hour, minute))
 
 

@@ -25,15 +25,15 @@ from tests.factories import PatientFactory
 
 def _raw_booking(timebook, patient, slot=None, **fields) -> Booking:
     slot = slot or timebook.slot
-    values = dict(
-        unit=timebook.unit,
-        patient=patient,
-        visit_type=timebook.visit_type,
-        slot=slot,
-        starts_at=slot.starts_at,
-        ends_at=slot.ends_at,
-        made_by_kind=ActorKind.RESIDENT,
-    )
+    values = {
+        "unit": timebook.unit,
+        "patient": patient,
+        "visit_type": timebook.visit_type,
+        "slot": slot,
+        "starts_at": slot.starts_at,
+        "ends_at": slot.ends_at,
+        "made_by_kind": ActorKind.RESIDENT,
+    }
     values.update(fields)
     return Booking.objects.create(**values)
 
@@ -104,37 +104,37 @@ def test_bookings_are_never_deleted_and_history_is_append_only(cast, timebook, r
 
 
 BOOKING_CHECKS = [
-    ("booking_ends_after_start", lambda b: dict(ends_at=b.starts_at)),
-    ("booking_made_by_consistent", lambda b: dict(made_by_kind="staff", made_by=None)),
-    ("booking_made_by_consistent", lambda b: dict(made_by_kind="clinic")),
-    ("booking_cancellation_consistent", lambda b: dict(status="cancelled")),
+    ("booking_ends_after_start", lambda b: {"ends_at": b.starts_at}),
+    ("booking_made_by_consistent", lambda b: {"made_by_kind": "staff", "made_by": None}),
+    ("booking_made_by_consistent", lambda b: {"made_by_kind": "clinic"}),
+    ("booking_cancellation_consistent", lambda b: {"status": "cancelled"}),
     (
         "booking_cancellation_consistent",
-        lambda b: dict(cancelled_at=timezone.now(), cancelled_by_kind="resident"),
+        lambda b: {"cancelled_at": timezone.now(), "cancelled_by_kind": "resident"},
     ),
-    ("booking_late_cancellation_only_by_resident_side", lambda b: dict(late_cancellation=True)),
+    ("booking_late_cancellation_only_by_resident_side", lambda b: {"late_cancellation": True}),
     (
         "booking_late_cancellation_only_by_resident_side",
-        lambda b: dict(
-            status="cancelled",
-            cancelled_at=timezone.now(),
-            cancelled_by_kind="clinic",
-            late_cancellation=True,
-        ),
+        lambda b: {
+            "status": "cancelled",
+            "cancelled_at": timezone.now(),
+            "cancelled_by_kind": "clinic",
+            "late_cancellation": True,
+        },
     ),
-    ("booking_no_show_marked", lambda b: dict(status="no_show")),
+    ("booking_no_show_marked", lambda b: {"status": "no_show"}),
     (
         "booking_no_show_marked",
-        lambda b: dict(
-            status="no_show",
-            no_show_marked_at=timezone.now(),
-            no_show_undone_at=timezone.now(),
-            no_show_undone_by=b.made_by,
-            no_show_undo_reason="kom",
-        ),
+        lambda b: {
+            "status": "no_show",
+            "no_show_marked_at": timezone.now(),
+            "no_show_undone_at": timezone.now(),
+            "no_show_undone_by": b.made_by,
+            "no_show_undo_reason": "kom",
+        },
     ),
-    ("booking_no_show_undo_complete", lambda b: dict(no_show_undo_reason="kom ändå")),
-    ("booking_checked_in_has_visit", lambda b: dict(status="checked_in", checked_in_at=timezone.now())),
+    ("booking_no_show_undo_complete", lambda b: {"no_show_undo_reason": "kom ändå"}),
+    ("booking_checked_in_has_visit", lambda b: {"status": "checked_in", "checked_in_at": timezone.now()}),
 ]
 
 

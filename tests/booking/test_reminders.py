@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from booking import services
 from booking.models import ActorKind, Booking
+from booking.schedules import BEAT_SCHEDULE
+from booking.tasks import send_due_reminders
 from mittvaccin.celery import app
 from mittvaccin.models import OutboundMessage
 from tests.booking.factories import ScheduleFactory, VisitTypeFactory, make_slot
@@ -43,9 +45,9 @@ def _booking(
 
 
 def test_beat_schedule_has_the_reminder_job():
-    from booking.schedules import BEAT_SCHEDULE
-
     assert BEAT_SCHEDULE["booking-send-due-reminders"]["task"] == "booking.send_due_reminders"
+    # As a starting worker does: autodiscovery is lazy, so the registry depends on what ran before.
+    app.loader.import_default_modules()
     assert "booking.send_due_reminders" in app.tasks
 
 
@@ -112,7 +114,6 @@ def test_reminder_claim_is_exactly_once_under_concurrent_runs(cast):
 
 def test_reminder_job_runs_twice_on_a_real_worker_and_sends_once(cast, celery_worker):
     booking = _booking(cast, starts_in=dt.timedelta(hours=20), made_before=dt.timedelta(days=5))
-    from booking.tasks import send_due_reminders
 
     send_due_reminders.delay()
     send_due_reminders.delay()

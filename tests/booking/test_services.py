@@ -10,6 +10,7 @@ from django.utils import timezone
 from booking import selectors, services
 from booking.models import ActorKind, Booking, BookingEvent, ScheduleException, Slot
 from journal.models import Visit
+from journal.selectors import care_relationship
 from tests.booking.factories import ScheduleFactory, VisitTypeFactory, in_days, local
 from tests.factories import PatientFactory
 
@@ -391,8 +392,6 @@ def test_day_view_counts_and_rows(cast, timebook, resident):
 
 
 def test_r6_a_booking_at_the_unit_is_a_care_relationship_for_the_shared_record(cast, timebook, resident):
-    from journal.selectors import care_relationship
-
     assert not care_relationship(resident, cast.unit_a)
     booking = book(timebook, resident, user=cast.alice)
     assert care_relationship(resident, cast.unit_a)

@@ -251,7 +251,7 @@ def test_schedule_form_refuses_a_visit_type_longer_than_the_slot(cast):
             "is_active": "on",
             "d0_0_start": "08:00",
             "d0_0_end": "09:00",
-        },  # fmt: skip
+        },
     )
     assert response.status_code == 200
     assert "ryms inte" in response.content.decode()
@@ -283,7 +283,7 @@ def test_visit_type_form(cast):
             "online_bookable": "on",
             "is_active": "on",
             "position": 0,
-        },  # fmt: skip
+        },
     )
     assert response.status_code == 302
     assert cast.unit_a.visit_types.get(name="HPV").minimum_age_years == 12

@@ -6,13 +6,16 @@ import datetime as dt
 import html
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from booking import notices, services
-from booking.models import ActorKind, Booking
-from booking.timebook import local_datetime
-from booking.tokens import make_token
+from booking.models import ActorKind, Booking, ScheduleException, Slot
+from booking.public_holidays import swedish_holidays
+from booking.timebook import local_datetime, local_zone
+from booking.tokens import make_token, manage_url
+from mittvaccin.launch import run_environment
 from mittvaccin.models import OutboundMessage
 from tests.booking.factories import ScheduleFactory
 from tests.booking.test_public import _booked, book_url
@@ -95,10 +98,6 @@ def test_going_back_to_a_cancelled_bookings_pages_shows_it_is_cancelled(timebook
 
 
 def test_links_in_messages_follow_the_port_make_run_serves_on(timebook):
-    from django.test import override_settings
-
-    from booking.tokens import manage_url
-    from mittvaccin.launch import run_environment
 
     env = run_environment({"PATH": "/usr/bin"}, "8107")
     assert env["MITTVACCIN_PUBLIC_URL"] == "http://127.0.0.1:8107"
@@ -125,8 +124,6 @@ def test_the_language_choice_is_offered_before_signing_in_each_language_in_its_o
 
 
 def _slot_days(unit):
-    from booking.models import Slot
-    from booking.timebook import local_zone
 
     return {
         s.starts_at.astimezone(local_zone()).date() for s in Slot.objects.filter(unit=unit, is_closed=False)
@@ -134,7 +131,6 @@ def _slot_days(unit):
 
 
 def test_a6_swedish_public_holidays_are_closed_by_default(cast, timebook):
-    from booking.public_holidays import swedish_holidays
 
     ScheduleFactory(unit=cast.unit_a, visit_types=[timebook.visit_type])  # open every day 08–16
 
@@ -160,7 +156,6 @@ def test_a6_a_unit_opens_a_holiday_deliberately_and_closing_it_again_lists_its_b
     services.holiday_open(unit=cast.unit_a, day=christmas_eve, now=now)
     services.timebook_sync(unit=cast.unit_a, first_day=dt.date(2026, 12, 20), days=10, now=now)
     assert christmas_eve in _slot_days(cast.unit_a)
-    from booking.models import ScheduleException, Slot
 
     slot = Slot.objects.filter(unit=cast.unit_a, starts_at=local_datetime(christmas_eve, dt.time(10))).first()
     booking = services.booking_create(
@@ -180,9 +175,8 @@ def test_a6_a_unit_opens_a_holiday_deliberately_and_closing_it_again_lists_its_b
 
 
 def test_a6_the_setup_page_lists_the_holidays_with_a_button_to_open_each(cast, timebook):
-    from booking.public_holidays import swedish_holidays
 
-    today = dt.date.today()
+    today = timezone.localdate()
     upcoming = swedish_holidays(today, today + dt.timedelta(days=56))
     page = client_for(cast.clinic_a).get(reverse("booking:setup", args=[cast.unit_a.pk])).content.decode()
     assert 'data-testid="holidays"' in page

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.factories import TEST_PASSWORD
 
@@ -30,7 +31,6 @@ def browser():
         pytest.fail(
             f"Chromium is missing at {CHROMIUM}: `make test` installs it as root, or run `apt-get install chromium`."
         )
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

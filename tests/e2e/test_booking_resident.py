@@ -15,17 +15,7 @@ from tests.billing.factories import product_with_price
 from tests.booking.factories import ScheduleFactory, VisitTypeFactory, make_slot
 from tests.e2e.conftest import screenshot
 
-pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(autouse=True)
-def _eager_celery():
-    from mittvaccin.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("eager_celery")]
 
 
 def test_r9_resident_books_on_the_phone_and_cancels_late(cast, mobile_page, transactional_db):

@@ -15,17 +15,7 @@ from tests.booking.factories import ScheduleFactory, VisitTypeFactory, make_slot
 from tests.e2e.conftest import login, screenshot
 from tests.factories import PatientFactory
 
-pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(autouse=True)
-def _eager_celery():
-    from mittvaccin.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("eager_celery")]
 
 
 @pytest.fixture

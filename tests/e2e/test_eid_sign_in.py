@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -42,7 +42,6 @@ def free_port() -> int:
 def provider_database_url(name: str) -> str:
     db = settings.DATABASES["default"]
     host = db.get("HOST") or ""
-    from urllib.parse import quote
 
     netloc = f"{db.get('USER') or 'postgres'}@{quote(host, safe='') if host.startswith('/') else host}"
     if db.get("PORT"):

@@ -50,7 +50,7 @@ def tbe_setup(transactional_db, cast):
 
 
 def test_journal_nurse_vaccinates_with_an_existing_order(page, cast, tbe_setup):
-    patient, product, batch, order = tbe_setup
+    patient, _product, batch, order = tbe_setup
     login(page, "alice")
     page.wait_for_load_state("load")
     # Keyboard only: the start page's search has the focus; an exact number opens the patient.
@@ -99,7 +99,7 @@ def test_journal_nurse_vaccinates_with_an_existing_order(page, cast, tbe_setup):
 def test_journal_physician_assesses_a_flagged_declaration_then_the_nurse_vaccinates(
     page, browser, live_server, cast, tbe_setup
 ):
-    patient, product, batch, order = tbe_setup
+    patient, _product, _batch, _order = tbe_setup
     visit = services.visit_open(patient=patient, unit=cast.unit_a, user=cast.alice)
     login(page, "alice")
     page.goto(f"/patient/{patient.pk}/besok/{visit.pk}/")

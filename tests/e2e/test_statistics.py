@@ -3,6 +3,7 @@ for a known data set (doses in March and April, one entered in error and never c
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -40,7 +41,7 @@ def test_statistics_chart_equals_table_and_csv(cast, page):
     assert table.locator("tbody tr").first.locator("td").inner_text() == "3"
     with page.expect_download() as download:
         page.get_by_test_id("csv-doses").click()
-    text = open(download.value.path(), encoding="utf-8-sig").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     from_csv = {row[0]: row[1] for row in list(csv.reader(io.StringIO(text), delimiter=";"))[1:]}
     assert drawn == shown == from_csv == {f"{YEAR}-03": "3", f"{YEAR}-04": "3"}
     expect(page.get_by_test_id("table-vaccines")).to_contain_text("Statistikvaccin A")

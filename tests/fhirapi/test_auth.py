@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -94,7 +95,6 @@ def test_a8_revoked_client_whose_token_survived_is_refused(cast, patient_a, clie
 
 
 def test_a8_the_api_is_read_only(cast, token_a):
-    from django.test import Client
 
     response = Client().post("/fhir/Patient", {}, HTTP_AUTHORIZATION=f"Bearer {token_a}")
     assert "bara GET" in outcome(response, 405)

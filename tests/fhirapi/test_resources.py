@@ -15,7 +15,7 @@ from journal import services
 from mittvaccin.models import AccessLogEntry
 from tests.factories import PatientFactory
 from tests.fhirapi.helpers import PNR, entries, fhir_get, outcome, parsed
-from tests.journal.factories import ready_visit, register
+from tests.journal.factories import hepb_product, ready_visit, register
 
 pytestmark = pytest.mark.django_db
 
@@ -191,7 +191,11 @@ def test_n6_every_patient_read_writes_an_access_log_row_naming_the_client(cast, 
     fhir_get(f"/fhir/Patient/{patient_a.pk}", token_a)
     immunizations(token_a, patient_a)
     rows = list(AccessLogEntry.objects.filter(patient_id=patient_a.pk).order_by("id"))
-    assert [row.what for row in rows] == ["FHIR: Patient", "FHIR: Immunization"]
+    assert [(row.action, row.params) for row in rows] == [
+        ("fhir.read", {"resource": "Patient"}),
+        ("fhir.read", {"resource": "Immunization"}),
+    ]
+    assert [row.description for row in rows] == ["FHIR: Patient", "FHIR: Immunization"]
     for row in rows:
         assert row.user_id is None
         assert row.api_client_id == client_a[0].pk
@@ -262,7 +266,6 @@ def test_a8_immunization_search_queries_do_not_grow_with_the_doses(cast, token_a
 
 
 def test_a8_recommendation_for_the_next_due_dose_of_each_series(cast, patient_a, token_a):
-    from tests.journal.factories import hepb_product
 
     tbe = ready_visit(cast, patient=patient_a)
     dose = register(cast, tbe, given_at=timezone.now() - dt.timedelta(days=3))

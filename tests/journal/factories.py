@@ -11,20 +11,10 @@ from django.utils import timezone
 
 from journal import selectors, services
 from journal.models import Batch, ScheduleStep, VaccineProduct
+from journal.questionnaire import NO_FLAGS
 from journal.stock_models import MovementKind, StockMovement
 from mittvaccin.models import Unit
 from tests.factories import BatchFactory, PatientFactory, VaccineProductFactory
-
-NO_FLAGS = {
-    "unwell": "no",
-    "allergy": "no",
-    "earlier_reaction": "no",
-    "pregnant": "no",
-    "immune": "no",
-    "bleeding": "no",
-    "recent_vaccination": "no",
-    "other": "",
-}
 
 
 def tbe_product(name="FSME-Immun test") -> VaccineProduct:
@@ -133,20 +123,20 @@ def ready_visit(
 
 def register(cast, ready: Ready, **overrides):
     """Sign a dose through the service with sensible defaults."""
-    kwargs = dict(
-        visit=ready.visit,
-        user=cast.alice,
-        unit=ready.visit.unit,
-        order=ready.order,
-        batch=ready.batch,
-        site="left_deltoid",
-        route="im",
-        dose_ml=Decimal("0.50"),
-        dose_amount="full",
-        dose_number=1,
-        given_at=timezone.now() - dt.timedelta(minutes=1),
-        idempotency_key=uuid.uuid4(),
-    )
+    kwargs = {
+        "visit": ready.visit,
+        "user": cast.alice,
+        "unit": ready.visit.unit,
+        "order": ready.order,
+        "batch": ready.batch,
+        "site": "left_deltoid",
+        "route": "im",
+        "dose_ml": Decimal("0.50"),
+        "dose_amount": "full",
+        "dose_number": 1,
+        "given_at": timezone.now() - dt.timedelta(minutes=1),
+        "idempotency_key": uuid.uuid4(),
+    }
     kwargs.update(overrides)
     return services.vaccination_register(**kwargs)
 

@@ -107,15 +107,15 @@ def test_the_orm_cannot_edit_a_signed_dose_either(one_of_each):
 
 def test_order_constraints(cast, patient_a):
     product = tbe_product()
-    base = dict(
-        caregiver=cast.caregiver_a,
-        patient=patient_a,
-        product=product,
-        valid_until=timezone.localdate(),
-        ordered_by=cast.bob,
-        signature="x",
-        unit=cast.unit_a,
-    )
+    base = {
+        "caregiver": cast.caregiver_a,
+        "patient": patient_a,
+        "product": product,
+        "valid_until": timezone.localdate(),
+        "ordered_by": cast.bob,
+        "signature": "x",
+        "unit": cast.unit_a,
+    }
     with pytest.raises(IntegrityError, match="order_doses_1_to_10"), transaction.atomic():
         Order.objects.create(dose_ml=Decimal("0.5"), doses_total=0, **base)
     with pytest.raises(IntegrityError, match="order_dose_positive"), transaction.atomic():

@@ -8,11 +8,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, transaction
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 
 from journal import catalogue
 from journal.catalogue_forms import ProductForm
+from journal.forms import OrderForm
 from journal.models import ScheduleStep, VaccineProduct, VaccineProductVersion
+from mittvaccin.forms import StaffForm
 from mittvaccin.models import CatalogueMaintainerChange
 from tests.conftest import client_for
 from tests.factories import UserFactory
@@ -113,7 +115,6 @@ def test_a1_a_product_is_retired_never_deleted(cast):
         VaccineProduct.objects.filter(pk=product.pk).delete()
     with pytest.raises(DatabaseError), transaction.atomic():
         VaccineProductVersion.objects.filter(product=product).update(name="x")
-    from journal.forms import OrderForm
 
     assert product not in OrderForm().fields["product"].queryset
     dose.refresh_from_db()
@@ -231,7 +232,6 @@ def test_a1_the_maintainer_right_comes_from_the_command_not_a_caregiver_administ
     assert admin.get(reverse("journal:catalogue")).status_code == 403
     response = admin.post(reverse("journal:catalogue_maintainers"), {"username": "alice", "reason": "x"})
     assert response.status_code == 403
-    from mittvaccin.forms import StaffForm
 
     assert "is_catalogue_maintainer" not in StaffForm(caregiver=cast.caregiver_a).fields
     cast.alice.refresh_from_db()
@@ -260,7 +260,6 @@ def test_a1_the_catalogue_is_in_the_navigation_of_maintainers_only(cast, maintai
 
 
 def test_a1_national_catalogue_urls_answer_403_to_everyone_but_maintainers(cast, maintainer):
-    from django.urls import get_resolver
 
     values = {param: provider(cast) for param, provider in ID_PROVIDERS.items()}
     walked = 0

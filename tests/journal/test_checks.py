@@ -6,12 +6,21 @@ import pytest
 from django.db import DatabaseError, IntegrityError, transaction
 from django.urls import reverse
 
-from journal import selectors, services
+from journal import extensions, selectors, services
 from journal.models import CheckConfirmation, EmergencyAccess, Vaccination
 from mittvaccin.models import AccessLogEntry
 from tests.conftest import client_for
 from tests.factories import PatientFactory
-from tests.journal.factories import batch_for, confirm, make_order, ready_visit, register, tbe_product
+from tests.journal.factories import (
+    Ready,
+    batch_for,
+    confirm,
+    declare,
+    make_order,
+    ready_visit,
+    register,
+    tbe_product,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +143,6 @@ def shared_person(cast):
     batch_for(cast.caregiver_b, product)
     order_b = make_order(cast, there, product, by=cast.charlie, unit=cast.unit_b)
     visit_b = services.visit_open(patient=there, unit=cast.unit_b, user=cast.charlie)
-    from tests.journal.factories import Ready, declare
 
     declaration = declare(visit_b, cast.charlie)
     ready_b = Ready(there, visit_b, product, batch_for(cast.caregiver_b, product), order_b, declaration, None)
@@ -165,9 +173,15 @@ def test_r6_shared_record_needs_consent_and_a_care_relationship(cast):
     assert "Rabies" in page
     # The look is logged at both caregivers.
     assert AccessLogEntry.objects.filter(
-        caregiver=cast.caregiver_a, patient_id=here.pk, what="Sammanhållen journal"
+        caregiver=cast.caregiver_a, patient_id=here.pk, action="journal.shared.read"
     ).exists()
-    assert AccessLogEntry.objects.filter(caregiver=cast.caregiver_b, patient_id=first.patient_id).exists()
+    assert AccessLogEntry.objects.filter(
+        caregiver=cast.caregiver_b,
+        patient_id=first.patient_id,
+        unit=None,
+        action="journal.shared.read_by",
+        params={"caregiver": cast.caregiver_a.name},
+    ).exists()
     # Withdrawn consent closes it again.
     client.post(reverse("journal:consent", args=[here.pk]), {"given": "no"})
     assert (
@@ -176,8 +190,6 @@ def test_r6_shared_record_needs_consent_and_a_care_relationship(cast):
 
 
 def test_r6_care_relationship_can_come_from_a_registered_source(cast):
-    from journal import extensions
-
     here, *_ = shared_person(cast)
     services.consent_record(patient=here, user=cast.alice, given=True)
     assert not selectors.shared_record(here, user=cast.alice, unit=cast.unit_a).open
@@ -219,7 +231,7 @@ def test_r6_blocked_information_is_hidden_but_announced_and_opened_by_emergency_
     assert response.url == url
     access = EmergencyAccess.objects.get(patient=here)
     assert access.user == cast.alice
-    log = AccessLogEntry.objects.get(patient_id=here.pk, what="Nödåtkomst, sammanhållen journal")
+    log = AccessLogEntry.objects.get(patient_id=here.pk, action="journal.shared.emergency")
     assert log.reason == "Medvetslös patient, oklar reaktion"
     page = client.get(url).content.decode()
     assert "spärrad, visas via nödåtkomst" in page

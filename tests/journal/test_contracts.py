@@ -1,12 +1,14 @@
 """What booking and billing build on: visit_open and the visit URL, signal badges, dose-form parts, signals."""
 
 import pytest
-from django.urls import path, reverse
+from django.http import HttpResponse
+from django.urls import clear_url_caches, path, reverse
 
 from journal import extensions, services, signals
 from journal.models import Visit
+from mittvaccin import urls as project_urls
 from tests.conftest import client_for
-from tests.journal.factories import ready_visit
+from tests.journal.factories import dose_post, ready_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -41,16 +43,10 @@ def test_visit_of_another_patient_is_not_found(cast, patient_a):
 
 
 def part_view(request):
-    from django.http import HttpResponse
-
     return HttpResponse('<select name="billing-campaign"><option value="1">Kampanj</option></select>')
 
 
 def test_dose_form_renders_each_registered_part_inside_the_form(cast):
-    from django.urls import clear_url_caches
-
-    from mittvaccin import urls as project_urls
-
     project_urls.urlpatterns.append(path("test-billing-part/", part_view, name="test_billing_part"))
     clear_url_caches()
     extensions.register_dose_form_part("test_billing_part")
@@ -80,8 +76,6 @@ def test_journal_signals_exist_for_billing():
 
 
 def test_after_a_dose_the_panel_does_not_offer_the_same_series_again_by_default(cast):
-    from tests.journal.factories import dose_post
-
     ready = ready_visit(cast)
     client = client_for(cast.alice)
     url = reverse("journal:visit", args=[ready.patient.pk, ready.visit.pk])

@@ -4,11 +4,16 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import IntegrityError
+from django.urls import reverse
+from django.utils import timezone
 
 from journal import services
 from journal.models import NextDoseReminder
 from journal.reminders import next_dose_reminders_due, next_dose_reminders_send
+from journal.tasks import send_next_dose_reminders
 from mittvaccin.models import OutboundMessage
+from tests.conftest import client_for
 from tests.factories import PatientFactory
 from tests.journal.factories import ready_visit, register, tbe_product
 from tests.worker import wait_for_queued_tasks
@@ -79,8 +84,6 @@ def test_no_reminder_when_a_later_dose_of_the_series_is_registered(cast):
 
 
 def test_the_database_allows_one_reminder_per_dose(cast, first_dose):
-    from django.db import IntegrityError
-
     NextDoseReminder.objects.create(vaccination=first_dose, channel="sms")
     with pytest.raises(IntegrityError):
         NextDoseReminder.objects.create(vaccination=first_dose, channel="email")
@@ -88,12 +91,10 @@ def test_the_database_allows_one_reminder_per_dose(cast, first_dose):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_beat_job_on_a_real_worker_sends_once_even_when_run_twice(cast, celery_worker):
-    from journal.tasks import send_next_dose_reminders
-
     patient = PatientFactory(caregiver=cast.caregiver_a)
     with time_machine.travel(dt.datetime.now(dt.UTC) - dt.timedelta(days=25), tick=False):
         dose = register(cast, ready_visit(cast, patient=patient))
-    assert dose.next_due_date - dt.timedelta(days=14) <= dt.date.today() <= dose.next_due_date
+    assert dose.next_due_date - dt.timedelta(days=14) <= timezone.localdate() <= dose.next_due_date
     send_next_dose_reminders.delay()
     send_next_dose_reminders.delay()
     wait_for_queued_tasks()
@@ -103,9 +104,6 @@ def test_the_beat_job_on_a_real_worker_sends_once_even_when_run_twice(cast, cele
 def test_the_history_shows_when_the_patient_was_reminded(
     cast, first_dose, django_capture_on_commit_callbacks
 ):
-    from django.urls import reverse
-
-    from tests.conftest import client_for
 
     with django_capture_on_commit_callbacks(execute=True):
         next_dose_reminders_send(today=first_dose.next_due_date)

@@ -7,6 +7,7 @@ from django.urls import reverse
 from journal import selectors, services
 from journal.models import Note, NoteComment
 from tests.conftest import client_for
+from tests.journal.factories import ready_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -67,8 +68,6 @@ def test_r12_stale_correction_after_someone_else_corrected_is_refused(cast, pati
 
 
 def test_r12_comments_show_with_the_note_in_the_checks(cast):
-    from tests.journal.factories import ready_visit
-
     ready = ready_visit(cast)
     note = services.note_create(patient=ready.patient, user=cast.bob, text="Observera efter dosen.")
     corrected = services.note_correct(

@@ -1,7 +1,8 @@
 """Patients: registration, protected identity (R7), search from every page, and the access log."""
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from journal.models import Patient
@@ -44,7 +45,8 @@ def test_search_hits_are_logged_as_reads(cast):
     maja = PatientFactory(caregiver=cast.caregiver_a, family_name="Eriksson", given_names="Maja")
     search(client_for(cast.alice), "Eriksson")
     entry = AccessLogEntry.objects.get(patient_id=maja.pk)
-    assert entry.what == "Sökträff"
+    assert entry.action == "journal.search.hit"
+    assert entry.description == "Sökträff"
     assert entry.user == cast.alice
 
 
@@ -215,9 +217,6 @@ def test_contact_details_can_be_updated(cast, patient_a):
 
 
 def count_queries(client, url):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     client.get("/ping")
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code in (200, 302)

@@ -52,7 +52,7 @@ def test_r7_certificate_has_no_address_for_a_protected_patient(cast, protected_p
     assert cast.unit_a.name in text
     assert "Mottagningsgatan" not in text
     assert "Skyddad identitet" in text  # the marker is on the printout too
-    assert AccessLogEntry.objects.filter(patient_id=ready.patient.pk, what="Vaccinationsintyg (PDF)").exists()
+    assert AccessLogEntry.objects.filter(patient_id=ready.patient.pk, action="journal.certificate").exists()
 
 
 def test_certificate_lists_doses_with_batch_caregiver_and_unit(cast, patient_a):
@@ -98,5 +98,5 @@ def test_r7_lists_show_the_marker(cast, protected_patient_a):
     listing = client_for(cast.bob).get(reverse("journal:assessments")).content.decode()
     assert "Skyddad identitet" in listing
     assert AccessLogEntry.objects.filter(
-        patient_id=ready.patient.pk, what="Lista: väntar på bedömning"
+        patient_id=ready.patient.pk, action="journal.assessments.list"
     ).exists()

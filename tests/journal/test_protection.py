@@ -14,6 +14,7 @@ from journal import services
 from journal.models import Patient, ProtectionChange
 from journal.population_register import LocalPopulationRegister
 from journal.schedules import BEAT_SCHEDULE
+from mittvaccin.messaging import send_sms
 from mittvaccin.models import OutboundMessage
 from mittvaccin.settings import BASE_DIR
 from tests.conftest import client_for
@@ -74,7 +75,6 @@ def test_a5_marking_by_hand_needs_a_reason_and_changes_nothing_without_one(cast,
 
 
 def test_a5_marking_by_hand_removes_every_contact_and_is_shown_in_the_history(cast, patient_a):
-    from mittvaccin.messaging import send_sms
 
     send_sms(to=patient_a.phone, body="Hej", caregiver=cast.caregiver_a, patient_id=patient_a.pk)
     client = client_for(cast.alice)

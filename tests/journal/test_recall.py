@@ -14,9 +14,10 @@ from django.utils import timezone
 from journal import recall as recalls
 from journal import services
 from journal.recall_models import Recall, RecallDelivery, RecallEntry, RecallMessage
+from journal.tasks import send_recall_message
 from mittvaccin.models import AccessLogEntry, OutboundMessage
 from tests.conftest import client_for
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, VaccineProductFactory
 from tests.journal.factories import batch_for, ready_visit, register, tbe_product
 from tests.worker import wait_for_queued_tasks
 
@@ -76,14 +77,14 @@ def test_a4_every_listed_patient_gets_an_access_log_row_with_the_purpose_recall(
     recall = recalls.recall_create(
         request=_Request(cast.bob, cast.unit_a), product=product, batch=batch, reason="x"
     )
-    rows = AccessLogEntry.objects.filter(what="Batchåterkallelse")
+    rows = AccessLogEntry.objects.filter(action="journal.recall")
     assert sorted(rows.values_list("patient_id", flat=True)) == sorted(d.patient_id for d in doses)
     assert all(f"Återkallelse {recall.pk}" in row.reason for row in rows)
     assert rows.filter(patient_protected=True).count() == 1
 
 
 def test_a4_a_recall_by_product_unit_and_period(cast, lot):
-    product, _batch, doses = lot
+    product, _batch, _doses = lot
     today = timezone.localdate()
     recall = recalls.recall_create(
         request=_Request(cast.bob, cast.unit_a), product=product, unit=cast.unit_a,
@@ -122,16 +123,14 @@ def test_a4_doses_entered_in_error_and_other_caregivers_are_not_listed(cast, lot
 )
 def test_a4_a_bad_recall_is_refused_and_nothing_recorded(cast, lot, changes, field):
     product, batch, _doses = lot
-    kwargs = dict(
-        product=product, batch=batch, reason="x", unit=None,
-        period_from=timezone.localdate() - dt.timedelta(days=3), period_to=timezone.localdate(),
-    )  # fmt: skip
+    kwargs = {
+        "product": product, "batch": batch, "reason": "x", "unit": None,
+        "period_from": timezone.localdate() - dt.timedelta(days=3), "period_to": timezone.localdate(),
+    }  # fmt: skip
     kwargs.update(changes)
     if kwargs["unit"] == "a":
         kwargs["unit"] = cast.unit_a
     if kwargs["product"] == "other":
-        from tests.factories import VaccineProductFactory
-
         kwargs["product"] = VaccineProductFactory(name="Annat vaccin")
     with pytest.raises(recalls.RecallError) as refused:
         recalls.recall_create(request=_Request(cast.bob, cast.unit_a), **kwargs)
@@ -140,7 +139,7 @@ def test_a4_a_bad_recall_is_refused_and_nothing_recorded(cast, lot, changes, fie
 
 
 def test_a4_the_page_and_csv_show_a_protected_patient_only_the_forwarding_route(cast, lot):
-    product, batch, doses = lot
+    product, _batch, doses = lot
     protected = doses[2].patient
     client = client_for(cast.bob)
     response = client.post(
@@ -216,7 +215,6 @@ def test_a4_the_message_is_stored_once_for_a_double_submit(cast, lot, django_cap
 
 @pytest.mark.django_db(transaction=True)
 def test_a4_the_message_reaches_each_patient_once_on_a_real_worker_even_when_sent_twice(cast, celery_worker):
-    from journal.tasks import send_recall_message
 
     product = tbe_product()
     batch = batch_for(cast.caregiver_a, product, lot="WORKER1")

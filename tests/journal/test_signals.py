@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from journal import selectors, services
-from journal.models import SignalDocumented
+from journal.models import AttentionSignal, SignalDocumented
 from tests.conftest import client_for
 from tests.factories import PatientFactory
 from tests.journal.factories import ready_visit
@@ -102,14 +102,12 @@ def test_r13_other_information_is_exported_as_fhir_flag_and_inactivation_keeps_i
     client.post(reverse("journal:signal_inactivate", args=[patient_a.pk, signal.pk]), {"reason": "Felaktig"})
     assert json.loads(client.get(url).content)["status"] == "inactive"
     assert selectors.active_signals(patient_a, refresh=True) == []
-    assert (
-        client_for(cast.alice)
-        .get(reverse("journal:signal_inactivate", args=[patient_a.pk, signal.pk]))
-        .status_code
-        == 200
-    )
-    with pytest.raises(services.JournalError):
-        services.signal_inactivate(signal=signal, user=cast.alice, reason="x")
+    # A nurse has no assessment right: the door of the inactivation page is closed to her.
+    nurse = client_for(cast.alice)
+    inactivate = reverse("journal:signal_inactivate", args=[patient_a.pk, egg(patient_a, cast.bob).pk])
+    assert nurse.get(inactivate).status_code == 403
+    assert nurse.post(inactivate, {"reason": "Felaktig"}).status_code == 403
+    assert len(selectors.active_signals(patient_a, refresh=True)) == 1
 
 
 def test_r13_signals_by_patient_in_one_query_and_the_badges(cast):
@@ -130,8 +128,6 @@ def test_r13_signals_by_patient_in_one_query_and_the_badges(cast):
 
 
 def test_r13_constraints_on_signals(cast, patient_a):
-    from journal.models import AttentionSignal
-
     with pytest.raises(IntegrityError, match="signal_hypersensitivity_has_severity"), transaction.atomic():
         AttentionSignal.objects.create(
             patient=patient_a, kind="hypersensitivity", agent="x", recorded_by=cast.bob, signature="x"

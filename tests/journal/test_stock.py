@@ -10,8 +10,10 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+import journal.tasks  # noqa: F401  (registers the tasks as the worker's autodiscovery does)
 from journal import services, stock
 from journal.models import Vaccination
+from journal.schedules import BEAT_SCHEDULE
 from journal.stock_models import (
     MovementKind,
     StockBalance,
@@ -20,14 +22,15 @@ from journal.stock_models import (
     StockNotice,
     VialOpening,
 )
+from mittvaccin.celery import app
 from mittvaccin.models import OutboundMessage
 from tests.conftest import client_for
 from tests.factories import UnitFactory, VaccineProductFactory
-from tests.journal.factories import batch_for, ready_visit, register, tbe_product
+from tests.journal.factories import batch_for, ready_visit, register, stock_for, tbe_product
 
 pytestmark = pytest.mark.django_db
 
-IN_A_YEAR = dt.date.today() + dt.timedelta(days=365)
+IN_A_YEAR = timezone.localdate() + dt.timedelta(days=365)
 
 
 def deliver(cast, *, unit=None, product=None, lot="AB123", expiry=IN_A_YEAR, quantity=10, **extra):
@@ -85,7 +88,7 @@ def test_a2_a_double_submitted_delivery_is_received_once(cast):
         ({"quantity": 0}, "quantity", "minst 1"),
         ({"quantity": -5}, "quantity", "minst 1"),
         ({"quantity": 10_000_000}, "quantity", "högst"),
-        ({"expiry": dt.date.today() - dt.timedelta(days=1)}, "expiry_date", "redan passerat"),
+        ({"expiry": timezone.localdate() - dt.timedelta(days=1)}, "expiry_date", "redan passerat"),
         ({"lot": "   "}, "lot_number", "batchnumret"),
         ({"lot": "AB\x00C"}, "lot_number", "otillåtna tecken"),
         ({"lot": "X" * 41}, "lot_number", "40 tecken"),
@@ -164,9 +167,12 @@ def test_a2_the_balance_changes_only_through_a_ledger_row(cast):
             [cast.caregiver_a.pk, cast.unit_a_no_payment.pk, batch.pk],
         ),
     ):
-        with pytest.raises(DatabaseError, match="only through a stock movement"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(statement, params)
+        with (
+            pytest.raises(DatabaseError, match="only through a stock movement"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, params)
     assert balance(cast.unit_a, batch) == 3
 
 
@@ -347,7 +353,6 @@ def test_a2_the_dose_form_offers_only_lots_in_stock_earliest_expiry_first(cast):
     batch_for(cast.caregiver_a, ready.product, lot="NONE1", stock=0)
     batch_for(cast.caregiver_a, ready.product, lot="OLD1", expiry=timezone.localdate() - dt.timedelta(days=1))
     elsewhere = batch_for(cast.caregiver_a, ready.product, lot="ELSEWHERE1", stock=0)
-    from tests.journal.factories import stock_for
 
     stock_for(elsewhere, cast.unit_a_no_payment, 5)
     html = (
@@ -490,9 +495,6 @@ def test_a2_the_daily_alert_is_made_once_per_unit_and_day_in_the_app_and_by_e_ma
 
 
 def test_stock_jobs_are_in_the_beat_schedule():
-    import journal.tasks  # noqa: F401  (registers the tasks as the worker's autodiscovery does)
-    from journal.schedules import BEAT_SCHEDULE
-    from mittvaccin.celery import app
 
     tasks = {entry["task"] for entry in BEAT_SCHEDULE.values()}
     assert {"journal.expire_opened_vials", "journal.send_stock_alerts"} <= tasks

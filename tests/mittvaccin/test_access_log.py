@@ -1,13 +1,21 @@
 """The access log: append-only in the database, searchable by the administrator (loggkontroll)."""
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from booking.access import TIMEBOOK_DAY
+from journal.access import SEARCH_HIT, SHARED_READ_BY
+from mittvaccin.access_actions import LEGACY, AccessAction, actions, describe
+from mittvaccin.access_log import LoggedPatient, access_log_record
 from mittvaccin.models import AccessLogEntry
+from mittvaccin.services import client_address
 from tests.conftest import client_for
 from tests.factories import PatientFactory
 
@@ -21,19 +29,25 @@ def entry(cast, patient_a):
 
 
 def test_database_refuses_update_of_a_log_row(entry):
+    with (
+        pytest.raises(Exception, match="access_log_append_only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE mittvaccin_accesslogentry SET action = 'x' WHERE id = %s", [entry.pk])
     with pytest.raises(Exception, match="access_log_append_only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE mittvaccin_accesslogentry SET what = 'x' WHERE id = %s", [entry.pk])
-    with pytest.raises(Exception, match="access_log_append_only"), transaction.atomic():
-        AccessLogEntry.objects.filter(pk=entry.pk).update(what="x")
+        AccessLogEntry.objects.filter(pk=entry.pk).update(action="x")
     entry.refresh_from_db()
-    assert entry.what == "Patientöversikt"
+    assert entry.action == "journal.patient"
 
 
 def test_database_refuses_delete_of_a_log_row(entry):
-    with pytest.raises(Exception, match="access_log_append_only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM mittvaccin_accesslogentry WHERE id = %s", [entry.pk])
+    with (
+        pytest.raises(Exception, match="access_log_append_only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM mittvaccin_accesslogentry WHERE id = %s", [entry.pk])
     with pytest.raises(Exception, match="access_log_append_only"), transaction.atomic():
         entry.delete()
     assert AccessLogEntry.objects.filter(pk=entry.pk).exists()
@@ -115,11 +129,120 @@ def test_log_extract_is_for_administrators_only(cast, patient_a):
 
 
 def test_client_address_ignores_a_forged_forwarded_header_unless_behind_our_proxy(settings, rf):
-    from mittvaccin.services import client_address
-
     request = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="1.2.3.4")
     settings.TRUST_X_FORWARDED_FOR = False
     assert client_address(request) == "10.0.0.5"
     settings.TRUST_X_FORWARDED_FOR = True
     request = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="6.6.6.6, 192.0.2.7")
     assert client_address(request) == "192.0.2.7"  # the hop our proxy appended
+
+
+def test_n6_rows_store_a_code_and_the_review_reads_it_in_the_readers_language(cast, patient_a, settings):
+    english = client_for(cast.alice)
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english.get(reverse("journal:patient", args=[patient_a.pk]))
+    client_for(cast.bob).get(reverse("journal:patient", args=[patient_a.pk]))
+    rows = AccessLogEntry.objects.filter(patient_id=patient_a.pk)
+    # The nurse working in English and the physician working in Swedish leave the same fact.
+    assert {(row.action, str(row.params)) for row in rows} == {("journal.patient", "{}")}
+    query = {"patient": patient_a.identity_display}
+    swedish_review = client_for(cast.admin_a).get(reverse("journal:access_log"), query).content.decode()
+    assert swedish_review.count("Patientöversikt") == 2
+    assert "Patient overview" not in swedish_review
+    reviewer = client_for(cast.admin_a)
+    reviewer.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english_review = reviewer.get(reverse("journal:access_log"), query).content.decode()
+    assert english_review.count("Patient overview") == 2
+    assert "Patientöversikt" not in english_review
+
+
+def logged_request(rf, user, unit=None):
+    request = rf.get("/tidbok/1/dag/2026-11-25/", REMOTE_ADDR="10.1.2.3")
+    request.user = user
+    request.unit = unit
+    return request
+
+
+def test_n6_a_parameter_is_stored_as_a_fact_and_put_into_words_when_shown(cast, patient_a, rf):
+    written = access_log_record(
+        request=logged_request(rf, cast.alice, cast.unit_a),
+        patient=patient_a,
+        action=TIMEBOOK_DAY,
+        params={"day": "2026-11-25"},
+    )
+    assert written == 1
+    row = AccessLogEntry.objects.get(patient_id=patient_a.pk)
+    assert (row.action, row.params) == ("booking.timebook.day", {"day": "2026-11-25"})
+    assert (row.caregiver, row.unit, row.client_address) == (cast.caregiver_a, cast.unit_a, "10.1.2.3")
+    with translation.override("sv"):
+        assert row.description == "Tidbok, dag 2026-11-25"
+    with translation.override("en"):
+        assert row.description == "Timebook, day 2026-11-25"
+
+
+def test_n6_a_list_page_is_logged_in_one_insert_one_row_per_patient(cast, rf):
+    first, second = PatientFactory(caregiver=cast.caregiver_a), PatientFactory(caregiver=cast.caregiver_a)
+    request = logged_request(rf, cast.alice, cast.unit_a)
+    with CaptureQueriesContext(connection) as queries:
+        written = access_log_record(request=request, patients=[first, second, first], action=SEARCH_HIT)
+    assert written == 2
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["INSERT"]
+    assert sorted(AccessLogEntry.objects.values_list("patient_id", flat=True)) == sorted(
+        [first.pk, second.pk]
+    )
+    assert access_log_record(request=request, patients=[], action=SEARCH_HIT) == 0
+
+
+def test_r6_a_read_of_another_caregivers_record_is_logged_in_their_log_without_our_unit(cast, rf):
+    theirs = PatientFactory(caregiver=cast.caregiver_b)
+    access_log_record(
+        request=logged_request(rf, cast.alice, cast.unit_a),
+        patients=[LoggedPatient(theirs.pk, theirs.identity_number, False)],
+        action=SHARED_READ_BY,
+        params={"caregiver": cast.caregiver_a.name},
+        caregiver=cast.caregiver_b.pk,
+    )
+    row = AccessLogEntry.objects.get()
+    assert (row.caregiver, row.unit, row.user) == (cast.caregiver_b, None, cast.alice)
+    with translation.override("sv"):
+        assert row.description == "Sammanhållen journal, läst av Region A"
+
+
+def test_an_action_is_named_once_and_every_action_speaks_english():
+    with pytest.raises(ValueError, match="registered twice"):
+        AccessAction("journal.patient", "Något annat")
+    untranslated = []
+    for code, action in actions().items():
+        if action is LEGACY:
+            continue
+        with translation.override("sv"):
+            swedish = action.describe()
+        with translation.override("en"):
+            english = action.describe()
+        if swedish == english:
+            untranslated.append(code)
+    assert len(actions()) > 40
+    assert not untranslated
+
+
+def test_an_unknown_code_shows_as_itself_and_a_legacy_row_as_its_sentence():
+    assert describe("removed.app.action") == "removed.app.action"
+    assert describe("legacy", {"text": "Gammal mening"}) == "Gammal mening"
+
+
+def test_the_access_log_has_one_way_in():
+    """Only the writer builds rows: a view or service that made its own would skip the facts it records."""
+    root = Path(__file__).resolve().parents[2]
+    writer = root / "mittvaccin" / "access_log.py"
+    builders = re.compile(
+        r"(?<!class )AccessLogEntry\(|AccessLogEntry\.objects\.(create|bulk_create|get_or_create)\b"
+    )
+    found = []
+    tops = [top for top in root.iterdir() if top.is_dir() and top.name[0] not in "._" and top.name != "tests"]
+    for path in (path for top in tops for path in top.rglob("*.py")):
+        if "migrations" in path.parts or path == writer:
+            continue
+        if builders.search(path.read_text(encoding="utf-8")):
+            found.append(str(path.relative_to(root)))
+    assert len(tops) >= 4, tops
+    assert not found

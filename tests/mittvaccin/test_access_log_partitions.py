@@ -31,7 +31,7 @@ def log_row(cast, patient, at):
         caregiver=cast.caregiver_a,
         patient_id=patient.pk,
         patient_identity=patient.identity_number,
-        what="Patientöversikt",
+        action="journal.patient",
     )
 
 
@@ -87,11 +87,14 @@ def test_every_partition_refuses_update_and_delete(cast, patient_a):
         delete = f"DELETE FROM {partition} WHERE id = %s"  # noqa: S608
         statements = (update, delete)
         for statement in statements:
-            with pytest.raises(DatabaseError, match="access_log_append_only"), transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute(statement, [entry.pk])
+            with (
+                pytest.raises(DatabaseError, match="access_log_append_only"),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute(statement, [entry.pk])
         entry.refresh_from_db()
-        assert entry.what == "Patientöversikt"
+        assert entry.action == "journal.patient"
 
 
 def test_partitions_are_made_by_a_security_definer_function_with_a_fixed_search_path(cast):

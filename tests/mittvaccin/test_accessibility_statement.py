@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.conftest import client_for
 from tests.e2e.a11y import page_targets, public_pages
 from tests.e2e.a11y_ids import walk_values
 
@@ -76,7 +77,5 @@ def test_every_public_page_links_to_the_statement(cast):
 
 @pytest.mark.django_db
 def test_staff_pages_link_to_the_statement_too(cast):
-    from tests.conftest import client_for
-
     response = client_for(cast.alice).get("/")
     assert STATEMENT in response.content.decode()

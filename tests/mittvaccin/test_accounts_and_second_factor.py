@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import DatabaseError, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -132,7 +133,6 @@ def test_a_locked_out_account_is_logged(cast):
 
 
 def test_sign_in_events_are_append_only(cast):
-    from django.db import DatabaseError, transaction
 
     event = SignInEvent.objects.create(kind="locked_out", username="x")
     with pytest.raises(DatabaseError), transaction.atomic():

@@ -8,6 +8,8 @@ Committed data (transactional database): the application role's connection is a 
 
 from __future__ import annotations
 
+import uuid
+
 import psycopg
 import pytest
 from django.conf import settings
@@ -16,6 +18,8 @@ from psycopg import errors, sql
 
 from billing import services as billing_services
 from journal.models import Vaccination
+from mittvaccin import dbroles
+from mittvaccin.embedded import SUPERUSER
 from mittvaccin.models import AccessLogEntry
 from tests.billing.factories import adult, approved, dose_charge, product_with_price, ready_caregiver
 from tests.journal.factories import ready_visit, register
@@ -55,7 +59,7 @@ def records(cast, patient_a):
         unit=cast.unit_a,
         patient_id=patient_a.pk,
         patient_identity=patient_a.identity_number,
-        what="test",
+        action="journal.patient",
     )
     return {
         "mittvaccin_accesslogentry": entry.pk,
@@ -142,7 +146,7 @@ def test_the_application_role_owns_nothing_and_is_no_superuser(records):
             "SELECT count(*) FROM pg_proc WHERE proowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)"
         ).fetchone()[0]
     assert (superuser, createdb, createrole, owned, functions) == (False, False, False, 0, 0)
-    assert settings.DATABASE_APP_ROLE != connection.settings_dict["USER"]
+    assert connection.settings_dict["USER"] != settings.DATABASE_APP_ROLE
 
 
 def test_the_application_role_can_do_its_work(records, cast, patient_a):
@@ -151,13 +155,13 @@ def test_the_application_role_can_do_its_work(records, cast, patient_a):
         assert app.execute("SELECT count(*) FROM journal_vaccination").fetchone()[0] == 1
         app.execute(
             "INSERT INTO mittvaccin_accesslogentry (at, user_id, caregiver_id, unit_id, patient_id, "
-            "patient_identity, patient_protected, what, path, reason) "
-            "VALUES (now(), %s, %s, %s, %s, %s, false, 'app role', '', '')",
+            "patient_identity, patient_protected, action, params, path, reason) "
+            "VALUES (now(), %s, %s, %s, %s, %s, false, 'legacy', '{\"text\": \"app role\"}', '', '')",
             [cast.alice.pk, cast.caregiver_a.pk, cast.unit_a.pk, patient_a.pk, patient_a.identity_number],
         )
         # An ordinary table may be changed by the application (the booking's status, a session).
         app.execute("UPDATE journal_patient SET phone = phone WHERE id = %s", [patient_a.pk])
-    assert AccessLogEntry.objects.filter(what="app role").count() == 1
+    assert AccessLogEntry.objects.filter(action="legacy", params__text="app role").count() == 1
 
 
 def test_every_way_around_the_append_only_triggers_is_refused_for_the_application_role(records):
@@ -221,10 +225,6 @@ def _row(table: str, pk: int):
 def test_dbroles_sets_up_both_roles_and_takes_over_an_installation_from_before_the_roles():
     """What docker-compose's one-shot `dbroles` does, on a fresh database of the test cluster whose
     table belongs to the superuser (as after the old single-role compose file)."""
-    import uuid
-
-    from mittvaccin import dbroles
-    from mittvaccin.embedded import SUPERUSER
 
     suffix = uuid.uuid4().hex[:8]
     dbname, owner, app = f"mv_roles_{suffix}", f"mv_owner_{suffix}", f"mv_app_{suffix}"

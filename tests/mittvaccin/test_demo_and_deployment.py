@@ -1,12 +1,16 @@
 """Demo data, and the deployment files that cannot run here (no container engine on this machine)."""
 
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from django.conf import settings
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from journal.identity import parse_identity
 from journal.models import Batch, Patient, VaccineProduct
@@ -70,8 +74,6 @@ def test_demo_data_loads_and_is_safe_to_run_again():
 
 
 def test_demo_data_refuses_to_run_with_debug_off(settings):
-    from django.core.management.base import CommandError
-
     settings.DEBUG = False
     settings.TESTING = False
     with pytest.raises(CommandError, match="DJANGO_DEBUG off"):
@@ -155,8 +157,6 @@ def test_a_fresh_installation_gets_its_first_caregiver_and_administrator():
 
 @pytest.mark.django_db
 def test_first_caregiver_with_a_bad_organisation_number_is_refused_cleanly():
-    from django.core.management.base import CommandError
-
     with pytest.raises(CommandError, match="organisationsnummer"):
         call_command(
             "caregiver_create", "X", "212000-1836", unit="U", unit_slug="u", admin="a", password="x" * 12
@@ -165,10 +165,6 @@ def test_first_caregiver_with_a_bad_organisation_number_is_refused_cleanly():
 
 
 def test_production_settings_pass_the_deployment_checks():
-    import os
-    import subprocess
-    import sys
-
     # A production environment: nothing the browser tests set for themselves.
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {

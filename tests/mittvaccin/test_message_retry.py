@@ -11,9 +11,12 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from journal.models import NextDoseReminder
+from journal.reminders import next_dose_reminder_send
 from mittvaccin import messaging
 from mittvaccin.models import OutboundMessage
 from tests.conftest import client_for
+from tests.journal.factories import ready_visit, register
 
 pytestmark = pytest.mark.django_db
 
@@ -177,9 +180,6 @@ def test_a_next_dose_reminder_that_fails_is_retried_not_lost(
     cast, flaky_sms, django_capture_on_commit_callbacks
 ):
     """The claim row is final, the message is not: it goes out on the retry, once."""
-    from journal.models import NextDoseReminder
-    from journal.reminders import next_dose_reminder_send
-    from tests.journal.factories import ready_visit, register
 
     dose = register(cast, ready_visit(cast))
     assert dose.patient.phone and dose.next_due_date

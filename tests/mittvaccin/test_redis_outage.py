@@ -18,12 +18,17 @@ from django.test import Client
 from django.urls import reverse
 
 from billing import services as billing_services
+from booking import ratelimit
 from booking.models import Booking
 from journal.models import Patient, Vaccination
 from mittvaccin import embedded, outbox
+from mittvaccin.celery import app
 from mittvaccin.models import OutboxTask
 from mittvaccin.settings import celery_url
 from tests.billing.factories import adult, approved, dose_charge, product_with_price, ready_caregiver
+from tests.booking.conftest import Timebook
+from tests.booking.factories import ScheduleFactory, VisitTypeFactory, in_days, make_slot
+from tests.booking.test_public import book_url, form_data
 from tests.conftest import client_for
 from tests.factories import TEST_PASSWORD
 from tests.journal.factories import dose_post, ready_visit
@@ -64,7 +69,6 @@ def _point_celery_at(url: str | None, saved: tuple | None = None) -> tuple:
     The suite's own pools are set aside untouched (closing them would break the next test's publishing)
     and put back afterwards.
     """
-    from mittvaccin.celery import app
 
     current = (app.conf.broker_url, app._pool, app.amqp._producer_pool)
     if saved is None:
@@ -163,9 +167,6 @@ def test_every_page_answers_with_redis_stopped(cast, own_redis):
 
 
 def test_the_public_booking_says_try_again_while_it_cannot_count(cast, own_redis):
-    from tests.booking.conftest import Timebook
-    from tests.booking.factories import ScheduleFactory, VisitTypeFactory, in_days, make_slot
-    from tests.booking.test_public import book_url, form_data
 
     visit_type = VisitTypeFactory(unit=cast.unit_a, name="TBE dos 1", minimum_age_years=0)
     schedule = ScheduleFactory(unit=cast.unit_a, name="Mottagning", visit_types=[visit_type], hours=[])
@@ -231,7 +232,6 @@ def test_the_outbox_hands_over_at_once_when_redis_is_up(cast, own_redis, django_
 
 
 def test_rate_limit_counters_survive_a_restart_of_a_persistent_redis(cast, own_persistent_redis, settings):
-    from booking import ratelimit
 
     settings.BOOKING_RATE_LIMIT_WINDOW_SECONDS = 600
     assert ratelimit.hit("address", "192.0.2.7", limit=2)

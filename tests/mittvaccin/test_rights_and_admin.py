@@ -1,6 +1,7 @@
 """Rights are explicit per account; the caregiver administrator manages units and staff."""
 
 import pytest
+from django.db import IntegrityError
 from django.urls import reverse
 
 from mittvaccin.models import Unit, User
@@ -39,8 +40,6 @@ def test_inactive_account_has_no_rights(cast):
 
 
 def test_database_refuses_an_unknown_right(cast):
-    from django.db import IntegrityError
-
     with pytest.raises(IntegrityError):
         User.objects.filter(pk=cast.alice.pk).update(rights=["root"])
 

@@ -82,7 +82,7 @@ def test_reading_the_access_log_review_is_logged_too(cast, patient_a, protected_
         (patient_a.pk, False),
         (protected_patient_a.pk, True),
     }
-    assert {row.what for row in rows} == {"Loggkontroll"}
+    assert {row.action for row in rows} == {"journal.access_log.review"}
 
 
 def test_creating_and_editing_a_patient_needs_the_right(cast, patient_a):

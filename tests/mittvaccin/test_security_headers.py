@@ -1,7 +1,10 @@
 """Content-Security-Policy without 'unsafe-inline', Permissions-Policy, Referrer-Policy and HSTS on
 every kind of answer: a staff page, a public booking page and a PDF (issue 13)."""
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,9 +55,6 @@ def test_hsts_is_sent_over_https_when_secure_cookies_are_on(cast):
 
 
 def test_hsts_follows_secure_cookies_in_the_settings():
-    import os
-    import subprocess
-    import sys
 
     script = "from django.conf import settings; print(settings.SECURE_HSTS_SECONDS)"
 

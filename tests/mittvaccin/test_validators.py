@@ -8,6 +8,9 @@ from django.urls import reverse
 
 from journal.models import Patient
 from mittvaccin.validators import clean_name, clean_phone, clean_postal_code
+from tests.booking.conftest import Timebook
+from tests.booking.factories import ScheduleFactory, VisitTypeFactory, in_days, make_slot
+from tests.booking.test_public import book_url, form_data
 from tests.conftest import client_for
 
 
@@ -70,9 +73,6 @@ def test_staff_registration_explains_a_bad_postcode_phone_and_name_and_saves_not
 
 @pytest.mark.django_db
 def test_the_public_booking_form_refuses_a_name_with_a_line_break(cast):
-    from tests.booking.conftest import Timebook
-    from tests.booking.factories import ScheduleFactory, VisitTypeFactory, in_days, make_slot
-    from tests.booking.test_public import book_url, form_data
 
     visit_type = VisitTypeFactory(unit=cast.unit_a, minimum_age_years=0)
     schedule = ScheduleFactory(unit=cast.unit_a, visit_types=[visit_type], hours=[])

@@ -1,9 +1,11 @@
 """A7: doses of national-programme products are reported to the register once; errors are withdrawn."""
 
 import datetime as dt
+import hashlib
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -129,7 +131,6 @@ def test_a7_drop_folder_writes_the_file_and_a_missing_folder_fails_clearly(cast,
     written = (settings.NVR_DIR / report.file_name).read_bytes()
     assert written.decode("utf-8") == report.content
     assert report.file_name.endswith(".csv")
-    import hashlib
 
     assert hashlib.sha256(written).hexdigest() == report.checksum
     assert list(settings.NVR_DIR.iterdir()) == [settings.NVR_DIR / report.file_name]
@@ -186,7 +187,6 @@ def test_a7_administrators_page_counts_downloads_and_looks_up_a_dose(cast, recor
 
 
 def test_a7_the_report_is_built_with_a_fixed_number_of_queries(cast, recording):
-    from django.test.utils import CaptureQueriesContext
 
     for _ in range(3):
         given_dose(cast)

@@ -8,8 +8,10 @@ import datetime as dt
 import time_machine
 from django.utils import timezone
 
+from journal import services
+from journal.services import vaccination_enter_in_error
 from tests.billing.factories import adult, campaign, child, product_with_price
-from tests.journal.factories import batch_for, confirm, declare, make_order, register
+from tests.journal.factories import Ready, batch_for, confirm, declare, make_order, register
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:
@@ -18,8 +20,6 @@ def at(day: dt.date, hour: int = 10) -> dt.datetime:
 
 def dose_on(cast, day: dt.date, *, product, patient=None, unit=None, billing_data=None):
     """A dose signed on `day` at 10:00 (the clock is moved there, so every check sees that day)."""
-    from journal import services
-    from tests.journal.factories import Ready
 
     unit = unit or cast.unit_a
     with time_machine.travel(at(day, 9), tick=False):
@@ -35,7 +35,6 @@ def dose_on(cast, day: dt.date, *, product, patient=None, unit=None, billing_dat
 def known_doses(cast, year: int):
     """Six doses in March and April of `year`: 4 of product A (one to a child under a free campaign),
     2 of product B; one more of A entered in error (never counted)."""
-    from journal.services import vaccination_enter_in_error
 
     product_a = product_with_price(cast.caregiver_a, "400", name="Statistikvaccin A")
     product_b = product_with_price(cast.caregiver_a, "250", name="Statistikvaccin B")

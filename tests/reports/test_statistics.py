@@ -6,13 +6,22 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from billing.services.invoices import credit_note_issue
+from billing.services.payments import payments_import
+from journal.services import vaccination_enter_in_error
 from mittvaccin.rights import Right
+from reports.export import write_csv
 from reports.models import DirtyDay, DoseTally
 from reports.services import tallies_rebuild, tallies_refresh
+from tests.billing.factories import late_cancellation, no_show, timebook_for
+from tests.billing.test_payments import bgmax_file, issued_invoice
 from tests.conftest import client_for
 from tests.factories import UserFactory
 from tests.reports.factories import known_doses
@@ -30,7 +39,6 @@ def csv_rows(response) -> list[list[str]]:
 
 def table_values(html: str, key: str) -> dict:
     """{row label: [data-value, …]} of one figure's table in the page."""
-    import re
 
     table = html.split(f'data-testid="table-{key}"', 1)[1].split("</table>", 1)[0]
     rows = {}
@@ -62,7 +70,6 @@ def test_chart_table_and_csv_carry_the_same_numbers(cast):
     tallies_refresh()
     client = client_for(cast.admin_a)
     html = client.get(reverse("reports:statistics"), PERIOD).content.decode()
-    import re
 
     chart = html.split('data-testid="chart-doses"', 1)[1].split("</svg>", 1)[0]
     bars = dict(re.findall(r'data-label="([^"]+)" data-value="([^"]+)"', chart))
@@ -72,7 +79,6 @@ def test_chart_table_and_csv_carry_the_same_numbers(cast):
 
 
 def test_entering_a_dose_in_error_later_takes_it_out_at_the_next_refresh(cast):
-    from journal.services import vaccination_enter_in_error
 
     data = known_doses(cast, YEAR)
     tallies_refresh()
@@ -140,13 +146,12 @@ def test_a_unit_of_another_caregiver_is_refused_with_a_message(cast):
 
 
 def test_bookings_no_shows_late_cancellations_and_fill(cast):
-    from tests.billing.factories import late_cancellation, no_show, timebook_for
 
     timebook = timebook_for(cast.unit_a)
     patient = __import__("tests.billing.factories", fromlist=["adult"]).adult(cast.caregiver_a)
     no_show(patient, cast.unit_a, cast.clinic_a, timebook=timebook)
     late_cancellation(patient, cast.unit_a, timebook=timebook)
-    today = dt.date.today()
+    today = timezone.localdate()
     response = client_for(cast.admin_a).get(
         reverse("reports:statistics"),
         {
@@ -157,25 +162,19 @@ def test_bookings_no_shows_late_cancellations_and_fill(cast):
     html = response.content.decode()
     rows = table_values(html, "bookings")
     assert rows, "the unit's weeks are listed"
-    totals = [list(map(lambda v: float(v or 0), values)) for values in rows.values()]
+    totals = [[float(v or 0) for v in values] for values in rows.values()]
     assert sum(r[3] for r in totals) == 2  # bookings (the late-cancelled one counts as booked)
     assert sum(r[4] for r in totals) == 1  # no-shows
     assert sum(r[6] for r in totals) == 1  # late cancellations
 
 
 def test_csv_neutralises_formula_cells():
-    from reports.export import write_csv
 
     text = write_csv(["Enhet", "Doser"], [["=HYPERLINK(1)", 3], ["-Vårdcentral", -1]])
     assert "'=HYPERLINK(1);3" in text and "'-Vårdcentral;-1" in text
 
 
 def test_money_invoiced_credited_paid_and_overdue(cast):
-    from decimal import Decimal
-
-    from billing.services.invoices import credit_note_issue
-    from billing.services.payments import payments_import
-    from tests.billing.test_payments import bgmax_file, issued_invoice
 
     paid = issued_invoice(cast, "300")
     unpaid = issued_invoice(cast, "200")

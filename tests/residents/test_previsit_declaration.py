@@ -5,11 +5,15 @@ import datetime as dt
 import time
 
 import pytest
+import time_machine
+from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from booking.services import booking_cancel, booking_create
 from journal import selectors, services
 from journal.models import HealthDeclaration, PreVisitDeclaration
+from mittvaccin.eid import SESSION_RESIDENT
 from tests.booking.factories import ScheduleFactory, VisitTypeFactory, in_days, make_slot
 from tests.conftest import client_for
 from tests.factories import PatientFactory
@@ -19,7 +23,6 @@ pytestmark = pytest.mark.django_db
 
 
 def booked(cast, patient, *, days=3):
-    from booking.services import booking_create
 
     visit_type = VisitTypeFactory(unit=cast.unit_a)
     slot = make_slot(ScheduleFactory(unit=cast.unit_a, visit_types=[visit_type], hours=[]), in_days(days))
@@ -60,7 +63,6 @@ def test_a15_resident_answers_and_flagged_answers_reach_the_physicians_list(cast
 
 
 def test_a15_a_cancelled_booking_leaves_the_physicians_list(cast, as_resident):
-    from booking.services import booking_cancel
 
     patient = PatientFactory(caregiver=cast.caregiver_a)
     booking = booked(cast, patient)
@@ -73,14 +75,11 @@ def test_a15_a_cancelled_booking_leaves_the_physicians_list(cast, as_resident):
 
 
 def test_a15_a_declaration_for_a_visit_already_past_is_refused_and_nothing_stored(cast, as_resident):
-    import time_machine
 
     patient = PatientFactory(caregiver=cast.caregiver_a)
     booking = booked(cast, patient, days=1)
     client = as_resident(patient.identity_number)
     with time_machine.travel(booking.starts_at + dt.timedelta(minutes=5)):
-        from mittvaccin.eid import SESSION_RESIDENT
-
         session = client.session
         session[SESSION_RESIDENT] = {
             **session[SESSION_RESIDENT],
@@ -154,7 +153,6 @@ def test_a15_the_physicians_assessment_before_the_visit_holds_when_the_answers_s
 
 
 def test_previsit_rows_are_append_only(cast):
-    from django.db import DatabaseError, transaction
 
     patient = PatientFactory(caregiver=cast.caregiver_a)
     row = services.previsit_declaration_submit(

@@ -33,7 +33,7 @@ class Command(BaseCommand):
         try:
             result = payments_import(caregiver=caregiver, content=content, file_name=path.name)
         except PaymentFileError as error:
-            raise CommandError(" ".join(error.messages)) from None
+            raise CommandError(error.message) from None
         record = result.file
         if result.already_imported:
             self.stdout.write(f"Already imported {record.imported_at:%Y-%m-%d %H:%M}; nothing changed.")

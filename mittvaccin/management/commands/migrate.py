@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 
+import pgtrigger
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.core.management.commands import migrate
@@ -42,8 +44,6 @@ def connected_as_owner(connection):
 
 def append_only_tables() -> list[str]:
     """Tables whose django-pgtrigger triggers refuse every UPDATE and DELETE (the legal records)."""
-    import pgtrigger
-    from django.apps import apps
 
     tables = []
     for model in apps.get_models():
