@@ -82,7 +82,7 @@ def test_fresh_install_to_first_dose_with_the_documented_commands():
             {
                 "username": "eva", "password": NURSE_PASSWORD, "first_name": "Eva", "last_name": "Sjöberg",
                 "email": "eva@example.invalid", "profession": "nurse", "default_unit": unit.pk,
-                "rights": ["journal_read", "vaccination_register", "vaccine_order", "stock_manage"],
+                "rights": ["journal_read", "patient_register", "vaccination_register", "vaccine_order", "stock_manage"],
                 "is_active": "on",
             },
         )

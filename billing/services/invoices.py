@@ -363,12 +363,18 @@ def _issue_one_by_one(caregiver, user, patients, batch) -> IssueResult:
 
 
 @transaction.atomic
-def credit_note_issue(*, invoice: Invoice, user, reason: str, lines=None, reopen: bool = False) -> Invoice:
+def credit_note_issue(
+    *, invoice: Invoice, user, reason: str, lines=None, reopen: bool = False, submission_key: str = ""
+) -> Invoice:
     """A credit note with negated lines that refers to `invoice` (all its uncredited lines by default).
 
     A credit note is never credited. With `reopen`, each credited charge gets a fresh copy back in
-    review, so a wrong amount can be corrected and invoiced again.
+    review, so a wrong amount can be corrected and invoiced again. The same form sent twice
+    (`submission_key` repeated) returns the credit note the first one made.
     """
+    submission_key = (submission_key or "")[:40]
+    if submission_key and (made := _credit_submitted(invoice, submission_key)):
+        return made
     reason = (reason or "").strip()
     if len(reason) < 3:
         raise BillingError(_("Skriv varför fakturan krediteras."), field="reason")
@@ -389,6 +395,9 @@ def credit_note_issue(*, invoice: Invoice, user, reason: str, lines=None, reopen
         if (wanted is None or line.pk in wanted) and locked[line.charge_id].status == ChargeStatus.INVOICED
     ]
     if not originals:
+        # A second submission that waited for the first one's lock finds its credit note committed.
+        if submission_key and (made := _credit_submitted(invoice, submission_key)):
+            return made
         raise BillingError(_("Fakturan %(number)s är redan krediterad.") % {"number": invoice.number})
     settings_row = billing_settings_for(caregiver)
     now = timezone.now()
@@ -409,6 +418,7 @@ def credit_note_issue(*, invoice: Invoice, user, reason: str, lines=None, reopen
         reason=reason,
         issued_at=now,
         issued_by=user,
+        submission_key=submission_key,
         **sender_of(settings_row),
         **recipient,
     )
@@ -471,3 +481,9 @@ def credit_note_issue(*, invoice: Invoice, user, reason: str, lines=None, reopen
             )
     _queue_pdf(note)
     return note
+
+
+def _credit_submitted(invoice: Invoice, submission_key: str) -> Invoice | None:
+    return Invoice.objects.filter(
+        caregiver_id=invoice.caregiver_id, credited_invoice=invoice, submission_key=submission_key
+    ).first()

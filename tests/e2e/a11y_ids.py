@@ -53,6 +53,12 @@ def scene(cast) -> SimpleNamespace:
     signal_create(patient=protected, user=cast.bob, kind="hypersensitivity", agent="ägg", severity="severe")
     early = make_slot(schedule, local_datetime(timezone.localdate(), dt.time(0, 5)))
     _book(early, protected, made_by_kind="staff", made_by=cast.clinic_a)
+    # The national catalogue's maintainer: an installation-level account with no caregiver rights.
+    from journal.catalogue import maintainer_set
+    from tests.factories import UserFactory
+
+    cast.maintainer = UserFactory(caregiver=cast.caregiver_a, username="katalog_a", rights=[])
+    maintainer_set(user=cast.maintainer, granted=True, by=None, reason="Tillgänglighetsgenomgången")
     cast._a11y_scene = SimpleNamespace(
         unit=unit, visit_type=visit_type, free_slot=slots[0], booking=booking, protected=protected
     )

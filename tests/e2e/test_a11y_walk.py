@@ -20,7 +20,14 @@ from tests.e2e.conftest import login
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 # The roles of the README, as the shared cast plays them (tests/conftest.py).
-ROLES = {"nurse": "alice", "physician": "bob", "clinic_staff": "clinic_a", "administrator": "admin_a"}
+ROLES = {
+    "nurse": "alice",
+    "physician": "bob",
+    "clinic_staff": "clinic_a",
+    "administrator": "admin_a",
+    # Made by the walk's scene (tests/e2e/a11y_ids.py): the national catalogue's maintainer.
+    "catalogue_maintainer": "maintainer",
+}
 
 
 def new_page(browser, live_server, width: int):

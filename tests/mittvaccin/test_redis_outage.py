@@ -210,7 +210,10 @@ def test_work_after_a_commit_waits_in_the_outbox_and_reaches_the_broker_when_red
     with django_capture_on_commit_callbacks(execute=True):
         [invoice] = billing_services.invoices_issue(caregiver=cast.caregiver_a, user=cast.clinic_a).invoices
     [waiting] = OutboxTask.objects.all()
-    assert (waiting.task_name, waiting.args) == ("billing.invoice_render_pdf", [invoice.pk, invoice.number])
+    assert (waiting.task_name, waiting.args) == (
+        "billing.invoice_render_pdfs",
+        [[[invoice.pk, invoice.number]]],
+    )
     assert waiting.attempts == 1 and waiting.last_error
 
     own_redis.start()
