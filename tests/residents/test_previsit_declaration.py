@@ -78,16 +78,17 @@ def test_a15_a_declaration_for_a_visit_already_past_is_refused_and_nothing_store
     patient = PatientFactory(caregiver=cast.caregiver_a)
     booking = booked(cast, patient, days=1)
     client = as_resident(patient.identity_number)
-    with time_machine.travel(booking.starts_at + dt.timedelta(minutes=5)):
-        from mittvaccin.eid import SESSION_RESIDENT
+    from django.conf import settings
 
+    from mittvaccin.eid import SESSION_RESIDENT
+
+    signed_in = client.session[SESSION_RESIDENT]
+    with time_machine.travel(booking.starts_at + dt.timedelta(minutes=5)):
+        # Sessions live in the database: a day later the old one has expired, so sign in afresh.
         session = client.session
-        session[SESSION_RESIDENT] = {
-            **session[SESSION_RESIDENT],
-            "at": int(time.time()),
-            "seen": int(time.time()),
-        }
+        session[SESSION_RESIDENT] = {**signed_in, "at": int(time.time()), "seen": int(time.time())}
         session.save()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
         response = client.post(reverse("residents:declaration", args=[booking.pk]), answers())
     assert response.status_code == 409
     assert "ingenting har sparats" in response.content.decode()
