@@ -9,9 +9,7 @@ naming the row and the column.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from journal.catalogue_forms import STATUS_ACTIVE, STATUS_RETIRED, ProductForm, format_intervals
 from journal.models import Disease, ScheduleStep, VaccineProduct, VaccineProductVersion
+from mittvaccin.exports import csv_rows, csv_text
 from mittvaccin.models import CatalogueMaintainerChange, User
 
 STARTER_CATALOGUE = Path(__file__).resolve().parent / "data" / "catalogue.csv"
@@ -338,7 +337,7 @@ def _read_rows(text: str) -> tuple[list[str], list[tuple[int, dict]], list[RowPr
     lines = list(text.splitlines())
     first = next((line for line in lines if line.strip() and not line.lstrip().startswith("#")), "")
     delimiter = ";" if ";" in first or "," not in first else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv_rows(text, delimiter=delimiter)
     header: list[str] | None = None
     rows: list[tuple[int, dict]] = []
     problems: list[RowProblem] = []
@@ -515,9 +514,7 @@ def catalogue_import_text(text: str, *, user=None, source: str = "import", comme
 
 def catalogue_export_text() -> str:
     """The whole catalogue in the file format (what the maintainer downloads, edits and uploads again)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
-    writer.writerow(COLUMNS)
+    rows = []
     for product in VaccineProduct.objects.prefetch_related("schedule_steps").order_by("name"):
         initial = ProductForm.initial_for(product)
         row = []
@@ -526,8 +523,9 @@ def catalogue_export_text() -> str:
             if isinstance(value, list):
                 value = ",".join(value)
             row.append("" if value is None else str(value))
-        writer.writerow(row)
-    return buffer.getvalue()
+        rows.append(row)
+    # Through the one formula-safe writer; no BOM, so the file reads back as it was written.
+    return csv_text(COLUMNS, rows, bom=False)
 
 
 # --- Who maintains the catalogue --------------------------------------------------------------------------

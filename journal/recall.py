@@ -10,9 +10,7 @@ exported or used, and nothing is sent from here.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import uuid
 from dataclasses import dataclass
 
@@ -28,6 +26,7 @@ from journal.recall_models import Recall, RecallDelivery, RecallEntry, RecallMes
 from journal.services.common import JournalError
 from mittvaccin import outbox
 from mittvaccin.access_log import access_log_record
+from mittvaccin.exports import csv_text
 from mittvaccin.messaging import send_email, send_sms
 from mittvaccin.rights import Right
 
@@ -204,15 +203,6 @@ def recall_page(request, recall: Recall, *, page: int, per_page: int = 100):
     return rows, page, pages, total
 
 
-def _neutralise(value) -> str:
-    # Spreadsheet formula injection (OWASP): a cell that starts like a formula is kept as text. Switch to
-    # mittvaccin's shared CSV writer when it exists.
-    text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
-
-
 CSV_COLUMNS = [
     ("personnummer", gettext_lazy("Personnummer")),
     ("namn", gettext_lazy("Namn")),
@@ -234,34 +224,29 @@ def recall_csv(request, recall: Recall) -> str:
     """The whole list as CSV (UTF-8 with BOM, `;`, CRLF). Protected identity: number and route only."""
     rows = recall_rows(recall)
     _log_patients(request, recall, Patient.objects.filter(pk__in={row.patient.pk for row in rows}))
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([str(label) for _key, label in CSV_COLUMNS])
+    lines = []
     for row in rows:
         patient, dose = row.patient, row.dose
         protected = patient.protected_identity
-        writer.writerow(
+        lines.append(
             [
-                _neutralise(value)
-                for value in [
-                    patient.identity_display,
-                    "" if protected else f"{patient.family_name}, {patient.given_names}",
-                    timezone.localtime(dose.given_at).strftime("%Y-%m-%d"),
-                    dose.unit.name if dose.unit_id else "",
-                    dose.dose_number or "",
-                    dose.vaccine_name,
-                    dose.lot_number,
-                    str(ROUTE_LABELS[row.route]),
-                    "" if protected else patient.phone,
-                    "" if protected else patient.email,
-                    "" if protected else patient.address,
-                    "" if protected else patient.postal_code,
-                    "" if protected else patient.city,
-                ]
+                patient.identity_display,
+                "" if protected else f"{patient.family_name}, {patient.given_names}",
+                timezone.localtime(dose.given_at).strftime("%Y-%m-%d"),
+                dose.unit.name if dose.unit_id else "",
+                dose.dose_number or "",
+                dose.vaccine_name,
+                dose.lot_number,
+                str(ROUTE_LABELS[row.route]),
+                "" if protected else patient.phone,
+                "" if protected else patient.email,
+                "" if protected else patient.address,
+                "" if protected else patient.postal_code,
+                "" if protected else patient.city,
             ]
         )
-    return buffer.getvalue()
+    # The one formula-safe writer (mittvaccin.exports): UTF-8 with BOM, semicolons, CRLF.
+    return csv_text([str(label) for _key, label in CSV_COLUMNS], lines)
 
 
 # --- The message ------------------------------------------------------------------------------------------

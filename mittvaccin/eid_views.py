@@ -162,7 +162,7 @@ def _staff_signed_in(request, provider, claims, token, data):
             },
         )
     user = candidates[0]
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="mittvaccin.auth.StaffBackend")
     request.session[eid.SESSION_PROVIDER] = provider.key
     request.session[eid.SESSION_ID_TOKEN] = token.get("id_token", "")
     # SITHS is itself a two-factor sign-in (card and PIN).

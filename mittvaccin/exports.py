@@ -48,3 +48,8 @@ def csv_text(header: Iterable, rows: Iterable[Iterable], *, delimiter: str = ";"
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue()
+
+
+def csv_rows(text: str, *, delimiter: str = ";"):
+    """The rows of a CSV text, as lists of cells (the reading side, for files people upload)."""
+    return csv.reader(io.StringIO(text), delimiter=delimiter)

@@ -2,35 +2,18 @@
 Excel set to Swedish opens it as it is).
 
 Cells that would start a formula in a spreadsheet (=, +, -, @, tab, CR; OWASP "CSV injection") are
-made harmless with a leading apostrophe: unit, product and campaign names are typed by people.
-Numbers are written as numbers and never touched. When the project's shared formula-safe CSV writer
-lands in `mittvaccin/`, `write_csv` becomes a call to it.
+made harmless by the project's one writer (`mittvaccin.exports`): unit, product and campaign names are
+typed by people. Numbers stay numbers.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-
+from mittvaccin.exports import csv_text
 from reports.templatetags.reports import csv_value
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def write_csv(header: list[str], rows: list[list]) -> str:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([safe_cell(h) for h in header])
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
-    return buffer.getvalue()
+    return csv_text(header, rows)
 
 
 def figure_csv(figure) -> str:

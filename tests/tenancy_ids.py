@@ -270,3 +270,7 @@ def _previsit_id(cast):
 
 
 ID_PROVIDERS["previsit_id"] = _previsit_id
+
+
+# --- e-identification: the installation's staff provider (not caregiver-owned; its URLs are public) ---
+ID_PROVIDERS["provider_key"] = lambda cast: "personal"

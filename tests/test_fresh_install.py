@@ -25,6 +25,7 @@ from mittvaccin.models import Caregiver, Unit, User
 
 ADMIN_PASSWORD = "forsta-dagen-2026"
 NURSE_PASSWORD = "vaccinera-nu-2026"
+OWN = "eget-val-av-ord-77"
 NO_FLAGS = {
     "unwell": "no",
     "allergy": "no",
@@ -90,6 +91,8 @@ def test_fresh_install_to_first_dose_with_the_documented_commands():
 
     # 3. The nurse receives a delivery at her unit.
     nurse = _logged_in("eva", NURSE_PASSWORD)
+    # The administrator chose that password: the first sign-in asks the nurse for her own.
+    _ok(nurse.post(reverse("account_password_first"), {"new_password1": OWN, "new_password2": OWN}))
     product = VaccineProduct.objects.get(name="FSME-Immun")
     expiry = timezone.localdate() + dt.timedelta(days=400)
     _ok(

@@ -65,6 +65,15 @@
     }
   });
 
+  // form[data-confirm]: an action that cannot be undone asks first (the question is the attribute).
+  // Registered before the send-once handler below, so a cancelled question leaves the button usable.
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (form.matches("form[data-confirm]") && !window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+    }
+  });
+
   // A booking form is sent once: the button is disabled on submit (the server is idempotent too).
   document.addEventListener("submit", function (event) {
     const button = event.submitter;

@@ -48,6 +48,16 @@ NOT_PAGES = {
     "set_language": "POST only: Django's language switch, in every page's footer",
     "eid_start": "a redirect to the identity provider: walked in chromium in tests/e2e/test_eid_sign_in.py",
     "eid_callback": "the identity provider's answer: walked in chromium in tests/e2e/test_eid_sign_in.py",
+    # The FHIR API (A8) answers machines with JSON behind a bearer token: no page for a person.
+    "fhir:token": "OAuth2 token endpoint (JSON)",
+    "fhir:metadata": "FHIR CapabilityStatement (JSON)",
+    "fhir:patient_read": "FHIR resource (JSON, bearer token)",
+    "fhir:patient_search": "FHIR search (JSON, bearer token)",
+    "fhir:immunization_search": "FHIR search (JSON, bearer token)",
+    "fhir:recommendation_search": "FHIR search (JSON, bearer token)",
+    "fhir:allergy_search": "FHIR search (JSON, bearer token)",
+    "fhir:flag_search": "FHIR search (JSON, bearer token)",
+    "fhir:unknown": "FHIR OperationOutcome for an unknown resource type (JSON)",
 }
 
 # Invalid values by input type: each is kept by the browser's value sanitising (so the server sees

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.e2e
 
 ADMIN_PASSWORD = "forsta-dagen-2026"
 NURSE_PASSWORD = "vaccinera-nu-2026"
+OWN_PASSWORD = "eget-val-av-ord-77"
 
 
 def test_fresh_install_the_administrator_the_delivery_and_the_first_dose(page, transactional_db):
@@ -61,6 +62,11 @@ def test_fresh_install_the_administrator_the_delivery_and_the_first_dose(page, t
 
     # The nurse receives a delivery at her unit.
     login(page, "eva", NURSE_PASSWORD)
+    # The administrator chose that password: the first sign-in asks the nurse for her own.
+    page.locator("#id_new_password1").fill(OWN_PASSWORD)
+    page.locator("#id_new_password2").fill(OWN_PASSWORD)
+    page.get_by_role("button", name="Spara lösenordet").click()
+    page.wait_for_url(lambda url: "/konto/" not in url)
     page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Lager").click()
     page.get_by_test_id("stock-empty").wait_for()
     page.get_by_role("link", name="Ta emot leverans").first.click()

@@ -155,8 +155,9 @@ def test_the_application_role_can_do_its_work(records, cast, patient_a):
         assert app.execute("SELECT count(*) FROM journal_vaccination").fetchone()[0] == 1
         app.execute(
             "INSERT INTO mittvaccin_accesslogentry (at, user_id, caregiver_id, unit_id, patient_id, "
-            "patient_identity, patient_protected, action, params, path, reason) "
-            "VALUES (now(), %s, %s, %s, %s, %s, false, 'legacy', '{\"text\": \"app role\"}', '', '')",
+            "patient_identity, patient_protected, action, params, path, reason, api_client_name, "
+            "resident_identity) VALUES (now(), %s, %s, %s, %s, %s, false, 'legacy', "
+            "'{\"text\": \"app role\"}', '', '', '', '')",
             [cast.alice.pk, cast.caregiver_a.pk, cast.unit_a.pk, patient_a.pk, patient_a.identity_number],
         )
         # An ordinary table may be changed by the application (the booking's status, a session).

@@ -6,6 +6,7 @@ import time
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -75,18 +76,16 @@ def test_a15_a_cancelled_booking_leaves_the_physicians_list(cast, as_resident):
 
 
 def test_a15_a_declaration_for_a_visit_already_past_is_refused_and_nothing_stored(cast, as_resident):
-
     patient = PatientFactory(caregiver=cast.caregiver_a)
     booking = booked(cast, patient, days=1)
     client = as_resident(patient.identity_number)
+    signed_in = client.session[SESSION_RESIDENT]
     with time_machine.travel(booking.starts_at + dt.timedelta(minutes=5)):
+        # Sessions live in the database: a day later the old one has expired, so sign in afresh.
         session = client.session
-        session[SESSION_RESIDENT] = {
-            **session[SESSION_RESIDENT],
-            "at": int(time.time()),
-            "seen": int(time.time()),
-        }
+        session[SESSION_RESIDENT] = {**signed_in, "at": int(time.time()), "seen": int(time.time())}
         session.save()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
         response = client.post(reverse("residents:declaration", args=[booking.pk]), answers())
     assert response.status_code == 409
     assert "ingenting har sparats" in response.content.decode()
