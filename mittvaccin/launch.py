@@ -219,7 +219,10 @@ def start_development_provider(env: dict, port: str) -> subprocess.Popen:
     identities_file = folder / "identities.json"
     manage("dev_identities", "--output", str(identities_file), env=env)
     say(f"Development OpenID provider (test identities) on http://127.0.0.1:{idp_port}/ …")
-    database_url = env["DATABASE_URL"].rsplit("/", 1)[0] + "/mittvaccin_idp"
+    # Its own database, made and migrated by the role that may create databases (the owner; the
+    # application role may create nothing, mittvaccin/dbroles.py).
+    server = env.get("DATABASE_OWNER_URL") or env["DATABASE_URL"]
+    database_url = server.rsplit("/", 1)[0] + "/mittvaccin_idp"
     provider = idp.start(
         port=idp_port,
         database_url=database_url,

@@ -50,6 +50,7 @@ def test_fresh_install_the_administrator_the_delivery_and_the_first_dose(page, t
     page.get_by_label("Förvald enhet").select_option(label="Vaccinationsmottagningen Norr")
     for right in (
         "Läsa vaccinationsjournal",
+        "Registrera patienter och ändra deras uppgifter",
         "Registrera vaccinationer",
         "Ordinera vaccin",
         "Hantera vaccinlager",
