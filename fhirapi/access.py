@@ -5,5 +5,5 @@ from django.utils.translation import gettext_lazy as _
 from mittvaccin.access_log import AccessAction
 
 # `resource` is the FHIR resource type read (Patient, Immunization, AllergyIntolerance, Flag, …).
-READ = AccessAction("fhir.read", _("FHIR: %(resource)s"))
-SEARCH = AccessAction("fhir.search", _("FHIR: %(resource)s (sökning)"))
+READ = AccessAction("fhir.read", _("FHIR-läsning: %(resource)s"))
+SEARCH = AccessAction("fhir.search", _("FHIR-sökning: %(resource)s"))

@@ -23,6 +23,9 @@ urlpatterns = [
     path("patient/<int:patient_id>/", patients.patient_detail, name="patient"),
     path("patient/<int:patient_id>/kontaktuppgifter/", patients.patient_edit, name="patient_edit"),
     path("patient/<int:patient_id>/skyddad-identitet/", protection.protection, name="protection"),
+    path(
+        "patient/<int:patient_id>/skyddad-identitet/hav/", protection.protection_lift, name="protection_lift"
+    ),
     path("loggkontroll/", access_log.access_log, name="access_log"),
     path("loggkontroll/patient/<int:patient_id>/", access_log.access_log_extract, name="access_log_extract"),
     # The vaccination screen (R3, R6, R1) and its steps.

@@ -50,9 +50,9 @@ def home(request):
     return render(request, "mittvaccin/home.html", {"panels": home_panels(request)})
 
 
-@signed_in
+@public
 def language_switch(request):
-    """Django's own language switch (the path django.conf.urls.i18n gives it), behind a declared door."""
+    """Django's own language switch, public on purpose: the login and the residents' pages offer it."""
     return set_language(request)
 
 

@@ -66,6 +66,8 @@ def test_the_public_views_are_the_residents_pages_the_sign_in_the_api_and_the_he
         "booking:manage_ics",
         "booking:manage_cancel",
         "booking:manage_move",
+        # The language is chosen before signing in too (the login page and the residents' pages).
+        "set_language",
         # Sign-in with e-identification, and signing out (also from a session that has already ended).
         "eid_start",
         "eid_callback",

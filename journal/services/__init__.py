@@ -5,7 +5,13 @@ reads the same wherever it is called; new code may import from the topic module.
 """
 
 from journal.services.common import FUTURE_TOLERANCE, JournalError
-from journal.services.notes import note_comment, note_correct, note_correctable_by, note_create
+from journal.services.notes import (
+    note_comment,
+    note_correct,
+    note_correctable_by,
+    note_correction_rule,
+    note_create,
+)
 from journal.services.order_requests import order_request_create, order_request_decline
 from journal.services.orders import order_create, order_enter_in_error
 from journal.services.patients import PatientExists, patient_create, patient_update_contact
@@ -54,6 +60,7 @@ __all__ = [
     "note_comment",
     "note_correct",
     "note_correctable_by",
+    "note_correction_rule",
     "note_create",
     "order_create",
     "order_enter_in_error",

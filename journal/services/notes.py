@@ -71,18 +71,24 @@ def note_correctable_by(note: Note, user) -> bool:
     return note.kind != NoteKind.ASSESSMENT and note.author_id == user.pk
 
 
-@transaction.atomic
-def note_correct(*, note: Note, user, text: str, reason: str, outcome: str | None = None) -> Note:
-    """A new version of a note; the corrected version stays readable. Refused if someone corrected it first."""
-    if note.kind == NoteKind.ASSESSMENT:
-        _assessment_rule(user, _("Du saknar behörighet att rätta bedömningar."))
+def note_correction_rule(note: Note, user) -> None:
+    """R12, a rule about the entry: its author or a physician corrects it; anyone else comments."""
     if not note_correctable_by(note, user):
         raise JournalError(
             _(
                 "Bara den som skrev anteckningen eller en läkare kan rätta den. "
                 "Skriv en kommentar i stället, så syns den med anteckningen."
-            )
+            ),
+            code="not_the_author",
         )
+    if note.kind == NoteKind.ASSESSMENT:
+        _assessment_rule(user, _("Du saknar behörighet att rätta bedömningar."))
+
+
+@transaction.atomic
+def note_correct(*, note: Note, user, text: str, reason: str, outcome: str | None = None) -> Note:
+    """A new version of a note; the corrected version stays readable. Refused if someone corrected it first."""
+    note_correction_rule(note, user)
     if not text.strip():
         raise JournalError(_("Skriv anteckningens text."), field="text")
     if not reason.strip():

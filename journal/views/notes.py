@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -48,8 +47,11 @@ def note_create(request, patient):
 @patient_view(access.NOTE_CORRECT)
 def note_correct(request, patient, note_id):
     note = owned_or_404(Note, request, pk=note_id, patient=patient)
-    if not services.note_correctable_by(note, request.user):
-        raise PermissionDenied  # R12: the author or a physician corrects; others comment
+    try:
+        services.note_correction_rule(note, request.user)
+    except services.JournalError as refusal:
+        # R12 is a rule about this note, not a right: the page says why, with the door's status.
+        return render(request, "403.html", {"reason": refusal.message}, status=403)
     form = NoteCorrectForm(request.POST or None, initial={"text": note.text, "outcome": note.outcome})
     if note.kind != NoteKind.ASSESSMENT:
         form.fields.pop("outcome")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from journal import access, services
 from journal.access import patient_view
@@ -19,19 +19,12 @@ from mittvaccin.rights import Right
 ACTIONS = ("check", "mark", "lift")
 
 
-def can_lift(user) -> bool:
-    # Lifting brings contact details back into use: the administration decides, on the register's word.
-    return user.has_right(Right.CAREGIVER_ADMINISTER)
-
-
 @patient_view(access.PROTECTION, right=None)
 def protection(request, patient):
-    """The state of the marking, its history, and the three actions (every staff member may mark)."""
+    """The state of the marking, its history, asking the register and marking (every staff member);
+    lifting has its own door (protection_lift)."""
     action = request.POST.get("action") if request.method == "POST" else None
     mark_form = ReasonForm(request.POST if action == "mark" else None, prefix="mark")
-    lift_form = ReasonForm(request.POST if action == "lift" else None, prefix="lift")
-    if action == "lift" and not can_lift(request.user):
-        raise PermissionDenied
     if action == "check":
         try:
             protected = services.protection_check_register(
@@ -56,28 +49,40 @@ def protection(request, patient):
             else:
                 messages.info(request, _("Folkbokföringen anger ingen skyddad identitet."))
         return redirect("journal:protection", patient_id=patient.pk)
-    if action in ("mark", "lift"):
-        form = mark_form if action == "mark" else lift_form
-        if form.is_valid():
-            try:
-                if action == "mark":
-                    services.protection_mark(
-                        patient=patient, user=request.user, reason=form.cleaned_data["reason"]
-                    )
-                else:
-                    services.protection_lift(
-                        patient=patient, user=request.user, reason=form.cleaned_data["reason"]
-                    )
-            except services.JournalError as error:
-                refusal_to_form(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("Patienten är markerad med skyddad identitet. Alla kontaktuppgifter är borttagna.")
-                    if action == "mark"
-                    else _("Markeringen är hävd. Kontaktuppgifter kan nu sparas igen."),
-                )
-                return redirect(reverse("journal:patient", args=[patient.pk]))
+    if action == "mark" and mark_form.is_valid():
+        try:
+            services.protection_mark(
+                patient=patient, user=request.user, reason=mark_form.cleaned_data["reason"]
+            )
+        except services.JournalError as error:
+            refusal_to_form(mark_form, error)
+        else:
+            messages.success(
+                request, _("Patienten är markerad med skyddad identitet. Alla kontaktuppgifter är borttagna.")
+            )
+            return redirect(reverse("journal:patient", args=[patient.pk]))
+    return _page(request, patient, mark_form, ReasonForm(prefix="lift"))
+
+
+# Lifting brings contact details back into use: the administration decides, on the register's word.
+@patient_view(access.PROTECTION, right=Right.CAREGIVER_ADMINISTER)
+@require_POST
+def protection_lift(request, patient):
+    lift_form = ReasonForm(request.POST, prefix="lift")
+    if lift_form.is_valid():
+        try:
+            services.protection_lift(
+                patient=patient, user=request.user, reason=lift_form.cleaned_data["reason"]
+            )
+        except services.JournalError as error:
+            refusal_to_form(lift_form, error)
+        else:
+            messages.success(request, _("Markeringen är hävd. Kontaktuppgifter kan nu sparas igen."))
+            return redirect(reverse("journal:patient", args=[patient.pk]))
+    return _page(request, patient, ReasonForm(prefix="mark"), lift_form)
+
+
+def _page(request, patient, mark_form, lift_form):
     return render(
         request,
         "journal/protection.html",
@@ -86,6 +91,8 @@ def protection(request, patient):
             "history": protection_history(patient),
             "mark_form": mark_form,
             "lift_form": lift_form,
-            "can_lift": can_lift(request.user),
+            # What the page shows may depend on a right; the refusal is the lifting view's door.
+            "can_lift": request.user.has_right(Right.CAREGIVER_ADMINISTER),
         },
+        status=422 if mark_form.errors or lift_form.errors else 200,
     )

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -18,6 +17,7 @@ from pypdf import PdfReader
 
 from billing.models import Payment, PaymentFile, PaymentSettlement, Reminder
 from billing.receivables import balance_of
+from billing.services.common import BillingError
 from billing.services.payments import payments_import
 from billing.services.reminders import reminder_send
 from tests.billing.factories import ready_caregiver
@@ -141,11 +141,11 @@ def test_reminder_refused_before_the_delay_and_for_a_paid_invoice(cast):
 
     ready_caregiver(cast.caregiver_a, reminder_after_days=7)
     fresh = issued_invoice(cast)
-    with pytest.raises(ValidationError, match="tidigast"):
+    with pytest.raises(BillingError, match="tidigast"):
         reminder_send(invoice=fresh, user=cast.clinic_a, today=fresh.due_date + dt.timedelta(days=1))
     paid = overdue_invoice(cast)
     payments_import(caregiver=cast.caregiver_a, content=bgmax_file((paid.ocr, "300.00", "9")), file_name="p")
-    with pytest.raises(ValidationError, match="betald"):
+    with pytest.raises(BillingError, match="betald"):
         reminder_send(invoice=paid, user=cast.clinic_a)
     assert not Reminder.objects.exists()
 

@@ -7,7 +7,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +15,7 @@ from billing import services
 from billing.models import ArticleKind, Campaign, Charge, ChargeStatus, Invoice, InvoiceKind, Price
 from billing.services import articles_ensure
 from billing.services.charges import dose_quote
+from billing.services.common import BillingError
 from tests.billing.factories import adult, approved, article_price, campaign, dose_charge, product_with_price
 from tests.billing.factories import patient as billing_patient
 from tests.booking.factories import VisitTypeFactory
@@ -118,7 +118,7 @@ def test_r17_only_a_real_overlap_with_another_bounded_price_is_refused(cast):
         valid_from=dt.date(2026, 3, 1),
         valid_until=dt.date(2026, 3, 31),
     )
-    with pytest.raises(ValidationError, match="2026-03-01"):
+    with pytest.raises(BillingError, match="2026-03-01"):
         services.price_set(
             caregiver=cast.caregiver_a,
             product=product,

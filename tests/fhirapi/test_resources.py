@@ -195,7 +195,7 @@ def test_n6_every_patient_read_writes_an_access_log_row_naming_the_client(cast, 
         ("fhir.read", {"resource": "Patient"}),
         ("fhir.read", {"resource": "Immunization"}),
     ]
-    assert [row.description for row in rows] == ["FHIR: Patient", "FHIR: Immunization"]
+    assert [row.description for row in rows] == ["FHIR-läsning: Patient", "FHIR-läsning: Immunization"]
     for row in rows:
         assert row.user_id is None
         assert row.api_client_id == client_a[0].pk

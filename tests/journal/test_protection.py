@@ -98,8 +98,8 @@ def test_a5_marking_by_hand_removes_every_contact_and_is_shown_in_the_history(ca
 
 def test_a5_lifting_needs_the_administrator_a_reason_and_the_registers_word(cast, patient_a):
     services.protection_mark(patient=patient_a, user=cast.alice, reason="Beslut från Skatteverket")
-    url = reverse("journal:protection", args=[patient_a.pk])
-    data = {"action": "lift", "lift-reason": "Skyddet har upphört enligt brev"}
+    url = reverse("journal:protection_lift", args=[patient_a.pk])
+    data = {"lift-reason": "Skyddet har upphört enligt brev"}
     assert client_for(cast.alice).post(url, data).status_code == 403
     admin = client_for(cast.admin_a)
     # The register does not know the person: no lifting on someone's word alone.

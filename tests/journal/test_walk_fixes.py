@@ -45,7 +45,7 @@ def test_r2_a_physician_may_answer_a_request_without_an_order(cast):
     url = reverse("journal:order_request_decline", args=[patient.pk, request.pk])
     assert client_for(cast.bob).post(url, {"reason": "Redan fullvaccinerad enligt NVR."}).status_code == 302
     assert OrderRequest.objects.get().answer.reason == "Redan fullvaccinerad enligt NVR."
-    assert client_for(cast.alice).post(url, {"reason": "x"}).status_code == 200  # no ordering right: refused
+    assert client_for(cast.alice).post(url, {"reason": "x"}).status_code == 403  # no ordering right: the door
     assert "AVBÖJSSON" not in client_for(cast.bob).get(reverse("journal:assessments")).content.decode()
 
 

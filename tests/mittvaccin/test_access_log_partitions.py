@@ -83,7 +83,7 @@ def test_every_partition_refuses_update_and_delete(cast, patient_a):
     for entry in rows:
         partition = partition_of(entry)
         # Straight at the partition, past the partitioned table.
-        update = f"UPDATE {partition} SET what = 'x' WHERE id = %s"  # noqa: S608
+        update = f"UPDATE {partition} SET action = 'x' WHERE id = %s"  # noqa: S608
         delete = f"DELETE FROM {partition} WHERE id = %s"  # noqa: S608
         statements = (update, delete)
         for statement in statements:
