@@ -84,5 +84,5 @@ def reminders_send(*, caregiver, invoice_ids, user, today: dt.date | None = None
         try:
             run.sent.append(reminder_send(invoice=invoice, user=user, today=today))
         except BillingError as error:
-            run.refused.append((invoice, " ".join(error.messages)))
+            run.refused.append((invoice, error.message))
     return run

@@ -68,7 +68,7 @@ def test_r7_a_person_marked_elsewhere_is_registered_as_protected(cast):
 def test_a5_marking_by_hand_needs_a_reason_and_changes_nothing_without_one(cast, patient_a):
     url = reverse("journal:protection", args=[patient_a.pk])
     response = client_for(cast.alice).post(url, {"action": "mark", "mark-reason": "kort"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "minst 5 tecken" in response.content.decode()
     patient_a.refresh_from_db()
     assert not patient_a.protected_identity and patient_a.address
