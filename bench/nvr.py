@@ -19,7 +19,8 @@ doses above all) give doses of programme products too, which the register has to
 measure first runs the report once untimed (`nvr_catchup_rows`: whatever was waiting), then loads
 the new doses (visits, declarations, confirmed checks, doses: COPY, every constraint and trigger on,
 each dose with its product version as signing one sets it) and times the run that reports them. Each
-run, `--reuse` ones too, adds that many doses to the benchmark database.
+run, `--reuse` ones too, adds that many doses and one API client (its secret is shown only once) to the
+benchmark database; the modules measured after this one (the statistics' roll-up) count those doses too.
 The patient of the FHIR search is made on the first measurement (after every loader, so no loader
 gives it doses of its own) and kept for `--reuse` runs.
 """
