@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-APP_MODULES = ["journal", "stock", "booking", "residents", "billing", "reports", "access_log"]
+APP_MODULES = ["journal", "stock", "nvr", "booking", "residents", "billing", "reports", "access_log"]
 BENCH_DB = "mittvaccin_bench"
 # Bump when the core's synthetic data changes shape, so `--reuse` rebuilds.
 CORE_LOADER_VERSION = 1
