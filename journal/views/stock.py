@@ -124,104 +124,103 @@ def lot(request, batch_id):
     return _lot_page(request, batch)
 
 
-@require_right(Right.STOCK_MANAGE)
-@require_POST
-def lot_waste(request, batch_id):
+def _lot_action(request, batch_id, *, form, form_name, act, on_refusal=None):
+    """The lot page's forms share one path: the lot at the user's unit, the form, the service; then back
+    to the lot with the service's own words, or the page again with the refusal on its form (422).
+
+    `act(batch, data)` does the work and returns the message; `on_refusal(form, error, batch)` may
+    correct the form after a refusal."""
     batch = _batch(request, batch_id)
     if request.unit is None:
         return _no_unit(request)
-    form = WasteForm(request.POST)
+    form = form(request.POST)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            stock.waste_record(
-                user=request.user,
-                unit=request.unit,
-                batch=batch,
-                quantity=data["quantity"],
-                reason=data["reason"],
-                text=data["text"],
-                idempotency_key=data["idempotency_key"],
-            )
+            message = act(batch, form.cleaned_data)
         except stock.StockError as error:
             refusal_to_form(form, error)
+            if on_refusal is not None:
+                on_refusal(form, error, batch)
         else:
-            messages.success(
-                request,
-                _("%(n)d doser av batch %(lot)s är kasserade.")
-                % {"n": data["quantity"], "lot": batch.lot_number},
-            )
+            messages.success(request, message)
             return redirect("journal:stock_lot", batch_id=batch.pk)
-    return _lot_page(request, batch, status=422, waste_form=form)
+    return _lot_page(request, batch, status=422, **{form_name: form})
+
+
+@require_right(Right.STOCK_MANAGE)
+@require_POST
+def lot_waste(request, batch_id):
+    def act(batch, data):
+        stock.waste_record(
+            user=request.user,
+            unit=request.unit,
+            batch=batch,
+            quantity=data["quantity"],
+            reason=data["reason"],
+            text=data["text"],
+            idempotency_key=data["idempotency_key"],
+        )
+        return _("%(n)d doser av batch %(lot)s är kasserade.") % {
+            "n": data["quantity"],
+            "lot": batch.lot_number,
+        }
+
+    return _lot_action(request, batch_id, form=WasteForm, form_name="waste_form", act=act)
 
 
 @require_right(Right.STOCK_MANAGE)
 @require_POST
 def lot_transfer(request, batch_id):
-    batch = _batch(request, batch_id)
-    if request.unit is None:
-        return _no_unit(request)
-    form = TransferForm(request.POST, units=_other_units(request))
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            stock.transfer_record(
-                user=request.user,
-                from_unit=request.unit,
-                to_unit=data["to_unit"],
-                batch=batch,
-                quantity=data["quantity"],
-                idempotency_key=data["idempotency_key"],
-            )
-        except stock.StockError as error:
-            refusal_to_form(form, error)
-        else:
-            messages.success(
-                request,
-                _("%(n)d doser av batch %(lot)s är flyttade till %(unit)s.")
-                % {"n": data["quantity"], "lot": batch.lot_number, "unit": data["to_unit"].name},
-            )
-            return redirect("journal:stock_lot", batch_id=batch.pk)
-    return _lot_page(request, batch, status=422, transfer_form=form)
+    def act(batch, data):
+        stock.transfer_record(
+            user=request.user,
+            from_unit=request.unit,
+            to_unit=data["to_unit"],
+            batch=batch,
+            quantity=data["quantity"],
+            idempotency_key=data["idempotency_key"],
+        )
+        return _("%(n)d doser av batch %(lot)s är flyttade till %(unit)s.") % {
+            "n": data["quantity"],
+            "lot": batch.lot_number,
+            "unit": data["to_unit"].name,
+        }
+
+    def form(data):
+        return TransferForm(data, units=_other_units(request))
+
+    return _lot_action(request, batch_id, form=form, form_name="transfer_form", act=act)
 
 
 @require_right(Right.STOCK_MANAGE)
 @require_POST
 def lot_stocktake(request, batch_id):
-    batch = _batch(request, batch_id)
-    if request.unit is None:
-        return _no_unit(request)
-    form = StocktakeForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            movement = stock.stocktake_record(
-                user=request.user,
-                unit=request.unit,
-                batch=batch,
-                counted=data["counted"],
-                expected=data["expected"],
-                reason=data["reason"],
-            )
-        except stock.StockError as error:
-            refusal_to_form(form, error)
-            if error.field == "counted" and data["expected"] != stock.balance_of(request.unit, batch):
-                # Show the balance as it is now, so the next count is compared with the right figure.
-                form.data = form.data.copy()
-                form.data["expected"] = stock.balance_of(request.unit, batch)
-        else:
-            if movement is None:
-                messages.success(
-                    request, _("Inventeringen stämmer med saldot (%(n)d doser).") % {"n": data["counted"]}
-                )
-            else:
-                messages.success(
-                    request,
-                    _("Inventeringen är registrerad: differens %(diff)+d, saldo nu %(n)d doser.")
-                    % {"diff": movement.quantity, "n": data["counted"]},
-                )
-            return redirect("journal:stock_lot", batch_id=batch.pk)
-    return _lot_page(request, batch, status=422, stocktake_form=form)
+    def act(batch, data):
+        movement = stock.stocktake_record(
+            user=request.user,
+            unit=request.unit,
+            batch=batch,
+            counted=data["counted"],
+            expected=data["expected"],
+            reason=data["reason"],
+        )
+        if movement is None:
+            return _("Inventeringen stämmer med saldot (%(n)d doser).") % {"n": data["counted"]}
+        return _("Inventeringen är registrerad: differens %(diff)+d, saldo nu %(n)d doser.") % {
+            "diff": movement.quantity,
+            "n": data["counted"],
+        }
+
+    def on_refusal(form, error, batch):
+        now = stock.balance_of(request.unit, batch)
+        if error.field == "counted" and form.cleaned_data["expected"] != now:
+            # Show the balance as it is now, so the next count is compared with the right figure.
+            form.data = form.data.copy()
+            form.data["expected"] = now
+
+    return _lot_action(
+        request, batch_id, form=StocktakeForm, form_name="stocktake_form", act=act, on_refusal=on_refusal
+    )
 
 
 @require_right(Right.STOCK_MANAGE)
