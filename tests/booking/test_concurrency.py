@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from booking import services
 from booking.models import ActorKind, Booking, Slot
 from tests.booking.factories import ScheduleFactory, VisitTypeFactory, in_days, make_slot
+from tests.concurrency import race
 from tests.factories import PatientFactory
 
 CLIENTS = 16
-
-
-def _race(workers):
-    """Run each callable in its own thread (own connection), all released at the same moment."""
-    barrier = threading.Barrier(len(workers))
-    results = [None] * len(workers)
-
-    def run(index, work):
-        try:
-            barrier.wait()
-            results[index] = work()
-        except Exception as error:  # the outcome is what the test inspects
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
@@ -57,7 +33,7 @@ def test_r14_concurrent_bookings_at_the_last_seats_fill_exactly_capacity(cast):
             slot=slot, visit_type=visit_type, patient=patient, made_by_kind=ActorKind.RESIDENT
         )
 
-    results = _race([attempt(p) for p in patients])
+    results = race([attempt(p) for p in patients])
     won = [r for r in results if isinstance(r, Booking)]
     lost = [r for r in results if not isinstance(r, Booking)]
     assert len(won) == 3
@@ -77,7 +53,7 @@ def test_r14_one_resident_racing_for_two_overlapping_times_gets_one(cast):
     when = in_days(2)
     slots = [make_slot(first, when), make_slot(second, when)]
     patient = PatientFactory(caregiver=cast.caregiver_a)
-    results = _race(
+    results = race(
         [
             (
                 lambda s=s: services.booking_create(

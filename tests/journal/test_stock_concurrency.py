@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from journal import stock
 from journal.services import JournalError
 from journal.stock_models import StockMovement
+from tests.concurrency import race
 from tests.journal.factories import ready_visit, register, tbe_product
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _race(workers):
-    """Run each callable in its own thread (own connection), all released at the same moment."""
-    barrier = threading.Barrier(len(workers))
-    results = [None] * len(workers)
-
-    def run(index, work):
-        try:
-            barrier.wait()
-            results[index] = work()
-        except Exception as error:  # the outcome is what the test inspects
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def _ledger_sum(unit, batch) -> int:
@@ -60,7 +36,7 @@ def test_a2_a_stocktake_racing_a_dose_on_the_same_lot_keeps_the_balance_right(ca
         return register(cast, ready, batch=batch)
 
     for _round in range(3):
-        results = _race([count, dose])
+        results = race([count, dose])
         counted, signed = results
         balance = stock.balance_of(cast.unit_a, batch)
         # Whatever order the database chose, the balance is the sum of the ledger, never below zero,
@@ -92,7 +68,7 @@ def test_a2_two_nurses_taking_the_last_dose_at_once_get_one_dose(cast):
     stock.stocktake_record(
         user=cast.alice, unit=cast.unit_a, batch=batch, counted=1, expected=50, reason="Sista"
     )
-    results = _race([lambda: register(cast, first, batch=batch), lambda: register(cast, second, batch=batch)])
+    results = race([lambda: register(cast, first, batch=batch), lambda: register(cast, second, batch=batch)])
     signed = [r for r in results if not isinstance(r, Exception)]
     refused = [r for r in results if isinstance(r, Exception)]
     assert len(signed) == 1 and len(refused) == 1
