@@ -189,14 +189,16 @@ def load(ctx) -> None:
     _long_history(ctx, products, batches, nurse, physician, questionnaire)
 
 
-def copy_histories(ctx, orders, visits, declarations, confirmations, doses) -> None:
-    """Bulk-load vaccination histories with COPY, every constraint and trigger on (rows as built above)."""
-    ctx.copy(
-        "journal_order",
-        ["id", "caregiver_id", "patient_id", "product_id", "dose_ml", "doses_total", "schedule", "instructions",
-         "valid_until", "ordered_by_id", "signature", "ordered_at", "unit_id", "visit_id"],
-        orders,
-    )  # fmt: skip
+def copy_histories(ctx, orders, visits, declarations, confirmations, doses, *, dose_columns=None) -> int:
+    """Bulk-load vaccination histories with COPY, every constraint and trigger on (rows as built above);
+    the journal's, the stock's and the register's loaders share it. Returns the number of doses."""
+    if orders:
+        ctx.copy(
+            "journal_order",
+            ["id", "caregiver_id", "patient_id", "product_id", "dose_ml", "doses_total", "schedule",
+             "instructions", "valid_until", "ordered_by_id", "signature", "ordered_at", "unit_id", "visit_id"],
+            orders,
+        )  # fmt: skip
     ctx.copy(
         "journal_visit",
         ["id", "patient_id", "unit_id", "kind", "started_at", "started_by_id", "booking_id"],
@@ -213,7 +215,7 @@ def copy_histories(ctx, orders, visits, declarations, confirmations, doses) -> N
         ["id", "visit_id", "confirmed_by_id", "signature", "confirmed_at", "shown", "fingerprint"],
         confirmations,
     )
-    ctx.copy("journal_vaccination", VACCINATION_COLUMNS, doses)
+    return ctx.copy("journal_vaccination", dose_columns or VACCINATION_COLUMNS, doses)
 
 
 VACCINATION_COLUMNS = [

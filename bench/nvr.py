@@ -91,7 +91,7 @@ def load(ctx) -> None:
 def _copy_doses(ctx, doses: list[tuple]) -> int:
     """Visits, declarations, confirmed checks and doses by COPY: `doses` are (patient, order, product,
     batch, given_at, dose number); the visit and its checks are made for each dose."""
-    from bench.journal import NO_FLAGS, VACCINATION_COLUMNS, _next_ids, _reset_sequence
+    from bench.journal import NO_FLAGS, VACCINATION_COLUMNS, _next_ids, _reset_sequence, copy_histories
     from journal.questionnaire import ensure_current
     from mittvaccin.models import User
 
@@ -136,23 +136,16 @@ def _copy_doses(ctx, doses: list[tuple]) -> int:
              physician.pk, nurse.pk, nurse.pk, nurse.pk, nurse.signature, given_at,
              given_at + dt.timedelta(minutes=1), None, "", "", "", "", "", None, product.current_version_id)
         )  # fmt: skip
-    ctx.copy(
-        "journal_visit",
-        ["id", "patient_id", "unit_id", "kind", "started_at", "started_by_id", "booking_id"],
+    # The orders stand already (load); the dose carries its catalogue version, as a signed dose does.
+    count = copy_histories(
+        ctx,
+        [],
         visits,
-    )
-    ctx.copy(
-        "journal_healthdeclaration",
-        ["id", "visit_id", "questionnaire_id", "answers", "flagged", "recorded_by_id", "signature", "recorded_at",
-         "supersedes_id"],
         declarations,
-    )  # fmt: skip
-    ctx.copy(
-        "journal_checkconfirmation",
-        ["id", "visit_id", "confirmed_by_id", "signature", "confirmed_at", "shown", "fingerprint"],
         confirmations,
+        rows,
+        dose_columns=[*VACCINATION_COLUMNS, "product_version_id"],
     )
-    count = ctx.copy("journal_vaccination", [*VACCINATION_COLUMNS, "product_version_id"], rows)
     for table in tables:
         _reset_sequence(ctx, table)
     return count

@@ -29,7 +29,7 @@ def add_arguments(parser) -> None:
 
 
 def load(ctx) -> None:
-    from bench.journal import NO_FLAGS, VACCINATION_COLUMNS, _next_ids, _reset_sequence
+    from bench.journal import NO_FLAGS, _next_ids, _reset_sequence, copy_histories
     from journal.models import Batch, Patient, VaccineProduct
     from journal.questionnaire import ensure_current
     from journal.stock_models import StockMinimum
@@ -143,29 +143,7 @@ def load(ctx) -> None:
                 nurse.pk, nurse.pk, nurse.signature, at, at + dt.timedelta(minutes=1), None, "", "", "", "", "", None,
             )
         )  # fmt: skip
-    ctx.copy(
-        "journal_order",
-        ["id", "caregiver_id", "patient_id", "product_id", "dose_ml", "doses_total", "schedule", "instructions",
-         "valid_until", "ordered_by_id", "signature", "ordered_at", "unit_id", "visit_id"],
-        orders,
-    )  # fmt: skip
-    ctx.copy(
-        "journal_visit",
-        ["id", "patient_id", "unit_id", "kind", "started_at", "started_by_id", "booking_id"],
-        visits,
-    )
-    ctx.copy(
-        "journal_healthdeclaration",
-        ["id", "visit_id", "questionnaire_id", "answers", "flagged", "recorded_by_id", "signature", "recorded_at",
-         "supersedes_id"],
-        declarations,
-    )  # fmt: skip
-    ctx.copy(
-        "journal_checkconfirmation",
-        ["id", "visit_id", "confirmed_by_id", "signature", "confirmed_at", "shown", "fingerprint"],
-        confirmations,
-    )
-    ctx.copy("journal_vaccination", VACCINATION_COLUMNS, doses)
+    copy_histories(ctx, orders, visits, declarations, confirmations, doses)
     for table in ids:
         _reset_sequence(ctx, table)
     ctx.progress(
