@@ -173,6 +173,9 @@ def _due_bookings(ctx, count: int) -> None:
                 "",
                 "",
                 now,
+                # Made with e-identification, so the jobs invoice them (a web booking without it waits
+                # for staff review and is not what the jobs' figures measure).
+                True,
             )
 
     ctx.copy(
@@ -202,6 +205,7 @@ def _due_bookings(ctx, count: int) -> None:
             "no_show_undo_reason",
             "submission_key",
             "updated_at",
+            "identity_verified",
         ],
         rows(),
     )
