@@ -182,7 +182,7 @@ def _invoices_for_payments(ctx, count: int) -> list:
         invoices.append((invoice_id + offset, ctx.caregiver_id, patient_id, "invoice", number, None, today,
                          today + dt.timedelta(days=30), ocr_reference(number), amount, "", "Region Bench",
                          "212000-1835", "[]", "", "", "5050-1055", "Bench Betalare", "19800101-0000", False, "", "",
-                         "", dt.datetime.now(dt.UTC), None))  # fmt: skip
+                         "", dt.datetime.now(dt.UTC), None, ""))  # fmt: skip
         lines.append((line_id + offset, invoice_id + offset, 1, charge_id + offset, None, today, "Besöksavgift",
                       "Bench", amount, "", amount))  # fmt: skip
         made.append((ocr_reference(number), amount))
@@ -201,7 +201,7 @@ def _invoices_for_payments(ctx, count: int) -> list:
              "ocr", "total", "reason", "sender_name", "sender_organisation_number", "sender_address_lines",
              "sender_phone", "sender_email", "bankgiro", "recipient_name", "recipient_identity",
              "recipient_protected", "recipient_address", "recipient_postal_code", "recipient_city", "issued_at",
-             "issued_by_id"],
+             "issued_by_id", "submission_key"],
             invoices,
         )  # fmt: skip
         ctx.copy(
