@@ -175,7 +175,7 @@ def _fhir_patient(ctx):
     patient = Patient.objects.create(
         caregiver_id=ctx.caregiver_id,
         identity_kind="personnummer",
-        # Serial 997: the core's serials stop at 999 only past 700,000 patients.
+        # Serial 997: the core leaves 996-999 free at any size.
         identity_number=identity_with_check_digit(1955, 3, 21, 997),
         family_name=FHIR_FAMILY_NAME,
         given_names="Api",

@@ -403,9 +403,12 @@ def load_core(ctx: Context) -> None:
     def rows():
         created = dt.datetime.now(dt.UTC)
         for i in range(ctx.args.patients):
-            # (day, serial) pairs are unique for up to 730,000 patients.
+            # (day, serial) pairs are unique: serials 980-995 for the first 584,000 patients (the
+            # default run's numbers), then 001, 002, … (valid check digits, generated) for regional
+            # runs. 996-999 stay free for the patients other loaders add by hand.
             birth = first_day + dt.timedelta(days=(i * 7_919) % span_days)
-            serial = 980 + i // span_days
+            block = i // span_days
+            serial = 980 + block if block < 16 else block - 15
             protected = i % 1000 == 999
             sex = "M" if serial % 2 else "F"
             yield (
