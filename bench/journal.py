@@ -11,7 +11,6 @@ measure(ctx)  history_page_ms / _ratio / _queries: the patient page of the long 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 import time
 import uuid
@@ -79,16 +78,12 @@ def _catalogue(ctx):
 
 
 def load(ctx) -> None:
+    from bench.rows import Clinic, Histories
     from journal import schedule
     from journal.models import Patient
-    from journal.questionnaire import ensure_current
-    from mittvaccin.models import User
 
     products, batches = _catalogue(ctx)
-    questionnaire = ensure_current()
-    nurse = User.objects.get(username=ctx.users["nurse"])
-    physician = User.objects.get(username=ctx.users["physician"])
-    unit_id = ctx.unit_ids["clinic"]
+    clinic = Clinic.of(ctx)
     rng = random.Random(2026)
     patients = list(
         Patient.objects.filter(caregiver_id=ctx.caregiver_id).values_list("id", "birth_date").order_by("id")
@@ -106,9 +101,7 @@ def load(ctx) -> None:
             "journal_vaccination",
         )
     }
-    orders, visits, declarations, confirmations, doses = [], [], [], [], []
-    answers = json.dumps(NO_FLAGS)
-    shown = json.dumps({"bench": True})
+    rows = Histories(clinic, ids)
     today = dt.datetime.now(dt.UTC).date()
     tz = dt.UTC
     for patient_id, birth in chosen:
@@ -124,69 +117,29 @@ def load(ctx) -> None:
         taken = rng.randint(1, len(gaps))
         start = today - dt.timedelta(days=rng.randint(400, 3000))
         ordered_at = dt.datetime.combine(start - dt.timedelta(days=3), dt.time(9, 0), tz)
-        order_id = ids["journal_order"]
-        ids["journal_order"] += 1
-        orders.append(
-            (
-                order_id, ctx.caregiver_id, patient_id, product.pk, product.default_dose_ml, len(gaps), "", "",
-                start + dt.timedelta(days=400), physician.pk, physician.signature, ordered_at, unit_id, None,
-            )
-        )  # fmt: skip
+        order_id = rows.order(
+            patient_id=patient_id,
+            product=product,
+            doses_total=len(gaps),
+            valid_until=start + dt.timedelta(days=400),
+            ordered_at=ordered_at,
+        )
         day = start
         for number in range(1, taken + 1):
             day = day + dt.timedelta(days=gaps[number - 1])
             given_at = dt.datetime.combine(day, dt.time(10, rng.randint(0, 59)), tz)
-            visit_id = ids["journal_visit"]
-            ids["journal_visit"] += 1
-            declaration_id = ids["journal_healthdeclaration"]
-            ids["journal_healthdeclaration"] += 1
-            confirmation_id = ids["journal_checkconfirmation"]
-            ids["journal_checkconfirmation"] += 1
-            visits.append(
-                (
-                    visit_id,
-                    patient_id,
-                    unit_id,
-                    "vaccination",
-                    given_at - dt.timedelta(minutes=15),
-                    nurse.pk,
-                    None,
-                )
-            )
-            declarations.append(
-                (declaration_id, visit_id, questionnaire.pk, answers, False, nurse.pk, nurse.signature,
-                 given_at - dt.timedelta(minutes=12), None)
-            )  # fmt: skip
-            confirmations.append(
-                (
-                    confirmation_id,
-                    visit_id,
-                    nurse.pk,
-                    nurse.signature,
-                    given_at - dt.timedelta(minutes=5),
-                    shown,
-                    "bench",
-                )
-            )
-            doses.append(
-                (
-                    ids["journal_vaccination"], ctx.caregiver_id, patient_id, visit_id, unit_id, "given", product.pk, "",
-                    batch.pk, batch.lot_number, batch.expiry_date, order_id, declaration_id, confirmation_id,
-                    "left_deltoid", product.default_route, product.default_dose_ml, "full", number, physician.pk,
-                    nurse.pk, nurse.pk, nurse.pk, nurse.signature, given_at, given_at + dt.timedelta(minutes=1),
-                    schedule.next_due_date(product, number, day), "", "", "", "", "", None,
-                )
-            )  # fmt: skip
-            ids["journal_vaccination"] += 1
+            next_due = schedule.next_due_date(product, number, day)
+            rows.given(patient_id, given_at, product, batch, order_id, number, next_due=next_due)
 
     started = time.perf_counter()
-    copy_histories(ctx, orders, visits, declarations, confirmations, doses)
+    rows.copy(ctx)
     for table in ids:
         _reset_sequence(ctx, table)
     ctx.progress(
-        f"  {len(doses):,} doses, {len(visits):,} visits, {len(orders):,} orders in {time.perf_counter() - started:.1f} s"
+        f"  {len(rows.doses):,} doses, {len(rows.visits):,} visits, {len(rows.orders):,} orders in"
+        f" {time.perf_counter() - started:.1f} s"
     )
-    _long_history(ctx, products, batches, nurse, physician, questionnaire)
+    _long_history(ctx, products, batches, clinic)
 
 
 def copy_histories(ctx, orders, visits, declarations, confirmations, doses, *, dose_columns=None) -> int:
@@ -227,31 +180,28 @@ VACCINATION_COLUMNS = [
 ]  # fmt: skip
 
 
-def _long_history(ctx, products, batches, nurse, physician, questionnaire) -> None:
+def _long_history(ctx, products, batches, clinic) -> None:
     """One patient with 50 doses and 20 notes with comments: the history page measured below."""
-    from journal.identity import identity_with_check_digit
+    from bench.rows import bench_patient
     from journal.models import (
         CheckConfirmation,
         HealthDeclaration,
         Note,
         NoteComment,
         Order,
-        Patient,
         Vaccination,
         Visit,
     )
 
-    patient = Patient.objects.create(
-        caregiver_id=ctx.caregiver_id,
-        identity_kind="personnummer",
-        identity_number=identity_with_check_digit(1960, 6, 15, 999),
+    nurse, physician = clinic.nurse, clinic.physician
+    patient = bench_patient(
+        ctx,
+        serial=999,
+        born=dt.date(1960, 6, 15),
         family_name=LONG_FAMILY_NAME,
         given_names="Lång",
         sex="M",
-        birth_date=dt.date(1960, 6, 15),
-        address="Benchgatan 1",
-        postal_code="652 25",
-        city="Karlstad",
+        street="Benchgatan 1",
     )
     unit_id = ctx.unit_ids["clinic"]
     names = ["FSME-Immun", "Vaxigrip Tetra", "Engerix-B", "Havrix", "Twinrix"]
@@ -276,7 +226,7 @@ def _long_history(ctx, products, batches, nurse, physician, questionnaire) -> No
         )
         declaration = HealthDeclaration.objects.create(
             visit=visit,
-            questionnaire=questionnaire,
+            questionnaire_id=clinic.questionnaire_id,
             answers=NO_FLAGS,
             recorded_by=nurse,
             signature=nurse.signature,

@@ -28,7 +28,6 @@ gives it doses of its own) and kept for `--reuse` runs.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import tempfile
 import time
 import urllib.parse
@@ -59,6 +58,7 @@ def add_arguments(parser) -> None:
 
 def load(ctx) -> None:
     from bench.journal import LONG_FAMILY_NAME, _next_ids, _reset_sequence
+    from bench.rows import Clinic
     from journal.models import Patient, VaccineProduct
     from mittvaccin.models import User
 
@@ -74,16 +74,23 @@ def load(ctx) -> None:
     )
     first = _next_ids(ctx, "journal_order")
     now = dt.datetime.now(dt.UTC)
+    clinic = Clinic(ctx.caregiver_id, ctx.unit_ids["clinic"], physician)
     count = ctx.copy(
         "journal_order",
         ORDER_COLUMNS,
         (
-            (first + offset, ctx.caregiver_id, patient_id, product.pk, product.default_dose_ml, 2, "",
-             NVR_ORDER_MARK, now.date() + dt.timedelta(days=3 * 365), physician.pk, physician.signature,
-             now - dt.timedelta(days=30), ctx.unit_ids["clinic"], None)
+            clinic.order(
+                first + offset,
+                patient_id=patient_id,
+                product=product,
+                doses_total=2,
+                valid_until=now.date() + dt.timedelta(days=3 * 365),
+                ordered_at=now - dt.timedelta(days=30),
+                instructions=NVR_ORDER_MARK,
+            )
             for offset, patient_id in enumerate(patients)
         ),
-    )  # fmt: skip
+    )
     _reset_sequence(ctx, "journal_order")
     ctx.progress(f"  {count:,} orders of {NVR_PRODUCT} in {time.perf_counter() - started:.1f} s")
 
@@ -91,14 +98,9 @@ def load(ctx) -> None:
 def _copy_doses(ctx, doses: list[tuple]) -> int:
     """Visits, declarations, confirmed checks and doses by COPY: `doses` are (patient, order, product,
     batch, given_at, dose number); the visit and its checks are made for each dose."""
-    from bench.journal import NO_FLAGS, VACCINATION_COLUMNS, _next_ids, _reset_sequence, copy_histories
-    from journal.questionnaire import ensure_current
-    from mittvaccin.models import User
+    from bench.journal import VACCINATION_COLUMNS, _next_ids, _reset_sequence
+    from bench.rows import Clinic, Histories
 
-    nurse = User.objects.get(username=ctx.users["nurse"])
-    physician = User.objects.get(username=ctx.users["physician"])
-    questionnaire = ensure_current()
-    unit_id = ctx.unit_ids["clinic"]
     tables = [
         "journal_visit",
         "journal_healthdeclaration",
@@ -106,46 +108,13 @@ def _copy_doses(ctx, doses: list[tuple]) -> int:
         "journal_vaccination",
     ]
     ids = {table: _next_ids(ctx, table) for table in tables}
-    answers, shown = json.dumps(NO_FLAGS), json.dumps({"bench": True})
-    visits, declarations, confirmations, rows = [], [], [], []
-    for offset, (patient_id, order_id, product, batch, given_at, number) in enumerate(doses):
-        visit_id, declaration_id = ids["journal_visit"] + offset, ids["journal_healthdeclaration"] + offset
-        confirmation_id = ids["journal_checkconfirmation"] + offset
-        visits.append(
-            (
-                visit_id,
-                patient_id,
-                unit_id,
-                "vaccination",
-                given_at - dt.timedelta(minutes=15),
-                nurse.pk,
-                None,
-            )
+    rows = Histories(Clinic.of(ctx), ids)
+    for patient_id, order_id, product, batch, given_at, number in doses:
+        rows.given(
+            patient_id, given_at, product, batch, order_id, number, extra=(product.current_version_id,)
         )
-        declarations.append(
-            (declaration_id, visit_id, questionnaire.pk, answers, False, nurse.pk, nurse.signature,
-             given_at - dt.timedelta(minutes=12), None)
-        )  # fmt: skip
-        confirmations.append(
-            (confirmation_id, visit_id, nurse.pk, nurse.signature, given_at - dt.timedelta(minutes=5), shown, "bench")
-        )  # fmt: skip
-        rows.append(
-            (ids["journal_vaccination"] + offset, ctx.caregiver_id, patient_id, visit_id, unit_id, "given",
-             product.pk, "", batch.pk, batch.lot_number, batch.expiry_date, order_id, declaration_id,
-             confirmation_id, "left_deltoid", product.default_route, product.default_dose_ml, "full", number,
-             physician.pk, nurse.pk, nurse.pk, nurse.pk, nurse.signature, given_at,
-             given_at + dt.timedelta(minutes=1), None, "", "", "", "", "", None, product.current_version_id)
-        )  # fmt: skip
     # The orders stand already (load); the dose carries its catalogue version, as a signed dose does.
-    count = copy_histories(
-        ctx,
-        [],
-        visits,
-        declarations,
-        confirmations,
-        rows,
-        dose_columns=[*VACCINATION_COLUMNS, "product_version_id"],
-    )
+    count = rows.copy(ctx, dose_columns=[*VACCINATION_COLUMNS, "product_version_id"])
     for table in tables:
         _reset_sequence(ctx, table)
     return count
@@ -165,28 +134,26 @@ def _batches(ctx) -> dict:
 def _fhir_patient(ctx):
     """The patient of the FHIR search with its 50 doses (made once; kept for `--reuse` runs)."""
     from bench.journal import _next_ids, _reset_sequence
-    from journal.identity import identity_with_check_digit
+    from bench.rows import Clinic, bench_patient
     from journal.models import Patient
     from mittvaccin.models import User
 
     existing = Patient.objects.filter(caregiver_id=ctx.caregiver_id, family_name=FHIR_FAMILY_NAME).first()
     if existing is not None:
         return existing
-    patient = Patient.objects.create(
-        caregiver_id=ctx.caregiver_id,
-        identity_kind="personnummer",
+    patient = bench_patient(
+        ctx,
         # Serial 997: the core leaves 996-999 free at any size.
-        identity_number=identity_with_check_digit(1955, 3, 21, 997),
+        serial=997,
+        born=dt.date(1955, 3, 21),
         family_name=FHIR_FAMILY_NAME,
         given_names="Api",
         sex="F",
-        birth_date=dt.date(1955, 3, 21),
-        address="Benchgatan 2",
-        postal_code="652 25",
-        city="Karlstad",
+        street="Benchgatan 2",
     )
     batches = _batches(ctx)
     physician = User.objects.get(username=ctx.users["physician"])
+    clinic = Clinic(ctx.caregiver_id, ctx.unit_ids["clinic"], physician)
     first_order = _next_ids(ctx, "journal_order")
     start = dt.datetime.now(dt.UTC) - dt.timedelta(days=FHIR_DOSES * 60 + 30)
     orders, doses = [], []
@@ -195,10 +162,15 @@ def _fhir_patient(ctx):
         product = batch.product
         given_at = start + dt.timedelta(days=60 * index)
         orders.append(
-            (first_order + index, ctx.caregiver_id, patient.pk, product.pk, product.default_dose_ml, 1, "", "",
-             given_at.date() + dt.timedelta(days=30), physician.pk, physician.signature,
-             given_at - dt.timedelta(days=1), ctx.unit_ids["clinic"], None)
-        )  # fmt: skip
+            clinic.order(
+                first_order + index,
+                patient_id=patient.pk,
+                product=product,
+                doses_total=1,
+                valid_until=given_at.date() + dt.timedelta(days=30),
+                ordered_at=given_at - dt.timedelta(days=1),
+            )
+        )
         number = 1 + (index // len(FHIR_PRODUCTS)) % 20
         doses.append((patient.pk, first_order + index, product, batch, given_at, number))
     ctx.copy("journal_order", ORDER_COLUMNS, orders)

@@ -16,7 +16,6 @@ measure(ctx)  stats_page_ms / _ratio / _queries: the statistics page for the who
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 import time
 from decimal import Decimal
@@ -42,16 +41,12 @@ def _next_id(ctx, table: str) -> int:
 
 
 def load(ctx) -> None:
-    from bench.journal import NO_FLAGS, _catalogue, _reset_sequence, copy_histories
+    from bench.journal import _catalogue, _reset_sequence
+    from bench.rows import Clinic, Histories
     from journal.models import Patient
-    from journal.questionnaire import ensure_current
-    from mittvaccin.models import User
 
     products, batches = _catalogue(ctx)
-    questionnaire = ensure_current()
-    nurse = User.objects.get(username=ctx.users["nurse"])
-    physician = User.objects.get(username=ctx.users["physician"])
-    unit_id = ctx.unit_ids["clinic"]
+    clinic = Clinic.of(ctx)
     patients = list(Patient.objects.filter(caregiver_id=ctx.caregiver_id).values_list("id", flat=True))
     names = [name for name in products if name != SECOND_PRODUCT]
     rng = random.Random(10)
@@ -64,70 +59,33 @@ def load(ctx) -> None:
                       "journal_vaccination")
     }  # fmt: skip
     orders: dict[tuple[int, int], int] = {}
-    order_rows, visit_rows, declaration_rows, confirmation_rows, dose_rows = [], [], [], [], []
-    answers, shown = json.dumps(NO_FLAGS), json.dumps({"bench": True})
+    rows = Histories(clinic, ids)
     now = dt.datetime.now(dt.UTC)
     span = 3 * 365 * 24 * 3600
     made = 0
     for index in range(visits_needed):
         patient_id = patients[(index * 7_919) % len(patients)]
         given_at = now - dt.timedelta(seconds=rng.randint(3600, span))
-        visit_id = ids["journal_visit"]
-        ids["journal_visit"] += 1
-        declaration_id = ids["journal_healthdeclaration"]
-        ids["journal_healthdeclaration"] += 1
-        confirmation_id = ids["journal_checkconfirmation"]
-        ids["journal_checkconfirmation"] += 1
-        visit_rows.append(
-            (
-                visit_id,
-                patient_id,
-                unit_id,
-                "vaccination",
-                given_at - dt.timedelta(minutes=15),
-                nurse.pk,
-                None,
-            )
-        )
-        declaration_rows.append((declaration_id, visit_id, questionnaire.pk, answers, False, nurse.pk, nurse.signature,
-                                 given_at - dt.timedelta(minutes=12), None))  # fmt: skip
-        confirmation_rows.append(
-            (
-                confirmation_id,
-                visit_id,
-                nurse.pk,
-                nurse.signature,
-                given_at - dt.timedelta(minutes=5),
-                shown,
-                "bench",
-            )
-        )
+        visit = rows.visit(patient_id, given_at)
         for name in (names[patient_id % len(names)], SECOND_PRODUCT)[: 2 if made + 1 < total else 1]:
             product, batch = products[name], batches[name]
             key = (patient_id, product.pk)
             if key not in orders:
-                orders[key] = ids["journal_order"]
-                ids["journal_order"] += 1
-                order_rows.append(
-                    (orders[key], ctx.caregiver_id, patient_id, product.pk, product.default_dose_ml, 10, "", "",
-                     now.date() + dt.timedelta(days=400), physician.pk, physician.signature,
-                     now - dt.timedelta(days=4 * 365), unit_id, None)
-                )  # fmt: skip
-            dose_rows.append(
-                (ids["journal_vaccination"], ctx.caregiver_id, patient_id, visit_id, unit_id, "given", product.pk, "",
-                 batch.pk, batch.lot_number, batch.expiry_date, orders[key], declaration_id, confirmation_id,
-                 "left_deltoid", product.default_route, product.default_dose_ml, "full", 1, physician.pk, nurse.pk,
-                 nurse.pk, nurse.pk, nurse.signature, given_at, given_at + dt.timedelta(minutes=1), None, "", "", "",
-                 "", "", None)
-            )  # fmt: skip
-            ids["journal_vaccination"] += 1
+                orders[key] = rows.order(
+                    patient_id=patient_id,
+                    product=product,
+                    doses_total=10,
+                    valid_until=now.date() + dt.timedelta(days=400),
+                    ordered_at=now - dt.timedelta(days=4 * 365),
+                )
+            rows.dose(visit, product, batch, orders[key], 1)
             made += 1
     started = time.perf_counter()
-    copy_histories(ctx, order_rows, visit_rows, declaration_rows, confirmation_rows, dose_rows)
+    rows.copy(ctx)
     for table in ids:
         _reset_sequence(ctx, table)
     ctx.progress(
-        f"  {len(dose_rows):,} doses, {len(order_rows):,} orders in {time.perf_counter() - started:.0f} s"
+        f"  {len(rows.doses):,} doses, {len(rows.orders):,} orders in {time.perf_counter() - started:.0f} s"
     )
     from reports.services import tallies_refresh
 

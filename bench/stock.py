@@ -11,7 +11,6 @@ measure(ctx)  stock_page_ms / _ratio / _queries: the unit's stock page; recall_l
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 
 LOADER_VERSION = 1
@@ -29,15 +28,14 @@ def add_arguments(parser) -> None:
 
 
 def load(ctx) -> None:
-    from bench.journal import NO_FLAGS, _next_ids, _reset_sequence, copy_histories
+    from bench.journal import _next_ids, _reset_sequence
+    from bench.rows import Clinic, Histories
     from journal.models import Batch, Patient, VaccineProduct
-    from journal.questionnaire import ensure_current
     from journal.stock_models import StockMinimum
     from mittvaccin.models import User
 
     unit_id = ctx.unit_ids["clinic"]
     nurse = User.objects.get(username=ctx.users["nurse"])
-    physician = User.objects.get(username=ctx.users["physician"])
     products = list(VaccineProduct.objects.order_by("name"))
     today = dt.datetime.now(dt.UTC).date()
     lots = ctx.args.stock_lots
@@ -101,49 +99,21 @@ def load(ctx) -> None:
         .order_by("id")
         .values_list("id", flat=True)[: ctx.args.recall_patients]
     )
-    questionnaire = ensure_current()
     tables = ["journal_order", "journal_visit", "journal_healthdeclaration", "journal_checkconfirmation"]
     ids = {table: _next_ids(ctx, table) for table in [*tables, "journal_vaccination"]}
-    answers, shown = json.dumps(NO_FLAGS), json.dumps({"bench": True})
+    histories = Histories(Clinic.of(ctx), ids)
     given = now - dt.timedelta(days=30)
-    orders, visits, declarations, confirmations, doses = [], [], [], [], []
     for offset, patient_id in enumerate(patient_ids):
-        order_id, visit_id = ids["journal_order"] + offset, ids["journal_visit"] + offset
-        declaration_id = ids["journal_healthdeclaration"] + offset
-        confirmation_id = ids["journal_checkconfirmation"] + offset
         at = given + dt.timedelta(seconds=offset * 20)
-        orders.append(
-            (order_id, ctx.caregiver_id, patient_id, product.pk, product.default_dose_ml, 1, "", "",
-             today + dt.timedelta(days=30), physician.pk, physician.signature, at - dt.timedelta(days=1), unit_id,
-             None)
-        )  # fmt: skip
-        visits.append(
-            (visit_id, patient_id, unit_id, "vaccination", at - dt.timedelta(minutes=15), nurse.pk, None)
+        order_id = histories.order(
+            patient_id=patient_id,
+            product=product,
+            doses_total=1,
+            valid_until=today + dt.timedelta(days=30),
+            ordered_at=at - dt.timedelta(days=1),
         )
-        declarations.append(
-            (declaration_id, visit_id, questionnaire.pk, answers, False, nurse.pk, nurse.signature,
-             at - dt.timedelta(minutes=12), None)
-        )  # fmt: skip
-        confirmations.append(
-            (
-                confirmation_id,
-                visit_id,
-                nurse.pk,
-                nurse.signature,
-                at - dt.timedelta(minutes=5),
-                shown,
-                "bench",
-            )
-        )
-        doses.append(
-            (
-                ids["journal_vaccination"] + offset, ctx.caregiver_id, patient_id, visit_id, unit_id, "given",
-                product.pk, "", recalled.pk, recalled.lot_number, recalled.expiry_date, order_id, declaration_id,
-                confirmation_id, "left_deltoid", "im", product.default_dose_ml, "full", 1, physician.pk, nurse.pk,
-                nurse.pk, nurse.pk, nurse.signature, at, at + dt.timedelta(minutes=1), None, "", "", "", "", "", None,
-            )
-        )  # fmt: skip
-    copy_histories(ctx, orders, visits, declarations, confirmations, doses)
+        histories.given(patient_id, at, product, recalled, order_id, 1, route="im")
+    histories.copy(ctx)
     for table in ids:
         _reset_sequence(ctx, table)
     ctx.progress(

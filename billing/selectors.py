@@ -46,16 +46,21 @@ class ReviewTotals:
     approved: int
 
 
-def review_charges(*, who, unit=None, date_from=None, date_to=None, status="pending"):
-    """The charges of a unit and period for review (R11), with what is needed to show each row."""
-
-    charges = owned(Charge, who)
+def charges_within(charges, *, unit=None, date_from=None, date_to=None):
+    """The charges of one unit (None: all) whose service date is in the period (either end open)."""
     if unit is not None:
         charges = charges.filter(unit=unit)
     if date_from:
         charges = charges.filter(service_date__gte=date_from)
     if date_to:
         charges = charges.filter(service_date__lte=date_to)
+    return charges
+
+
+def review_charges(*, who, unit=None, date_from=None, date_to=None, status="pending"):
+    """The charges of a unit and period for review (R11), with what is needed to show each row."""
+
+    charges = charges_within(owned(Charge, who), unit=unit, date_from=date_from, date_to=date_to)
     if status in STATUS_GROUPS:
         charges = charges.filter(status__in=STATUS_GROUPS[status])
     return (

@@ -88,6 +88,16 @@ def _phone_line(booking: Booking) -> str:
     return ""
 
 
+def _visit_lines(booking: Booking) -> list[str]:
+    """What, when, where and the booking number: the lines every message about a booked time has."""
+    return [
+        _("Besök: %(type)s") % {"type": booking.visit_type.name},
+        _("Tid: %(when)s") % {"when": when_text(booking)},
+        _("Plats: %(place)s") % {"place": place_text(booking)},
+        _("Bokningsnummer: %(ref)s") % {"ref": booking.reference_display},
+    ]
+
+
 def confirmation(booking: Booking) -> tuple[str, str, str]:
     """(subject, e-mail body, SMS body)."""
     link = manage_url(booking)
@@ -101,10 +111,7 @@ def confirmation(booking: Booking) -> tuple[str, str, str]:
         for line in [
             _("Din tid är bokad."),
             "",
-            _("Besök: %(type)s") % {"type": booking.visit_type.name},
-            _("Tid: %(when)s") % {"when": when_text(booking)},
-            _("Plats: %(place)s") % {"place": place_text(booking)},
-            _("Bokningsnummer: %(ref)s") % {"ref": booking.reference_display},
+            *_visit_lines(booking),
             "",
             _("Se, flytta eller avboka din tid här (länken är personlig, dela den inte):"),
             link,
@@ -175,10 +182,7 @@ def reminder(booking: Booking) -> tuple[str, str, str]:
         [
             _("Välkommen till %(unit)s.") % {"unit": booking.unit.name},
             "",
-            _("Besök: %(type)s") % {"type": booking.visit_type.name},
-            _("Tid: %(when)s") % {"when": when_text(booking)},
-            _("Plats: %(place)s") % {"place": place_text(booking)},
-            _("Bokningsnummer: %(ref)s") % {"ref": booking.reference_display},
+            *_visit_lines(booking),
             "",
             _("Kan du inte komma? Avboka här:"),
             link,

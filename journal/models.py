@@ -948,7 +948,25 @@ class Severity(models.TextChoices):
     LIFE_THREATENING = "life_threatening", _("Livshotande")
 
 
-class AttentionSignal(models.Model):
+class RecordedForPatient(models.Model):
+    """A signed row about a patient's shared information (a signal, a consent, a block): who recorded it
+    and when, the newest first. Append-only (each model names its trigger)."""
+
+    recorded_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signature = models.CharField(max_length=200)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    caregiver_lookup = "patient__caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["-recorded_at", "-id"]
+
+
+class AttentionSignal(RecordedForPatient):
     """An attention signal (R13): seen in a banner on every patient screen while it is active.
 
     Inactivated by an AttentionSignalInactivation row; handed to the main health record by a
@@ -962,19 +980,10 @@ class AttentionSignal(models.Model):
     severity = models.CharField(_("allvarlighetsgrad"), max_length=20, choices=Severity.choices, blank=True)
     occurred_on = models.CharField(_("när (år eller datum)"), max_length=20, blank=True)
     text = models.TextField(_("beskrivning"), blank=True)
-    recorded_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    signature = models.CharField(max_length=200)
-    recorded_at = models.DateTimeField(default=timezone.now)
 
-    caregiver_lookup = "patient__caregiver"
-    objects = CaregiverOwnedQuerySet.as_manager()
-
-    class Meta:
+    class Meta(RecordedForPatient.Meta):
         verbose_name = _("uppmärksamhetssignal")
         verbose_name_plural = _("uppmärksamhetssignaler")
-        ordering = ["-recorded_at", "-id"]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(kind="hypersensitivity") | ~models.Q(severity=""),
@@ -1027,29 +1036,20 @@ class SignalDocumented(models.Model):
         return f"Dokumenterad {self.at:%Y-%m-%d}"
 
 
-class SharedRecordConsent(models.Model):
+class SharedRecordConsent(RecordedForPatient):
     """The patient's consent to the shared record (R6), or its withdrawal. The latest row decides."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="shared_consents")
     given = models.BooleanField(_("samtycke"))
-    recorded_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    signature = models.CharField(max_length=200)
-    recorded_at = models.DateTimeField(default=timezone.now)
 
-    caregiver_lookup = "patient__caregiver"
-    objects = CaregiverOwnedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-recorded_at", "-id"]
+    class Meta(RecordedForPatient.Meta):
         triggers = [append_only("shared_consent_append_only")]
 
     def __str__(self) -> str:
         return f"Samtycke {self.given} {self.recorded_at:%Y-%m-%d}"
 
 
-class SharedRecordBlock(models.Model):
+class SharedRecordBlock(RecordedForPatient):
     """At the patient's request, a dose (or, without one, the whole record) is hidden from other caregivers.
 
     Lifted by a newer row with `lifted=True` pointing at the block. Both rows stay.
@@ -1063,17 +1063,8 @@ class SharedRecordBlock(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="lifted_by"
     )
     reason = models.CharField(_("kommentar"), max_length=300, blank=True)
-    recorded_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    signature = models.CharField(max_length=200)
-    recorded_at = models.DateTimeField(default=timezone.now)
 
-    caregiver_lookup = "patient__caregiver"
-    objects = CaregiverOwnedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-recorded_at", "-id"]
+    class Meta(RecordedForPatient.Meta):
         triggers = [append_only("shared_block_append_only")]
 
     def __str__(self) -> str:

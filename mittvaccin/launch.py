@@ -87,6 +87,11 @@ def wait_for_http(url: str, processes: list, timeout: float = 180) -> bool:
     return False
 
 
+def _celery(env: dict, *args: str) -> subprocess.Popen:
+    """A Celery worker or beat of this project, started from the project folder."""
+    return subprocess.Popen([PYTHON, "-m", "celery", "-A", "mittvaccin", *args], cwd=BASE_DIR, env=env)
+
+
 def stop_all(processes: list[subprocess.Popen]) -> None:
     for process in processes:
         if process.poll() is None:
@@ -144,43 +149,9 @@ def run(args: list[str]) -> int:
                     [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"], cwd=BASE_DIR, env=env
                 )
             )
-            processes.append(
-                subprocess.Popen(
-                    [
-                        PYTHON,
-                        "-m",
-                        "celery",
-                        "-A",
-                        "mittvaccin",
-                        "worker",
-                        "-l",
-                        "info",
-                        "--concurrency",
-                        "2",
-                    ],
-                    cwd=BASE_DIR,
-                    env=env,
-                )
-            )
+            processes.append(_celery(env, "worker", "-l", "info", "--concurrency", "2"))
             schedule_file = embedded.DATA_DIR / "celerybeat-schedule"
-            processes.append(
-                subprocess.Popen(
-                    [
-                        PYTHON,
-                        "-m",
-                        "celery",
-                        "-A",
-                        "mittvaccin",
-                        "beat",
-                        "-l",
-                        "info",
-                        "-s",
-                        str(schedule_file),
-                    ],
-                    cwd=BASE_DIR,
-                    env=env,
-                )
-            )
+            processes.append(_celery(env, "beat", "-l", "info", "-s", str(schedule_file)))
             if not wait_for_http(f"http://127.0.0.1:{port}/healthz", processes):
                 if not stopping:
                     say("The web server did not come up; see the output above.")

@@ -140,36 +140,25 @@ def _forget_recipient_when_done(pk) -> None:
     ).update(recipient="", body="", attachments=[])
 
 
-def send_email(
-    *,
-    to: str,
-    subject: str,
-    body: str,
-    caregiver=None,
-    purpose="",
-    reference="",
-    attachments=(),
-    patient_id=None,
-    key=None,
-    forget_recipient=False,
-) -> OutboundMessage:
-    message, new = _store(
-        key,
-        forget_recipient=forget_recipient,
-        caregiver=caregiver,
-        channel=OutboundMessage.Channel.EMAIL,
-        recipient=to,
+def send_email(*, to: str, subject: str, body: str, attachments=(), **common) -> OutboundMessage:
+    """An e-mail; `attachments` as (filename, content, mimetype). `common`: see `_send`."""
+    return _send(
+        OutboundMessage.Channel.EMAIL,
+        to=to,
+        body=body,
         subject=subject[:200],
-        body=body,
-        purpose=purpose,
-        reference=reference,
-        patient_id=patient_id,
         attachments=[_stored_attachment(*attachment) for attachment in attachments],
+        **common,
     )
-    return _attempt(message) if new else message
 
 
-def send_sms(
+def send_sms(*, to: str, body: str, **common) -> OutboundMessage:
+    """A text message. `common`: see `_send`."""
+    return _send(OutboundMessage.Channel.SMS, to=to, body=body, **common)
+
+
+def _send(
+    channel,
     *,
     to: str,
     body: str,
@@ -179,17 +168,21 @@ def send_sms(
     patient_id=None,
     key=None,
     forget_recipient=False,
+    **content,
 ) -> OutboundMessage:
+    """Store the message and try it once. A `key` used before gives the stored message, not a second
+    one; `forget_recipient` empties the address and text once the message is sent or given up."""
     message, new = _store(
         key,
         forget_recipient=forget_recipient,
         caregiver=caregiver,
-        channel=OutboundMessage.Channel.SMS,
+        channel=channel,
         recipient=to,
         body=body,
         purpose=purpose,
         reference=reference,
         patient_id=patient_id,
+        **content,
     )
     return _attempt(message) if new else message
 

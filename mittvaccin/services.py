@@ -31,13 +31,18 @@ def unit_switch(*, request, unit_id) -> Unit:
     return unit
 
 
+def _saved_with(row, data: dict):
+    """The row with the form's `data` set, validated by the model and saved."""
+    for field, value in data.items():
+        setattr(row, field, value)
+    row.full_clean()
+    row.save()
+    return row
+
+
 @transaction.atomic
 def unit_update(*, unit: Unit, data: dict) -> Unit:
-    for field, value in data.items():
-        setattr(unit, field, value)
-    unit.full_clean()
-    unit.save()
-    return unit
+    return _saved_with(unit, data)
 
 
 @transaction.atomic
@@ -54,11 +59,7 @@ def staff_create(
 
 @transaction.atomic
 def staff_update(*, user: User, data: dict) -> User:
-    for field, value in data.items():
-        setattr(user, field, value)
-    user.full_clean()
-    user.save()
-    return user
+    return _saved_with(user, data)
 
 
 @transaction.atomic

@@ -25,7 +25,7 @@ from billing.models import (
 )
 from billing.money import AmountError, check_amount, format_kr
 from billing.services.campaigns import best_automatic_campaign, campaigns_for
-from billing.services.common import BillingError
+from billing.services.common import BillingError, status_adjustment
 from billing.services.invoices import address_missing, credit_note_issue
 from billing.services.prices import articles_ensure, price_for
 
@@ -232,24 +232,33 @@ def _visit_fee_charge(*, visit, day, chosen, user, product) -> Charge | None:
     try:
         # The partial unique constraint keeps one visit fee per visit even when two doses of the
         # same visit are signed at the same moment.
-        with transaction.atomic():
-            return Charge.objects.create(
-                caregiver_id=visit.patient.caregiver_id,
-                unit=visit.unit,
-                patient=visit.patient,
-                visit=visit,
-                source=ChargeSource.ARTICLE,
-                article=article,
-                service_date=day,
-                description=article.name,
-                price=price,
-                list_price=price.amount,
-                campaign=campaign,
-                amount=amount_under(campaign, price.amount),
-                created_by=user,
-            )
+        return _article_charge_create(
+            visit=visit, article=article, day=day, price=price, campaign=campaign, user=user
+        )
     except IntegrityError:
         return None
+
+
+def _article_charge_create(*, visit, article, day, price, campaign, user, booking_id=None) -> Charge:
+    """Insert the charge of an article at its price and campaign, in a savepoint: a unique constraint
+    that says no (one visit fee per visit, one article per booking) rolls back only this insert."""
+    with transaction.atomic():
+        return Charge.objects.create(
+            caregiver_id=visit.patient.caregiver_id,
+            unit=visit.unit,
+            patient=visit.patient,
+            visit=visit,
+            source=ChargeSource.ARTICLE,
+            article=article,
+            booking_id=booking_id,
+            service_date=day,
+            description=article.name,
+            price=price,
+            list_price=price.amount,
+            campaign=campaign,
+            amount=amount_under(campaign, price.amount),
+            created_by=user,
+        )
 
 
 # --- Articles of the jobs ---------------------------------------------------------------------------
@@ -276,23 +285,15 @@ def charge_for_article(
         return ArticleChargeOutcome.NO_PRICE, None
     campaign = best_automatic_campaign(patient=patient, day=day, article=article)
     try:
-        with transaction.atomic():
-            charge = Charge.objects.create(
-                caregiver_id=patient.caregiver_id,
-                unit=visit.unit,
-                patient=patient,
-                visit=visit,
-                source=ChargeSource.ARTICLE,
-                article=article,
-                booking_id=booking_id,
-                service_date=day,
-                description=article.name,
-                price=price,
-                list_price=price.amount,
-                campaign=campaign,
-                amount=amount_under(campaign, price.amount),
-                created_by=user,
-            )
+        charge = _article_charge_create(
+            visit=visit,
+            article=article,
+            day=day,
+            price=price,
+            campaign=campaign,
+            user=user,
+            booking_id=booking_id,
+        )
     except IntegrityError:
         return ArticleChargeOutcome.EXISTS, Charge.objects.filter(
             booking_id=booking_id, article=article
@@ -426,13 +427,11 @@ def charges_approve(*, caregiver, charge_ids, user) -> ApproveResult:
         charge.approved_by = user
         charge.save(update_fields=["status", "approved_at", "approved_by"])
         log.append(
-            ChargeAdjustment(
-                charge=charge,
+            status_adjustment(
+                charge,
                 at=now,
                 by=user,
                 action=AdjustmentAction.APPROVED,
-                amount_before=charge.amount,
-                amount_after=charge.amount,
                 status_before=ChargeStatus.OPEN,
                 status_after=ChargeStatus.APPROVED,
             )

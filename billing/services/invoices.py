@@ -22,7 +22,8 @@ from billing.models import (
     InvoiceLine,
 )
 from billing.references import ocr_reference
-from billing.services.common import BillingError
+from billing.selectors import charges_within
+from billing.services.common import BillingError, status_adjustment
 from billing.services.prices import billing_settings_for
 from journal.models import Patient
 from journal.population_register import RegisterUnavailable
@@ -302,13 +303,12 @@ def invoices_issue(
 
     settings_row = billing_settings_for(caregiver)
     check_ready_to_invoice(settings_row)
-    charges = Charge.objects.filter(caregiver=caregiver, status=ChargeStatus.APPROVED)
-    if unit is not None:
-        charges = charges.filter(unit=unit)
-    if date_from:
-        charges = charges.filter(service_date__gte=date_from)
-    if date_to:
-        charges = charges.filter(service_date__lte=date_to)
+    charges = charges_within(
+        Charge.objects.filter(caregiver=caregiver, status=ChargeStatus.APPROVED),
+        unit=unit,
+        date_from=date_from,
+        date_to=date_to,
+    )
     if patient_ids is not None:
         charges = charges.filter(patient_id__in=patient_ids)
     by_patient: dict[int, list[int]] = defaultdict(list)
@@ -443,13 +443,11 @@ def credit_note_issue(
     Charge.objects.filter(pk__in=[c.pk for c in credited]).update(status=ChargeStatus.CREDITED)
     ChargeAdjustment.objects.bulk_create(
         [
-            ChargeAdjustment(
-                charge=charge,
+            status_adjustment(
+                charge,
                 at=now,
                 by=user,
                 action=AdjustmentAction.CREDITED,
-                amount_before=charge.amount,
-                amount_after=charge.amount,
                 status_before=ChargeStatus.INVOICED,
                 status_after=ChargeStatus.CREDITED,
                 reason=reason,

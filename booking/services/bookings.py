@@ -17,9 +17,9 @@ from booking.services.common import (
     _after_commit,
     _busy_message,
     _confirm_after_commit,
-    _constraint_name,
     _event,
     _now,
+    _refuse_for_taken_time,
     _slot_full_message,
     call_clinic_message,
     minimum_age_message,
@@ -153,11 +153,7 @@ def _save_new(booking: Booking) -> None:
                 booking.save(force_insert=True)
             return
         except IntegrityError as error:
-            name = _constraint_name(error)
-            if name == "slot_never_overbooked":
-                raise SlotFull(_slot_full_message()) from None
-            if name == "booking_patient_no_overlap":
-                raise PatientBusy(_busy_message()) from None
+            name = _refuse_for_taken_time(error)
             if name == "booking_submission_once":
                 raise PatientBusy(_busy_message()) from None
             if "reference" in name:
@@ -360,11 +356,7 @@ def booking_move(
         with transaction.atomic():
             booking.save()
     except IntegrityError as error:
-        name = _constraint_name(error)
-        if name == "slot_never_overbooked":
-            raise SlotFull(_slot_full_message()) from None
-        if name == "booking_patient_no_overlap":
-            raise PatientBusy(_busy_message()) from None
+        _refuse_for_taken_time(error)
         raise
     after = f"{timezone.localtime(booking.starts_at):%Y-%m-%d %H:%M} {visit_type.name}"
     _event(

@@ -44,6 +44,17 @@ def _constraint_name(error: IntegrityError) -> str:
     return getattr(diag, "constraint_name", "") or ""
 
 
+def _refuse_for_taken_time(error: IntegrityError) -> str:
+    """The refusal the database's constraint means: the slot filled up (SlotFull) or the patient has
+    another booking at that time (PatientBusy). Any other constraint: its name, for the caller."""
+    name = _constraint_name(error)
+    if name == "slot_never_overbooked":
+        raise SlotFull(_slot_full_message()) from None
+    if name == "booking_patient_no_overlap":
+        raise PatientBusy(_busy_message()) from None
+    return name
+
+
 def _slot_full_message() -> str:
     return _("Tiden blev just fullbokad. Välj en annan tid.")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,26 +24,10 @@ from booking.extensions import public_price
 from booking.forms import ResidentBookingForm
 from booking.models import ActorKind, Booking, Slot, VisitType
 from booking.tokens import LinkExpired, LinkInvalid, booking_for_token, make_token
+from booking.views.online import bookable_units, days_and_slots, unit_or_404, visit_type_or_404
 from mittvaccin.decorators import public
-from mittvaccin.models import Unit
 from mittvaccin.parsing import day_or_none, int_or_none
 from mittvaccin.services import client_address
-
-
-def _public_unit(slug: str) -> Unit:
-    unit = Unit.objects.select_related("caregiver").filter(slug=slug).first()
-    if unit is None or not unit.has_timebook:
-        raise Http404
-    return unit
-
-
-def _public_visit_type(unit: Unit, visit_type_id) -> VisitType:
-    visit_type = VisitType.objects.filter(
-        unit=unit, pk=visit_type_id, is_active=True, online_bookable=True
-    ).first()
-    if visit_type is None:
-        raise Http404
-    return visit_type
 
 
 def _with_price(visit_type: VisitType, day: dt.date) -> VisitType:
@@ -59,19 +42,12 @@ def _too_many(request, unit=None) -> HttpResponse:
 
 @public
 def public_index(request):
-    units = [
-        unit
-        for unit in Unit.objects.filter(is_active=True, vaccination_main_activity=True, timebook_enabled=True)
-        .select_related("caregiver")
-        .order_by("city", "name")
-        if unit.has_timebook
-    ]
-    return render(request, "booking/public/index.html", {"units": units})
+    return render(request, "booking/public/index.html", {"units": bookable_units()})
 
 
 @public
 def public_unit(request, unit_slug):
-    unit = _public_unit(unit_slug)
+    unit = unit_or_404(unit_slug)
     visit_types = list(
         VisitType.objects.filter(unit=unit, is_active=True, online_bookable=True).prefetch_related("vaccines")
     )
@@ -85,15 +61,8 @@ def public_unit(request, unit_slug):
 
 
 def _times_context(unit, visit_type, chosen_day, now):
-    days = selectors.days_with_free_slots(
-        unit, visit_type, now=now, horizon_days=settings.BOOKING_HORIZON_DAYS
-    )
+    days, chosen_day, slots = days_and_slots(unit, visit_type, chosen_day, now)
     day_list = [d for d, _free in days]
-    if chosen_day not in day_list:
-        chosen_day = day_list[0] if day_list else None
-    slots = (
-        selectors.free_slots(unit, visit_type, first_day=chosen_day, days=1, now=now) if chosen_day else []
-    )
     index = day_list.index(chosen_day) if chosen_day else 0
     # Show a week of day tabs around the chosen day; earlier and later weeks are one tap away.
     start = max(0, index - index % 7)
@@ -108,8 +77,8 @@ def _times_context(unit, visit_type, chosen_day, now):
 
 @public
 def public_times(request, unit_slug, visit_type_id):
-    unit = _public_unit(unit_slug)
-    visit_type = _with_price(_public_visit_type(unit, visit_type_id), timezone.localdate())
+    unit = unit_or_404(unit_slug)
+    visit_type = _with_price(visit_type_or_404(unit, visit_type_id), timezone.localdate())
     context = {
         "unit": unit,
         "visit_type": visit_type,
@@ -124,8 +93,8 @@ def public_times(request, unit_slug, visit_type_id):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def public_book(request, unit_slug, visit_type_id, slot_id):
-    unit = _public_unit(unit_slug)
-    visit_type = _public_visit_type(unit, visit_type_id)
+    unit = unit_or_404(unit_slug)
+    visit_type = visit_type_or_404(unit, visit_type_id)
     slot = Slot.objects.select_related("unit__caregiver", "schedule").filter(unit=unit, pk=slot_id).first()
     if slot is None:
         raise Http404

@@ -1,8 +1,10 @@
-"""What every journal service shares: the refusal users read, the clock's tolerance."""
+"""What every journal service shares: the refusal users read, the clock's tolerance, the visit check."""
 
 from __future__ import annotations
 
 import datetime as dt
+
+from django.utils.translation import gettext as _
 
 from mittvaccin.refusals import Refusal
 
@@ -18,3 +20,9 @@ class JournalError(Refusal):
 
 # Times given are compared with the clock with this tolerance (the nurse's watch, a slow form).
 FUTURE_TOLERANCE = dt.timedelta(minutes=2)
+
+
+def check_visit_of(patient, visit) -> None:
+    """A visit given with an entry (none is fine) must be the same patient's."""
+    if visit is not None and visit.patient_id != patient.pk:
+        raise JournalError(_("Besöket tillhör en annan patient."))

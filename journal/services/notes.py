@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from journal.models import AssessmentOutcome, HealthDeclaration, Note, NoteComment, NoteKind, Patient
-from journal.services.common import JournalError
+from journal.services.common import JournalError, check_visit_of
 from mittvaccin.rights import Right
 
 
@@ -46,8 +46,7 @@ def note_create(
             raise JournalError(
                 _("Hälsodeklarationen har rättats sedan du öppnade den. Bedöm den aktuella versionen.")
             )
-    if visit is not None and visit.patient_id != patient.pk:
-        raise JournalError(_("Besöket tillhör en annan patient."))
+    check_visit_of(patient, visit)
     return Note.objects.create(
         patient=patient,
         visit=visit,

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from journal.models import OrderRequest, OrderRequestAnswer
-from journal.services.common import JournalError
+from journal.services.common import JournalError, check_visit_of
 
 
 @transaction.atomic
@@ -14,8 +14,7 @@ def order_request_create(*, patient, user, unit=None, visit=None, product=None, 
     text = (text or "").strip()
     if len(text) < 3:
         raise JournalError(_("Skriv vad som behöver ordineras och varför."), field="text")
-    if visit is not None and visit.patient_id != patient.pk:
-        raise JournalError(_("Besöket tillhör en annan patient."))
+    check_visit_of(patient, visit)
     return OrderRequest.objects.create(
         patient=patient,
         visit=visit,

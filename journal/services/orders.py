@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from journal.models import Order, OrderEnteredInError, Patient, Visit
-from journal.services.common import JournalError
+from journal.services.common import JournalError, check_visit_of
 from journal.services.order_requests import order_requests_answer_by_order
 
 
@@ -31,8 +31,7 @@ def order_create(
     """An order signed by `user`, who must hold the ordering right, at a unit of their caregiver."""
     if unit is None or unit.caregiver_id != user.caregiver_id or patient.caregiver_id != user.caregiver_id:
         raise JournalError(_("Ordinationen måste göras på en enhet hos din egen vårdgivare."))
-    if visit is not None and visit.patient_id != patient.pk:
-        raise JournalError(_("Besöket tillhör en annan patient."))
+    check_visit_of(patient, visit)
     if valid_until < timezone.localdate():
         raise JournalError(_("Sista giltighetsdag kan inte ligga bakåt i tiden."), field="valid_until")
     if not 1 <= doses_total <= 10:

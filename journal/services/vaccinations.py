@@ -166,11 +166,11 @@ def vaccination_register(
     return vaccination
 
 
-def _refuse_if_already_signed(key) -> None:
-    """The same form sent twice signs one dose: the second answer points at the first."""
+def _refuse_if_already_signed(key, message=None) -> None:
+    """The same form sent twice records one row: the second answer points at the first."""
     existing = _existing_by_key(key)
     if existing is not None:
-        raise JournalError(_("Vaccinationen är redan signerad."), existing=existing)
+        raise JournalError(message or _("Vaccinationen är redan signerad."), existing=existing)
 
 
 def _check_visit_and_time(visit: Visit, *, unit, entry: DoseEntry, now) -> None:
@@ -370,9 +370,7 @@ def vaccination_not_given(
 ) -> Vaccination:
     """Record that a planned dose was not given, and why (declined, contraindication, unwell, did not come)."""
     key = _as_key(idempotency_key)
-    existing = _existing_by_key(key)
-    if existing is not None:
-        raise JournalError(_("Det är redan registrerat."), existing=existing)
+    _refuse_if_already_signed(key, _("Det är redan registrerat."))
     visit = Visit.objects.select_for_update().select_related("patient").get(pk=visit.pk)
     if not reason:
         raise JournalError(_("Välj skälet till att dosen inte gavs."), field="reason")
@@ -421,9 +419,7 @@ def vaccination_record_elsewhere(
 ) -> Vaccination:
     """An earlier dose given at another caregiver or abroad, as told or documented; no batch required."""
     key = _as_key(idempotency_key)
-    existing = _existing_by_key(key)
-    if existing is not None:
-        raise JournalError(_("Det är redan registrerat."), existing=existing)
+    _refuse_if_already_signed(key, _("Det är redan registrerat."))
     if product is None and not product_text.strip():
         raise JournalError(_("Välj vaccin eller skriv vilket vaccin som gavs."), field="product")
     if given_on is None or given_on > timezone.localdate():

@@ -34,6 +34,25 @@ def _posted_int(request, name):
     return int_or_none(request.POST.get(name) or request.GET.get(name)) or None
 
 
+def _sent_before(form, error) -> bool:
+    """Whether a refusal only says that this very form was saved before (its idempotency key): the
+    view then goes where a success would, without saying it twice. Any other refusal goes on the form."""
+    if error.existing is None:
+        refusal_to_form(form, error)
+        return False
+    return True
+
+
+def _act_and_tell(request, act, done) -> None:
+    """Do `act` and say `done`; a refusal (most often: someone did it already) is told as information."""
+    try:
+        act()
+    except services.JournalError as error:
+        messages.info(request, error.message)
+    else:
+        messages.success(request, done)
+
+
 def _mark_with_reason(request, patient, *, mark, done, anchor, title, intro, submit):
     """The one page for marking a signed entry (dose, order, signal) with a reason: it stays readable."""
     form = ReasonForm(request.POST or None)

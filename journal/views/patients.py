@@ -17,7 +17,7 @@ from journal.forms import CommentForm, ElsewhereForm, PatientContactForm, Patien
 from journal.models import AssessmentOutcome, Patient, Vaccination
 from journal.screens import as_context, patient_journal
 from journal.services.protection import protection_history
-from journal.views.common import _mark_with_reason
+from journal.views.common import _mark_with_reason, _sent_before
 from journal.views.shared_record import _log_shared_read
 from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right, signed_in
@@ -132,9 +132,7 @@ def vaccination_elsewhere(request, patient):
                 idempotency_key=data["idempotency_key"],
             )
         except services.JournalError as error:
-            if error.existing is None:
-                refusal_to_form(form, error)
-            else:
+            if _sent_before(form, error):
                 return redirect(reverse("journal:patient", args=[patient.pk]) + "#historik")
         else:
             messages.success(request, _("Den tidigare vaccinationen är registrerad."))

@@ -12,6 +12,7 @@ from journal import access, services
 from journal.access import patient_view
 from journal.forms import BlockForm, EmergencyAccessForm
 from journal.models import SharedRecordBlock, Vaccination
+from journal.views.common import _act_and_tell
 from mittvaccin.access_log import LoggedPatient, access_log_record
 from mittvaccin.redirects import safe_next
 from mittvaccin.refusals import refusal_to_form
@@ -83,12 +84,7 @@ def block(request, patient):
 @patient_view(access.SHARED_BLOCK_LIFT)
 def block_lift(request, patient, block_id):
     block = owned_or_404(SharedRecordBlock, request, pk=block_id, patient=patient)
-    try:
-        services.block_lift(block=block, user=request.user)
-    except services.JournalError as error:
-        messages.info(request, error.message)
-    else:
-        messages.success(request, _("Spärren är hävd."))
+    _act_and_tell(request, lambda: services.block_lift(block=block, user=request.user), _("Spärren är hävd."))
     return redirect(reverse("journal:patient", args=[patient.pk]) + "#sammanhallen")
 
 

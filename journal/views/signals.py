@@ -13,7 +13,7 @@ from journal import access, fhir, selectors, services
 from journal.access import patient_view
 from journal.forms import SignalForm
 from journal.models import AttentionSignal
-from journal.views.common import _mark_with_reason
+from journal.views.common import _act_and_tell, _mark_with_reason
 from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
 from mittvaccin.refusals import refusal_to_form
@@ -57,12 +57,11 @@ def signal_create(request, patient):
 @patient_view(access.SIGNAL_DOCUMENTED)
 def signal_documented(request, patient, signal_id):
     signal = owned_or_404(AttentionSignal, request, pk=signal_id, patient=patient)
-    try:
-        services.signal_mark_documented(signal=signal, user=request.user)
-    except services.JournalError as error:
-        messages.info(request, error.message)
-    else:
-        messages.success(request, _("Markerad som dokumenterad i huvudjournalen."))
+    _act_and_tell(
+        request,
+        lambda: services.signal_mark_documented(signal=signal, user=request.user),
+        _("Markerad som dokumenterad i huvudjournalen."),
+    )
     if request.POST.get("next") == "todos":
         return redirect("journal:signal_todos")
     return redirect(reverse("journal:patient", args=[patient.pk]) + "#signaler")

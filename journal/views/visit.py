@@ -13,7 +13,7 @@ from journal.access import patient_view
 from journal.forms import AssessmentForm, ConfirmChecksForm, DeclarationForm, DoseForm, NotGivenForm
 from journal.models import HealthDeclaration, NoteKind
 from journal.screens import batch_for_lot, visit_screen
-from journal.views.common import _date, _hhmm, _posted_int, _visit
+from journal.views.common import _date, _hhmm, _posted_int, _sent_before, _visit
 from journal.views.shared_record import _log_shared_read
 from mittvaccin.refusals import refusal_to_form
 from mittvaccin.rights import Right
@@ -312,9 +312,7 @@ def visit_not_given(request, patient, visit_id):
                 idempotency_key=data["idempotency_key"],
             )
         except services.JournalError as error:
-            if error.existing is None:
-                refusal_to_form(form, error)
-            else:
+            if _sent_before(form, error):
                 return _after_post(request, patient, visit)
         else:
             messages.success(

@@ -3,10 +3,8 @@ e-identification (or the child the guardian acts for), never from a form."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -16,61 +14,33 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from booking import notices
-from booking import selectors as booking_selectors
 from booking import services as booking_services
 from booking.models import ActorKind, Slot, VisitType
+from booking.views.online import bookable_units, days_and_slots, unit_or_404, visit_type_or_404
 from journal.identity import parse_identity
 from journal.models import Patient
 from journal.population_register import population_register
 from journal.selectors import previsit_for_booking
 from journal.services import PatientExists, patient_create
 from mittvaccin.decorators import public
-from mittvaccin.models import Unit
+from mittvaccin.parsing import day_or_none
 from residents import access, selectors
 from residents.session import resident_required
 from residents.views.home import log_read
 
 
-def _unit(slug) -> Unit:
-    unit = Unit.objects.select_related("caregiver").filter(slug=slug).first()
-    if unit is None or not unit.has_timebook:
-        raise Http404
-    return unit
-
-
-def _visit_type(unit, visit_type_id) -> VisitType:
-    visit_type = VisitType.objects.filter(
-        unit=unit, pk=visit_type_id, is_active=True, online_bookable=True
-    ).first()
-    if visit_type is None:
-        raise Http404
-    return visit_type
-
-
-def _day(value):
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 @public
 @resident_required()
 def book_units(request):
-    units = [
-        u
-        for u in Unit.objects.filter(is_active=True, vaccination_main_activity=True, timebook_enabled=True)
-        .select_related("caregiver")
-        .order_by("city", "name")
-        if u.has_timebook
-    ]
-    return render(request, "residents/book_units.html", {"resident": request.resident, "units": units})
+    return render(
+        request, "residents/book_units.html", {"resident": request.resident, "units": bookable_units()}
+    )
 
 
 @public
 @resident_required()
 def book_types(request, unit_slug):
-    unit = _unit(unit_slug)
+    unit = unit_or_404(unit_slug)
     visit_types = VisitType.objects.filter(unit=unit, is_active=True, online_bookable=True)
     return render(
         request,
@@ -85,26 +55,16 @@ def book_types(request, unit_slug):
 
 
 def times_context(unit, visit_type, chosen_day, now):
-    days = booking_selectors.days_with_free_slots(
-        unit, visit_type, now=now, horizon_days=settings.BOOKING_HORIZON_DAYS
-    )
-    day_list = [d for d, _free in days]
-    if chosen_day not in day_list:
-        chosen_day = day_list[0] if day_list else None
-    slots = (
-        booking_selectors.free_slots(unit, visit_type, first_day=chosen_day, days=1, now=now)
-        if chosen_day
-        else []
-    )
+    days, chosen_day, slots = days_and_slots(unit, visit_type, chosen_day, now)
     return {"days": days[:14], "chosen_day": chosen_day, "slots": slots}
 
 
 @public
 @resident_required()
 def book_times(request, unit_slug, visit_type_id):
-    unit = _unit(unit_slug)
-    visit_type = _visit_type(unit, visit_type_id)
-    context = times_context(unit, visit_type, _day(request.GET.get("dag")), timezone.now())
+    unit = unit_or_404(unit_slug)
+    visit_type = visit_type_or_404(unit, visit_type_id)
+    context = times_context(unit, visit_type, day_or_none(request.GET.get("dag")), timezone.now())
     return render(
         request,
         "residents/book_times.html",
@@ -140,8 +100,8 @@ def _patient_for(unit, resident) -> Patient:
 @require_http_methods(["GET", "POST"])
 @resident_required()
 def book_confirm(request, unit_slug, visit_type_id, slot_id):
-    unit = _unit(unit_slug)
-    visit_type = _visit_type(unit, visit_type_id)
+    unit = unit_or_404(unit_slug)
+    visit_type = visit_type_or_404(unit, visit_type_id)
     slot = Slot.objects.select_related("unit", "schedule").filter(unit=unit, pk=slot_id).first()
     if slot is None:
         raise Http404
@@ -278,7 +238,7 @@ def booking_move(request, booking_id):
                     request, _("Tiden är flyttad till %(when)s.") % {"when": notices.when_text(booking)}
                 )
                 return redirect("residents:booking", booking_id=booking.pk)
-    context = times_context(booking.unit, booking.visit_type, _day(request.GET.get("dag")), now)
+    context = times_context(booking.unit, booking.visit_type, day_or_none(request.GET.get("dag")), now)
     return render(
         request,
         "residents/move.html",

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing import services
+from billing.forms import CampaignForm
 from billing.models import ArticleKind, Campaign, Qualification
 from billing.services import BillingError
 from tests.billing.factories import adult, article, campaign, child, dose_charge, patient, product_with_price
@@ -168,22 +169,8 @@ def test_r10_used_campaign_keeps_its_terms(cast, alice):
         user=alice,
         billing_data={"billing-campaign": str(kids.pk)},
     )
-    data = {
-        f: getattr(kids, f)
-        for f in (
-            "name",
-            "description",
-            "campaign_price",
-            "qualification",
-            "min_age",
-            "max_age",
-            "birth_year_from",
-            "birth_year_to",
-            "risk_group",
-            "starts_on",
-            "ends_on",
-        )
-    }
+    # The campaign form's fields but the items (products and articles go to the service separately).
+    data = {f: getattr(kids, f) for f in CampaignForm.Meta.fields if f not in ("products", "articles")}
     with pytest.raises(BillingError, match="redan använts"):
         services.campaign_save(
             caregiver=cast.caregiver_a,

@@ -38,34 +38,26 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
+def _swedish_page(browser, live_server, **options):
+    """A page of a new browser context on the live server, in Swedish and Swedish time."""
     context = browser.new_context(
-        base_url=live_server.url,
-        locale="sv-SE",
-        timezone_id="Europe/Stockholm",
-        viewport={"width": 1280, "height": 900},
+        base_url=live_server.url, locale="sv-SE", timezone_id="Europe/Stockholm", **options
     )
     context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
+    yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    yield from _swedish_page(browser, live_server, viewport={"width": 1280, "height": 900})
 
 
 @pytest.fixture
 def mobile_page(browser, live_server):
-    context = browser.new_context(
-        base_url=live_server.url,
-        locale="sv-SE",
-        timezone_id="Europe/Stockholm",
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
+    yield from _swedish_page(
+        browser, live_server, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
     )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def login(page, username: str, password: str = TEST_PASSWORD) -> None:
