@@ -44,6 +44,7 @@ def _public_visit_type(unit: Unit, visit_type_id) -> VisitType:
     ).first()
     if visit_type is None:
         raise Http404
+    visit_type.unit = unit  # already read with its caregiver: the price list asks for both
     return visit_type
 
 
@@ -76,6 +77,7 @@ def public_unit(request, unit_slug):
         VisitType.objects.filter(unit=unit, is_active=True, online_bookable=True).prefetch_related("vaccines")
     )
     for visit_type in visit_types:
+        visit_type.unit = unit
         _with_price(visit_type, timezone.localdate())
     return render(
         request,
