@@ -565,7 +565,9 @@ def unit_stock(unit, *, today: dt.date | None = None, include_empty: bool = Fals
     """The unit's stock per product and lot (earliest expiry first), with expiry and minimum flags."""
     today = today or timezone.localdate()
     soon = today + dt.timedelta(days=EXPIRY_WARNING_DAYS)
-    balances = StockBalance.objects.filter(unit=unit).select_related("batch__product")
+    # Lots without their product (a unit holds hundreds of lots of a few dozen products): the products
+    # are read once below, with those that have a minimum but nothing in stock.
+    balances = StockBalance.objects.filter(unit=unit).select_related("batch")
     if not include_empty:
         balances = balances.filter(balance__gt=0)
     minimums = dict(StockMinimum.objects.filter(unit=unit).values_list("product_id", "minimum"))
@@ -576,13 +578,10 @@ def unit_stock(unit, *, today: dt.date | None = None, include_empty: bool = Fals
             "opened_at"
         )
     }
-    products: dict[int, ProductStock] = {}
-    for row in balances.order_by("batch__product__name", "batch__expiry_date", "batch__lot_number"):
+    lots: dict[int, list[LotRow]] = {}
+    for row in balances.order_by("batch__expiry_date", "batch__lot_number"):
         batch = row.batch
-        entry = products.setdefault(
-            batch.product_id, ProductStock(batch.product, minimum=minimums.get(batch.product_id))
-        )
-        entry.lots.append(
+        lots.setdefault(batch.product_id, []).append(
             LotRow(
                 batch=batch,
                 balance=row.balance,
@@ -592,10 +591,16 @@ def unit_stock(unit, *, today: dt.date | None = None, include_empty: bool = Fals
             )
         )
     # A product with a minimum but nothing in stock is the most urgent line of all.
-    missing = [pid for pid in minimums if pid not in products and minimums[pid] > 0]
-    for product in VaccineProduct.objects.filter(pk__in=missing):
-        products[product.pk] = ProductStock(product, minimum=minimums[product.pk])
-    return sorted(products.values(), key=lambda p: p.product.name.lower())
+    missing = {pid for pid, minimum in minimums.items() if pid not in lots and minimum > 0}
+    products = (
+        [
+            ProductStock(product, lots=lots.get(product.pk, []), minimum=minimums.get(product.pk))
+            for product in VaccineProduct.objects.filter(pk__in=[*lots, *missing]).order_by("name")
+        ]
+        if lots or missing
+        else []
+    )
+    return sorted(products, key=lambda p: p.product.name.lower())
 
 
 def lots_in_stock(unit, product_ids, *, today: dt.date | None = None) -> list[StockBalance]:

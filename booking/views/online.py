@@ -36,6 +36,7 @@ def visit_type_or_404(unit: Unit, visit_type_id) -> VisitType:
     ).first()
     if visit_type is None:
         raise Http404
+    visit_type.unit = unit  # already read with its caregiver: the price list asks for both
     return visit_type
 
 

@@ -52,6 +52,7 @@ def public_unit(request, unit_slug):
         VisitType.objects.filter(unit=unit, is_active=True, online_bookable=True).prefetch_related("vaccines")
     )
     for visit_type in visit_types:
+        visit_type.unit = unit
         _with_price(visit_type, timezone.localdate())
     return render(
         request,

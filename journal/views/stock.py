@@ -6,6 +6,7 @@ import uuid
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -53,6 +54,8 @@ def stock_overview(request):
             "notice": notice,
             "notice_lines": stock.notice_text(notice) if notice else [],
             "expiring_days": stock.EXPIRY_WARNING_DAYS,
+            # Reversed once, not for each of hundreds of lots.
+            "lot_prefix": reverse("journal:stock_lot", args=[0]).removesuffix("0/"),
         },
     )
 

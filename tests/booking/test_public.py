@@ -286,13 +286,31 @@ def test_r14_a_time_already_full_is_answered_without_a_booking_attempt(cast, tim
         )
     assert response.status_code == 409
     # Unit, visit type, slot, the form's earlier booking (none), the alternatives and the price list's
-    # figures the answer shows (R18: vaccines, visit fee, billing settings): no lock, no patient, no
-    # write, no question to the population register (most answers in a rush are this one).
-    assert len(captured.captured_queries) <= 11, "\n".join(q["sql"][:150] for q in captured.captured_queries)
+    # figures the answer shows (R18: vaccines, visit fee; billing settings for the fee of each kind,
+    # asked of billing once per kind): no lock, no patient, no write, no question to the population
+    # register (most answers in a rush are this one). The unit and its caregiver are read once.
+    assert len(captured.captured_queries) <= 9, "\n".join(q["sql"][:150] for q in captured.captured_queries)
+    assert sum('FROM "mittvaccin_unit"' in q["sql"] for q in captured.captured_queries) == 1
     assert not any(q["sql"].startswith(("INSERT", "UPDATE", "SAVEPOINT")) for q in captured.captured_queries)
     assert not Patient.objects.filter(
         identity_number=valid_pnr(dt.date(1970, 1, 1)).replace("-", "")
     ).exists()
+
+
+def test_r18_the_unit_page_reads_the_unit_once_whatever_its_visit_types(cast, timebook):
+    url = reverse("booking:public_unit", args=[timebook.unit.slug])
+    Client().get(url)
+    with CaptureQueriesContext(connection) as one:
+        Client().get(url)
+    for _n in range(3):
+        VisitTypeFactory(unit=timebook.unit)
+    with CaptureQueriesContext(connection) as four:
+        page = Client().get(url)
+    assert page.content.decode().count("TBE dos") >= 4
+    units = [q for q in four.captured_queries if 'FROM "mittvaccin_unit"' in q["sql"]]
+    assert len(units) == 1, "\n".join(q["sql"][:150] for q in four.captured_queries)
+    # Each visit type still asks the price list for its own figures (R18), nothing more.
+    assert len(four) - len(one) <= 3 * 3
 
 
 def test_r14_the_form_that_took_the_last_seat_sent_again_finds_its_booking(timebook):

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -469,6 +470,35 @@ def test_a2_the_stock_page_query_count_does_not_grow_with_the_lots(cast, django_
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("journal:stock"))
     assert response.content.decode().count('class="lot"') == 30
+
+
+def test_a2_the_stock_page_reads_each_product_once_whatever_the_products_and_lots(cast):
+    """Issue 11: the page's queries are fixed (no read per product or lot), products in name order, each
+    lot linked to its own page, and a product with a minimum but nothing in stock still listed."""
+    client = client_for(cast.alice)
+    products = [VaccineProductFactory(name=name) for name in ("Cvax", "avax", "Bvax")]
+    for product in products[:2]:
+        for index in range(2):
+            deliver(cast, product=product, lot=f"{product.name}-{index}")
+    stock.minimum_set(user=cast.alice, unit=cast.unit_a, product=products[2], minimum=5)
+    client.get(reverse("journal:stock"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("journal:stock"))
+    for product in [*products[:2], VaccineProductFactory(name="Dvax")]:
+        for index in range(2, 8):
+            deliver(cast, product=product, lot=f"{product.name}-{index}")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("journal:stock"))
+    assert len(many) == len(few) <= 12, "\n".join(q["sql"][:120] for q in many.captured_queries)
+    html = response.content.decode()
+    assert [html.index(f">{name} <") for name in ("avax", "Bvax", "Cvax", "Dvax")] == sorted(
+        html.index(f">{name} <") for name in ("avax", "Bvax", "Cvax", "Dvax")
+    )
+    assert 'data-testid="below-minimum"' in html[html.index(">Bvax <") : html.index(">Cvax <")]
+    lot = StockBalance.objects.get(unit=cast.unit_a, batch__lot_number="Dvax-5").batch
+    url = reverse("journal:stock_lot", args=[lot.pk])
+    assert f'<a href="{url}" class="lot">Dvax-5</a>' in html
+    assert f"<td>{lot.expiry_date.isoformat()}</td>" in html
 
 
 def test_a2_the_daily_alert_is_made_once_per_unit_and_day_in_the_app_and_by_e_mail(

@@ -10,6 +10,8 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -194,3 +196,30 @@ def test_money_invoiced_credited_paid_and_overdue(cast):
     )
     assert csv_rows(later)[1] == [month.strftime("%Y-%m"), "600,00", "100,00", "300,00", "0,00"]
     assert unpaid.total == Decimal("200.00")
+
+
+def test_a_year_by_week_reads_as_few_queries_as_two_months_and_every_text_is_escaped(cast):
+    """Issue 11: the page's queries do not grow with its weeks; the bars and table cells made in Python
+    escape what they show, as the template did."""
+    known_doses(cast, YEAR)
+    tallies_refresh()
+    cast.unit_a.name = 'Enhet <b>"A"</b> & co'
+    cast.unit_a.save()
+    client = client_for(cast.admin_a)
+    client.get(reverse("reports:statistics"), PERIOD)
+    with CaptureQueriesContext(connection) as months:
+        client.get(reverse("reports:statistics"), PERIOD)
+    year = {"date_from": f"{YEAR}-01-01", "date_to": f"{YEAR}-12-31", "granularity": "week"}
+    with CaptureQueriesContext(connection) as weeks:
+        response = client.get(reverse("reports:statistics"), year)
+    # Session and account (3), the unit, the form's products, bookings, slots, doses, the figures' names of
+    # products, units and campaigns, money, the roll-up's time.
+    assert len(weeks) == len(months) <= 13, "\n".join(q["sql"][:120] for q in weeks.captured_queries)
+    html = response.content.decode()
+    assert len(table_values(html, "doses")) == 53
+    escaped = "Enhet &lt;b&gt;&quot;A&quot;&lt;/b&gt; &amp; co"
+    assert f'<th scope="row">{escaped}</th>' in html
+    assert f'data-label="{escaped}"' in html.split('data-testid="chart-units"', 1)[1]
+    assert "Enhet <b>" not in html
+    units_chart = html.split('data-testid="chart-units"', 1)[1].split("</svg>", 1)[0]
+    assert re.findall(r'<text class="value" x="(\d+)" y="(\d+)">6</text>', units_chart)
