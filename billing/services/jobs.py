@@ -254,16 +254,20 @@ def _execute(run: JobRun, chunk: int) -> None:
     # *_idx on the due moment and id): each page reads one chunk of rows, however far the run has
     # come. Switched off, the pages are still read for the run's figures; nothing is charged.
     key = DUE_SINCE_FIELD[run.kind]
-    page_rows = due.order_by(key, "pk").values_list(key, *JobContext.COLUMNS, *flags)
+    # A page is its ids and what the bookings say (no timestamps: read and parsed for every due booking
+    # on every run, they cost more than the rest); the columns a charge needs are read for the
+    # bookings to charge only (_charge_chunk).
+    page_rows = due.order_by(key, "pk").values_list("pk", *flags)
     after = None
     while True:
         page = list(page_rows.filter(_after(key, after) if after else Q())[:chunk])
         if not page:
             break
-        _charge_chunk(run, context, page, charge=enabled)
+        _charge_chunk(run, context, page, charge=enabled, order=(key, "pk"))
         if len(page) < chunk:
             break
-        after = page[-1][:2]
+        last = page[-1][0]
+        after = (Booking.objects.filter(pk=last).values_list(key, flat=True).get(), last)
 
     if context.figures["to_review"]:
         _note(
@@ -306,14 +310,13 @@ def _page_charged(article, booking_ids) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def _charge_chunk(run, context, page, *, charge: bool) -> None:
+def _charge_chunk(run, context, page, *, charge: bool, order) -> None:
     """One transaction: the page's visits and charges, and the run's progress and figures with them."""
-    charged = _page_charged(context.article, [row[1] for row in page])
+    charged = _page_charged(context.article, [row[0] for row in page])
     counts = dict.fromkeys(context.figures, 0)
-    batch, charged_open = [], 0
-    for row in page:
-        invoicing, exception, review = row[-3:]
-        if row[1] in charged:
+    todo, charged_open = [], 0
+    for booking_id, invoicing, exception, review in page:
+        if booking_id in charged:
             counts["already_done"] += 1
             charged_open += invoicing and not (exception or review)  # was in the run's first total
         elif not invoicing:
@@ -323,9 +326,14 @@ def _charge_chunk(run, context, page, *, charge: bool) -> None:
         elif review:
             counts["to_review"] += 1
         elif charge:
-            batch.append(row[1:-3])
+            todo.append(booking_id)
     for name, value in counts.items():
         context.figures[name] += value
+    batch = (
+        list(Booking.objects.filter(pk__in=todo).order_by(*order).values_list(*JobContext.COLUMNS))
+        if todo
+        else []
+    )
     with transaction.atomic():
         # A crash may lose the last chunks committed this way, never part of one; the next run makes
         # them again (idempotent), and whatever later depends on them commits durably, and so them too.
