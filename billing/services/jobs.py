@@ -378,13 +378,14 @@ def _withdraw_undone_no_shows(run, article) -> None:
     One already invoiced is left for staff to credit, and the run says which invoice.
     """
     undone = Booking.objects.filter(unit__caregiver=run.caregiver, no_show_undone_at__isnull=False)
+    reasons = dict(undone.values_list("pk", "no_show_undo_reason"))  # undoing is rare: a short list
+    # By the ids, like the pages' charged check: no join of the charges the run just inserted.
     charges = Charge.objects.filter(
         caregiver=run.caregiver,
         article=article,
-        booking_id__in=undone.values("pk"),
+        booking_id__in=list(reasons),
         status__in=[ChargeStatus.OPEN, ChargeStatus.APPROVED, ChargeStatus.INVOICED],
     ).select_related("patient")
-    reasons = dict(undone.values_list("pk", "no_show_undo_reason"))
     notes = []
     for charge in charges:
         if charge.status == ChargeStatus.INVOICED:
