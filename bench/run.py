@@ -202,6 +202,19 @@ class Context:
             pids += _children(postmaster)
         return sum(_cpu_seconds(pid) for pid in pids)
 
+    def rss_mb(self, pid: int) -> float:
+        """Resident memory of one process in MB (Linux /proc), 0.0 when it is gone."""
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            return 0.0
+        kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+        return round(kb / 1024, 1)
+
+    def web_worker_rss_mb(self) -> list[float]:
+        """Resident memory of each gunicorn worker (the master's children), in MB."""
+        return sorted(self.rss_mb(pid) for pid in _children(self.server_pid))
+
     def queries(self, username: str, method: str, path: str, data=None) -> int:
         """SQL queries of one request, counted in-process with Django's test client on this database."""
         from django.db import connection
@@ -679,6 +692,10 @@ def main(argv: list[str]) -> int:
             if hasattr(module, "measure") and name not in skipped:
                 progress(f"Measuring {name} …")
                 ctx.results.update(module.measure(ctx))
+        # After every measurement: what each worker holds once the pages, the rush and the jobs ran.
+        workers = ctx.web_worker_rss_mb()
+        ctx.results["web_worker_rss_mb"] = workers
+        ctx.results["web_worker_rss_max_mb"] = max(workers, default=0.0)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -32,12 +32,19 @@ def _connect():
 def held(namespace: int, key: int):
     """Hold the lock (namespace, key) while the block runs. Raises Busy when someone else holds it."""
     conn = _connect()
+    acquired = False
     try:
-        if not conn.execute("SELECT pg_try_advisory_lock(%s, %s)", [namespace, key]).fetchone()[0]:
+        acquired = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", [namespace, key]).fetchone()[0]
+        if not acquired:
             raise Busy(namespace, key)
         yield
     finally:
-        conn.close()  # closing the session releases the lock
+        if acquired:
+            # Released before the answer: a closed session's locks go only once the server has noticed,
+            # and a busy server may still show them to the next is_held a moment later.
+            with contextlib.suppress(psycopg.Error):
+                conn.execute("SELECT pg_advisory_unlock(%s, %s)", [namespace, key])
+        conn.close()  # closing the session releases the lock too (a lost connection, a killed worker)
 
 
 class Busy(Exception):

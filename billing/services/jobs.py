@@ -5,33 +5,32 @@ one opens a visit of its own kind (journal.services.visits.visits_open_for_booki
 kind) that holds only the article charge. A campaign applies where the patient qualifies by age or
 birth year.
 
-Set-based: a chunk of a few thousand bookings is read in one query, priced in memory (prices by day
-and campaigns are cached for the run), and written with one INSERT … SELECT for its visits and one
-for its charges (mittvaccin.bulk), each `ON CONFLICT DO NOTHING`.
+Set-based: the due bookings are read in keyset pages of a few thousand (the due moment's partial
+index), and each page is charged with one INSERT … SELECT for its visits and one for its charges
+(billing.services.jobs_charging). Every query a run makes is bounded by its page, whatever the
+planner's statistics say: which bookings of a page already have their charge is asked with the
+page's ids (`_page_charged`), never as an EXISTS or join over every due booking. Right after a run
+inserted tens of thousands of charges, before autovacuum analyzed them (the application role cannot),
+such a query was planned as a scan of the charges per booking and ran for many minutes.
 
 Idempotency: the unique constraint `charge_one_per_booking_and_article` allows one charge per booking
-and article, and every run starts by leaving out bookings that already have theirs. A second run
-creates nothing; a run that crashed half-way left only whole chunks behind (each chunk is one
-transaction), and the next run does the rest.
+and article, and each page leaves out the bookings that already have theirs. A second run creates
+nothing; a run that crashed half-way left only whole pages behind (each page is one transaction), and
+the next run does the rest.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import (
-    DatabaseError,
     IntegrityError,
-    InterfaceError,
-    OperationalError,
     connection,
     transaction,
 )
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,21 +38,18 @@ from django.utils.translation import gettext as _
 from billing.models import (
     ArticleKind,
     Charge,
-    ChargeSource,
     ChargeStatus,
     JobKind,
     JobRun,
     JobStatus,
 )
-from billing.services.charges import amount_under, charge_withdraw
+from billing.services.charges import charge_withdraw
 from billing.services.common import BillingError
-from billing.services.prices import articles_ensure, billing_settings_for, price_for
+from billing.services.jobs_charging import JobContext
+from billing.services.prices import articles_ensure, billing_settings_for
 from booking import selectors as booking_selectors
 from booking.models import Booking
-from journal.models import VisitKind
-from journal.services.visits import visits_open_for_bookings
 from mittvaccin import liveness, outbox
-from mittvaccin.bulk import insert_rows
 from mittvaccin.models import Caregiver
 
 logger = logging.getLogger(__name__)
@@ -61,7 +57,6 @@ logger = logging.getLogger(__name__)
 ARTICLE_OF = {JobKind.NO_SHOW: ArticleKind.NO_SHOW, JobKind.LATE_CANCELLATION: ArticleKind.LATE_CANCELLATION}
 # When a booking became due for each job: the `since` of the selectors, and the order runs work in.
 DUE_SINCE_FIELD = {JobKind.NO_SHOW: "no_show_marked_at", JobKind.LATE_CANCELLATION: "cancelled_at"}
-VISIT_KIND_OF = {JobKind.NO_SHOW: VisitKind.NO_SHOW, JobKind.LATE_CANCELLATION: VisitKind.LATE_CANCELLATION}
 # A running run holds this advisory lock (mittvaccin/liveness.py) on a connection of its own: when its
 # worker dies the lock goes with it, and the next run (or the recovery beat job) takes over at once.
 LIVENESS_NAMESPACE = 7_300_001
@@ -105,10 +100,6 @@ def _short_notice_q(settings_row) -> Q:
     if not settings_row.exempt_short_notice_bookings:
         return Q(pk__in=[])
     return Q(made_at__gt=F("starts_at") - dt.timedelta(hours=settings_row.short_notice_hours))
-
-
-def _already_charged(article) -> Exists:
-    return Exists(Charge.objects.filter(booking_id=OuterRef("pk"), article=article))
 
 
 # --- Runs -------------------------------------------------------------------------------------------
@@ -242,64 +233,58 @@ def _execute(run: JobRun, chunk: int) -> None:
     )
     since = timezone.now() - dt.timedelta(days=settings.BILLING_JOB_LOOKBACK_DAYS)
     due = due_bookings(kind=run.kind, caregiver=caregiver, since=since)
-    charged = _already_charged(article)
-    short_notice = _short_notice_q(settings_row)
-    # A web booking made without e-identification is never charged by the job: staff review it.
-    review = booking_selectors.fee_needs_review_q()
-    open_q = Q(charged=False) & _invoicing_units_q() & ~short_notice
-    todo_q = open_q & ~review
-    # One pass over what is due for the run's figures, instead of a count each.
-    counts = due.annotate(charged=charged).aggregate(
-        already_done=Count("pk", filter=Q(charged=True)),
-        skipped_no_invoicing=Count("pk", filter=Q(charged=False) & ~_invoicing_units_q()),
-        skipped_exception=Count("pk", filter=Q(charged=False) & _invoicing_units_q() & short_notice),
-        to_review=Count("pk", filter=open_q & review),
-        total=Count("pk", filter=todo_q),
-    )
-    for name, value in counts.items():
-        setattr(run, name, value)
-    if not enabled:
-        run.total = 0
-    run.save(
-        update_fields=["already_done", "skipped_no_invoicing", "skipped_exception", "to_review", "total"]
-    )
-    if run.to_review:
+    # What the bookings alone say about each (no charge is looked at here, see _page_charged).
+    flags = {
+        "invoicing": _flag(_invoicing_units_q()),
+        "exception": _flag(_short_notice_q(settings_row)),
+        # A web booking made without e-identification is never charged by the job: staff review it.
+        "review": _flag(booking_selectors.fee_needs_review_q()),
+    }
+    due = due.annotate(**flags)
+    # The progress bar's total before the first page: every booking the job would charge unless it
+    # already has its charge. Pages then take the charged ones off it (see _charge_chunk).
+    if enabled:
+        run.total = due.filter(invoicing=True, exception=False, review=False).count()
+        run.save(update_fields=["total"])
+    else:
+        _note(run, _("Faktureringen är avstängd i faktureringsinställningarna; inget skapades."))
+
+    context = JobContext(run=run, article=article, caregiver=caregiver)
+    # Pages in the order the bookings became due, by keyset on an index of their own (booking's
+    # *_idx on the due moment and id): each page reads one chunk of rows, however far the run has
+    # come. Switched off, the pages are still read for the run's figures; nothing is charged.
+    key = DUE_SINCE_FIELD[run.kind]
+    # A page is its ids and what the bookings say (no timestamps: read and parsed for every due booking
+    # on every run, they cost more than the rest); the columns a charge needs are read for the
+    # bookings to charge only (_charge_chunk).
+    page_rows = due.order_by(key, "pk").values_list("pk", *flags)
+    after = None
+    while True:
+        page = list(page_rows.filter(_after(key, after) if after else Q())[:chunk])
+        if not page:
+            break
+        _charge_chunk(run, context, page, charge=enabled, order=(key, "pk"))
+        if len(page) < chunk:
+            break
+        last = page[-1][0]
+        after = (Booking.objects.filter(pk=last).values_list(key, flat=True).get(), last)
+
+    if context.figures["to_review"]:
         _note(
             run,
             _(
                 "%(count)s webbokningar utan e-legitimation debiterades inte automatiskt: granska och "
                 "debitera dem var för sig under Sena avbokningar och uteblivna besök."
             )
-            % {"count": run.to_review},
+            % {"count": context.figures["to_review"]},
         )
-    if not enabled:
-        _note(run, _("Faktureringen är avstängd i faktureringsinställningarna; inget skapades."))
-
-    context = _JobContext(run=run, article=article, caregiver=caregiver)
-    # Pages in the order the bookings became due, by keyset on an index of their own (booking's
-    # *_idx on the due moment and id): each page reads about one chunk of rows, however far the run
-    # has come. Of a page, the bookings still to charge are then read in one query.
-    key = DUE_SINCE_FIELD[run.kind]
-    candidates = due.order_by(key, "pk").values_list(key, "pk")
-    todo_rows = (
-        due.annotate(charged=charged).filter(todo_q).order_by(key, "pk").values_list(*_JobContext.COLUMNS)
-    )
-    after = None
-    while enabled:
-        lower = _after(key, after) if after else Q()
-        # Where the page ends: its last booking, found in the index alone (or none: the last page).
-        last = next(iter(candidates.filter(lower)[chunk - 1 : chunk]), None)
-        upper = ~_after(key, last) if last else Q()
-        batch = list(todo_rows.filter(lower & upper))
-        if batch:
-            _charge_chunk(run, context, batch)
-        if last is None:
-            break
-        after = last
-
     if run.kind == JobKind.NO_SHOW:
         _withdraw_undone_no_shows(run, article)
     JobRun.objects.filter(pk=run.pk).update(status=JobStatus.FINISHED, finished_at=timezone.now())
+
+
+def _flag(q: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(q, output_field=BooleanField())
 
 
 def _after(key: str, position) -> Q:
@@ -308,149 +293,68 @@ def _after(key: str, position) -> Q:
     return Q(**{f"{key}__gte": moment}) & (Q(**{f"{key}__gt": moment}) | Q(pk__gt=pk))
 
 
-def _charge_chunk(run, context, batch) -> None:
-    """One transaction: the chunk's visits and charges, and the run's progress with them."""
+def _page_charged(article, booking_ids) -> set[int]:
+    """Which of a page's bookings already have the article's charge.
+
+    Asked with the page's ids, never as a join or EXISTS over every due booking: whatever the planner
+    believes about `billing_charge` (its statistics are stale right after a run inserted thousands of
+    charges, and the application role cannot ANALYZE), this reads at most the whole table once per
+    page (a hashed `= ANY`) and normally one probe of `charge_one_per_booking_and_article` per id.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT booking_id FROM {Charge._meta.db_table} "  # noqa: S608  (the model's own table name)
+            "WHERE booking_id = ANY(%s::bigint[]) AND article_id = %s",
+            [list(booking_ids), article.pk],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _charge_chunk(run, context, page, *, charge: bool, order) -> None:
+    """One transaction: the page's visits and charges, and the run's progress and figures with them."""
+    charged = _page_charged(context.article, [row[0] for row in page])
+    counts = dict.fromkeys(context.figures, 0)
+    todo, charged_open = [], 0
+    for booking_id, invoicing, exception, review in page:
+        if booking_id in charged:
+            counts["already_done"] += 1
+            charged_open += invoicing and not (exception or review)  # was in the run's first total
+        elif not invoicing:
+            counts["skipped_no_invoicing"] += 1
+        elif exception:
+            counts["skipped_exception"] += 1
+        elif review:
+            counts["to_review"] += 1
+        elif charge:
+            todo.append(booking_id)
+    for name, value in counts.items():
+        context.figures[name] += value
+    batch = (
+        list(Booking.objects.filter(pk__in=todo).order_by(*order).values_list(*JobContext.COLUMNS))
+        if todo
+        else []
+    )
     with transaction.atomic():
         # A crash may lose the last chunks committed this way, never part of one; the next run makes
         # them again (idempotent), and whatever later depends on them commits durably, and so them too.
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        context.charge(batch)
+        if batch:
+            context.charge(batch)
         # A booking that became due after the count is charged too; the total follows it.
+        total = F("total") - charged_open if charge else Value(0)
         JobRun.objects.filter(pk=run.pk).update(
-            total=Greatest(F("total"), F("processed") + len(batch)),
+            total=Greatest(total, F("processed") + len(batch)),
             processed=F("processed") + len(batch),
             created=F("created") + context.created_in_chunk,
             error_count=F("error_count") + len(context.errors_in_chunk),
             heartbeat_at=timezone.now(),
+            **{name: F(name) + counts[name] for name in context.figures},
         )
         if context.errors_in_chunk:
             _append_errors(run.pk, context.errors_in_chunk)
     context.created_in_chunk = 0
     context.errors_in_chunk = []
-
-
-class _JobContext:
-    """Charges a batch of bookings set-based, with per-run caches of the article's price by day and
-    the campaigns that may apply to it."""
-
-    # What a batch reads of each booking (one query per batch).
-    COLUMNS = ("pk", "patient_id", "unit_id", "starts_at", "patient__birth_date", "patient__caregiver_id")
-
-    def __init__(self, *, run, article, caregiver):
-        self.run, self.article, self.caregiver = run, article, caregiver
-        self.prices: dict = {}
-        self.campaigns = list(
-            article.campaigns.filter(caregiver=caregiver)
-            .exclude(qualification="risk_group")
-            .order_by("campaign_price", "name", "id")
-        )
-        self.created_in_chunk = 0
-        self.errors_in_chunk: list = []
-
-    def price(self, day):
-        if day not in self.prices:
-            self.prices[day] = price_for(caregiver=self.caregiver, day=day, article=self.article)
-        return self.prices[day]
-
-    def campaign(self, patient, day):
-        # R9: the cheapest campaign the patient qualifies for on the visit's day (age or birth year).
-        for campaign in self.campaigns:
-            if campaign.runs_on(day) and campaign.qualifies(patient, day):
-                return campaign
-        return None
-
-    def _priced(self, booking_id, patient_id, unit_id, starts_at, birth_date, patient_caregiver_id):
-        """The charge's values for one booking, or None with the reason recorded."""
-        day = timezone.localdate(starts_at)
-        price = self.price(day)
-        if price is None:
-            self._error(
-                booking_id,
-                _("%(article)s har inget pris %(day)s; inget debiterades.")
-                % {"article": self.article.name, "day": day.isoformat()},
-            )
-            return None
-        if patient_caregiver_id != self.caregiver.pk:
-            self._error(booking_id, "ValueError: unit and patient belong to different caregivers")
-            return None
-        campaign = self.campaign(SimpleNamespace(birth_date=birth_date), day)
-        return _Due(booking_id, patient_id, unit_id, starts_at, day, price, campaign)
-
-    def charge(self, bookings) -> None:
-        """Each booking's own visit and article charge: two statements for the whole batch.
-
-        A booking charged meanwhile (the manual path, at the same moment) is left to the charge the
-        constraint kept. Should the batch's statements fail on one row's data, the batch is done again
-        row by row so that one bad booking stops only itself, and is recorded.
-        """
-        due = [d for d in (self._priced(*row) for row in bookings) if d is not None]
-        if not due:
-            return
-        try:
-            with transaction.atomic():
-                self.created_in_chunk += self._insert(due)
-        except (OperationalError, InterfaceError):
-            raise  # the connection is gone: the run fails and the next one continues from here
-        except DatabaseError:
-            for one in due:
-                self._charge_one(one)
-
-    def _charge_one(self, one) -> None:
-        try:
-            with transaction.atomic():
-                self.created_in_chunk += self._insert([one])
-        except (OperationalError, InterfaceError):
-            raise
-        except DatabaseError as error:
-            logger.exception("booking %s not invoiced", one.booking_id)
-            self._error(one.booking_id, f"{type(error).__name__}: {error}"[:300])
-
-    def _insert(self, due) -> int:
-        visits = visits_open_for_bookings(
-            rows=[(d.booking_id, d.patient_id, d.unit_id, d.starts_at) for d in due],
-            kind=VISIT_KIND_OF[self.run.kind],
-            user=self.run.triggered_by,
-        )
-        created = insert_rows(
-            Charge,
-            columns={
-                "unit_id": [d.unit_id for d in due],
-                "patient_id": [d.patient_id for d in due],
-                "visit_id": [visits[d.booking_id] for d in due],
-                "booking_id": [d.booking_id for d in due],
-                "service_date": [d.day for d in due],
-                "price_id": [d.price.pk for d in due],
-                "list_price": [d.price.amount for d in due],
-                "campaign_id": [d.campaign.pk if d.campaign else None for d in due],
-                "amount": [amount_under(d.campaign, d.price.amount) for d in due],
-            },
-            constants={
-                "caregiver_id": self.caregiver.pk,
-                "source": ChargeSource.ARTICLE,
-                "article_id": self.article.pk,
-                "description": self.article.name,
-                "status": ChargeStatus.OPEN,
-                "created_by_id": getattr(self.run.triggered_by, "pk", None),
-            },
-            conflict="DO NOTHING",
-            returning=("id",),
-        )
-        return len(created)
-
-    def _error(self, booking_id, message) -> None:
-        self.errors_in_chunk.append({"booking": booking_id, "message": message})
-
-
-@dataclass(frozen=True)
-class _Due:
-    booking_id: int
-    patient_id: int
-    unit_id: int
-    starts_at: dt.datetime
-    day: dt.date
-    price: object
-    campaign: object
 
 
 def _append_errors(run_id, errors) -> None:
@@ -474,13 +378,14 @@ def _withdraw_undone_no_shows(run, article) -> None:
     One already invoiced is left for staff to credit, and the run says which invoice.
     """
     undone = Booking.objects.filter(unit__caregiver=run.caregiver, no_show_undone_at__isnull=False)
+    reasons = dict(undone.values_list("pk", "no_show_undo_reason"))  # undoing is rare: a short list
+    # By the ids, like the pages' charged check: no join of the charges the run just inserted.
     charges = Charge.objects.filter(
         caregiver=run.caregiver,
         article=article,
-        booking_id__in=undone.values("pk"),
+        booking_id__in=list(reasons),
         status__in=[ChargeStatus.OPEN, ChargeStatus.APPROVED, ChargeStatus.INVOICED],
     ).select_related("patient")
-    reasons = dict(undone.values_list("pk", "no_show_undo_reason"))
     notes = []
     for charge in charges:
         if charge.status == ChargeStatus.INVOICED:
@@ -549,7 +454,7 @@ def _fee_charge(*, booking: Booking, user, kind: str) -> Charge:
     if existing is not None:
         return existing
     day = timezone.localdate(booking.starts_at)
-    context = _JobContext(run=_ManualRun(user, kind), article=article, caregiver=caregiver)
+    context = JobContext(run=_ManualRun(user, kind), article=article, caregiver=caregiver)
     if context.price(day) is None:
         raise BillingError(
             _("%(article)s har inget pris %(day)s. En administratör sätter priset under Priser.")

@@ -83,8 +83,10 @@ def booking_create(
     if patient.caregiver_id != slot.unit.caregiver_id:
         raise BookingError(_("Patienten hör inte till vårdgivaren."))
     # Lock order: patient, then slot. The patient lock makes "one booking at a time" a queue, not a race.
+    # The slot's row only (`of`): locking its unit and schedule too made every booking at the unit wait
+    # for the one before it to commit, whatever its time.
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
-    slot = Slot.objects.select_for_update().select_related("unit", "schedule").get(pk=slot.pk)
+    slot = Slot.objects.select_for_update(of=("self",)).select_related("unit", "schedule").get(pk=slot.pk)
     _check_bookable(
         slot=slot, visit_type=visit_type, patient_birth_date=patient.birth_date, now=now, online=online
     )
@@ -311,7 +313,7 @@ def booking_move(
     slot_ids = sorted({booking.slot_id, new_slot.pk})
     slots = {
         s.pk: s
-        for s in Slot.objects.select_for_update()
+        for s in Slot.objects.select_for_update(of=("self",))
         .select_related("unit", "schedule")
         .filter(pk__in=slot_ids)
         .order_by("pk")

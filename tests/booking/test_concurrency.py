@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connection, transaction
 
 from booking import services
 from booking.models import ActorKind, Booking, Slot
@@ -67,3 +70,44 @@ def test_r14_one_resident_racing_for_two_overlapping_times_gets_one(cast):
     assert all(isinstance(r, (Booking, services.PatientBusy)) for r in results)
     assert Booking.objects.filter(patient=patient).count() == 1
     assert sum(Slot.objects.filter(pk__in=[s.pk for s in slots]).values_list("booked_count", flat=True)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_r14_a_booking_in_progress_does_not_hold_up_another_time_at_the_unit(cast):
+    """Only the slot's row is locked: not its unit or schedule, which every booking there shares."""
+    visit_type = VisitTypeFactory(unit=cast.unit_a)
+    schedule = ScheduleFactory(unit=cast.unit_a, visit_types=[visit_type], hours=[])
+    first, second = make_slot(schedule, in_days(2)), make_slot(schedule, in_days(3))
+    patients = [PatientFactory(caregiver=cast.caregiver_a) for _ in range(2)]
+    booked, finish, outcome = threading.Event(), threading.Event(), {}
+
+    def book_and_hold():
+        # A booking of the first time, made and not yet committed (its confirmation still being queued).
+        try:
+            with transaction.atomic():
+                outcome["held"] = services.booking_create(
+                    slot=first, visit_type=visit_type, patient=patients[0], made_by_kind=ActorKind.RESIDENT
+                )
+                booked.set()
+                finish.wait(30)
+        finally:
+            booked.set()
+            connection.close()
+
+    holder = threading.Thread(target=book_and_hold)
+    holder.start()
+    try:
+        assert booked.wait(30)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # A lock on the unit or the schedule would wait here for the holder, and time out.
+                cursor.execute("SET LOCAL lock_timeout = '3s'")
+            booking = services.booking_create(
+                slot=second, visit_type=visit_type, patient=patients[1], made_by_kind=ActorKind.RESIDENT
+            )
+    finally:
+        finish.set()
+        holder.join()
+    assert booking.slot_id == second.pk
+    assert outcome["held"].slot_id == first.pk
+    assert Booking.objects.filter(slot__in=[first, second]).count() == 2
