@@ -216,6 +216,8 @@ class PatientJournal:
     """
 
     history: list
+    recent_history: list
+    earlier_history: int
     threads: list
     recent_threads: list
     earlier_threads: int
@@ -237,6 +239,7 @@ class PatientJournal:
 
 
 # The patient page shows the newest few of its long lists; the older ones come when asked for.
+RECENT_DOSES = 20
 RECENT_VISITS = 3
 RECENT_NOTES = 5
 RECENT_ORDERS = 5
@@ -251,6 +254,27 @@ def recent_and_earlier(items: list, count: int | None, keep=None) -> tuple[list,
     for index, item in enumerate(items):
         (recent if index < count or (keep and keep(item)) else earlier).append(item)
     return recent, earlier
+
+
+def earlier_doses(patient) -> list:
+    history = selectors.vaccination_history(patient)
+    mark_blocked(history, _blocks(patient))
+    return recent_and_earlier(history, RECENT_DOSES)[1]
+
+
+def _blocks(patient) -> list:
+    return list(
+        SharedRecordBlock.objects.filter(
+            patient=patient, lifts__isnull=True, lifted_by__isnull=True
+        ).select_related("vaccination__product")
+    )
+
+
+def mark_blocked(history, blocks) -> None:
+    """`is_blocked` on each dose the patient hid from other caregivers' shared record."""
+    blocked_ids = {b.vaccination_id for b in blocks}
+    for dose in history:
+        dose.is_blocked = dose.pk in blocked_ids
 
 
 def earlier_orders(patient) -> list:
@@ -278,16 +302,13 @@ def patient_journal(patient, *, user, unit, everything: bool = False) -> Patient
     recent_orders, older_orders = recent_and_earlier(
         orders, None if everything else RECENT_ORDERS, keep=_open
     )
-    blocks = list(
-        SharedRecordBlock.objects.filter(
-            patient=patient, lifts__isnull=True, lifted_by__isnull=True
-        ).select_related("vaccination__product")
-    )
-    blocked_ids = {b.vaccination_id for b in blocks}
-    for dose in history:
-        dose.is_blocked = dose.pk in blocked_ids
+    blocks = _blocks(patient)
+    mark_blocked(history, blocks)
+    recent_history, older_history = recent_and_earlier(history, None if everything else RECENT_DOSES)
     return PatientJournal(
         history=history,
+        recent_history=recent_history,
+        earlier_history=len(older_history),
         threads=threads,
         recent_threads=recent_threads,
         earlier_threads=len(older_threads),

@@ -15,7 +15,14 @@ from journal import access, selectors, services
 from journal.access import patient_view
 from journal.forms import CommentForm, ElsewhereForm, PatientContactForm, PatientCreateForm
 from journal.models import AssessmentOutcome, Patient, Vaccination
-from journal.screens import RECENT_VISITS, as_context, earlier_orders, earlier_threads, patient_journal
+from journal.screens import (
+    RECENT_VISITS,
+    as_context,
+    earlier_doses,
+    earlier_orders,
+    earlier_threads,
+    patient_journal,
+)
 from journal.services.protection import protection_history
 from journal.views.common import _mark_with_reason
 from journal.views.shared_record import _log_shared_read
@@ -81,6 +88,10 @@ EARLIER = "tidigare"
 
 def _earlier_part(request, patient, section: str):
     """The older part of one of the patient page's long lists, for its "show earlier" button (htmx)."""
+    if section == "vaccinationer":
+        context = {"history": earlier_doses(patient), "actions": True, "focus": True}
+        context["can_register"] = request.user.has_right(Right.VACCINATION_REGISTER)
+        return render(request, "journal/_history_table.html#rows", context)
     if section == "besok":
         part, items = "earlier_visits", selectors.declarations_by_visit(patient)[RECENT_VISITS:]
     elif section == "ordinationer":
@@ -102,7 +113,7 @@ def patient_detail(request, patient):
             {"patient": patient, "journal": False, "protection_history": history},
         )
     earlier = request.GET.get(EARLIER)
-    if earlier in ("besok", "ordinationer", "anteckningar") and request.htmx:
+    if earlier in ("vaccinationer", "besok", "ordinationer", "anteckningar") and request.htmx:
         return _earlier_part(request, patient, earlier)
     journal = patient_journal(patient, user=request.user, unit=request.unit, everything=bool(earlier))
     _log_shared_read(request, patient, journal.shared)

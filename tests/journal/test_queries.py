@@ -85,14 +85,18 @@ def test_the_patient_page_shows_the_newest_of_its_long_lists_and_the_rest_when_a
     assert page.count('data-testid="note"') == 5
     assert 'data-testid="earlier-notes"' in page and 'data-testid="earlier-visits"' in page
     assert page.count('class="visit-declarations"') == 3
+    assert page.count("status-given") == 20 and 'data-testid="earlier-doses"' in page
     # With htmx the button brings the older part alone; without it the link is the whole page in full.
     notes = client.get(url, {"tidigare": "anteckningar"}, HTTP_HX_REQUEST="true").content.decode()
     assert notes.count('data-testid="note"') == 15 and "<html" not in notes
     visits = client.get(url, {"tidigare": "besok"}, HTTP_HX_REQUEST="true").content.decode()
     assert visits.count('class="visit-declarations"') == 47
+    doses = client.get(url, {"tidigare": "vaccinationer"}, HTTP_HX_REQUEST="true").content.decode()
+    assert doses.count("status-given") == 30 and "<table" not in doses
     orders = client.get(url, {"tidigare": "ordinationer"}, HTTP_HX_REQUEST="true").content.decode()
     full = client.get(url, {"tidigare": "besok"}).content.decode()
     assert full.count('data-testid="note"') == 20 and full.count('class="visit-declarations"') == 50
+    assert full.count("status-given") == 50
     assert full.count('data-testid="order"') == orders.count('data-testid="order"') + page.count(
         'data-testid="order"'
     )

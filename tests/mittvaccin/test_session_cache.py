@@ -6,9 +6,7 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
-from django.db import connection
 from django.test import Client, override_settings
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -16,22 +14,9 @@ from mittvaccin import services
 from mittvaccin.sessions import SESSION_CACHE_SECONDS, SessionStore
 from tests.conftest import client_for
 from tests.factories import TEST_PASSWORD
+from tests.mittvaccin.test_principal import UNREACHABLE_CACHE, queries_of
 
 pytestmark = pytest.mark.django_db
-
-UNREACHABLE_CACHE = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": "redis://127.0.0.1:9/0",
-    }
-}
-
-
-def queries(client, path) -> list[str]:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(path)
-    assert response.status_code == 200
-    return [q["sql"] for q in captured.captured_queries]
 
 
 def signed_in(username: str) -> Client:
@@ -44,13 +29,13 @@ def signed_in(username: str) -> Client:
 def test_a_signed_in_ping_makes_no_query(cast):
     client = client_for(cast.alice)
     client.get("/ping")  # the first request fills the caches
-    assert queries(client, "/ping") == []
+    assert queries_of(client, "/ping") == []
 
 
 def test_a_page_reads_neither_the_session_nor_the_second_factor_from_the_database(cast):
     client = client_for(cast.alice)
     client.get(reverse("home"))
-    sql = " ".join(queries(client, reverse("home")))
+    sql = " ".join(queries_of(client, reverse("home")))
     assert '"django_session"' not in sql
     assert '"otp_totp_totpdevice"' not in sql and '"otp_static_staticdevice"' not in sql
 
@@ -99,7 +84,7 @@ def test_a_second_factor_enrolled_in_another_session_is_asked_for_at_once(cast):
 @override_settings(CACHES=UNREACHABLE_CACHE)
 def test_sessions_work_from_the_database_while_the_cache_is_unreachable(cast, patient_a):
     client = signed_in("alice")
-    sql = " ".join(queries(client, reverse("journal:patient", args=[patient_a.pk])))
+    sql = " ".join(queries_of(client, reverse("journal:patient", args=[patient_a.pk])))
     assert '"django_session"' in sql  # read from the database instead
     old_cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     client.post(reverse("logout"))
