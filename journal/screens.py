@@ -211,14 +211,24 @@ class PatientJournal:
 
     Doses in `history` carry `is_blocked` (hidden from other caregivers' shared record at the patient's
     request); `next_due` holds only the latest valid dose of each series that has a next due date.
+    `visits` are all the patient's visits; only the `recent_visits` carry their declarations. Of the
+    long lists the page shows the `recent_*` part and the number left out (`earlier_*`), shown when asked.
     """
 
     history: list
+    recent_history: list
+    earlier_history: int
     threads: list
+    recent_threads: list
+    earlier_threads: int
     orders: list
+    recent_orders: list
+    earlier_orders: int
     signals: list
     shared: SharedRecord
     visits: list
+    recent_visits: list
+    earlier_visits: int
     open_visits: list
     blocks: list
     whole_record_blocked: bool
@@ -228,47 +238,112 @@ class PatientJournal:
     can_assess: bool
 
 
-def patient_journal(patient, *, user, unit) -> PatientJournal:
-    """What the patient page shows of the journal to `user`, who holds the journal right, working at `unit`."""
+# The patient page shows the newest few of its long lists; the older ones come when asked for.
+RECENT_DOSES = 20
+RECENT_VISITS = 3
+RECENT_NOTES = 5
+RECENT_ORDERS = 5
+
+
+def recent_and_earlier(items: list, count: int | None, keep=None) -> tuple[list, list]:
+    """The first `count` items (all when None) and the rest; `keep` picks items that stay with the
+    recent ones wherever they are (an order still open)."""
+    if count is None:
+        return items, []
+    recent, earlier = [], []
+    for index, item in enumerate(items):
+        (recent if index < count or (keep and keep(item)) else earlier).append(item)
+    return recent, earlier
+
+
+def earlier_doses(patient) -> list:
     history = selectors.vaccination_history(patient)
-    today = timezone.localdate()
-    visits = selectors.declarations_by_visit(patient)
-    blocks = list(
+    mark_blocked(history, _blocks(patient))
+    return recent_and_earlier(history, RECENT_DOSES)[1]
+
+
+def _blocks(patient) -> list:
+    return list(
         SharedRecordBlock.objects.filter(
             patient=patient, lifts__isnull=True, lifted_by__isnull=True
         ).select_related("vaccination__product")
     )
+
+
+def mark_blocked(history, blocks) -> None:
+    """`is_blocked` on each dose the patient hid from other caregivers' shared record."""
     blocked_ids = {b.vaccination_id for b in blocks}
     for dose in history:
         dose.is_blocked = dose.pk in blocked_ids
+
+
+def earlier_orders(patient) -> list:
+    return recent_and_earlier(selectors.patient_orders(patient), RECENT_ORDERS, keep=_open)[1]
+
+
+def earlier_threads(patient) -> list:
+    return recent_and_earlier(selectors.note_threads(patient), RECENT_NOTES)[1]
+
+
+def _open(order) -> bool:
+    return order.is_open
+
+
+def patient_journal(patient, *, user, unit, everything: bool = False) -> PatientJournal:
+    """What the patient page shows of the journal to `user`, who holds the journal right, working at `unit`
+    (`everything`: every item of the long lists, not only the newest few)."""
+    history = selectors.vaccination_history(patient)
+    today = timezone.localdate()
+    shown = None if everything else RECENT_VISITS
+    visits = selectors.declarations_by_visit(patient, newest=shown)
+    threads = selectors.note_threads(patient)
+    recent_threads, older_threads = recent_and_earlier(threads, None if everything else RECENT_NOTES)
+    orders = selectors.patient_orders(patient)
+    recent_orders, older_orders = recent_and_earlier(
+        orders, None if everything else RECENT_ORDERS, keep=_open
+    )
+    blocks = _blocks(patient)
+    mark_blocked(history, blocks)
+    recent_history, older_history = recent_and_earlier(history, None if everything else RECENT_DOSES)
     return PatientJournal(
         history=history,
-        threads=selectors.note_threads(patient),
-        orders=selectors.patient_orders(patient),
+        recent_history=recent_history,
+        earlier_history=len(older_history),
+        threads=threads,
+        recent_threads=recent_threads,
+        earlier_threads=len(older_threads),
+        orders=orders,
+        recent_orders=recent_orders,
+        earlier_orders=len(older_orders),
         signals=selectors.active_signals(patient),
         shared=selectors.shared_record(patient, user=user, unit=unit),
         visits=visits,
+        recent_visits=visits[:shown],
+        earlier_visits=len(visits[shown:]) if shown is not None else 0,
         open_visits=[
             v for v in visits if v.kind == "vaccination" and timezone.localtime(v.started_at).date() == today
         ],
         blocks=blocks,
         whole_record_blocked=any(b.vaccination_id is None for b in blocks),
-        next_due=[
-            v
-            for v in selectors.valid_doses(history)
-            if v.next_due_date and not superseded_in_series(v, history)
-        ],
+        next_due=latest_in_series_due(history),
         can_register=user.has_right(Right.VACCINATION_REGISTER),
         can_order=user.has_right(Right.VACCINE_ORDER),
         can_assess=user.has_right(Right.ASSESSMENT_WRITE),
     )
 
 
-def superseded_in_series(dose, history) -> bool:
-    """A later valid dose against the same disease makes this dose's "next due" date history."""
-    if dose.product_id is None:
-        return False
-    return any(
-        other.given_at > dose.given_at and other.product_id and other.product.disease == dose.product.disease
-        for other in selectors.valid_doses(history)
-    )
+def latest_in_series_due(history) -> list:
+    """The valid doses with a next due date that no later valid dose against the same disease has made
+    history (one pass over the history, not one per dose)."""
+    valid = selectors.valid_doses(history)
+    latest: dict[str, object] = {}
+    for dose in valid:
+        if dose.product_id:
+            disease = dose.product.disease
+            if disease not in latest or dose.given_at > latest[disease]:
+                latest[disease] = dose.given_at
+    return [
+        v
+        for v in valid
+        if v.next_due_date and (v.product_id is None or v.given_at >= latest[v.product.disease])
+    ]

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -547,18 +547,17 @@ def signal_todos(who) -> list[AttentionSignal]:
     )
 
 
-def declarations_by_visit(patient) -> list[Visit]:
-    """The patient's visits, each with all its declarations (every version): two queries."""
-    return list(
-        Visit.objects.filter(patient=patient)
-        .select_related("unit")
-        .prefetch_related(
-            Prefetch(
-                "declarations",
-                queryset=HealthDeclaration.objects.select_related("questionnaire").order_by(
-                    "-recorded_at", "-id"
-                ),
-            )
-        )
-        .order_by("-started_at", "-id")
+def declarations_by_visit(patient, *, newest: int | None = None) -> list[Visit]:
+    """The patient's visits, newest first, each of the `newest` first (all when None) with all its
+    declarations (every version): two queries."""
+    visits = list(Visit.objects.filter(patient=patient).select_related("unit").order_by("-started_at", "-id"))
+    prefetch_related_objects(
+        visits if newest is None else visits[:newest],
+        Prefetch(
+            "declarations",
+            queryset=HealthDeclaration.objects.select_related(
+                "questionnaire", "previsit__questionnaire"
+            ).order_by("-recorded_at", "-id"),
+        ),
     )
+    return visits

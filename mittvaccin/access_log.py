@@ -89,5 +89,10 @@ def access_log_record(
         )
         for one in distinct.values()
     ]
-    AccessLogEntry.objects.bulk_create(rows, batch_size=5000)
+    if len(rows) == 1:
+        # One INSERT on its own: bulk_create would wrap it in BEGIN and COMMIT, two round trips more
+        # on every patient page.
+        rows[0].save(force_insert=True)
+    else:
+        AccessLogEntry.objects.bulk_create(rows, batch_size=5000)
     return len(rows)

@@ -9,6 +9,7 @@ from django.urls import Resolver404, resolve, reverse
 from django_otp import devices_for_user
 
 from mittvaccin.models import SignInEvent, User
+from mittvaccin.principal import second_factor_enrolled
 from mittvaccin.services import client_address
 
 # The session's sign-in is strong: e-identification, or a password and a second factor.
@@ -47,7 +48,8 @@ def has_second_factor(user) -> bool:
 
 
 def second_factor_required(user) -> bool:
-    return user.caregiver.require_second_factor or has_second_factor(user)
+    # Asked on every request of a session without a strong sign-in: from the cached principal.
+    return user.caregiver.require_second_factor or second_factor_enrolled(user)
 
 
 class AccountGateMiddleware:
@@ -81,7 +83,7 @@ class AccountGateMiddleware:
     def gate(request, user) -> str | None:
         if second_factor_required(user):
             if not user.is_verified():
-                if has_second_factor(user):
+                if second_factor_enrolled(user):
                     return reverse("account_second_factor")
                 return reverse("account_second_factor_enrol")
             request.session[SESSION_STRONG] = True

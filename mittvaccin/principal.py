@@ -1,14 +1,15 @@
 """Who a signed-in request is: the staff account, its caregiver and the caregiver's active units, read once.
 
 Every signed-in request needs the account (rights, active flag), its caregiver (the header) and the unit
-it works at (`request.unit`), and every page lists the caregiver's active units in the header. From the
-database that is three queries on every request, paid by every page. Here it is one read of the shared
-cache (`principal:<user id>`), filled from the database on a miss.
+it works at (`request.unit`); every page lists the caregiver's active units in the header, and the
+sign-in gate asks whether the account has a second factor. From the database that is five queries on
+every request, paid by every page. Here it is one read of the shared cache (`principal:<user id>`),
+filled from the database on a miss.
 
-Kept true by dropping the entry whenever an account, a caregiver or a unit is saved or deleted: at
-once, and again after the commit (so a request that read the old rows just before the commit cannot
-leave them cached). The entry also expires after PRINCIPAL_SECONDS, which bounds how long a change can
-go unseen if the cache could not be reached when it was dropped.
+Kept true by dropping the entry whenever an account, a caregiver, a unit or a second-factor device is
+saved or deleted: at once, and again after the commit (so a request that read the old rows just before
+the commit cannot leave them cached). The entry also expires after PRINCIPAL_SECONDS, which bounds how
+long a change can go unseen if the cache could not be reached when it was dropped.
 
 Fails soft: when the cache cannot be read or written, the database answers exactly as before. The
 cached account includes its password hash, because the session check compares a hash derived from it;
@@ -23,13 +24,16 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django_otp import devices_for_user
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from mittvaccin.models import Caregiver, Unit, User
 
 logger = logging.getLogger(__name__)
 
 PRINCIPAL_SECONDS = 60
-_VERSION = 1
+_VERSION = 2
 
 
 def _key(user_id) -> str:
@@ -46,6 +50,7 @@ def _from_database(user_id):
         # One caregiver object for the account and all its units (also pickled once).
         unit._state.fields_cache["caregiver"] = user.caregiver
     user._active_units = units
+    second_factor_enrolled(user)
     return user
 
 
@@ -76,6 +81,15 @@ def active_units(user) -> list[Unit]:
         )
         user._active_units = units
     return units
+
+
+def second_factor_enrolled(user) -> bool:
+    """Whether the account has a confirmed second factor: from the principal when it was read, else
+    asked of the devices (one query per kind). The sign-in gate asks on every request."""
+    enrolled = getattr(user, "_second_factor", None)
+    if enrolled is None:
+        enrolled = user._second_factor = any(True for _ in devices_for_user(user, confirmed=True))
+    return enrolled
 
 
 # --- Invalidation --------------------------------------------------------------------------------------
@@ -110,6 +124,12 @@ def _user_changed(sender, instance, **kwargs):
 @receiver([post_save, post_delete], sender=Unit, dispatch_uid="principal_unit_changed")
 def _unit_changed(sender, instance, **kwargs):
     forget_caregiver(instance.caregiver_id)
+
+
+@receiver([post_save, post_delete], sender=TOTPDevice, dispatch_uid="principal_totp_changed")
+@receiver([post_save, post_delete], sender=StaticDevice, dispatch_uid="principal_static_changed")
+def _device_changed(sender, instance, **kwargs):
+    forget([instance.user_id])
 
 
 @receiver([post_save, post_delete], sender=Caregiver, dispatch_uid="principal_caregiver_changed")

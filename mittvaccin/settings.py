@@ -224,7 +224,8 @@ def celery_url(url: str) -> str:
 
 
 # A Redis outage degrades, it does not stop the clinic: nothing a page needs lives only in Redis
-# (sessions are in the database), and the cache fails soft, answering "not cached" while Redis is away.
+# (sessions are in the database; Redis holds copies of them), and the cache fails soft, answering
+# "not cached" while Redis is away.
 # Short timeouts, so a Redis that hangs costs a page a fraction of a second, not a worker.
 _REDIS_OPTIONS = {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}
 CACHES = {
@@ -285,8 +286,9 @@ SESSION_IDLE_SECONDS = env_int("MITTVACCIN_SESSION_IDLE_MINUTES", 30) * 60
 SESSION_MAX_SECONDS = env_int("MITTVACCIN_SESSION_MAX_HOURS", 12) * 3600
 SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-# In the database only: a session must outlive a Redis outage (signing in and working go on).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# In the database, read through a short-lived cached copy (mittvaccin.sessions): a session must outlive
+# a Redis outage (signing in and working go on), and a signed-in request should not pay a query for it.
+SESSION_ENGINE = "mittvaccin.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_COOKIES = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)

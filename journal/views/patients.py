@@ -15,7 +15,14 @@ from journal import access, selectors, services
 from journal.access import patient_view
 from journal.forms import CommentForm, ElsewhereForm, PatientContactForm, PatientCreateForm
 from journal.models import AssessmentOutcome, Patient, Vaccination
-from journal.screens import as_context, patient_journal
+from journal.screens import (
+    RECENT_VISITS,
+    as_context,
+    earlier_doses,
+    earlier_orders,
+    earlier_threads,
+    patient_journal,
+)
 from journal.services.protection import protection_history
 from journal.views.common import _mark_with_reason, _sent_before
 from journal.views.shared_record import _log_shared_read
@@ -74,6 +81,27 @@ def patient_create(request):
     return render(request, "journal/patient_create.html", {"form": form})
 
 
+# The query parameter that asks the patient page for the older part of a long list ("show earlier"):
+# with htmx that part alone, without it the whole page with every list in full.
+EARLIER = "tidigare"
+
+
+def _earlier_part(request, patient, section: str):
+    """The older part of one of the patient page's long lists, for its "show earlier" button (htmx)."""
+    if section == "vaccinationer":
+        context = {"history": earlier_doses(patient), "actions": True, "focus": True}
+        context["can_register"] = request.user.has_right(Right.VACCINATION_REGISTER)
+        return render(request, "journal/_history_table.html#rows", context)
+    if section == "besok":
+        part, items = "earlier_visits", selectors.declarations_by_visit(patient)[RECENT_VISITS:]
+    elif section == "ordinationer":
+        part, items = "earlier_orders", earlier_orders(patient)
+    else:
+        part, items = "earlier_notes", earlier_threads(patient)
+    context = {"patient": patient, "items": items, "can_order": request.user.has_right(Right.VACCINE_ORDER)}
+    return render(request, f"journal/patient_detail.html#{part}", context)
+
+
 @patient_view(access.PATIENT, right=None)
 def patient_detail(request, patient):
     # Staff without the journal right (clinic staff) see identity, contact and signals, never notes.
@@ -84,7 +112,10 @@ def patient_detail(request, patient):
             "journal/patient_detail.html",
             {"patient": patient, "journal": False, "protection_history": history},
         )
-    journal = patient_journal(patient, user=request.user, unit=request.unit)
+    earlier = request.GET.get(EARLIER)
+    if earlier in ("vaccinationer", "besok", "ordinationer", "anteckningar") and request.htmx:
+        return _earlier_part(request, patient, earlier)
+    journal = patient_journal(patient, user=request.user, unit=request.unit, everything=bool(earlier))
     _log_shared_read(request, patient, journal.shared)
     context = {
         "patient": patient,

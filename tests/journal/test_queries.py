@@ -66,3 +66,38 @@ def test_visit_screen_query_count_is_the_same_for_5_and_50_doses(cast):
     few = count_queries(client, urls[0])
     many = count_queries(client, urls[1])
     assert few == many, (few, many)
+
+
+def test_history_page_of_50_doses_and_20_notes_takes_at_most_13_queries(cast):
+    """bench history_page_queries: the patient page of a long history, with its access-log row."""
+    long = patient_with_history(cast, doses=50, notes=20)
+    client = client_for(cast.alice)
+    url = reverse("journal:patient", args=[long.pk])
+    client.get(url)  # warm the session and the cached account
+    assert count_queries(client, url) <= 13
+
+
+def test_the_patient_page_shows_the_newest_of_its_long_lists_and_the_rest_when_asked(cast):
+    long = patient_with_history(cast, doses=50, notes=20)
+    client = client_for(cast.alice)
+    url = reverse("journal:patient", args=[long.pk])
+    page = client.get(url).content.decode()
+    assert page.count('data-testid="note"') == 5
+    assert 'data-testid="earlier-notes"' in page and 'data-testid="earlier-visits"' in page
+    assert page.count('class="visit-declarations"') == 3
+    assert page.count("status-given") == 20 and 'data-testid="earlier-doses"' in page
+    # With htmx the button brings the older part alone; without it the link is the whole page in full.
+    notes = client.get(url, {"tidigare": "anteckningar"}, HTTP_HX_REQUEST="true").content.decode()
+    assert notes.count('data-testid="note"') == 15 and "<html" not in notes
+    visits = client.get(url, {"tidigare": "besok"}, HTTP_HX_REQUEST="true").content.decode()
+    assert visits.count('class="visit-declarations"') == 47
+    doses = client.get(url, {"tidigare": "vaccinationer"}, HTTP_HX_REQUEST="true").content.decode()
+    assert doses.count("status-given") == 30 and "<table" not in doses
+    orders = client.get(url, {"tidigare": "ordinationer"}, HTTP_HX_REQUEST="true").content.decode()
+    full = client.get(url, {"tidigare": "besok"}).content.decode()
+    assert full.count('data-testid="note"') == 20 and full.count('class="visit-declarations"') == 50
+    assert full.count("status-given") == 50
+    assert full.count('data-testid="order"') == orders.count('data-testid="order"') + page.count(
+        'data-testid="order"'
+    )
+    assert 'data-testid="earlier-' not in full
