@@ -39,7 +39,7 @@ def row_page(request, *, now=None, today=None) -> RowPage:
     return RowPage(
         prefix=reverse("booking:booking", args=[0]).removesuffix("0/"),
         show_signals=request.user.has_right(Right.JOURNAL_READ),
-        journal_read="journal_read" in request.user.rights,
+        journal_read=request.user.has_right(Right.JOURNAL_READ),
         now=now or timezone.now(),
         today=today or timezone.localdate(),
         csrf_field=f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(get_token(request))}">',
