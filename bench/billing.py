@@ -219,6 +219,11 @@ def _job(ctx, kind: str) -> tuple[float, int, int]:
     from billing.models import JobRun
     from billing.services.jobs import job_execute
 
+    # A bench stopped half-way (`--reuse` keeps its database) leaves its run active; the app would
+    # take it over after the worker's lease ran out, the bench marks it interrupted at once.
+    JobRun.objects.filter(caregiver_id=ctx.caregiver_id, kind=kind, status__in=["queued", "running"]).update(
+        status="interrupted"
+    )
     run = JobRun.objects.create(caregiver_id=ctx.caregiver_id, kind=kind)
     started = time.perf_counter()
     run = job_execute(run_id=run.pk)
