@@ -19,15 +19,15 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 
-from billing.models import ArticleKind, Charge, JobKind, JobRun, JobStatus
+from billing.models import Charge, JobKind, JobRun, JobStatus
 from billing.services.jobs import LIVENESS_NAMESPACE, job_queue, jobs_recover
 from journal.models import Visit, VisitKind
 from mittvaccin import liveness
 from mittvaccin.celery import app
 from mittvaccin.models import OutboxTask
-from tests.billing.factories import adult, article_price, no_show, timebook_for
+from tests.billing.factories import no_shows_with_the_fourth_held
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,23 +102,8 @@ def _blocked_by(holder_pid: int):
 
 def test_r8_a_killed_worker_process_is_detected_at_once_and_the_run_continues(cast):
 
-    article_price(cast.caregiver_a, ArticleKind.NO_SHOW, "400")
-    timebook = timebook_for(cast.unit_a)
-    bookings = [
-        no_show(adult(cast.caregiver_a), cast.unit_a, cast.alice, timebook=timebook) for _ in range(6)
-    ]
-    blocker = sorted(bookings, key=lambda b: (b.starts_at, b.pk))[3]
     app.control.purge()  # nothing left over from earlier tests reaches the worker first
-
-    holder = connections.create_connection("default")
-    holder.set_autocommit(False)
-    with holder.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO journal_visit (patient_id, unit_id, kind, started_at, booking_id) VALUES (%s, %s, %s, now(), %s)",
-            [blocker.patient_id, cast.unit_a.pk, VisitKind.NO_SHOW, blocker.pk],
-        )
-        cursor.execute("SELECT pg_backend_pid()")
-        holder_pid = cursor.fetchone()[0]
+    bookings, holder, holder_pid = no_shows_with_the_fourth_held(cast)
     first_worker = start_worker("doomed")
     second_worker = None
     holder_open = True

@@ -7,13 +7,20 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from billing.models import ArticleKind, Charge, JobKind, JobRun, JobStatus
 from billing.services.jobs import job_execute, job_queue
 from billing.tasks import noshow_invoicing
 from journal.models import Visit, VisitKind
-from tests.billing.factories import adult, article_price, late_cancellation, no_show, timebook_for
+from tests.billing.factories import (
+    adult,
+    article_price,
+    late_cancellation,
+    no_show,
+    no_shows_with_the_fourth_held,
+    timebook_for,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,22 +84,9 @@ def test_r8_beat_task_runs_every_caregiver_on_the_worker(cast, celery_worker):
 
 
 def test_r8_run_killed_half_way_and_run_again_makes_each_charge_once(cast):
-    article_price(cast.caregiver_a, ArticleKind.NO_SHOW, "400")
-    timebook = timebook_for(cast.unit_a)
-    bookings = [
-        no_show(adult(cast.caregiver_a), cast.unit_a, cast.alice, timebook=timebook) for _ in range(6)
-    ]
-    blocker = sorted(bookings, key=lambda b: (b.starts_at, b.pk))[3]
-
     # Another connection holds an uncommitted visit for the fourth booking: the run blocks there,
     # after three bookings are committed (one per chunk), and is then killed like a crashed worker.
-    holder = connections.create_connection("default")
-    holder.set_autocommit(False)
-    with holder.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO journal_visit (patient_id, unit_id, kind, started_at, booking_id) VALUES (%s, %s, %s, now(), %s)",
-            [blocker.patient_id, cast.unit_a.pk, VisitKind.NO_SHOW, blocker.pk],
-        )
+    bookings, holder, _holder_pid = no_shows_with_the_fourth_held(cast)
     queued = job_queue(caregiver=cast.caregiver_a, kind=JobKind.NO_SHOW)
     crash = {}
 

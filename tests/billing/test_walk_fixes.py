@@ -84,19 +84,21 @@ def test_r10_a_fee_only_campaign_still_waives_the_fee_of_any_vaccine(cast, alice
     assert Charge.objects.filter(patient=child).count() == 2
 
 
+def _price(cast, product, amount: str, valid_from: dt.date, valid_until: dt.date | None = None):
+    return services.price_set(
+        caregiver=cast.caregiver_a,
+        product=product,
+        amount=Decimal(amount),
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+
+
 def test_r17_a_new_price_with_an_end_date_cuts_the_open_price_short(cast):
 
     product = VaccineProductFactory()
-    services.price_set(
-        caregiver=cast.caregiver_a, product=product, amount=Decimal("300"), valid_from=dt.date(2025, 1, 1)
-    )
-    services.price_set(
-        caregiver=cast.caregiver_a,
-        product=product,
-        amount=Decimal("250"),
-        valid_from=dt.date(2026, 3, 1),
-        valid_until=dt.date(2026, 3, 31),
-    )
+    _price(cast, product, "300", dt.date(2025, 1, 1))
+    _price(cast, product, "250", dt.date(2026, 3, 1), dt.date(2026, 3, 31))
     periods = list(
         Price.objects.filter(product=product)
         .order_by("valid_from")
@@ -111,29 +113,11 @@ def test_r17_a_new_price_with_an_end_date_cuts_the_open_price_short(cast):
 def test_r17_only_a_real_overlap_with_another_bounded_price_is_refused(cast):
 
     product = VaccineProductFactory()
-    services.price_set(
-        caregiver=cast.caregiver_a,
-        product=product,
-        amount=Decimal("250"),
-        valid_from=dt.date(2026, 3, 1),
-        valid_until=dt.date(2026, 3, 31),
-    )
+    _price(cast, product, "250", dt.date(2026, 3, 1), dt.date(2026, 3, 31))
     with pytest.raises(BillingError, match="2026-03-01"):
-        services.price_set(
-            caregiver=cast.caregiver_a,
-            product=product,
-            amount=Decimal("260"),
-            valid_from=dt.date(2026, 3, 15),
-            valid_until=dt.date(2026, 4, 15),
-        )
+        _price(cast, product, "260", dt.date(2026, 3, 15), dt.date(2026, 4, 15))
     # Next to it, not over it: accepted.
-    services.price_set(
-        caregiver=cast.caregiver_a,
-        product=product,
-        amount=Decimal("260"),
-        valid_from=dt.date(2026, 4, 1),
-        valid_until=dt.date(2026, 4, 30),
-    )
+    _price(cast, product, "260", dt.date(2026, 4, 1), dt.date(2026, 4, 30))
 
 
 def test_r15_no_approval_without_an_address_the_review_offers_to_complete_it(

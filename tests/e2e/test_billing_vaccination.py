@@ -12,7 +12,7 @@ from billing.models import ArticleKind, Charge
 from tests.billing.factories import article_price, campaign, ready_caregiver
 from tests.billing.factories import patient as billing_patient
 from tests.e2e.conftest import login, screenshot
-from tests.e2e.test_journal_vaccination import answer_declaration
+from tests.e2e.test_journal_vaccination import open_visit_ready_to_vaccinate
 from tests.factories import VaccineProductFactory
 from tests.journal.factories import batch_for, make_order
 
@@ -47,14 +47,7 @@ def test_r10_r16_nurse_vaccinates_a_child_under_a_free_campaign_and_the_charge_i
     make_order(cast, child, product, doses=3)
 
     login(page, "alice")
-    page.goto(f"/patient/{child.pk}/")
-    page.get_by_test_id("start-visit").click()
-    page.wait_for_url("**/besok/**")
-    answer_declaration(page)
-    page.get_by_role("button", name="Spara hälsodeklaration").click()
-    page.get_by_text("Hälsodeklarationen är sparad").wait_for()
-    page.get_by_test_id("confirm-checks").click()
-    page.get_by_test_id("checks-confirmed").wait_for()
+    open_visit_ready_to_vaccinate(page, child)
 
     price = page.get_by_test_id("dose-price")
     expect(price.get_by_test_id("dose-list-price")).to_have_text("295,00\u00a0kr")

@@ -14,7 +14,7 @@ from journal.identity import identity_with_check_digit
 from journal.models import Patient, Vaccination
 from journal.stock_models import StockBalance
 from tests.e2e.conftest import login, screenshot
-from tests.e2e.test_journal_vaccination import answer_declaration
+from tests.e2e.test_journal_vaccination import open_visit_ready_to_vaccinate
 
 pytestmark = pytest.mark.e2e
 
@@ -96,14 +96,7 @@ def test_fresh_install_the_administrator_the_delivery_and_the_first_dose(page, t
     page.get_by_label("Gäller till och med").fill((timezone.localdate() + dt.timedelta(days=365)).isoformat())
     page.get_by_role("button", name="Signera ordination").click()
     page.wait_for_url(f"**/patient/{patient.pk}/**")
-    page.goto(f"/patient/{patient.pk}/")
-    page.get_by_test_id("start-visit").click()
-    page.wait_for_url("**/besok/**")
-    answer_declaration(page)
-    page.get_by_role("button", name="Spara hälsodeklaration").click()
-    page.get_by_text("Hälsodeklarationen är sparad").wait_for()
-    page.get_by_test_id("confirm-checks").click()
-    page.get_by_test_id("checks-confirmed").wait_for()
+    open_visit_ready_to_vaccinate(page, patient)
     assert page.locator("#id_lot").input_value() == "FSME 2611A"  # in stock here, pre-selected
     page.get_by_label("Injektionsställe").select_option("left_deltoid")
     screenshot(page, "fresh-03-first-dose")

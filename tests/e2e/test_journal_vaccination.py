@@ -34,6 +34,18 @@ def answer_declaration(page, **yes):
         assert index >= 0
 
 
+def open_visit_ready_to_vaccinate(page, patient):
+    """From the patient's page: start a visit, declare no to every question and confirm the checks."""
+    page.goto(f"/patient/{patient.pk}/")
+    page.get_by_test_id("start-visit").click()
+    page.wait_for_url("**/besok/**")
+    answer_declaration(page)
+    page.get_by_role("button", name="Spara hälsodeklaration").click()
+    page.get_by_text("Hälsodeklarationen är sparad").wait_for()
+    page.get_by_test_id("confirm-checks").click()
+    page.get_by_test_id("checks-confirmed").wait_for()
+
+
 @pytest.fixture
 def tbe_setup(transactional_db, cast):
     patient = PatientFactory(

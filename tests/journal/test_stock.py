@@ -534,19 +534,23 @@ def test_stock_jobs_are_in_the_beat_schedule():
 # --- The screens ------------------------------------------------------------------------------------------------
 
 
-def test_a2_a_nurse_receives_a_delivery_on_the_screen(cast):
-    product = tbe_product()
-    client = client_for(cast.alice)
-    assert "Lager" in client.get("/").content.decode()
-    data = {
+def _delivery_form(vaccine, **changes) -> dict:
+    """The delivery screen's fields as a nurse fills them in, with `changes` on top."""
+    return {
         "idempotency_key": str(uuid.uuid4()),
-        "product": product.pk,
+        "product": vaccine.pk,
         "lot_number": "SCR1",
         "expiry_date": IN_A_YEAR.isoformat(),
         "quantity": "12",
         "supplier": "Apoteket AB",
-        "delivery_note": "123",
+        **changes,
     }
+
+
+def test_a2_a_nurse_receives_a_delivery_on_the_screen(cast):
+    client = client_for(cast.alice)
+    assert "Lager" in client.get("/").content.decode()
+    data = _delivery_form(tbe_product(), delivery_note="123")
     response = client.post(reverse("journal:stock_delivery"), data, follow=True)
     assert "Leveransen är registrerad" in response.content.decode()
     assert StockBalance.objects.get(unit=cast.unit_a).balance == 12
@@ -564,16 +568,7 @@ def test_a2_a_nurse_receives_a_delivery_on_the_screen(cast):
     ],
 )
 def test_a2_bad_delivery_on_the_screen_gets_a_message_and_saves_nothing(cast, changes, text):
-    product = tbe_product()
-    data = {
-        "idempotency_key": str(uuid.uuid4()),
-        "product": product.pk,
-        "lot_number": "SCR1",
-        "expiry_date": IN_A_YEAR.isoformat(),
-        "quantity": "12",
-        "supplier": "Apoteket AB",
-        **changes,
-    }
+    data = _delivery_form(tbe_product(), **changes)
     response = client_for(cast.alice).post(reverse("journal:stock_delivery"), data)
     assert response.status_code == 422
     assert text.lower() in response.content.decode().lower()
