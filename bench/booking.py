@@ -91,6 +91,19 @@ def load(ctx) -> None:
     ctx.progress(f"  booking: a day with {len(patients)} bookings")
 
 
+def _loaded_day(unit_id) -> dt.date:
+    """The day the loader filled (tomorrow as it was loaded): with `--reuse` on a later date, "tomorrow"
+    would be an empty day and the day view would measure nothing."""
+    from django.utils import timezone
+
+    from booking.models import Slot
+
+    first = (
+        Slot.objects.filter(schedule__unit_id=unit_id, schedule__name="Bench").order_by("starts_at").first()
+    )
+    return timezone.localdate(first.starts_at) if first else _day(1)
+
+
 def _rush_slots(unit_id) -> list[int]:
     """RUSH_SLOTS fresh one-seat slots a week ahead, after any earlier run's (so `--reuse` rushes again)."""
     from django.db.models import Max
@@ -237,7 +250,7 @@ def measure(ctx) -> dict:
 
     day_unit = ctx.unit_ids[DAY_UNIT]
     nurse = ctx.login(ctx.users["nurse"])
-    day_path = f"/tidbok/{day_unit}/dag/{_day(1).isoformat()}/"
+    day_path = f"/tidbok/{day_unit}/dag/{_loaded_day(day_unit).isoformat()}/"
     day_view = ctx.timed(nurse, "GET", day_path, max(20, ctx.args.requests // 4), expect=(200,))
     return {
         "rush_clients": clients,

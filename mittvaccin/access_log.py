@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from django.db import connection
+
 from mittvaccin.access_actions import AccessAction, describe, is_known
 from mittvaccin.models import AccessLogEntry
 from mittvaccin.services import client_address
@@ -79,20 +81,53 @@ def access_log_record(
             caregiver_id=request.user.caregiver_id if own else caregiver,
             unit=getattr(request, "unit", None) if own else None,
         )
-    rows = [
+    if len(distinct) == 1:
+        (one,) = distinct.values()
+        # One INSERT on its own: no transaction of its own, no round trip more on every patient page.
         AccessLogEntry(
             patient_id=one.id,
             patient_identity=one.identity_number,
             patient_protected=one.protected_identity,
             **({"caregiver_id": one.caregiver_id} if resident_identity and api_client is None else {}),
             **common,
-        )
-        for one in distinct.values()
+        ).save(force_insert=True)
+        return 1
+    return _insert_many(
+        common, distinct.values(), per_patient_caregiver=bool(resident_identity) and api_client is None
+    )
+
+
+def _insert_many(common: dict, patients, *, per_patient_caregiver: bool) -> int:
+    """A list page's rows in one statement: what is common once, what differs per patient as arrays.
+
+    A day view logs some two hundred patients; made as model instances and sent through bulk_create
+    that was a third of the page's time (issue 11). The values go through the fields' own conversion,
+    so a row is the same as one saved through the model.
+    """
+    patients = list(patients)
+    entry = AccessLogEntry(**common)
+    fields = [
+        f
+        for f in AccessLogEntry._meta.concrete_fields
+        if f.attname not in ("id", "patient_id", "patient_identity", "patient_protected")
+        and not (per_patient_caregiver and f.attname == "caregiver_id")
     ]
-    if len(rows) == 1:
-        # One INSERT on its own: bulk_create would wrap it in BEGIN and COMMIT, two round trips more
-        # on every patient page.
-        rows[0].save(force_insert=True)
-    else:
-        AccessLogEntry.objects.bulk_create(rows, batch_size=5000)
-    return len(rows)
+    columns = [f.column for f in fields]
+    values = [f.get_db_prep_save(f.pre_save(entry, add=True), connection) for f in fields]
+    casts = [f.cast_db_type(connection) for f in fields]
+    per_row = {
+        "patient_id": ("bigint", [p.id for p in patients]),
+        "patient_identity": ("text", [p.identity_number for p in patients]),
+        "patient_protected": ("boolean", [bool(p.protected_identity) for p in patients]),
+    }
+    if per_patient_caregiver:
+        per_row["caregiver_id"] = ("bigint", [p.caregiver_id for p in patients])
+    arrays = ", ".join(f"%s::{kind}[]" for kind, _column in per_row.values())
+    scalars = ", ".join(f"%s::{cast}" for cast in casts)
+    sql = (
+        f"INSERT INTO {AccessLogEntry._meta.db_table} ({', '.join([*columns, *per_row])}) "  # noqa: S608
+        f"SELECT {scalars}, rows.* FROM unnest({arrays}) AS rows"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, *(column for _kind, column in per_row.values())])
+    return len(patients)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from booking import access, day_rows, selectors
 from booking.models import Booking
-from booking.views.common import _at_current_unit, _day_url, _local_day, _visit_url, unit_view
+from booking.views.common import _at_current_unit, _day_url, _visit_url, unit_view
 from mittvaccin.access_log import access_log_record
 from mittvaccin.decorators import require_right
 from mittvaccin.parsing import day_or_none
@@ -44,9 +44,10 @@ def day(request, unit, day=None):
     today = timezone.localdate()
     now = timezone.now()
     page = day_rows.row_page(request, now=now, today=today)
+    age_texts = {}
     for row in view.rows:
         for index, booking in enumerate(row.bookings):
-            _decorate(booking, signals, today)
+            _decorate(booking, signals, today, age_texts)
             booking.row_html = day_rows.booking_row(booking, first=index == 0, page=page)
     context = {
         "unit": unit,
@@ -82,17 +83,19 @@ def week(request, unit, day=None):
     return render(request, "booking/staff/week.html", context)
 
 
-def _decorate(booking, signals, today=None) -> None:
+def _decorate(booking, signals, today=None, age_texts=None) -> None:
+    """What a row shows beyond the booking's own fields. `age_texts` (a dict kept by the caller across a
+    day's rows) spares translating "N år" again for every patient of the same age."""
     booking.signals = signals.get(booking.patient_id, [])
-    booking.age = booking.patient.age()
+    booking.age = age = booking.patient.age()
+    local = timezone.localtime(booking.starts_at)
     # Formatted once here rather than by a filter and a {% blocktranslate %} in each of hundreds of rows.
-    booking.time_text = timezone.localtime(booking.starts_at).strftime("%H:%M")
-    booking.age_text = (
-        ngettext("%(age)s år", "%(age)s år", booking.age) % {"age": booking.age}
-        if booking.age is not None
-        else ""
-    )
-    booking.is_today = _local_day(booking.starts_at) == (today or timezone.localdate())
+    booking.time_text = local.strftime("%H:%M")
+    age_texts = {} if age_texts is None else age_texts
+    if age not in age_texts:
+        age_texts[age] = ngettext("%(age)s år", "%(age)s år", age) % {"age": age} if age is not None else ""
+    booking.age_text = age_texts[age]
+    booking.is_today = local.date() == (today or timezone.localdate())
     if booking.status == Booking.Status.CHECKED_IN:
         booking.visit_url = _visit_url(booking)
 

@@ -387,7 +387,7 @@ def test_day_view_counts_and_rows(cast, timebook, resident):
     timebook.slot_at(timebook.slot.starts_at + dt.timedelta(minutes=10), capacity=3)
     view = selectors.day_view(cast.unit_a, timezone.localtime(timebook.slot.starts_at).date())
     assert (view.capacity, view.free, view.booked) == (5, 4, 1)
-    assert view.rows[0].bookings == [booking]
+    assert [b.pk for b in view.rows[0].bookings] == [booking.pk]
     assert BookingEvent.objects.filter(booking=booking).count() == 1
 
 

@@ -18,6 +18,7 @@ from mittvaccin.models import AccessLogEntry
 from mittvaccin.services import client_address
 from tests.conftest import client_for
 from tests.factories import PatientFactory
+from tests.fhirapi.helpers import make_client
 
 pytestmark = pytest.mark.django_db
 
@@ -191,6 +192,42 @@ def test_n6_a_list_page_is_logged_in_one_insert_one_row_per_patient(cast, rf):
         [first.pk, second.pk]
     )
     assert access_log_record(request=request, patients=[], action=SEARCH_HIT) == 0
+
+
+_ROW_FACTS = [
+    f.attname for f in AccessLogEntry._meta.concrete_fields if f.attname not in ("id", "at", "patient_id")
+]
+
+
+@pytest.mark.parametrize("reader", ["staff", "api_client", "resident"])
+def test_n6_a_list_pages_rows_are_the_rows_its_patients_would_get_one_by_one(cast, rf, reader):
+    """A list page's rows are written as arrays in one statement (issue 11, the day view); each must be
+    the row the one-patient path writes, whoever reads: staff, a receiving system, a resident."""
+    patients = [
+        PatientFactory(caregiver=cast.caregiver_a, protected=True),
+        PatientFactory(caregiver=cast.caregiver_b),
+        PatientFactory(caregiver=cast.caregiver_a),
+    ]
+    reader_args = {
+        "staff": {},
+        "api_client": {"api_client": make_client(cast.caregiver_a)[0]},
+        "resident": {"resident_identity": "191212121212"},
+    }[reader]
+    request = logged_request(rf, cast.alice, cast.unit_a)
+    params = {"day": "2026-11-25", "n": [1, 2]}
+    for one in patients:
+        access_log_record(request=request, patient=one, action=TIMEBOOK_DAY, params=params, **reader_args)
+    alone = {row["patient_id"]: row for row in AccessLogEntry.objects.values("patient_id", *_ROW_FACTS)}
+    first_new = AccessLogEntry.objects.order_by("-id").values_list("id", flat=True).first()
+    assert (
+        access_log_record(
+            request=request, patients=patients, action=TIMEBOOK_DAY, params=params, **reader_args
+        )
+        == 3
+    )
+    listed = AccessLogEntry.objects.filter(id__gt=first_new).values("patient_id", *_ROW_FACTS)
+    assert {row["patient_id"]: row for row in listed} == alone
+    assert alone[patients[0].pk]["patient_protected"] is True
 
 
 def test_r6_a_read_of_another_caregivers_record_is_logged_in_their_log_without_our_unit(cast, rf):
