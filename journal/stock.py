@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Sum, Window
@@ -539,11 +540,22 @@ def opened_vials_expire(*, now: dt.datetime | None = None, batch_size: int = 500
 
 @dataclass
 class LotRow:
-    batch: Batch
+    batch: LotBatch
     balance: int
     expired: bool
     expiring: bool
     open_vial: VialOpening | None = None
+    row_html: str = ""  # set by the stock page's view
+
+
+class LotBatch(NamedTuple):
+    """What the stock page and the daily alert show of a lot's batch: read as values, not as a model,
+    since a unit holds hundreds of lots (issue 11)."""
+
+    pk: int
+    lot_number: str
+    expiry_date: dt.date
+    product_id: int
 
 
 @dataclass
@@ -567,7 +579,7 @@ def unit_stock(unit, *, today: dt.date | None = None, include_empty: bool = Fals
     soon = today + dt.timedelta(days=EXPIRY_WARNING_DAYS)
     # Lots without their product (a unit holds hundreds of lots of a few dozen products): the products
     # are read once below, with those that have a minimum but nothing in stock.
-    balances = StockBalance.objects.filter(unit=unit).select_related("batch")
+    balances = StockBalance.objects.filter(unit=unit)
     if not include_empty:
         balances = balances.filter(balance__gt=0)
     minimums = dict(StockMinimum.objects.filter(unit=unit).values_list("product_id", "minimum"))
@@ -579,12 +591,14 @@ def unit_stock(unit, *, today: dt.date | None = None, include_empty: bool = Fals
         )
     }
     lots: dict[int, list[LotRow]] = {}
-    for row in balances.order_by("batch__expiry_date", "batch__lot_number"):
-        batch = row.batch
+    for balance, *values in balances.order_by("batch__expiry_date", "batch__lot_number").values_list(
+        "balance", "batch_id", "batch__lot_number", "batch__expiry_date", "batch__product_id"
+    ):
+        batch = LotBatch(*values)
         lots.setdefault(batch.product_id, []).append(
             LotRow(
                 batch=batch,
-                balance=row.balance,
+                balance=balance,
                 expired=batch.expiry_date < today,
                 expiring=today <= batch.expiry_date <= soon,
                 open_vial=open_vials.get(batch.pk),

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from journal import stock
+from journal import stock, stock_rows
 from journal.models import Batch
 from journal.stock_forms import (
     AlertEmailForm,
@@ -44,6 +44,11 @@ def stock_overview(request):
         return _no_unit(request)
     include_empty = request.GET.get("tomma") == "1"
     products = stock.unit_stock(request.unit, include_empty=include_empty)
+    # Reversed and translated once, not for each of hundreds of lots.
+    prefix, words = reverse("journal:stock_lot", args=[0]).removesuffix("0/"), stock_rows.lot_words()
+    for entry in products:
+        for lot in entry.lots:
+            lot.row_html = stock_rows.lot_row(lot, prefix=prefix, words=words)
     notice = stock.latest_notice(request.unit)
     return render(
         request,
@@ -54,8 +59,6 @@ def stock_overview(request):
             "notice": notice,
             "notice_lines": stock.notice_text(notice) if notice else [],
             "expiring_days": stock.EXPIRY_WARNING_DAYS,
-            # Reversed once, not for each of hundreds of lots.
-            "lot_prefix": reverse("journal:stock_lot", args=[0]).removesuffix("0/"),
         },
     )
 
