@@ -161,6 +161,27 @@ _SLOT_CHANGED = pgtrigger.Condition(
 )
 
 
+def _places(row: str, sign: str) -> str:
+    return (
+        f"({row}.unit_id, ({row}.starts_at AT TIME ZONE '{LOCAL_TIME_ZONE}')::date, 0, 0, 0, "
+        f"{sign}(CASE WHEN NOT {row}.is_closed THEN {row}.capacity ELSE 0 END), {sign}{row}.booked_count)"
+    )
+
+
+# Per row, as plain VALUES: it runs once for every booking made or cancelled (also inside a COPY of bookings).
+_SLOT_UPDATE = f"""
+    IF NEW.unit_id = OLD.unit_id AND NEW.starts_at = OLD.starts_at THEN
+        {_INSERT_DAYS} VALUES (NEW.unit_id, (NEW.starts_at AT TIME ZONE '{LOCAL_TIME_ZONE}')::date, 0, 0, 0,
+            (CASE WHEN NOT NEW.is_closed THEN NEW.capacity ELSE 0 END)
+            - (CASE WHEN NOT OLD.is_closed THEN OLD.capacity ELSE 0 END),
+            NEW.booked_count - OLD.booked_count);
+    ELSE
+        {_INSERT_DAYS} VALUES {_places("NEW", "")}, {_places("OLD", "-")};
+    END IF;
+    RETURN NULL;
+"""
+
+
 class SlotDayTrigger(Slot):
     """A slot made, filled, emptied, closed or removed changes the places of its day."""
 
@@ -184,10 +205,7 @@ class SlotDayTrigger(Slot):
                 when=pgtrigger.After,
                 operation=pgtrigger.Update,
                 condition=_SLOT_CHANGED,
-                func=_append(
-                    _slot_places("(SELECT NEW.*) AS new_row", ""),
-                    _slot_places("(SELECT OLD.*) AS old_row", "-"),
-                ),
+                func=_SLOT_UPDATE,
             ),
         ]
 

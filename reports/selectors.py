@@ -311,24 +311,33 @@ def bookings_by_unit_and_week(filters: Filters, unit_names: dict[int, str]) -> t
 
 # --- money -------------------------------------------------------------------------------------------------------
 
-# From the invoices' roll-up (reports.rollup_models): an invoice's rows of the chosen units summed to its
-# share first, so every division is the same as over the invoice's lines.
+# From the invoices' roll-up (reports.rollup_models). Where a unit's row is the whole invoice (share =
+# total; the invoice's other rows are then 0, as an invoice's lines are never negative) every x * share /
+# total is exactly x and is summed as it is, without the divisions, the costliest part of the sum. The other
+# rows are summed per invoice first, so their divisions are the same as over the invoice's lines.
 MONEY_SQL = """
-WITH invoices AS (
-    SELECT date_trunc('month', min(invoice_date))::date AS month, min(due_date) AS due_date,
-           min(total) AS total, sum(share) AS share,
-           min(credited) AS credited, min(paid) AS paid, min(fee) AS fee
+WITH chosen AS MATERIALIZED (
+    SELECT invoice_id, invoice_date, due_date, total, share, credited, paid, fee
     FROM reports_invoiceshare
     WHERE caregiver_id = %(caregiver)s AND invoice_date >= %(date_from)s AND invoice_date <= %(date_to)s
       AND unit_id = ANY(%(units)s)
-    GROUP BY invoice_id
+), invoices AS (
+    SELECT date_trunc('month', invoice_date)::date AS month, due_date, share,
+           CASE WHEN total <> 0 THEN -credited END AS credited,
+           CASE WHEN total <> 0 THEN paid END AS paid,
+           CASE WHEN total <> 0 THEN greatest(total + credited + fee - paid, 0) END AS overdue
+    FROM chosen WHERE share = total
+    UNION ALL
+    SELECT month, due_date, share, -credited * share / nullif(total, 0), paid * share / nullif(total, 0),
+           greatest(total + credited + fee - paid, 0) * share / nullif(total, 0)
+    FROM (
+        SELECT date_trunc('month', min(invoice_date))::date AS month, min(due_date) AS due_date,
+               min(total) AS total, sum(share) AS share, min(credited) AS credited, min(paid) AS paid,
+               min(fee) AS fee
+        FROM chosen WHERE share <> total GROUP BY invoice_id
+    ) AS parts
 )
-SELECT month,
-       sum(share) AS invoiced,
-       sum(-credited * share / nullif(total, 0)) AS credited,
-       sum(paid * share / nullif(total, 0)) AS paid,
-       sum(greatest(total + credited + fee - paid, 0) * share / nullif(total, 0))
-           FILTER (WHERE due_date < %(today)s) AS overdue
+SELECT month, sum(share), sum(credited), sum(paid), sum(overdue) FILTER (WHERE due_date < %(today)s)
 FROM invoices
 GROUP BY month
 """
