@@ -322,24 +322,28 @@ WITH chosen AS MATERIALIZED (
     WHERE caregiver_id = %(caregiver)s AND invoice_date >= %(date_from)s AND invoice_date <= %(date_to)s
       AND unit_id = ANY(%(units)s)
 ), invoices AS (
-    SELECT date_trunc('month', invoice_date)::date AS month, due_date, share,
+    SELECT invoice_date, due_date, share,
            CASE WHEN total <> 0 THEN -credited END AS credited,
            CASE WHEN total <> 0 THEN paid END AS paid,
            CASE WHEN total <> 0 THEN greatest(total + credited + fee - paid, 0) END AS overdue
     FROM chosen WHERE share = total
     UNION ALL
-    SELECT month, due_date, share, -credited * share / nullif(total, 0), paid * share / nullif(total, 0),
+    SELECT invoice_date, due_date, share, -credited * share / nullif(total, 0), paid * share / nullif(total, 0),
            greatest(total + credited + fee - paid, 0) * share / nullif(total, 0)
     FROM (
-        SELECT date_trunc('month', min(invoice_date))::date AS month, min(due_date) AS due_date,
-               min(total) AS total, sum(share) AS share, min(credited) AS credited, min(paid) AS paid,
-               min(fee) AS fee
+        SELECT min(invoice_date) AS invoice_date, min(due_date) AS due_date, min(total) AS total,
+               sum(share) AS share, min(credited) AS credited, min(paid) AS paid, min(fee) AS fee
         FROM chosen WHERE share <> total GROUP BY invoice_id
     ) AS parts
+), days AS (
+    SELECT invoice_date, sum(share) AS invoiced, sum(credited) AS credited, sum(paid) AS paid,
+           sum(overdue) FILTER (WHERE due_date < %(today)s) AS overdue
+    FROM invoices GROUP BY invoice_date
 )
-SELECT month, sum(share), sum(credited), sum(paid), sum(overdue) FILTER (WHERE due_date < %(today)s)
-FROM invoices
-GROUP BY month
+-- Summed by day first, so the month is worked out once a day, not once an invoice (sums are exact).
+SELECT date_trunc('month', invoice_date)::date AS month, sum(invoiced), sum(credited), sum(paid), sum(overdue)
+FROM days
+GROUP BY 1
 """
 
 
