@@ -347,19 +347,11 @@ GROUP BY 1
 """
 
 
-def money_months(filters: Filters, today: dt.date) -> dict:
+def money_months(filters: Filters, today: dt.date, sql: str = MONEY_SQL) -> dict:
     """Per month (its 1st): invoiced, credited, paid, overdue."""
+    params = {"caregiver": filters.caregiver_id, "date_from": filters.date_from, "date_to": filters.date_to}
     with connection.cursor() as cursor:
-        cursor.execute(
-            MONEY_SQL,
-            {
-                "caregiver": filters.caregiver_id,
-                "date_from": filters.date_from,
-                "date_to": filters.date_to,
-                "units": filters.unit_ids,
-                "today": today,
-            },
-        )
+        cursor.execute(sql, {**params, "units": filters.unit_ids, "today": today})
         return {row[0]: row[1:] for row in cursor.fetchall()}
 
 

@@ -25,6 +25,7 @@ from booking.models import ActorKind, Booking, Slot
 from booking.services import booking_cancel, booking_create, booking_mark_no_show, booking_move
 from reports import selectors
 from reports.models import BookingDay, InvoiceShare
+from reports.selectors import money_months
 from reports.services import booking_days_fold
 from tests.billing.factories import (
     adult,
@@ -103,18 +104,7 @@ def live_booking_weeks(filters):
 
 
 def live_money_months(filters, today):
-    with connection.cursor() as cursor:
-        cursor.execute(
-            LIVE_MONEY_SQL,
-            {
-                "caregiver": filters.caregiver_id,
-                "date_from": filters.date_from,
-                "date_to": filters.date_to,
-                "units": filters.unit_ids,
-                "today": today,
-            },
-        )
-        return {row[0]: row[1:] for row in cursor.fetchall()}
+    return money_months(filters, today, LIVE_MONEY_SQL)
 
 
 def figures(filters, names, today):
@@ -130,7 +120,7 @@ def figures(filters, names, today):
 
 def assert_same_as_live(monkeypatch, filters, names, today):
     from_rollups = figures(filters, names, today)
-    with monkeypatch.context() as patched:
+    with monkeypatch.context() as patched:  # the page's own functions, with the old queries
         patched.setattr(selectors, "booking_weeks", live_booking_weeks)
         patched.setattr(selectors, "money_months", live_money_months)
         live = figures(filters, names, today)
