@@ -39,7 +39,9 @@ __all__ = [
 class BookingDay(models.Model):
     """Differences to the figures of one unit's local day; the figures are the sums of its rows."""
 
-    unit = models.ForeignKey("mittvaccin.Unit", on_delete=models.CASCADE, related_name="+")
+    # No index of its own on a foreign key here: each is the first column of the model's index, and every
+    # booking written inserts rows here.
+    unit = models.ForeignKey("mittvaccin.Unit", on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField()
     bookings = models.IntegerField(default=0)  # every booking but those the clinic cancelled
     no_shows = models.IntegerField(default=0)
@@ -60,9 +62,11 @@ class BookingDay(models.Model):
 class InvoiceShare(models.Model):
     """One issued invoice's amount at one unit, and the invoice's credits, payments and reminder fee."""
 
-    invoice = models.ForeignKey("billing.Invoice", on_delete=models.CASCADE, related_name="+")
-    caregiver = models.ForeignKey("mittvaccin.Caregiver", on_delete=models.CASCADE, related_name="+")
-    unit = models.ForeignKey("mittvaccin.Unit", on_delete=models.CASCADE, related_name="+")
+    invoice = models.ForeignKey("billing.Invoice", on_delete=models.CASCADE, related_name="+", db_index=False)
+    caregiver = models.ForeignKey(
+        "mittvaccin.Caregiver", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey("mittvaccin.Unit", on_delete=models.CASCADE, related_name="+", db_index=False)
     invoice_date = models.DateField()
     due_date = models.DateField(null=True)
     total = models.DecimalField(max_digits=12, decimal_places=2)
