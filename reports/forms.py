@@ -34,6 +34,15 @@ class StatisticsFilter(forms.Form):
     )
 
     def __init__(self, data, *, units, products, whole_caregiver: bool):
+        if data is not None:
+            # A date left out is the default period's, and the form shows it as the figures use it.
+            data = data.copy()
+            defaults = dict(
+                zip(("date_from", "date_to"), self.default_period(timezone.localdate()), strict=True)
+            )
+            for name, value in defaults.items():
+                if not data.get(name):
+                    data[name] = value.isoformat()
         super().__init__(data)
         unit_choices = [(str(unit.pk), unit.name) for unit in units]
         if whole_caregiver:

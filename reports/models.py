@@ -159,3 +159,7 @@ class ChargeTallyTrigger(Charge):
             _marks_day("reports_charge_insert_marks_day", pgtrigger.Insert, _DAYS_OF_CHARGES),
             _marks_day("reports_charge_update_marks_day", pgtrigger.Update, _DAYS_OF_CHARGES),
         ]
+
+
+# The roll-ups of bookings, slots and invoices live in their own module; imported here so Django finds them.
+from reports.rollup_models import *  # noqa: E402, F403

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 from billing.models import Campaign
 from journal.models import VaccineProduct
 from mittvaccin.models import Unit
-from reports.models import AGE_BANDS, LOCAL_TIME_ZONE
+from reports.models import AGE_BANDS
 from reports.templatetags.reports import format_value
 
 ZERO = Decimal("0.00")
@@ -234,42 +233,31 @@ def dose_figures(filters: Filters) -> dict:
 # --- bookings and the timebook ----------------------------------------------------------------------------
 
 
-def _week_bounds(filters: Filters):
-
-    start = timezone.make_aware(dt.datetime.combine(filters.date_from, dt.time.min))
-    end = timezone.make_aware(dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min))
-    return start, end
-
-
-BOOKINGS_SQL = f"""
-SELECT unit_id, (date_trunc('week', starts_at AT TIME ZONE '{LOCAL_TIME_ZONE}'))::date AS week,
-       count(*) FILTER (WHERE NOT (status = 'cancelled' AND cancelled_by_kind = 'clinic')) AS bookings,
-       count(*) FILTER (WHERE status = 'no_show') AS no_shows,
-       count(*) FILTER (WHERE late_cancellation) AS late
-FROM booking_booking
-WHERE unit_id = ANY(%s) AND starts_at >= %s AND starts_at < %s
+# The roll-up's rows of one unit and day are differences to be summed (see reports.rollup_models); a
+# local day lies in the period exactly when the booking's time does, so the period's edges stay exact.
+BOOKING_WEEKS_SQL = """
+SELECT unit_id, date_trunc('week', day::timestamp)::date AS week,
+       sum(bookings), sum(no_shows), sum(late), sum(capacity), sum(booked)
+FROM reports_bookingday
+WHERE unit_id = ANY(%s) AND day >= %s AND day <= %s
 GROUP BY 1, 2
-"""  # noqa: S608
+"""
 
-SLOTS_SQL = f"""
-SELECT unit_id, (date_trunc('week', starts_at AT TIME ZONE '{LOCAL_TIME_ZONE}'))::date AS week,
-       coalesce(sum(capacity) FILTER (WHERE NOT is_closed), 0) AS capacity,
-       coalesce(sum(booked_count), 0) AS booked
-FROM booking_slot
-WHERE unit_id = ANY(%s) AND starts_at >= %s AND starts_at < %s
-GROUP BY 1, 2
-"""  # noqa: S608
+
+def booking_weeks(filters: Filters) -> tuple[dict, dict]:
+    """Per (unit, week): (bookings, no-shows, late cancellations), and (capacity, booked places)."""
+    with connection.cursor() as cursor:
+        cursor.execute(BOOKING_WEEKS_SQL, [filters.unit_ids, filters.date_from, filters.date_to])
+        rows = cursor.fetchall()
+    booked = {(u, w): (b, n, late) for u, w, b, n, late, _cap, _used in rows}
+    slots = {(u, w): (cap, used) for u, w, _b, _n, _late, cap, used in rows}
+    return booked, slots
 
 
 def bookings_by_unit_and_week(filters: Filters, unit_names: dict[int, str]) -> tuple[Figure, Figure, Figure]:
     """No-shows and late cancellations (counts and share of bookings) and how full the timebook was, per
     unit and week; and the same summed over the units per week for the charts."""
-    start, end = _week_bounds(filters)
-    with connection.cursor() as cursor:
-        cursor.execute(BOOKINGS_SQL, [filters.unit_ids, start, end])
-        booked = {(u, w): (b, n, late) for u, w, b, n, late in cursor.fetchall()}
-        cursor.execute(SLOTS_SQL, [filters.unit_ids, start, end])
-        slots = {(u, w): (cap, used) for u, w, cap, used in cursor.fetchall()}
+    booked, slots = booking_weeks(filters)
     table = Figure(
         "bookings",
         _("Bokningar, uteblivna besök och sena avbokningar per enhet och vecka"),
@@ -323,52 +311,54 @@ def bookings_by_unit_and_week(filters: Filters, unit_names: dict[int, str]) -> t
 
 # --- money -------------------------------------------------------------------------------------------------------
 
+# From the invoices' roll-up (reports.rollup_models). Where a unit's row is the whole invoice (share =
+# total; the invoice's other rows are then 0, as an invoice's lines are never negative) every x * share /
+# total is exactly x and is summed as it is, without the divisions, the costliest part of the sum. The other
+# rows are summed per invoice first, so their divisions are the same as over the invoice's lines.
 MONEY_SQL = """
-WITH shares AS (
-    SELECT l.invoice_id, sum(l.amount) AS amount
-    FROM billing_invoice i
-    JOIN billing_invoiceline l ON l.invoice_id = i.id
-    JOIN billing_charge c ON c.id = l.charge_id
-    WHERE i.caregiver_id = %(caregiver)s AND i.kind = 'invoice'
-      AND i.invoice_date >= %(date_from)s AND i.invoice_date <= %(date_to)s
-      AND c.unit_id = ANY(%(units)s)
-    GROUP BY l.invoice_id
+WITH chosen AS MATERIALIZED (
+    SELECT invoice_id, invoice_date, due_date, total, share, credited, paid, fee
+    FROM reports_invoiceshare
+    WHERE caregiver_id = %(caregiver)s AND invoice_date >= %(date_from)s AND invoice_date <= %(date_to)s
+      AND unit_id = ANY(%(units)s)
 ), invoices AS (
-    SELECT date_trunc('month', i.invoice_date)::date AS month, i.due_date, i.total, s.amount AS share,
-        coalesce((SELECT sum(n.total) FROM billing_invoice n WHERE n.credited_invoice_id = i.id), 0) AS credited,
-        coalesce((SELECT sum(p.amount) FROM billing_payment p WHERE p.invoice_id = i.id), 0)
-          + coalesce((SELECT sum(p.amount) FROM billing_payment p
-                      JOIN billing_paymentsettlement st ON st.payment_id = p.id WHERE st.invoice_id = i.id), 0)
-          AS paid,
-        coalesce((SELECT r.fee FROM billing_reminder r WHERE r.invoice_id = i.id), 0) AS fee
-    FROM billing_invoice i JOIN shares s ON s.invoice_id = i.id
+    SELECT invoice_date, due_date, share,
+           CASE WHEN total <> 0 THEN -credited END AS credited,
+           CASE WHEN total <> 0 THEN paid END AS paid,
+           CASE WHEN total <> 0 THEN greatest(total + credited + fee - paid, 0) END AS overdue
+    FROM chosen WHERE share = total
+    UNION ALL
+    SELECT invoice_date, due_date, share, -credited * share / nullif(total, 0), paid * share / nullif(total, 0),
+           greatest(total + credited + fee - paid, 0) * share / nullif(total, 0)
+    FROM (
+        SELECT min(invoice_date) AS invoice_date, min(due_date) AS due_date, min(total) AS total,
+               sum(share) AS share, min(credited) AS credited, min(paid) AS paid, min(fee) AS fee
+        FROM chosen WHERE share <> total GROUP BY invoice_id
+    ) AS parts
+), days AS (
+    SELECT invoice_date, sum(share) AS invoiced, sum(credited) AS credited, sum(paid) AS paid,
+           sum(overdue) FILTER (WHERE due_date < %(today)s) AS overdue
+    FROM invoices GROUP BY invoice_date
 )
-SELECT month,
-       sum(share) AS invoiced,
-       sum(-credited * share / nullif(total, 0)) AS credited,
-       sum(paid * share / nullif(total, 0)) AS paid,
-       sum(greatest(total + credited + fee - paid, 0) * share / nullif(total, 0))
-           FILTER (WHERE due_date < %(today)s) AS overdue
-FROM invoices
-GROUP BY month
+-- Summed by day first, so the month is worked out once a day, not once an invoice (sums are exact).
+SELECT date_trunc('month', invoice_date)::date AS month, sum(invoiced), sum(credited), sum(paid), sum(overdue)
+FROM days
+GROUP BY 1
 """
+
+
+def money_months(filters: Filters, today: dt.date, sql: str = MONEY_SQL) -> dict:
+    """Per month (its 1st): invoiced, credited, paid, overdue."""
+    params = {"caregiver": filters.caregiver_id, "date_from": filters.date_from, "date_to": filters.date_to}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, "units": filters.unit_ids, "today": today})
+        return {row[0]: row[1:] for row in cursor.fetchall()}
 
 
 def money_by_month(filters: Filters, *, today: dt.date) -> Figure:
     """Of the invoices dated in each month: invoiced, credited, paid and overdue (still unpaid past the
     due date, as of today). An invoice with lines of several units counts for each unit by its share."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            MONEY_SQL,
-            {
-                "caregiver": filters.caregiver_id,
-                "date_from": filters.date_from,
-                "date_to": filters.date_to,
-                "units": filters.unit_ids,
-                "today": today,
-            },
-        )
-        found = {row[0]: row[1:] for row in cursor.fetchall()}
+    found = money_months(filters, today)
     figure = Figure(
         "money",
         _("Fakturerat, krediterat, betalt och förfallet per fakturamånad"),

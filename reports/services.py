@@ -115,3 +115,26 @@ def tallies_rebuild() -> int:
             "ON CONFLICT DO NOTHING"
         )
     return tallies_refresh()
+
+
+# Folds the rows of differences that the booking and slot triggers appended for one unit and day into
+# one row (a day with no figures left is dropped). A booking written meanwhile appends a row this
+# statement does not see, so it stays for the next fold; two folds at once each fold only what they deleted.
+FOLD_BOOKING_DAYS_SQL = """
+WITH many AS (SELECT unit_id, day FROM reports_bookingday GROUP BY 1, 2 HAVING count(*) > 1),
+gone AS (
+    DELETE FROM reports_bookingday b USING many WHERE b.unit_id = many.unit_id AND b.day = many.day
+    RETURNING b.unit_id, b.day, b.bookings, b.no_shows, b.late, b.capacity, b.booked
+)
+INSERT INTO reports_bookingday (unit_id, day, bookings, no_shows, late, capacity, booked)
+SELECT unit_id, day, sum(bookings), sum(no_shows), sum(late), sum(capacity), sum(booked) FROM gone
+GROUP BY 1, 2
+HAVING sum(bookings) <> 0 OR sum(no_shows) <> 0 OR sum(late) <> 0 OR sum(capacity) <> 0 OR sum(booked) <> 0
+"""
+
+
+def booking_days_fold() -> int:
+    """One row per unit and day again (from beat, with the dose roll-up); returns the days folded."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(FOLD_BOOKING_DAYS_SQL)
+        return cursor.rowcount

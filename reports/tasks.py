@@ -2,15 +2,19 @@
 
 from celery import shared_task
 
+from reports.services import booking_days_fold
 from reports.services import tallies_rebuild as rebuild
 from reports.services import tallies_refresh as refresh
 
 
 @shared_task(name="reports.tallies_refresh", acks_late=True)
 def tallies_refresh() -> int:
-    """Recount the days whose doses or charges changed since the last run (from beat, every 5 minutes)."""
+    """Recount the days whose doses or charges changed since the last run (from beat, every 5 minutes),
+    and fold the booking roll-up's rows of differences."""
 
-    return refresh()
+    days = refresh()
+    booking_days_fold()
+    return days
 
 
 @shared_task(name="reports.tallies_rebuild", acks_late=True)
