@@ -259,10 +259,12 @@ class ListedChoices(forms.models.ModelChoiceIterator):
 
 
 def _as_pk(value) -> int | None:
+    """A posted id as the database could hold it (a bigint), else None: an invalid choice."""
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except (TypeError, ValueError):
         return None
+    return number if -(2**63) <= number < 2**63 else None
 
 
 class KnownModelChoiceField(forms.ModelChoiceField):

@@ -165,9 +165,7 @@ def _visit_fee_campaign(chosen, article, patient, day, product):
     return None
 
 
-# No savepoint of its own inside the dose's transaction: a refusal here undoes the dose with it, so
-# there is nothing to keep, and the SAVEPOINT and RELEASE would be two more round trips per dose.
-@transaction.atomic(savepoint=False)
+@transaction.atomic
 def charges_for_dose(
     *, visit, product, user, billing_data: dict | None = None, vaccination=None, day: dt.date | None = None
 ) -> list[Charge]:
@@ -177,6 +175,17 @@ def charges_for_dose(
     risk group not confirmed, refuses the dose with a message (R10). A product without a price still
     gets its charge, at 0 kr and marked for review, so nothing given goes unseen by the clinic.
     """
+    return charges_for_dose_in_its_transaction(
+        visit=visit, product=product, user=user, billing_data=billing_data, vaccination=vaccination, day=day
+    )
+
+
+def charges_for_dose_in_its_transaction(
+    *, visit, product, user, billing_data: dict | None = None, vaccination=None, day: dt.date | None = None
+) -> list[Charge]:
+    """`charges_for_dose` without a savepoint of its own, for the journal's dose transaction (the
+    receiver): a refusal here undoes the dose with it, so a savepoint would keep nothing and cost two
+    round trips per dose."""
     unit = visit.unit
     if not unit.has_invoicing:
         return []
