@@ -9,14 +9,15 @@ from __future__ import annotations
 from django.utils import timezone
 
 from billing.models import Charge
-from billing.services.charges import CLOSED, charges_cancel_for_dose, charges_for_dose
+from billing.services.charges import CLOSED, charges_cancel_for_dose, charges_for_dose_in_its_transaction
 from journal.models import VaccinationStatus
 
 
 def on_vaccination_registered(sender, *, vaccination, visit, user, billing_data, **kwargs):
     if vaccination.status != VaccinationStatus.GIVEN or vaccination.product_id is None:
         return
-    charges_for_dose(
+    # Sent inside the dose's atomic block, which a refusal here rolls back whole.
+    charges_for_dose_in_its_transaction(
         visit=visit,
         product=vaccination.product,
         user=user,

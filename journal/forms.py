@@ -245,12 +245,54 @@ def staff_choices(caregiver):
     )
 
 
-class StaffChoiceField(forms.ModelChoiceField):
+class ListedChoices(forms.models.ModelChoiceIterator):
+    """The choices read with one plain query, or none when the field lists its objects itself: the
+    default reads them through a server-side cursor (DECLARE, FETCH and CLOSE, held past the commit),
+    three round trips for a short list."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        listed = getattr(self.field, "listed", None)
+        for obj in self.queryset if listed is None else listed.values():
+            yield self.choice(obj)
+
+
+def _as_pk(value) -> int | None:
+    """A posted id as the database could hold it (a bigint), else None: an invalid choice."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if -(2**63) <= number < 2**63 else None
+
+
+class KnownModelChoiceField(forms.ModelChoiceField):
+    """A choice field that answers from objects read already instead of asking its queryset again:
+    `known` (pk → object) for the posted value, `listed` (the same, in the queryset's order) for the
+    choices shown. Without them it is the plain field."""
+
+    iterator = ListedChoices
+    known: dict | None = None
+    listed: dict | None = None
+
+    def to_python(self, value):
+        if self.known is None or value in self.empty_values:
+            return super().to_python(value)
+        found = self.known.get(_as_pk(value))
+        if found is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            )
+        return found
+
+
+class StaffChoiceField(KnownModelChoiceField):
     def label_from_instance(self, obj):
         return obj.signature
 
 
-class OrderChoiceField(forms.ModelChoiceField):
+class OrderChoiceField(KnownModelChoiceField):
     def label_from_instance(self, obj):
         obj = getattr(self, "annotated", {}).get(obj.pk, obj)
         remaining = getattr(obj, "remaining", None)
@@ -261,6 +303,9 @@ class OrderChoiceField(forms.ModelChoiceField):
                 "total": obj.doses_total,
             }
         return text
+
+
+STAFF_FIELDS = ("prepared_by", "given_by")
 
 
 class DoseForm(forms.Form):
@@ -316,13 +361,19 @@ class DoseForm(forms.Form):
         self.orders = orders
 
         # Any order of the patient validates; the service says precisely why a used-up one is refused.
-        self.fields["order"].queryset = Order.objects.filter(pk__in=[o.pk for o in orders]).select_related(
-            "product"
-        )
-        self.fields["order"].annotated = {o.pk: o for o in orders}
+        # The orders were read with their product and counts: the field chooses among them, unread again.
+        self.fields["order"].queryset = Order.objects.filter(pk__in=[o.pk for o in orders])
+        listed = {o.pk: o for o in orders}
+        self.fields["order"].known = self.fields["order"].listed = self.fields["order"].annotated = listed
         staff = staff_choices(caregiver)
-        self.fields["prepared_by"].queryset = staff
-        self.fields["given_by"].queryset = staff
+        for name in STAFF_FIELDS:
+            self.fields[name].queryset = staff
+        if self.is_bound:
+            # Who prepared and who gave the dose, read in one query (usually the same person).
+            ids = {_as_pk(self.data.get(self.add_prefix(name))) for name in STAFF_FIELDS} - {None}
+            known = {user.pk: user for user in staff.filter(pk__in=ids)} if ids else {}
+            for name in STAFF_FIELDS:
+                self.fields[name].known = known
 
 
 class NotGivenForm(forms.Form):
@@ -349,17 +400,6 @@ class NotGivenForm(forms.Form):
         if not data.get("order") and not data.get("product") and not self.errors:
             raise forms.ValidationError(_("Välj ordinationen eller vaccinet som inte gavs."))
         return data
-
-
-class ListedChoices(forms.models.ModelChoiceIterator):
-    """The choices read with one plain query: the default reads them through a server-side cursor
-    (DECLARE, FETCH and CLOSE, held past the commit), three round trips for a short list."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for obj in self.queryset:
-            yield self.choice(obj)
 
 
 class ListedModelChoiceField(forms.ModelChoiceField):

@@ -93,9 +93,10 @@ def balance_of(unit, batch) -> int:
     return StockBalance.objects.filter(unit=unit, batch=batch).values_list("balance", flat=True).first() or 0
 
 
-def _insert(movement: StockMovement) -> StockMovement:
+def _insert(movement: StockMovement, *, savepoint: bool = True) -> StockMovement:
+    """`savepoint=False` where a refusal ends the caller's transaction anyway (the dose's)."""
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             movement.save(force_insert=True)
     except IntegrityError as error:
         if _constraint(error) == "stock_balance_never_negative":
@@ -451,8 +452,10 @@ def dose_take(*, vaccination, user, checked: bool = False) -> StockMovement:
     if batch.product.is_multidose:
         at = min(vaccination.given_at, timezone.now())
         vial = open_vial_with_room(unit, batch, at) or _open_vial(user, unit, batch, at)
+    # The dose's transaction is undone by any refusal here: no savepoint of its own (two round trips).
     return _insert(
-        _movement(user, unit, batch, MovementKind.DOSE_GIVEN, -1, vaccination=vaccination, vial=vial)
+        _movement(user, unit, batch, MovementKind.DOSE_GIVEN, -1, vaccination=vaccination, vial=vial),
+        savepoint=False,
     )
 
 

@@ -175,6 +175,17 @@ def charges_for_dose(
     risk group not confirmed, refuses the dose with a message (R10). A product without a price still
     gets its charge, at 0 kr and marked for review, so nothing given goes unseen by the clinic.
     """
+    return charges_for_dose_in_its_transaction(
+        visit=visit, product=product, user=user, billing_data=billing_data, vaccination=vaccination, day=day
+    )
+
+
+def charges_for_dose_in_its_transaction(
+    *, visit, product, user, billing_data: dict | None = None, vaccination=None, day: dt.date | None = None
+) -> list[Charge]:
+    """`charges_for_dose` without a savepoint of its own, for the journal's dose transaction (the
+    receiver): a refusal here undoes the dose with it, so a savepoint would keep nothing and cost two
+    round trips per dose."""
     unit = visit.unit
     if not unit.has_invoicing:
         return []
@@ -193,7 +204,7 @@ def charges_for_dose(
                 % {"group": campaign.risk_group, "name": campaign.name}
             )
         confirmation = campaign.risk_group
-    price = price_for(caregiver=patient.caregiver, day=day, product=product)
+    price, fee_price = _dose_and_visit_fee_prices(patient.caregiver_id, day, product)
     list_price = price.amount if price else ZERO
     charge = Charge(
         caregiver_id=patient.caregiver_id,
@@ -215,19 +226,37 @@ def charges_for_dose(
     )
     charge.save()
     made = [charge]
-    fee = _visit_fee_charge(visit=visit, day=day, chosen=campaign, user=user, product=product)
+    fee = _visit_fee_charge(
+        visit=visit, day=day, chosen=campaign, user=user, product=product, price=fee_price
+    )
     if fee is not None:
         made.append(fee)
     return made
 
 
-def _visit_fee_charge(*, visit, day, chosen, user, product) -> Charge | None:
-    article = _visit_fee_article(visit.patient.caregiver)
-    if article is None:
-        return None
-    price = price_for(caregiver=visit.patient.caregiver, day=day, article=article)
+def _dose_and_visit_fee_prices(caregiver_id, day: dt.date, product) -> tuple[Price | None, Price | None]:
+    """`price_for` the product and for the caregiver's visit-fee article (one per kind, when it is in
+    use) on `day`, in one query; the fee's price comes with its article."""
+    prices = (
+        Price.objects.filter(caregiver_id=caregiver_id, valid_from__lte=day)
+        .filter(Q(product=product) | Q(article__kind=ArticleKind.VISIT_FEE, article__is_active=True))
+        .exclude(valid_until__lt=day)
+        .select_related("article")
+        .order_by("-valid_from", "-id")
+    )
+    dose = fee = None
+    for price in prices:
+        if price.product_id is not None:
+            dose = dose or price
+        else:
+            fee = fee or price
+    return dose, fee
+
+
+def _visit_fee_charge(*, visit, day, chosen, user, product, price) -> Charge | None:
     if price is None:
         return None
+    article = price.article
     campaign = _visit_fee_campaign(chosen, article, visit.patient, day, product)
     try:
         # The partial unique constraint keeps one visit fee per visit even when two doses of the

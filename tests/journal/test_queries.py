@@ -9,9 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from journal import services
+from journal.models import StockMovement, Vaccination
+from mittvaccin.models import AccessLogEntry
 from tests.conftest import client_for
 from tests.factories import PatientFactory
-from tests.journal.factories import hepb_product, make_order, ready_visit, register, tbe_product
+from tests.journal.factories import dose_post, hepb_product, make_order, ready_visit, register, tbe_product
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +103,48 @@ def test_the_patient_page_shows_the_newest_of_its_long_lists_and_the_rest_when_a
         'data-testid="order"'
     )
     assert 'data-testid="earlier-' not in full
+
+
+def test_the_dose_post_reads_the_order_and_the_staff_once_and_makes_at_most_28_queries(cast):
+    """bench dose_register: the signed dose, its stock movement and its charge (unit A invoices), with
+    R6's checks read again inside the transaction. 37 queries before the form chose among the orders
+    already read, both staff fields were read in one query, and billing read its prices together."""
+    ready, warm = ready_visit(cast), ready_visit(cast)
+    client = client_for(cast.alice)
+    url = reverse("journal:visit_dose", args=[ready.patient.pk, ready.visit.pk])
+    client.post(reverse("journal:visit_dose", args=[warm.patient.pk, warm.visit.pk]), dose_post(warm))
+    logged = AccessLogEntry.objects.filter(patient_id=ready.patient.pk).count()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, dose_post(ready))
+    assert response.status_code == 302
+    dose = Vaccination.objects.get(visit=ready.visit)
+    assert (dose.order, dose.prepared_by, dose.given_by) == (ready.order, cast.alice, cast.alice)
+    assert StockMovement.objects.filter(vaccination=dose).count() == 1
+    assert AccessLogEntry.objects.filter(patient_id=ready.patient.pk).count() == logged + 1
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert sum('FROM "journal_order"' in q for q in sql) == 3, sql  # the view's, R6's, the lock's
+    assert sum('FROM "mittvaccin_user"' in q for q in sql) == 1, sql
+    assert len(sql) <= 28, len(sql)
+
+
+def test_a_dose_post_with_staff_not_at_the_caregiver_or_an_unknown_order_is_refused_at_the_form(cast):
+    ready = ready_visit(cast)
+    client = client_for(cast.alice)
+    url = reverse("journal:visit_dose", args=[ready.patient.pk, ready.visit.pk])
+    other_patients_order = make_order(cast, PatientFactory(caregiver=cast.caregiver_a), ready.product)
+    for field, value in (
+        ("given_by", cast.charlie.pk),  # another caregiver's nurse
+        ("prepared_by", cast.clinic_a.pk),  # no right to register doses
+        ("prepared_by", "x"),
+        ("given_by", ""),
+        ("order", other_patients_order.pk),
+        ("order", "1e3"),
+        ("prepared_by", str(10**30)),
+    ):
+        response = client.post(url, dose_post(ready, **{field: value}))
+        assert response.status_code == 200, (field, value)
+        assert response.context["dose_form"].errors.keys() == {field}, (field, value)
+    assert not Vaccination.objects.filter(visit=ready.visit).exists()
+    staff = client.post(url, dose_post(ready, prepared_by=cast.bob.pk))
+    assert staff.status_code == 302
+    assert Vaccination.objects.get(visit=ready.visit).prepared_by == cast.bob
