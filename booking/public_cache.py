@@ -93,9 +93,7 @@ def forget() -> None:
 
 def unit_by_slug(slug: str) -> Unit | None:
     """The unit (with its caregiver) at this public address, or None."""
-    return cached(
-        ("unit", slug), lambda: Unit.objects.select_related("caregiver").filter(slug=slug).first()
-    )
+    return cached(("unit", slug), lambda: Unit.objects.select_related("caregiver").filter(slug=slug).first())
 
 
 def online_visit_type(unit: Unit, visit_type_id: int) -> VisitType | None:
