@@ -71,52 +71,22 @@ def booking_create(
     contact_email: str = "",
     submission_key: str = "",
     identity_verified: bool = False,
+    key_checked: bool = False,
+    schedule_checked: bool = False,
+    patient_is_new: bool = False,
     now=None,
 ) -> Booking:
     """Book `patient` into `slot`. Raises SlotFull, PatientBusy or BookingError; never half-books.
 
     A repeated `submission_key` (the same form sent twice) returns the booking the first one made.
     `identity_verified`: a resident who booked signed in with e-identification (their own fees are
-    then invoiced by the jobs like a booking made by staff).
+    then invoiced by the jobs like a booking made by staff). For the public booking, which found out
+    earlier in its own transaction: `key_checked` (the form's key is unused), `schedule_checked` (the
+    slot's schedule offers the visit type; a slot's schedule never changes) and `patient_is_new` (the
+    patient row was inserted by this very transaction, so no other can see it, let alone lock it).
     """
-    if submission_key and (done := _submitted(submission_key)):
+    if submission_key and not key_checked and (done := _submitted(submission_key)):
         return done
-    return _book(
-        slot=slot,
-        visit_type=visit_type,
-        patient=patient,
-        made_by_kind=made_by_kind,
-        user=user,
-        given_name=given_name,
-        contact_phone=contact_phone,
-        contact_email=contact_email,
-        submission_key=submission_key,
-        identity_verified=identity_verified,
-        now=now,
-    )
-
-
-def _book(
-    *,
-    slot: Slot,
-    visit_type,
-    patient: Patient,
-    made_by_kind: str,
-    user=None,
-    given_name: str = "",
-    contact_phone: str = "",
-    contact_email: str = "",
-    submission_key: str = "",
-    identity_verified: bool = False,
-    patient_is_new: bool = False,
-    schedule_checked: bool = False,
-    now=None,
-) -> Booking:
-    """booking_create's work once the form's key is known to be unused (inside its transaction).
-
-    `patient_is_new`: the patient row was inserted by this very transaction, so no other can see it,
-    let alone lock it: it is not locked again.
-    """
     now = _now(now)
     online = made_by_kind == ActorKind.RESIDENT
     if patient.caregiver_id != slot.unit.caregiver_id:
@@ -265,7 +235,7 @@ def _booking_create_online(
     )
     if slot.free <= 0:
         # In a rush most requests are for a time just taken: refused before anything is written or
-        # locked. The check under the slot's lock (_book) is still the one that decides.
+        # locked. The check under the slot's lock (booking_create) is still the one that decides.
         raise SlotFull(_slot_full_message())
     existing = Patient.objects.filter(
         caregiver=unit.caregiver, identity_kind=identity.kind, identity_number=identity.value
@@ -290,8 +260,7 @@ def _booking_create_online(
         except JournalError:
             raise CallTheClinic(call_clinic_message(unit)) from None
     try:
-        # The form's key was found unused above, in this request: not asked again.
-        booking = _book(
+        booking = booking_create(
             slot=slot,
             visit_type=visit_type,
             patient=existing,
@@ -300,8 +269,9 @@ def _booking_create_online(
             contact_phone=request.phone,
             contact_email=request.email,
             submission_key=request.submission_key,
-            patient_is_new=created,
+            key_checked=True,
             schedule_checked=True,
+            patient_is_new=created,
             now=now,
         )
     except PatientBusy:

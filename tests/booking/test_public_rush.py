@@ -27,7 +27,7 @@ def _sql(captured) -> str:
     return "\n".join(q["sql"][:150] for q in captured.captured_queries)
 
 
-def test_r14_a_booking_made_in_a_rush_costs_twenty_queries_at_most(cast, timebook):
+def test_r14_a_booking_made_in_a_rush_costs_22_queries_at_most(cast, timebook):
     client = Client()
     assert client.get(book_url(timebook)).status_code == 200  # the resident reads the form first
     with CaptureQueriesContext(connection) as captured:
@@ -40,9 +40,11 @@ def test_r14_a_booking_made_in_a_rush_costs_twenty_queries_at_most(cast, timeboo
     sql = [q["sql"] for q in captured.captured_queries]
     # The slot; the form's key; the register; the schedule's visit types; the patient looked up and
     # registered (protection elsewhere, the insert); the slot locked; the booking, its event and the
-    # outbox row, with the savepoints around the inserts that may meet a constraint. The unit, the visit
-    # type, the price list and billing's settings come from the cache; the new patient is not locked.
-    assert len(sql) <= 20, _sql(captured)
+    # outbox row, with the savepoints around the inserts that may meet a constraint (and around the
+    # registration and the booking). The unit, the visit type, the price list and billing's settings come
+    # from the cache; the new patient is not locked. (41 before; the outbox's hand-over after the commit
+    # adds 4 outside a test.)
+    assert len(sql) <= 22, _sql(captured)
     assert not any('FROM "mittvaccin_unit"' in q for q in sql), _sql(captured)
     assert not any('"booking_visittype"."online_bookable"' in q for q in sql), _sql(captured)
     assert not any("billing_" in q for q in sql), _sql(captured)
