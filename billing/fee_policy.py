@@ -9,16 +9,28 @@ from __future__ import annotations
 
 import datetime as dt
 
-from billing.models import Article, ArticleKind, BillingSettings
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from billing.models import Article, ArticleKind, BillingSettings, Price
 from billing.services.prices import price_for
+from booking import public_cache
 from booking.extensions import PublicPrice
+
+
+def _settings_of(caregiver_id) -> BillingSettings:
+    # Read, never create: a public page must not write billing settings. Asked once per kind of fee on
+    # every public page: kept in the public booking cache, renewed when billing's rows change (below).
+    return public_cache.cached(
+        ("billing_settings", caregiver_id),
+        lambda: BillingSettings.objects.filter(caregiver_id=caregiver_id).first() or BillingSettings(),
+    )
 
 
 def fee_policy(kind: str, unit, made_at, starts_at) -> bool:
     if not unit.has_invoicing:
         return False
-    # Read, never create: a public page must not write billing settings.
-    settings_row = BillingSettings.objects.filter(caregiver_id=unit.caregiver_id).first() or BillingSettings()
+    settings_row = _settings_of(unit.caregiver_id)
     enabled = (
         settings_row.invoice_late_cancellations
         if kind == "late_cancellation"
@@ -33,7 +45,10 @@ def fee_policy(kind: str, unit, made_at, starts_at) -> bool:
 def visit_type_price(visit_type, day: dt.date):
     """R18: what the resident sees on the public pages is the caregiver's list price on the visit's
     day, the same figure the invoice will carry: each vaccine's price per dose and the visit fee."""
+    return public_cache.cached(("price", visit_type.pk, day.isoformat()), lambda: _price(visit_type, day))
 
+
+def _price(visit_type, day: dt.date) -> PublicPrice:
     caregiver = visit_type.unit.caregiver
     vaccines = []
     for product in visit_type.vaccines.all():
@@ -47,3 +62,10 @@ def visit_type_price(visit_type, day: dt.date):
         price = price_for(caregiver=caregiver, day=day, article=article)
         fee = price.amount if price is not None else None
     return PublicPrice(vaccines=tuple(vaccines), visit_fee=fee)
+
+
+@receiver([post_save, post_delete], sender=BillingSettings, dispatch_uid="public_cache_billing_settings")
+@receiver([post_save, post_delete], sender=Price, dispatch_uid="public_cache_price")
+@receiver([post_save, post_delete], sender=Article, dispatch_uid="public_cache_article")
+def _billing_changed(sender, **kwargs):
+    public_cache.forget()

@@ -7,7 +7,10 @@ class BookingConfig(AppConfig):
     verbose_name = _("Tidbok")
 
     def ready(self):
-        from booking import access  # noqa: F401  (names the app's access-log actions for the log review)
+        from booking import (
+            access,  # noqa: F401  (names the app's access-log actions for the log review)
+            public_cache,  # noqa: F401  (its receivers renew the cache on every change)
+        )
         from booking.receivers import forget_booking_contacts
         from booking.selectors import has_current_booking
         from journal.extensions import register_care_relationship

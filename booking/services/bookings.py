@@ -31,7 +31,11 @@ from journal.services import JournalError, PatientExists, patient_create
 from journal.services.protection import protection_check_register
 
 
-def _check_bookable(*, slot: Slot, visit_type, patient_birth_date, now, online: bool) -> None:
+def _check_bookable(
+    *, slot: Slot, visit_type, patient_birth_date, now, online: bool, schedule_checked: bool = False
+) -> None:
+    """`schedule_checked`: the slot's schedule was already found to offer the visit type in this
+    transaction (a slot's schedule never changes), so it is not asked again."""
     unit = slot.unit
     if not unit.has_timebook:
         raise BookingError(_("Enheten har ingen tidbok."))
@@ -45,9 +49,8 @@ def _check_bookable(*, slot: Slot, visit_type, patient_birth_date, now, online: 
         raise BookingError(_("Tiden har redan varit. Välj en kommande tid."), code="past")
     if slot.is_closed:
         raise BookingError(_("Tiden är stängd för bokning. Välj en annan tid."), code="closed")
-    if (
-        visit_type.duration_minutes > slot.schedule.slot_minutes
-        or not slot.schedule.visit_types.filter(pk=visit_type.pk).exists()
+    if visit_type.duration_minutes > slot.schedule.slot_minutes or (
+        not schedule_checked and not slot.schedule.visit_types.filter(pk=visit_type.pk).exists()
     ):
         raise BookingError(_("Besökstypen kan inte bokas på den här tiden."), code="wrong_type")
     age = age_on(patient_birth_date, timezone.localtime(slot.starts_at).date())
@@ -68,27 +71,39 @@ def booking_create(
     contact_email: str = "",
     submission_key: str = "",
     identity_verified: bool = False,
+    key_checked: bool = False,
+    schedule_checked: bool = False,
+    patient_is_new: bool = False,
     now=None,
 ) -> Booking:
     """Book `patient` into `slot`. Raises SlotFull, PatientBusy or BookingError; never half-books.
 
     A repeated `submission_key` (the same form sent twice) returns the booking the first one made.
     `identity_verified`: a resident who booked signed in with e-identification (their own fees are
-    then invoiced by the jobs like a booking made by staff).
+    then invoiced by the jobs like a booking made by staff). For the public booking, which found out
+    earlier in its own transaction: `key_checked` (the form's key is unused), `schedule_checked` (the
+    slot's schedule offers the visit type; a slot's schedule never changes) and `patient_is_new` (the
+    patient row was inserted by this very transaction, so no other can see it, let alone lock it).
     """
-    now = _now(now)
-    if submission_key and (done := _submitted(submission_key)):
+    if submission_key and not key_checked and (done := _submitted(submission_key)):
         return done
+    now = _now(now)
     online = made_by_kind == ActorKind.RESIDENT
     if patient.caregiver_id != slot.unit.caregiver_id:
         raise BookingError(_("Patienten hör inte till vårdgivaren."))
     # Lock order: patient, then slot. The patient lock makes "one booking at a time" a queue, not a race.
     # The slot's row only (`of`): locking its unit and schedule too made every booking at the unit wait
     # for the one before it to commit, whatever its time.
-    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if not patient_is_new:
+        patient = Patient.objects.select_for_update().get(pk=patient.pk)
     slot = Slot.objects.select_for_update(of=("self",)).select_related("unit", "schedule").get(pk=slot.pk)
     _check_bookable(
-        slot=slot, visit_type=visit_type, patient_birth_date=patient.birth_date, now=now, online=online
+        slot=slot,
+        visit_type=visit_type,
+        patient_birth_date=patient.birth_date,
+        now=now,
+        online=online,
+        schedule_checked=schedule_checked,
     )
     if slot.free <= 0:
         raise SlotFull(_slot_full_message())
@@ -124,7 +139,8 @@ def booking_create(
         raise
     _event(booking, BookingEvent.Kind.MADE, actor_kind=made_by_kind, user=user, now=now)
     if booking.contact_phone or booking.contact_email:
-        _confirm_after_commit(booking, "confirmation")
+        # The booking's one event so far names the notice (no need to count them).
+        _confirm_after_commit(booking, "confirmation", sequence=1)
     return booking
 
 
@@ -195,22 +211,25 @@ def booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, now
     if request.submission_key and (done := _submitted(request.submission_key)):
         return done
     try:
-        protection_check_register(identity_kind=request.identity.kind, identity_number=request.identity.value)
+        in_register = protection_check_register(
+            identity_kind=request.identity.kind, identity_number=request.identity.value
+        )
     except RegisterUnavailable:
         raise CallTheClinic(call_clinic_message(slot.unit)) from None
-    return _booking_create_online(slot=slot, visit_type=visit_type, request=request, now=now)
+    return _booking_create_online(
+        slot=slot, visit_type=visit_type, request=request, in_register=in_register, now=now
+    )
 
 
 @transaction.atomic
-def _booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, now=None) -> Booking:
+def _booking_create_online(
+    *, slot: Slot, visit_type, request: OnlineRequest, in_register: bool, now=None
+) -> Booking:
     now = _now(now)
     unit = slot.unit
     identity = request.identity
-    existing = Patient.objects.filter(
-        caregiver=unit.caregiver, identity_kind=identity.kind, identity_number=identity.value
-    ).first()
     # The slot as the page read it a moment ago (with unit, caregiver and schedule): enough for the
-    # checks before anything is locked.
+    # checks before anything is read about the person or locked.
     _check_bookable(
         slot=slot, visit_type=visit_type, patient_birth_date=identity.birth_date, now=now, online=True
     )
@@ -218,18 +237,24 @@ def _booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, no
         # In a rush most requests are for a time just taken: refused before anything is written or
         # locked. The check under the slot's lock (booking_create) is still the one that decides.
         raise SlotFull(_slot_full_message())
+    existing = Patient.objects.filter(
+        caregiver=unit.caregiver, identity_kind=identity.kind, identity_number=identity.value
+    ).first()
+    created = False
     if existing is None:
         try:
-            # patient_create reads protection from the one place (the register's marking, a marking
-            # at another caregiver) and then stores no contact detail.
+            # patient_create reads protection from the one place (the register's marking, asked just
+            # now, a marking at another caregiver) and then stores no contact detail.
             existing = patient_create(
                 caregiver=unit.caregiver,
                 identity=identity,
+                register_answer=in_register,
                 family_name=request.family_name.strip(),
                 given_names=request.given_names.strip(),
                 phone=request.phone,
                 email=request.email,
             )
+            created = True
         except PatientExists as exists:
             existing = exists.patient
         except JournalError:
@@ -244,6 +269,9 @@ def _booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, no
             contact_phone=request.phone,
             contact_email=request.email,
             submission_key=request.submission_key,
+            key_checked=True,
+            schedule_checked=True,
+            patient_is_new=created,
             now=now,
         )
     except PatientBusy:

@@ -89,8 +89,11 @@ def _after_commit(task_name: str, *args) -> None:
     outbox.enqueue(getattr(tasks, task_name), *args)
 
 
-def _confirm_after_commit(booking: Booking, kind: str) -> None:
+def _confirm_after_commit(booking: Booking, kind: str, *, sequence: int | None = None) -> None:
     # The reference travels with the id: a task that reaches a worker on another database (a shared
     # Redis between a benchmark and a dev server, a restored backup) finds no such booking and does nothing.
-    # The number of the booking's events names this notice, so a task run twice sends it once.
-    _after_commit("booking_confirmation_send", booking.pk, kind, booking.reference, booking.events.count())
+    # The number of the booking's events names this notice, so a task run twice sends it once
+    # (`sequence`: the caller knows it without counting).
+    if sequence is None:
+        sequence = booking.events.count()
+    _after_commit("booking_confirmation_send", booking.pk, kind, booking.reference, sequence)

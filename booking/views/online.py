@@ -7,9 +7,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import Http404
 
-from booking import selectors
+from booking import public_cache, selectors
 from booking.models import VisitType
 from mittvaccin.models import Unit
+from mittvaccin.parsing import int_or_none
 
 
 def bookable_units() -> list[Unit]:
@@ -24,19 +25,17 @@ def bookable_units() -> list[Unit]:
 
 
 def unit_or_404(slug: str) -> Unit:
-    unit = Unit.objects.select_related("caregiver").filter(slug=slug).first()
+    unit = public_cache.unit_by_slug(slug)
     if unit is None or not unit.has_timebook:
         raise Http404
     return unit
 
 
 def visit_type_or_404(unit: Unit, visit_type_id) -> VisitType:
-    visit_type = VisitType.objects.filter(
-        unit=unit, pk=visit_type_id, is_active=True, online_bookable=True
-    ).first()
+    # With the caller's unit, already read with its caregiver: the price list asks for both.
+    visit_type = public_cache.online_visit_type(unit, int_or_none(visit_type_id))
     if visit_type is None:
         raise Http404
-    visit_type.unit = unit  # already read with its caregiver: the price list asks for both
     return visit_type
 
 

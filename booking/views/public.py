@@ -96,10 +96,10 @@ def public_times(request, unit_slug, visit_type_id):
 def public_book(request, unit_slug, visit_type_id, slot_id):
     unit = unit_or_404(unit_slug)
     visit_type = visit_type_or_404(unit, visit_type_id)
-    slot = Slot.objects.select_related("unit__caregiver", "schedule").filter(unit=unit, pk=slot_id).first()
+    slot = Slot.objects.select_related("schedule").filter(unit=unit, pk=slot_id).first()
     if slot is None:
         raise Http404
-    _with_price(visit_type, timezone.localtime(slot.starts_at).date())
+    slot.unit = unit  # read with its caregiver (cached): the checks and the messages ask for both
     now = timezone.now()
     error = None
     if request.method == "POST":
@@ -160,6 +160,8 @@ def public_book(request, unit_slug, visit_type_id, slot_id):
     status = 200
     if error is not None:
         status = 409 if error.code in ("slot_full", "past", "closed") else 422
+    # The price only for a page that shows it (a booking made answers with a redirect).
+    _with_price(visit_type, timezone.localtime(slot.starts_at).date())
     return render(
         request,
         "booking/public/book.html",

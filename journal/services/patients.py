@@ -28,19 +28,25 @@ class PatientExists(JournalError):
 
 
 @transaction.atomic
-def patient_create(*, caregiver, identity: ParsedIdentity, user=None, **fields) -> Patient:
+def patient_create(
+    *, caregiver, identity: ParsedIdentity, user=None, register_answer: bool | None = None, **fields
+) -> Patient:
     """Register a patient in the caregiver's journal; a second registration of the number is refused.
 
     The population register is asked first, as the public booking does (R7): a person it protects is
     marked, and no contact detail typed in is stored. A marking ticked on the form is kept as well,
     and reaches the person's rows at other caregivers (protection is a fact about the person).
+    `register_answer`: what `protection_check_register` answered the caller for this person a moment
+    ago, in the same request (the public booking asks before anything is written); not asked again.
     """
-    try:
-        in_register = protection_check_register(
-            identity_kind=identity.kind, identity_number=identity.value, user=user
-        )
-    except RegisterUnavailable:
-        raise JournalError(_("Folkbokföringen svarar inte just nu. Försök igen om en stund.")) from None
+    in_register = register_answer
+    if in_register is None:
+        try:
+            in_register = protection_check_register(
+                identity_kind=identity.kind, identity_number=identity.value, user=user
+            )
+        except RegisterUnavailable:
+            raise JournalError(_("Folkbokföringen svarar inte just nu. Försök igen om en stund.")) from None
     ticked = bool(fields.get("protected_identity"))
     inherited = protected_elsewhere(identity_kind=identity.kind, identity_number=identity.value)
     fields["protected_identity"] = ticked or in_register or inherited

@@ -288,9 +288,10 @@ def test_r14_a_time_already_full_is_answered_without_a_booking_attempt(cast, tim
     # Unit, visit type, slot, the form's earlier booking (none), the alternatives and the price list's
     # figures the answer shows (R18: vaccines, visit fee; billing settings for the fee of each kind,
     # asked of billing once per kind): no lock, no patient, no write, no question to the population
-    # register (most answers in a rush are this one). The unit and its caregiver are read once.
+    # register (most answers in a rush are this one). The unit and its caregiver are read once at most
+    # (the first post left them in the public booking cache; test_public_rush.py holds a warm one to 3).
     assert len(captured.captured_queries) <= 9, "\n".join(q["sql"][:150] for q in captured.captured_queries)
-    assert sum('FROM "mittvaccin_unit"' in q["sql"] for q in captured.captured_queries) == 1
+    assert sum('FROM "mittvaccin_unit"' in q["sql"] for q in captured.captured_queries) <= 1
     assert not any(q["sql"].startswith(("INSERT", "UPDATE", "SAVEPOINT")) for q in captured.captured_queries)
     assert not Patient.objects.filter(
         identity_number=valid_pnr(dt.date(1970, 1, 1)).replace("-", "")

@@ -1,0 +1,118 @@
+"""Read-mostly data of the public booking pages, kept in the shared cache.
+
+In a booking rush every request for a unit asks for the same unit, visit type, price list figures and
+billing settings; from the database that is most of the queries of a "that time was just taken" answer.
+Here each is one read of the shared cache, filled from the database on a miss.
+
+Kept true by a generation token that every entry's key carries: a change to anything cached (a unit,
+its caregiver, a visit type and its vaccines, and, through billing's receivers, prices, articles and
+billing settings) draws a new token, at once and again after the commit (so a request that read the old
+rows just before the commit cannot leave them reachable). Entries also expire after SECONDS, which
+bounds how long a change can go unseen when the cache could not be reached as it was made. Fails soft:
+without the cache every answer comes from the database as before.
+
+Only what is the same for every resident is kept here; never a slot's free seats, never a booking.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from booking.models import VisitType
+from journal.models import VaccineProduct
+from mittvaccin.models import Caregiver, Unit
+
+logger = logging.getLogger(__name__)
+
+SECONDS = 60
+_VERSION = 1
+_MISSING = object()
+
+
+def _prefix() -> str:
+    # The database's name too: parallel test workers sharing one cache never see each other's rows.
+    return f"public:{_VERSION}:{connection.settings_dict['NAME']}"
+
+
+def _generation() -> str | None:
+    key = f"{_prefix()}:generation"
+    try:
+        token = cache.get(key)
+        if token is None:
+            cache.add(key, uuid.uuid4().hex[:12], timeout=None)
+            token = cache.get(key)
+    except Exception:
+        logger.warning("public booking cache unreadable; reading from the database", exc_info=True)
+        return None
+    return token
+
+
+def cached(name: tuple, compute: Callable):
+    """`compute()`, or what it answered for `name` since the last change (None is an answer too)."""
+    generation = _generation()
+    if generation is None:
+        return compute()
+    key = ":".join([_prefix(), generation, *(str(part) for part in name)])
+    try:
+        found = cache.get(key, _MISSING)
+    except Exception:
+        found = _MISSING
+    if found is not _MISSING:
+        return found
+    value = compute()
+    try:
+        cache.set(key, value, SECONDS)
+    except Exception:
+        logger.warning("public booking cache unwritable", exc_info=True)
+    return value
+
+
+def forget() -> None:
+    """Make every cached entry unreachable: now and once more after the commit."""
+
+    def drop():
+        try:
+            cache.set(f"{_prefix()}:generation", uuid.uuid4().hex[:12], timeout=None)
+        except Exception:
+            # Unreachable: the entries expire after SECONDS at the latest.
+            logger.warning("could not renew the public booking cache's generation", exc_info=True)
+
+    drop()
+    transaction.on_commit(drop)
+
+
+# --- What booking itself keeps ------------------------------------------------------------------------
+
+
+def unit_by_slug(slug: str) -> Unit | None:
+    """The unit (with its caregiver) at this public address, or None."""
+    return cached(("unit", slug), lambda: Unit.objects.select_related("caregiver").filter(slug=slug).first())
+
+
+def online_visit_type(unit: Unit, visit_type_id: int) -> VisitType | None:
+    """The unit's active, online-bookable visit type with this id, or None."""
+    found = cached(
+        ("visit_type", unit.pk, visit_type_id),
+        lambda: VisitType.objects.filter(
+            unit=unit, pk=visit_type_id, is_active=True, online_bookable=True
+        ).first(),
+    )
+    if found is not None:
+        found.unit = unit  # the caller's unit, already read with its caregiver
+    return found
+
+
+@receiver([post_save, post_delete], sender=Unit, dispatch_uid="public_cache_unit_changed")
+@receiver([post_save, post_delete], sender=Caregiver, dispatch_uid="public_cache_caregiver_changed")
+@receiver([post_save, post_delete], sender=VisitType, dispatch_uid="public_cache_visit_type_changed")
+@receiver([post_save, post_delete], sender=VaccineProduct, dispatch_uid="public_cache_product_changed")
+@receiver(m2m_changed, sender=VisitType.vaccines.through, dispatch_uid="public_cache_vaccines_changed")
+def _changed(sender, **kwargs):
+    forget()
