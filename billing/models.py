@@ -440,8 +440,16 @@ class Charge(models.Model):
         "mittvaccin.Caregiver", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     unit = models.ForeignKey("mittvaccin.Unit", on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey("journal.Patient", on_delete=models.PROTECT, related_name="charges")
-    visit = models.ForeignKey("journal.Visit", on_delete=models.PROTECT, related_name="charges")
+    # Patient and visit are checked together by one composite foreign key, charge_visit_patient_fk
+    # (migration billing 0006): (visit_id, patient_id) must be a visit and its own patient. One check
+    # per row instead of two, and it proves what two separate keys could not: a charge is for its
+    # visit's patient.
+    patient = models.ForeignKey(
+        "journal.Patient", on_delete=models.PROTECT, related_name="charges", db_constraint=False
+    )
+    visit = models.ForeignKey(
+        "journal.Visit", on_delete=models.PROTECT, related_name="charges", db_constraint=False
+    )
     source = models.CharField(_("källa"), max_length=10, choices=ChargeSource.choices)
     # The foreign keys that are empty on most charges (every job's charge) are indexed only where
     # set (OPTIONAL_KEY_INDEXES): a lookup by value finds them all the same, and the jobs' inserts do

@@ -330,6 +330,8 @@ class Visit(models.Model):
         constraints = [
             # A visit happens at a unit of the patient's own caregiver; checked in the service too.
             models.UniqueConstraint(fields=["booking_id", "kind"], name="visit_one_per_booking_and_kind"),
+            # What the charges' composite foreign key (visit, patient) points at (billing 0006).
+            models.UniqueConstraint(fields=["id", "patient"], name="visit_id_patient_key"),
         ]
 
     def __str__(self) -> str:

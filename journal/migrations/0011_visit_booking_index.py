@@ -14,4 +14,9 @@ class Migration(migrations.Migration):
             name="booking_id",
             field=models.BigIntegerField(blank=True, null=True),
         ),
+        # The target of billing_charge's composite foreign key (visit, patient) (billing 0006).
+        migrations.AddConstraint(
+            model_name="visit",
+            constraint=models.UniqueConstraint(fields=("id", "patient"), name="visit_id_patient_key"),
+        ),
     ]
