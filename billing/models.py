@@ -416,6 +416,16 @@ class ChargeSource(models.TextChoices):
 CHARGE_PENDING = (ChargeStatus.OPEN, ChargeStatus.APPROVED)
 
 
+# Charge's foreign keys indexed only where set (see Charge.product).
+OPTIONAL_KEY_INDEXES = {
+    "product": "charge_product_idx",
+    "vaccination": "charge_vaccination_idx",
+    "campaign": "charge_campaign_idx",
+    "created_by": "charge_created_by_idx",
+    "approved_by": "charge_approved_by_idx",
+}
+
+
 class Charge(models.Model):
     """What one dose or one article on a visit costs the patient: list price, campaign, amount.
 
@@ -425,19 +435,43 @@ class Charge(models.Model):
     One charge per booking and article (the jobs' idempotency) and one article of a kind per visit.
     """
 
-    caregiver = models.ForeignKey("mittvaccin.Caregiver", on_delete=models.PROTECT, related_name="+")
+    # No index of its own: charge_review_idx and charge_status_idx begin with it.
+    caregiver = models.ForeignKey(
+        "mittvaccin.Caregiver", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     unit = models.ForeignKey("mittvaccin.Unit", on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey("journal.Patient", on_delete=models.PROTECT, related_name="charges")
-    visit = models.ForeignKey("journal.Visit", on_delete=models.PROTECT, related_name="charges")
+    # Patient and visit are checked together by one composite foreign key, charge_visit_patient_fk
+    # (migration billing 0006): (visit_id, patient_id) must be a visit and its own patient. One check
+    # per row instead of two, and it proves what two separate keys could not: a charge is for its
+    # visit's patient.
+    patient = models.ForeignKey(
+        "journal.Patient", on_delete=models.PROTECT, related_name="charges", db_constraint=False
+    )
+    visit = models.ForeignKey(
+        "journal.Visit", on_delete=models.PROTECT, related_name="charges", db_constraint=False
+    )
     source = models.CharField(_("källa"), max_length=10, choices=ChargeSource.choices)
+    # The foreign keys that are empty on most charges (every job's charge) are indexed only where
+    # set (OPTIONAL_KEY_INDEXES): a lookup by value finds them all the same, and the jobs' inserts do
+    # not add an empty entry to five indexes per row.
     product = models.ForeignKey(
-        "journal.VaccineProduct", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "journal.VaccineProduct",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     article = models.ForeignKey(
         Article, on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
     )
     vaccination = models.ForeignKey(
-        "journal.Vaccination", on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
+        "journal.Vaccination",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="charges",
+        db_index=False,
     )
     booking_id = models.BigIntegerField(null=True, blank=True)
     service_date = models.DateField(_("datum"))
@@ -451,6 +485,7 @@ class Charge(models.Model):
         blank=True,
         related_name="charges",
         verbose_name=_("kampanj"),
+        db_index=False,
     )
     campaign_confirmation = models.CharField(_("bekräftad riskgrupp"), max_length=200, blank=True)
     amount = models.DecimalField(_("att betala"), **MONEY)
@@ -463,9 +498,13 @@ class Charge(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="correction"
     )
     created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey("mittvaccin.User", on_delete=models.PROTECT, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        "mittvaccin.User", on_delete=models.PROTECT, null=True, related_name="+", db_index=False
+    )
     approved_at = models.DateTimeField(null=True, blank=True)
-    approved_by = models.ForeignKey("mittvaccin.User", on_delete=models.PROTECT, null=True, related_name="+")
+    approved_by = models.ForeignKey(
+        "mittvaccin.User", on_delete=models.PROTECT, null=True, related_name="+", db_index=False
+    )
 
     caregiver_lookup = "caregiver"
     objects = CaregiverOwnedQuerySet.as_manager()
@@ -516,6 +555,10 @@ class Charge(models.Model):
         indexes = [
             models.Index(fields=["caregiver", "unit", "service_date"], name="charge_review_idx"),
             models.Index(fields=["caregiver", "status", "patient"], name="charge_status_idx"),
+            *(
+                models.Index(fields=[field], condition=Q(**{f"{field}__isnull": False}), name=name)
+                for field, name in OPTIONAL_KEY_INDEXES.items()
+            ),
         ]
         triggers = [
             never_deleted("charge_never_deleted"),

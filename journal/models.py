@@ -317,7 +317,8 @@ class Visit(models.Model):
     kind = models.CharField(_("typ"), max_length=20, choices=VisitKind.choices, default=VisitKind.VACCINATION)
     started_at = models.DateTimeField(_("påbörjat"), default=timezone.now)
     started_by = models.ForeignKey("mittvaccin.User", on_delete=models.PROTECT, null=True, related_name="+")
-    booking_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Found by visit_one_per_booking_and_kind (booking_id first): no index of its own.
+    booking_id = models.BigIntegerField(null=True, blank=True)
 
     caregiver_lookup = "patient__caregiver"
     objects = CaregiverOwnedQuerySet.as_manager()
@@ -329,6 +330,8 @@ class Visit(models.Model):
         constraints = [
             # A visit happens at a unit of the patient's own caregiver; checked in the service too.
             models.UniqueConstraint(fields=["booking_id", "kind"], name="visit_one_per_booking_and_kind"),
+            # What the charges' composite foreign key (visit, patient) points at (billing 0006).
+            models.UniqueConstraint(fields=["id", "patient"], name="visit_id_patient_key"),
         ]
 
     def __str__(self) -> str:

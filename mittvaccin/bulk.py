@@ -10,7 +10,7 @@ would: a field added to the model later with a default needs no change to the ca
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 
 def insert_rows(
@@ -26,6 +26,10 @@ def insert_rows(
     `constants` are values for every row. `conflict` is an ON CONFLICT clause (e.g. "DO NOTHING",
     or "(booking_id, kind) DO NOTHING"). Returns the `returning` columns of the inserted rows.
     """
+    # The connection itself, not the `django.db.connection` proxy: every attribute read through the
+    # proxy is a thread-local lookup, and the values below are prepared one by one (a fifth of a
+    # job chunk's Python time went to those lookups).
+    connection = connections[DEFAULT_DB_ALIAS]
     constants = dict(constants or {})
     lengths = {len(values) for values in columns.values()}
     if len(lengths) > 1:

@@ -39,6 +39,8 @@ class JobContext:
     def __init__(self, *, run, article, caregiver):
         self.run, self.article, self.caregiver = run, article, caregiver
         self.prices: dict = {}
+        # The day of a visit is local (timezone.localdate); the zone read once, not per booking.
+        self.zone = timezone.get_current_timezone()
         self.campaigns = list(
             article.campaigns.filter(caregiver=caregiver)
             .exclude(qualification="risk_group")
@@ -65,7 +67,7 @@ class JobContext:
 
     def _priced(self, booking_id, patient_id, unit_id, starts_at, birth_date, patient_caregiver_id):
         """The charge's values for one booking, or None with the reason recorded."""
-        day = timezone.localdate(starts_at)
+        day = starts_at.astimezone(self.zone).date()
         price = self.price(day)
         if price is None:
             self._error(

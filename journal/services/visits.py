@@ -56,29 +56,36 @@ def visits_open_for_bookings(*, rows, kind: str, user=None) -> dict[int, int]:
     `rows` are (booking_id, patient_id, unit_id, started_at), patient and unit of the same caregiver
     (the caller checked). A booking that already has its visit keeps it: the unique constraint
     `visit_one_per_booking_and_kind` decides, also against a concurrent check-in (which this waits for).
-    Two statements for all rows.
+    One statement for all rows, and a second one only for the bookings that had their visit already.
     """
     rows = list(rows)
     if not rows:
         return {}
     booking_ids, patient_ids, unit_ids, starts = (list(column) for column in zip(*rows, strict=True))
-    insert_rows(
-        Visit,
-        columns={
-            "booking_id": booking_ids,
-            "patient_id": patient_ids,
-            "unit_id": unit_ids,
-            "started_at": starts,
-        },
-        constants={"kind": kind, "started_by_id": getattr(user, "pk", None)},
-        conflict="(booking_id, kind) DO NOTHING",
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT booking_id, id FROM {Visit._meta.db_table} WHERE kind = %s AND booking_id = ANY(%s::bigint[])",  # noqa: S608
-            [kind, booking_ids],
+    visits = dict(
+        insert_rows(
+            Visit,
+            columns={
+                "booking_id": booking_ids,
+                "patient_id": patient_ids,
+                "unit_id": unit_ids,
+                "started_at": starts,
+            },
+            constants={"kind": kind, "started_by_id": getattr(user, "pk", None)},
+            conflict="(booking_id, kind) DO NOTHING",
+            returning=("booking_id", "id"),
         )
-        return dict(cursor.fetchall())
+    )
+    # Only the bookings that had their visit already are read back (none on a first run).
+    existing = [booking_id for booking_id in booking_ids if booking_id not in visits]
+    if existing:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT booking_id, id FROM {Visit._meta.db_table} WHERE kind = %s AND booking_id = ANY(%s::bigint[])",  # noqa: S608
+                [kind, existing],
+            )
+            visits.update(cursor.fetchall())
+    return visits
 
 
 def questionnaire_current() -> Questionnaire:

@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -226,6 +226,28 @@ def _charge_values(cast, patient, **extra):
 def test_charge_check_constraints(cast, grown_up, extra, constraint):
     with pytest.raises(IntegrityError, match=constraint), transaction.atomic():
         Charge.objects.create(**_charge_values(cast, grown_up, **extra))
+
+
+def _created_and_checked(**values) -> Charge:
+    """Create a charge and run its deferred composite key check at once (a test never commits)."""
+    with transaction.atomic():
+        charge = Charge.objects.create(**values)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS charge_visit_patient_fk IMMEDIATE")
+    return charge
+
+
+def test_a_charge_is_for_its_visits_own_patient_one_composite_key_checks_both(cast, grown_up):
+    """charge_visit_patient_fk: (visit, patient) is a visit and its own patient (billing 0006)."""
+    other = adult(cast.caregiver_a, family_name="Annan", given_names="Olle")
+    with pytest.raises(IntegrityError, match="charge_visit_patient_fk"):
+        _created_and_checked(**{**_charge_values(cast, grown_up), "patient": other})
+    values = _charge_values(cast, grown_up)
+    missing_visit = values.pop("visit").pk + 10_000
+    with pytest.raises(IntegrityError, match="charge_visit_patient_fk"):
+        _created_and_checked(**values, visit_id=missing_visit)
+    charge = _created_and_checked(**_charge_values(cast, grown_up))
+    assert Charge.objects.filter(pk=charge.pk, patient=grown_up, visit__patient=grown_up).exists()
 
 
 def test_r8_database_allows_one_charge_per_booking_and_article(cast, grown_up):
