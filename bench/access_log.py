@@ -84,29 +84,30 @@ def load(ctx) -> None:
         patients = cursor.fetchone()[0]
     rows = ctx.args.log_rows
     ctx.progress(f"  access log: {rows:,} rows over {DAYS} days, {STEP:,} a statement …")
-    for start in range(0, rows, STEP):
-        with connection.cursor() as cursor:
-            # In time order (each partition's indexes on the time grow at their end), patients spread.
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608  (bench: names from the catalogue)
-                f"SELECT {select} FROM generate_series(%(start)s, %(stop)s) AS g(i) "
-                "JOIN (SELECT row_number() OVER (ORDER BY id) - 1 AS n, id, identity_number, protected_identity "
-                "FROM journal_patient WHERE caregiver_id = %(caregiver)s) p ON p.n = (g.i::bigint * 7919) %% %(patients)s "
-                "JOIN (SELECT *, row_number() OVER (ORDER BY id) - 1 AS k FROM "
-                f"{table} WHERE id = ANY(%(templates)s)) t ON t.k = g.i %% %(users)s",
-                {
-                    "first": first,
-                    "rows": rows,
-                    "days": DAYS,
-                    "start": start,
-                    "stop": min(start + STEP, rows) - 1,
-                    "patients": patients,
-                    "caregiver": ctx.caregiver_id,
-                    "templates": template_ids,
-                    "users": len(template_ids),
-                },
-            )
-        ctx.progress(f"    {min(start + STEP, rows):,} rows, {time.perf_counter() - started:.0f} s")
+    with ctx.indexes_after(table):
+        for start in range(0, rows, STEP):
+            with connection.cursor() as cursor:
+                # In time order (each partition's indexes on the time grow at their end), patients spread.
+                cursor.execute(
+                    f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608  (bench: names from the catalogue)
+                    f"SELECT {select} FROM generate_series(%(start)s, %(stop)s) AS g(i) "
+                    "JOIN (SELECT row_number() OVER (ORDER BY id) - 1 AS n, id, identity_number, protected_identity "
+                    "FROM journal_patient WHERE caregiver_id = %(caregiver)s) p ON p.n = (g.i::bigint * 7919) %% %(patients)s "
+                    "JOIN (SELECT *, row_number() OVER (ORDER BY id) - 1 AS k FROM "
+                    f"{table} WHERE id = ANY(%(templates)s)) t ON t.k = g.i %% %(users)s",
+                    {
+                        "first": first,
+                        "rows": rows,
+                        "days": DAYS,
+                        "start": start,
+                        "stop": min(start + STEP, rows) - 1,
+                        "patients": patients,
+                        "caregiver": ctx.caregiver_id,
+                        "templates": template_ids,
+                        "users": len(template_ids),
+                    },
+                )
+            ctx.progress(f"    {min(start + STEP, rows):,} rows, {time.perf_counter() - started:.0f} s")
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {table}")
 

@@ -78,19 +78,14 @@ def _catalogue(ctx):
 
 
 def load(ctx) -> None:
+    from django.db.models import prefetch_related_objects
+
     from bench.rows import Clinic, Histories
-    from journal import schedule
-    from journal.models import Patient
 
     products, batches = _catalogue(ctx)
+    # next_due_date reads a product's schedule steps: once here, not once a dose.
+    prefetch_related_objects(list(products.values()), "schedule_steps")
     clinic = Clinic.of(ctx)
-    rng = random.Random(2026)
-    patients = list(
-        Patient.objects.filter(caregiver_id=ctx.caregiver_id).values_list("id", "birth_date").order_by("id")
-    )
-    chosen = [p for p in patients if rng.random() < ctx.args.journal_history_share]
-    ctx.progress(f"  histories for {len(chosen):,} of {len(patients):,} patients …")
-
     ids = {
         table: _next_ids(ctx, table)
         for table in (
@@ -102,44 +97,87 @@ def load(ctx) -> None:
         )
     }
     rows = Histories(clinic, ids)
-    today = dt.datetime.now(dt.UTC).date()
-    tz = dt.UTC
-    for patient_id, birth in chosen:
-        age_years = (today - birth).days // 365 if birth else 40
-        options = [
-            s
-            for s in SERIES
-            if (s[0] != "FSME-Immun" or age_years >= 17) and (s[0] != "Prevenar 20" or age_years >= 65)
-        ]
-        name, gaps = rng.choice(options)
-        product = products[name]
-        batch = batches[name]
-        taken = rng.randint(1, len(gaps))
-        start = today - dt.timedelta(days=rng.randint(400, 3000))
-        ordered_at = dt.datetime.combine(start - dt.timedelta(days=3), dt.time(9, 0), tz)
-        order_id = rows.order(
-            patient_id=patient_id,
-            product=product,
-            doses_total=len(gaps),
-            valid_until=start + dt.timedelta(days=400),
-            ordered_at=ordered_at,
-        )
-        day = start
-        for number in range(1, taken + 1):
-            day = day + dt.timedelta(days=gaps[number - 1])
-            given_at = dt.datetime.combine(day, dt.time(10, rng.randint(0, 59)), tz)
-            next_due = schedule.next_due_date(product, number, day)
-            rows.given(patient_id, given_at, product, batch, order_id, number, next_due=next_due)
-
     started = time.perf_counter()
-    rows.copy(ctx)
+    with ctx.indexes_after(*ids):
+        _histories(ctx, rows, products, batches)
     for table in ids:
         _reset_sequence(ctx, table)
+    copied = rows.copied
     ctx.progress(
-        f"  {len(rows.doses):,} doses, {len(rows.visits):,} visits, {len(rows.orders):,} orders in"
+        f"  {copied['doses']:,} doses, {copied['visits']:,} visits, {copied['orders']:,} orders in"
         f" {time.perf_counter() - started:.1f} s"
     )
     _long_history(ctx, products, batches, clinic)
+
+
+def _histories(ctx, rows, products, batches) -> None:
+    """Give a share of the bench caregiver's patients a history, COPYed a chunk at a time."""
+    count = ctx.sql(
+        "SELECT count(*) FROM journal_patient WHERE caregiver_id = %s", [ctx.caregiver_id], fetch=True
+    )
+    total = count[0][0]
+    share = ctx.args.journal_history_share
+    # Who gets a history is drawn first, for every patient in turn, and the histories from the draws
+    # after those: two generators of the one seed, the second moved past the first's draws, give the
+    # same rows while the patients stream by.
+    chooser, rng = random.Random(2026), random.Random(2026)
+    for _ in range(total):
+        rng.random()
+    ctx.progress(f"  histories for about {total * share:,.0f} of {total:,} patients …")
+    today = dt.datetime.now(dt.UTC).date()
+    for patient_id, birth in _patients(ctx):
+        if chooser.random() < share:
+            _history(rows, rng, patient_id, birth, products, batches, today)
+            rows.spill(ctx)
+    rows.copy(ctx)
+
+
+def _patients(ctx, chunk: int = 20_000):
+    """(id, birth date) of the bench caregiver's patients in id order, a chunk of rows at a time
+    (keyset pages: the COPYs between them use the same connection)."""
+    last = 0
+    while True:
+        page = ctx.sql(
+            "SELECT id, birth_date FROM journal_patient WHERE caregiver_id = %s AND id > %s ORDER BY id LIMIT %s",
+            [ctx.caregiver_id, last, chunk],
+            fetch=True,
+        )
+        if not page:
+            return
+        yield from page
+        last = page[-1][0]
+
+
+def _history(rows, rng, patient_id, birth, products, batches, today) -> None:
+    """One patient's series, started 400-3000 days before `today`, some of its doses given."""
+    from journal import schedule
+
+    tz = dt.UTC
+    age_years = (today - birth).days // 365 if birth else 40
+    options = [
+        s
+        for s in SERIES
+        if (s[0] != "FSME-Immun" or age_years >= 17) and (s[0] != "Prevenar 20" or age_years >= 65)
+    ]
+    name, gaps = rng.choice(options)
+    product = products[name]
+    batch = batches[name]
+    taken = rng.randint(1, len(gaps))
+    start = today - dt.timedelta(days=rng.randint(400, 3000))
+    ordered_at = dt.datetime.combine(start - dt.timedelta(days=3), dt.time(9, 0), tz)
+    order_id = rows.order(
+        patient_id=patient_id,
+        product=product,
+        doses_total=len(gaps),
+        valid_until=start + dt.timedelta(days=400),
+        ordered_at=ordered_at,
+    )
+    day = start
+    for number in range(1, taken + 1):
+        day = day + dt.timedelta(days=gaps[number - 1])
+        given_at = dt.datetime.combine(day, dt.time(10, rng.randint(0, 59)), tz)
+        next_due = schedule.next_due_date(product, number, day)
+        rows.given(patient_id, given_at, product, batch, order_id, number, next_due=next_due)
 
 
 def copy_histories(ctx, orders, visits, declarations, confirmations, doses, *, dose_columns=None) -> int:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from journal.questionnaire import NO_FLAGS
@@ -36,6 +37,13 @@ class Clinic:
     physician: object
     nurse: object = None
     questionnaire_id: int | None = None
+    # Taken once: `User.signature` translates the profession on every call (a third of a load's time).
+    physician_signature: str = field(init=False, default="")
+    nurse_signature: str = field(init=False, default="")
+
+    def __post_init__(self):
+        object.__setattr__(self, "physician_signature", self.physician.signature)
+        object.__setattr__(self, "nurse_signature", self.nurse.signature if self.nurse else "")
 
     @classmethod
     def of(cls, ctx) -> Clinic:
@@ -52,7 +60,7 @@ class Clinic:
         """A journal_order row: the product's default dose, signed by the physician."""
         return (
             order_id, self.caregiver_id, patient_id, product.pk, product.default_dose_ml, doses_total, "",
-            instructions, valid_until, self.physician.pk, self.physician.signature, ordered_at, self.unit_id, None,
+            instructions, valid_until, self.physician.pk, self.physician_signature, ordered_at, self.unit_id, None,
         )  # fmt: skip
 
     def checked_visit(self, *, visit_id, declaration_id, confirmation_id, patient_id, given_at):
@@ -61,9 +69,9 @@ class Clinic:
         nurse = self.nurse
         return (
             (visit_id, patient_id, self.unit_id, "vaccination", given_at - dt.timedelta(minutes=15), nurse.pk, None),
-            (declaration_id, visit_id, self.questionnaire_id, ANSWERS, False, nurse.pk, nurse.signature,
+            (declaration_id, visit_id, self.questionnaire_id, ANSWERS, False, nurse.pk, self.nurse_signature,
              given_at - dt.timedelta(minutes=12), None),
-            (confirmation_id, visit_id, nurse.pk, nurse.signature, given_at - dt.timedelta(minutes=5), SHOWN, "bench"),
+            (confirmation_id, visit_id, nurse.pk, self.nurse_signature, given_at - dt.timedelta(minutes=5), SHOWN, "bench"),
         )  # fmt: skip
 
     def dose(
@@ -77,7 +85,7 @@ class Clinic:
             dose_id, self.caregiver_id, patient_id, visit_id, self.unit_id, "given", product.pk, "", batch.pk,
             batch.lot_number, batch.expiry_date, order_id, declaration_id, confirmation_id, "left_deltoid",
             route or product.default_route, product.default_dose_ml, "full", number, self.physician.pk, nurse.pk,
-            nurse.pk, nurse.pk, nurse.signature, given_at, given_at + dt.timedelta(minutes=1), next_due, "", "", "",
+            nurse.pk, nurse.pk, self.nurse_signature, given_at, given_at + dt.timedelta(minutes=1), next_due, "", "", "",
             "", "", None,
         )  # fmt: skip
 
@@ -91,12 +99,20 @@ class VisitIds(NamedTuple):
 
 
 class Histories:
-    """Rows of vaccination histories being built, each row taking the next free id of its table."""
+    """Rows of vaccination histories being built, each row taking the next free id of its table.
+
+    A loader calls `spill` between patients: once a chunk is gathered it goes to the database, so a
+    regional load never holds its tables in memory. The rows and their ids are the same whatever the
+    chunk (each table is still COPYed in id order; a dose's order may be in an earlier chunk).
+    """
+
+    CHUNK = 50_000  # visits gathered before they are COPYed
 
     def __init__(self, clinic: Clinic, ids: dict):
         self.clinic = clinic
         self.ids = ids
         self.orders, self.visits, self.declarations, self.confirmations, self.doses = [], [], [], [], []
+        self.copied: Counter = Counter()  # rows COPYed so far: orders, visits, doses
 
     def order(self, **fields) -> int:
         order_id = take(self.ids, "journal_order")
@@ -145,13 +161,22 @@ class Histories:
         """A visit with the one dose given on it."""
         self.dose(self.visit(patient_id, given_at), product, batch, order_id, number, **fields)
 
+    def spill(self, ctx, **options) -> None:
+        """COPY what is gathered if it is a chunk or more (between patients, never inside a visit)."""
+        if len(self.visits) >= self.CHUNK or len(self.orders) >= self.CHUNK:
+            self.copy(ctx, **options)
+
     def copy(self, ctx, **options) -> int:
-        """COPY every row gathered (bench.journal.copy_histories); the number of doses."""
+        """COPY every row gathered (bench.journal.copy_histories) and let go of them; the number of
+        doses COPYed in all."""
         from bench.journal import copy_histories
 
-        return copy_histories(
+        copy_histories(
             ctx, self.orders, self.visits, self.declarations, self.confirmations, self.doses, **options
         )
+        self.copied.update(orders=len(self.orders), visits=len(self.visits), doses=len(self.doses))
+        self.orders, self.visits, self.declarations, self.confirmations, self.doses = [], [], [], [], []
+        return self.copied["doses"]
 
 
 def bench_patient(

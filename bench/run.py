@@ -23,6 +23,7 @@ Apps add their part in bench/<app>.py (see docs/DEVELOPING.md, "Benchmark").
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import importlib
 import io
@@ -30,6 +31,7 @@ import json
 import os
 import random
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -41,6 +43,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 APP_MODULES = ["journal", "stock", "nvr", "booking", "residents", "billing", "reports", "access_log"]
 BENCH_DB = "mittvaccin_bench"
+DEFAULT_PATIENTS = 300_000
 # Bump when the core's synthetic data changes shape, so `--reuse` rebuilds.
 CORE_LOADER_VERSION = 1
 PASSWORD = "bench-password-1"
@@ -109,6 +112,43 @@ class Context:
                 copy.write_row(row)
                 count += 1
         return count
+
+    @contextlib.contextmanager
+    def indexes_after(self, *tables: str):
+        """Load `tables` without their secondary indexes and foreign keys, then build those once over the
+        loaded rows: a sorted build and one join per key instead of an index update and a key lookup per
+        row. The definitions are read back from the catalogue, so they return exactly as they were; unique
+        indexes and the triggers stay on while the rows go in."""
+        dropped = []
+        for table in tables:
+            indexes = self.sql(
+                "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = %s::regclass "
+                "AND NOT x.indisprimary AND NOT x.indisunique ORDER BY i.relname",
+                [table],
+                fetch=True,
+            )
+            keys = self.sql(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+                [table],
+                fetch=True,
+            )
+            for name, _definition in keys:
+                self.sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            for name, _definition in indexes:
+                self.sql(f'DROP INDEX "{name}"')
+            dropped.append((table, indexes, keys))
+        yield  # a load that fails leaves no signature: the next run makes the database anew
+        started = time.perf_counter()
+        for table, indexes, keys in dropped:
+            for _name, definition in indexes:
+                # A partitioned table's index is read back as ON ONLY (the parent alone): build it on
+                # every partition again.
+                self.sql(definition.replace(" ON ONLY ", " ON ", 1))
+            for name, definition in keys:
+                self.sql(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        progress(f"  indexes and keys of {', '.join(tables)} built in {time.perf_counter() - started:.1f} s")
 
     # --- HTTP -------------------------------------------------------------------------------------
     def login(self, username: str):
@@ -263,10 +303,16 @@ def _postmaster_pid() -> int:
 
 
 # --- set-up ----------------------------------------------------------------------------------------
-def bench_database_url() -> str:
+def bench_database_name(patients: int) -> str:
+    """The default scale keeps `mittvaccin_bench`; every other size has its own database, so a regional
+    run (or a quick small one) never drops the default one, and `--reuse` works for each."""
+    return BENCH_DB if patients == DEFAULT_PATIENTS else f"{BENCH_DB}_p{patients}"
+
+
+def bench_database_url(name: str = BENCH_DB) -> str:
     url = os.environ["DATABASE_URL"]
     parsed = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit(parsed._replace(path=f"/{BENCH_DB}"))
+    return urllib.parse.urlunsplit(parsed._replace(path=f"/{name}"))
 
 
 def bench_redis_url() -> str:
@@ -276,19 +322,19 @@ def bench_redis_url() -> str:
     return url.rsplit("/", 1)[0] + "/14"
 
 
-def prepare_database(fresh: bool) -> None:
+def prepare_database(fresh: bool, name: str = BENCH_DB) -> None:
     import psycopg
 
     url = os.environ["DATABASE_URL"]
     params = dsn_params(url)
     with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and fresh:
-            progress("Dropping the previous benchmark database …")
-            conn.execute(f'DROP DATABASE "{BENCH_DB}" WITH (FORCE)')
+            progress(f"Dropping the previous benchmark database {name} …")
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
             exists = None
         if not exists:
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def dsn_params(url: str) -> dict:
@@ -443,27 +489,28 @@ def load_core(ctx: Context) -> None:
             )
 
     start = time.perf_counter()
-    count = ctx.copy(
-        "journal_patient",
-        [
-            "caregiver_id",
-            "identity_kind",
-            "identity_number",
-            "reserve_number_region",
-            "family_name",
-            "given_names",
-            "sex",
-            "birth_date",
-            "protected_identity",
-            "address",
-            "postal_code",
-            "city",
-            "phone",
-            "email",
-            "created_at",
-        ],
-        rows(),
-    )
+    with ctx.indexes_after("journal_patient"):
+        count = ctx.copy(
+            "journal_patient",
+            [
+                "caregiver_id",
+                "identity_kind",
+                "identity_number",
+                "reserve_number_region",
+                "family_name",
+                "given_names",
+                "sex",
+                "birth_date",
+                "protected_identity",
+                "address",
+                "postal_code",
+                "city",
+                "phone",
+                "email",
+                "created_at",
+            ],
+            rows(),
+        )
     progress(f"  {count:,} patients in {time.perf_counter() - start:.1f} s; ANALYZE …")
     ctx.sql("ANALYZE journal_patient")
 
@@ -599,7 +646,12 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="make bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--patients", type=int, default=300_000, help="synthetic patients (default 300,000)")
+    parser.add_argument(
+        "--patients",
+        type=int,
+        default=DEFAULT_PATIENTS,
+        help="synthetic patients (default 300,000; any other size gets its own database)",
+    )
     parser.add_argument(
         "--requests", type=int, default=200, help="timed requests per measurement (default 200)"
     )
@@ -607,6 +659,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     parser.add_argument(
         "--reuse", action="store_true", help="keep the synthetic data of an earlier run of the same size"
+    )
+    parser.add_argument(
+        "--load-only",
+        action="store_true",
+        help="build (or reuse) the synthetic database and report the phase timings; measure nothing",
     )
     parser.add_argument(
         "--skip",
@@ -626,7 +683,10 @@ def main(argv: list[str]) -> int:
             module.add_arguments(parser)
     args = parser.parse_args(argv)
 
-    database_url = bench_database_url()
+    started = time.perf_counter()
+    timings: dict = {}
+    database = bench_database_name(args.patients)
+    database_url = bench_database_url(database)
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -644,8 +704,8 @@ def main(argv: list[str]) -> int:
         if hasattr(module, "environment"):
             env.update(module.environment(args))
     signature = loader_signature(args, modules)
-    reuse = args.reuse and existing_signature() == signature
-    prepare_database(fresh=not reuse)
+    reuse = args.reuse and existing_signature(database) == signature
+    prepare_database(fresh=not reuse, name=database)
     os.environ.update(env)
     import django
 
@@ -653,34 +713,86 @@ def main(argv: list[str]) -> int:
     from django.core.management import call_command
 
     ctx = Context(args=args)
-    progress("Migrating the benchmark database and collecting static files …")
-    call_command("migrate", verbosity=0, stdout=io.StringIO())
-    call_command("collectstatic", interactive=False, verbosity=0, stdout=io.StringIO())
+    ctx.results["bench_database"] = database
+    ctx.results["load_average_start"] = load_average()
+    progress(f"Migrating the benchmark database {database} and collecting static files …")
+    with phase(timings, "migrate"):
+        call_command("migrate", verbosity=0, stdout=io.StringIO())
+        call_command("collectstatic", interactive=False, verbosity=0, stdout=io.StringIO())
     if reuse:
         progress("Reusing the synthetic data of the previous run (--reuse).")
     else:
-        start = time.perf_counter()
-        load_core(ctx)
-        gather_context(ctx)
-        for name, module in modules:
-            if hasattr(module, "load"):
-                progress(f"Loading {name} …")
-                module.load(ctx)
-        ctx.sql("CREATE TABLE IF NOT EXISTS bench_meta (signature text)")
-        ctx.sql("DELETE FROM bench_meta")
-        ctx.sql("INSERT INTO bench_meta VALUES (%s)", [signature])
-        progress(f"Synthetic data ready in {time.perf_counter() - start:.0f} s.")
+        load_all(ctx, modules, signature, timings)
     from django.db import connection
 
     connection.close()
-    with connection.cursor() as cursor:  # ANALYZE outside a transaction, after all loaders
+    with phase(timings, "analyze"), connection.cursor() as cursor:  # outside a transaction, after all loaders
         cursor.execute("ANALYZE")
     gather_context(ctx)
     from django.core.cache import cache
 
     cache.clear()
+    ctx.results.update(timing_keys(timings))
+    ctx.results["load_average_loaded"] = load_average()
 
-    ctx.results["load_average_start"] = load_average()
+    if not args.load_only:
+        with phase(timings, "measure"):
+            measure_all(ctx, modules, env)
+        ctx.results["measure_s"] = timings["measure"]
+    ctx.results["bench_total_s"] = round(time.perf_counter() - started, 1)
+    ctx.results["bench_peak_rss_mb"] = peak_rss_mb()
+    ctx.results["load_average_end"] = load_average()
+    ctx.results = with_fw_ratios(ctx.results, ctx.framework_floor_ms, ctx.fw_floors)
+    report(ctx.results)
+    out = BASE_DIR / ".bench" / "latest.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(ctx.results, indent=2, ensure_ascii=False) + "\n")
+    progress(f"Written to {out.relative_to(BASE_DIR)}")
+    return 0
+
+
+@contextlib.contextmanager
+def phase(timings: dict, name: str):
+    """Seconds spent in the block, kept in `timings[name]` (the phase timings of the output)."""
+    start = time.perf_counter()
+    yield
+    timings[name] = round(time.perf_counter() - start, 1)
+
+
+def load_all(ctx: Context, modules, signature: str, timings: dict) -> None:
+    """Every loader in turn (the core's patients first), each timed."""
+    start = time.perf_counter()
+    with phase(timings, "load_core"):
+        load_core(ctx)
+        gather_context(ctx)
+    for name, module in modules:
+        if hasattr(module, "load"):
+            progress(f"Loading {name} …")
+            with phase(timings, f"load_{name}"):
+                module.load(ctx)
+            progress(
+                f"  {name} loaded in {timings[f'load_{name}']:.0f} s (peak memory {peak_rss_mb():.0f} MB)"
+            )
+    ctx.sql("CREATE TABLE IF NOT EXISTS bench_meta (signature text)")
+    ctx.sql("DELETE FROM bench_meta")
+    ctx.sql("INSERT INTO bench_meta VALUES (%s)", [signature])
+    timings["load_total"] = round(time.perf_counter() - start, 1)
+    progress(f"Synthetic data ready in {timings['load_total']:.0f} s.")
+
+
+def timing_keys(timings: dict) -> dict:
+    """The phases as flat `<phase>_s` keys (a reused database has no load phases)."""
+    return {f"{name}_s": seconds for name, seconds in timings.items()}
+
+
+def peak_rss_mb() -> float:
+    """The bench process's peak resident memory in MB (Linux reports ru_maxrss in kB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def measure_all(ctx: Context, modules, env: dict) -> None:
+    """Start gunicorn on the loaded database and run the core's and every app's measurements."""
+    args = ctx.args
     progress(f"Starting gunicorn with {args.workers} workers …")
     server = start_gunicorn(ctx, env)
     ctx.server_pid = server.pid
@@ -700,20 +812,11 @@ def main(argv: list[str]) -> int:
         server.terminate()
         server.wait(timeout=30)
 
-    ctx.results["load_average_end"] = load_average()
-    ctx.results = with_fw_ratios(ctx.results, ctx.framework_floor_ms, ctx.fw_floors)
-    report(ctx.results)
-    out = BASE_DIR / ".bench" / "latest.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(ctx.results, indent=2, ensure_ascii=False) + "\n")
-    progress(f"Written to {out.relative_to(BASE_DIR)}")
-    return 0
 
-
-def existing_signature() -> str | None:
+def existing_signature(name: str = BENCH_DB) -> str | None:
     import psycopg
 
-    params = {**dsn_params(os.environ["DATABASE_URL"]), "dbname": BENCH_DB}
+    params = {**dsn_params(os.environ["DATABASE_URL"]), "dbname": name}
     try:
         with psycopg.connect(**params) as conn:
             row = conn.execute("SELECT signature FROM bench_meta").fetchone()

@@ -54,18 +54,19 @@ def load(ctx) -> None:
     )
     per_lot = max(ctx.args.stock_ledger_rows // lots, 2)
     now = dt.datetime.now(dt.UTC)
+    signature = nurse.signature  # once: the property translates the profession on every call
 
     def ledger():
         for batch in batches:
             start = now - dt.timedelta(days=per_lot)
             yield (
                 ctx.caregiver_id, unit_id, batch.pk, "delivery", per_lot * 2, "Bench", "F-1", "", "", None, None, None,
-                None, None, nurse.pk, nurse.signature, start, None,
+                None, None, nurse.pk, signature, start, None,
             )  # fmt: skip
             for step in range(1, per_lot):
                 yield (
                     ctx.caregiver_id, unit_id, batch.pk, "waste", -1, "", "", "broken", "", None, None, None, None,
-                    None, nurse.pk, nurse.signature, start + dt.timedelta(hours=step), None,
+                    None, nurse.pk, signature, start + dt.timedelta(hours=step), None,
                 )  # fmt: skip
 
     rows = ctx.copy(
