@@ -87,7 +87,8 @@ def _decorate(booking, signals, today=None, age_texts=None) -> None:
     """What a row shows beyond the booking's own fields. `age_texts` (a dict kept by the caller across a
     day's rows) spares translating "N år" again for every patient of the same age."""
     booking.signals = signals.get(booking.patient_id, [])
-    booking.age = age = booking.patient.age()
+    today = today or timezone.localdate()
+    booking.age = age = booking.patient.age(today)
     local = timezone.localtime(booking.starts_at)
     # Formatted once here rather than by a filter and a {% blocktranslate %} in each of hundreds of rows.
     booking.time_text = local.strftime("%H:%M")
@@ -95,7 +96,7 @@ def _decorate(booking, signals, today=None, age_texts=None) -> None:
     if age not in age_texts:
         age_texts[age] = ngettext("%(age)s år", "%(age)s år", age) % {"age": age} if age is not None else ""
     booking.age_text = age_texts[age]
-    booking.is_today = local.date() == (today or timezone.localdate())
+    booking.is_today = local.date() == today
     if booking.status == Booking.Status.CHECKED_IN:
         booking.visit_url = _visit_url(booking)
 
