@@ -3,10 +3,11 @@ and rendering invoice PDFs.
 
     make bench ARGS="--billing-due-bookings 100000 --billing-invoices 10000 --billing-pdfs 100"
 
-Everything runs in this process against the benchmark database, the way a Celery worker would run it:
-the jobs through `billing.services.jobs.job_execute` (charges made per second over the due bookings,
-each with its own visit; then a second run that must create nothing), invoices through `invoices_issue` (one transaction per patient,
-numbers from the locked counter), PDFs through `invoice_pdf_store` one after another on one core.
+The jobs and the issuing run in this process against the benchmark database, the way a Celery worker
+would run them: the jobs through `billing.services.jobs.job_execute` (charges made per second over the
+due bookings, each with its own visit; then a second run that must create nothing), invoices through
+`invoices_issue` (one transaction per patient, numbers from the locked counter). The PDFs are rendered
+by a real Celery worker started for them (solo pool: one process, one core).
 Each measurement adds its own fresh due bookings, so `--reuse` runs measure new work too.
 """
 
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -83,6 +86,74 @@ def _quiet_broker() -> None:
 
     app.conf.broker_url = "memory://"
     app.conf.broker_transport_options = {}
+
+
+def _pdfs_in_a_worker(ctx, pairs: list[tuple[int, int]]) -> dict:
+    """Render the PDFs of `pairs` [(invoice id, number), …] in a real Celery worker (solo pool: one
+    process, one core), sent as the issue sends them (`billing.invoice_render_pdfs`).
+
+    The first invoice is a warm-up (WeasyPrint loads its fonts on the first document) and not counted.
+    Measured: the worker's own CPU (/proc) and the time until the last document's row exists. A fresh
+    worker holds what a production worker holds, not the benchmark's 10,000 issued invoices, whose
+    objects slow Python's garbage collector down during the render.
+    """
+    from django.conf import settings
+
+    from billing.models import InvoiceDocument
+    from mittvaccin.celery import app
+
+    queue = "bench_pdfs"
+    broker = settings.CELERY_BROKER_URL  # _quiet_broker changed the app's, not the settings'
+    ids = [invoice_id for invoice_id, _number in pairs]
+    with tempfile.TemporaryDirectory() as media, app.connection_for_write(broker) as connection:
+        connection.default_channel.queue_purge(queue)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "mittvaccin", "worker", "--pool", "solo", "--queues", queue,
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING"],
+            env={**os.environ, "MITTVACCIN_MEDIA_ROOT": media},
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+
+            def rendered(expected: list[int]) -> None:
+                deadline = time.monotonic() + 600
+                while InvoiceDocument.objects.filter(invoice_id__in=expected).count() < len(expected):
+                    if worker.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError("the Celery worker stopped or did not render the invoice PDFs")
+                    time.sleep(0.02)
+
+            def send(batch: list) -> None:
+                app.send_task(
+                    "billing.invoice_render_pdfs", args=[[list(pair) for pair in batch]], queue=queue,
+                    connection=connection,
+                )  # fmt: skip
+
+            send(pairs[:1])
+            rendered(ids[:1])
+            cpu_started, started = _process_cpu_s(worker.pid), time.perf_counter()
+            send(pairs[1:])
+            rendered(ids[1:])
+            elapsed, cpu = time.perf_counter() - started, _process_cpu_s(worker.pid) - cpu_started
+            rss = ctx.rss_mb(worker.pid)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=60)
+    count = len(pairs) - 1
+    return {
+        "pdf_rendered": count,
+        "pdf_per_s": round(count / elapsed, 2) if elapsed else 0.0,
+        # Per second of the worker's CPU: what one core renders, whatever else the machine runs.
+        "pdf_per_cpu_s": round(count / cpu, 2) if cpu else 0.0,
+        "celery_worker_rss_mb": rss,
+        "celery_worker_rss_process": "a Celery worker (solo pool) after rendering the PDFs",
+    }
+
+
+def _process_cpu_s(pid: int) -> float:
+    """CPU seconds used so far by a process of this machine (utime + stime from /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _due_bookings(ctx, count: int) -> None:
@@ -247,18 +318,12 @@ def _backend_cpu_s() -> float:
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return _process_cpu_s(cursor.fetchone()[0])
 
 
 def measure(ctx) -> dict:
-    from django.conf import settings
-
     from billing import services
     from billing.models import Charge, ChargeStatus, JobKind
-    from billing.pdf import invoice_pdf_store
     from mittvaccin.models import Caregiver, User
 
     _quiet_broker()
@@ -315,22 +380,11 @@ def measure(ctx) -> dict:
         numbers == list(range(numbers[0], numbers[0] + len(numbers))) if numbers else True
     )
 
-    count = min(ctx.args.billing_pdfs, len(result.invoices))
-    ctx.progress(f"  billing: rendering {count} invoice PDFs on one core …")
-    with tempfile.TemporaryDirectory() as media:
-        settings.MEDIA_ROOT = media
-        invoice_pdf_store(result.invoices[0])  # WeasyPrint's first document loads fonts; not counted
-        started, cpu_started = time.perf_counter(), time.process_time()
-        for invoice in result.invoices[1 : count + 1]:
-            invoice_pdf_store(invoice)
-        pdf_elapsed = time.perf_counter() - started
-        pdf_cpu = time.process_time() - cpu_started
-    rendered = len(result.invoices[1 : count + 1])
-    results["pdf_rendered"] = rendered
-    results["pdf_per_s"] = round(rendered / pdf_elapsed, 2) if pdf_elapsed else 0.0
-    # Per second of this one process's CPU: what one core renders, whatever else the machine runs.
-    results["pdf_per_cpu_s"] = round(rendered / pdf_cpu, 2) if pdf_cpu else 0.0
-    # No Celery worker runs in the benchmark: this process ran the jobs and the PDFs as one would.
-    results["celery_worker_rss_mb"] = ctx.rss_mb(os.getpid())
-    results["celery_worker_rss_process"] = "the benchmark process (ran the jobs, issuing and PDFs in-process)"
+    count = min(ctx.args.billing_pdfs, len(result.invoices) - 1)
+    ctx.progress(f"  billing: rendering {count} invoice PDFs in a Celery worker on one core …")
+    results.update(
+        _pdfs_in_a_worker(ctx, [(invoice.pk, invoice.number) for invoice in result.invoices[: count + 1]])
+    )
+    # The jobs and the issuing ran in this process, as a worker would run them.
+    results["jobs_process_rss_mb"] = ctx.rss_mb(os.getpid())
     return results

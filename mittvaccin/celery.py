@@ -1,9 +1,11 @@
 """The Celery app. Periodic jobs live in each app's `schedules.py` as a BEAT_SCHEDULE dict."""
 
+import gc
 import importlib
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mittvaccin.settings")
 
@@ -26,3 +28,13 @@ def collect_beat_schedules(sender, **kwargs):
             continue
         schedule.update(module.BEAT_SCHEDULE)
     sender.conf.beat_schedule = schedule
+
+
+@worker_ready.connect
+@worker_process_init.connect
+def freeze_what_start_up_made(**kwargs):
+    """Keep the objects that start-up made (modules, Django, the task registry) out of the garbage
+    collector's full passes: they live as long as the worker. A render of an invoice PDF makes many
+    short-lived objects and so many collections; without this each full pass walks all of start-up too.
+    """
+    gc.freeze()
