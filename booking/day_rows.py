@@ -1,10 +1,11 @@
-"""One booking's row of the timebook's day view, as HTML.
+"""The rows of the timebook's day view, as HTML.
 
 A busy day has hundreds of bookings, and drawing each row with the template engine (some forty tags and
 variables a row) was most of the page's time (issue 11). The row is therefore one string made here,
 with every text escaped; `RowPage` holds what is the same for every row of a page (links, the CSRF
 field, the translated words), made once. The day view and the single row that htmx swaps in after an
-action (check-in, no-show) both come from `booking_row`, so they cannot differ.
+action (check-in, no-show) both come from `booking_row`, so they cannot differ. `day_body` puts a
+day's booking rows and its free and closed times together, the table's body.
 """
 
 from __future__ import annotations
@@ -156,3 +157,43 @@ def _actions(booking, page: RowPage, link: str) -> str:
     if status == "no_show":
         undo = f'<a class="button small" href="{link}angra-uteblev/">{words["undo_no_show"]}</a>'
     return f"\n          {arrival}\n          {no_show}\n          {later}\n          {undo}\n          "
+
+
+def day_body(view, page: RowPage, *, book_url: str) -> SafeString:
+    """The day table's <tbody> content: each time's booking rows (made by the view, `row_html`), then a
+    "closed" row for a closed time without bookings or a "free" row with its booking link."""
+    closed_word = escape(_("stängd"))
+    book_word = escape(_("Boka"))
+    columns = 5 if page.show_signals else 4
+    parts = []
+    for row in view.rows:
+        parts.extend(booking.row_html for booking in row.bookings)
+        slot = row.slot
+        if slot.is_closed:
+            if not row.bookings:
+                parts.append(
+                    f'<tr class="closed-row"><td class="t">{_time(slot.starts_at)}</td>'
+                    f'<td colspan="{columns}" class="muted">{closed_word}</td></tr>\n'
+                )
+        elif row.free:
+            free = escape(
+                _("ledig (%(free)s av %(capacity)s)") % {"free": row.free, "capacity": slot.capacity}
+            )
+            book = (
+                f'<a class="button small" href="{escape(book_url)}?slot={slot.pk}">{book_word}</a>'
+                if slot.starts_at > page.now
+                else ""
+            )
+            parts.append(
+                f'<tr class="free-row{"" if row.bookings else " slot-first"}">\n'
+                f'  <td class="t">{"" if row.bookings else _time(slot.starts_at)}</td>\n'
+                f'  <td colspan="{columns - 1}" class="muted">— {free} '
+                f'<span class="small">{escape(slot.schedule.name)}</span></td>\n'
+                f'  <td class="acts">{book}</td>\n'
+                "</tr>\n"
+            )
+    return mark_safe("".join(parts))  # noqa: S308  (every text in it is escaped; row_html is built here too)
+
+
+def _time(moment) -> str:
+    return timezone.localtime(moment).strftime("%H:%M")

@@ -49,6 +49,7 @@ def day(request, unit, day=None):
         for index, booking in enumerate(row.bookings):
             _decorate(booking, signals, today, age_texts)
             booking.row_html = day_rows.booking_row(booking, first=index == 0, page=page)
+    book_url = reverse("booking:book", args=[unit.pk])
     context = {
         "unit": unit,
         "view": view,
@@ -60,7 +61,7 @@ def day(request, unit, day=None):
         "show_signals": show_signals,
         "now": now,
         "affected_count": selectors.affected_bookings(unit, now=now).count(),
-        "book_url": reverse("booking:book", args=[unit.pk]),
+        "day_body": day_rows.day_body(view, page, book_url=book_url),
     }
     template = "booking/staff/day.html#day" if request.htmx else "booking/staff/day.html"
     return render(request, template, context)
