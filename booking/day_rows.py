@@ -11,7 +11,6 @@ day's booking rows and its free and closed times together, the table's body.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape as _html_escape
 
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -20,13 +19,8 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from mittvaccin.html_rows import escape, protected_badge
 from mittvaccin.rights import Right
-
-
-def escape(value) -> str:
-    """Django's `escape` without its lazy-string wrapper (called thousands of times a page): the same
-    characters escaped the same way, as `django.utils.html.escape` does with the standard library."""
-    return _html_escape(str(value))
 
 
 @dataclass(frozen=True)
@@ -50,10 +44,7 @@ def row_page(request, *, now=None, today=None) -> RowPage:
         now=now or timezone.now(),
         today=today or timezone.localdate(),
         csrf_field=f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(get_token(request))}">',
-        protected_badge=(
-            f' <span class="badge danger">{render_to_string("_icon_lock.html")} '
-            f"{escape(_('Skyddad identitet'))}</span>"
-        ),
+        protected_badge=f" {protected_badge()}",
         words={
             key: escape(text)
             for key, text in {

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Count
@@ -23,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from journal import access
 from journal.models import Batch, Patient, Vaccination, VaccinationStatus, VaccineProduct
 from journal.recall_models import Recall, RecallDelivery, RecallEntry, RecallMessage
+from journal.recall_rows import ROUTE_LABELS, RecallRow, page_rows
 from journal.services.common import JournalError
 from mittvaccin import outbox
 from mittvaccin.access_log import access_log_record
@@ -30,7 +30,8 @@ from mittvaccin.exports import csv_text
 from mittvaccin.messaging import send_email, send_sms
 from mittvaccin.rights import Right
 
-FORWARDING = "forwarding"
+# The order of a recall's list, by name (the positions of its entries; also in journal migration 0012).
+LIST_ORDER = "patient.family_name, patient.given_names, sub.patient_id, sub.given_at, sub.id"
 
 
 class RecallError(JournalError):
@@ -121,12 +122,14 @@ def recall_create(
         patient_count=counts["patients"],
         dose_count=counts["doses"],
     )
-    # The list, set-based: one INSERT … SELECT however many thousand doses the lot went into.
-    select_sql, params = doses.values_list("patient_id", "id").query.sql_with_params()
+    # The list, set-based: one INSERT … SELECT however many thousand doses the lot went into, each dose
+    # numbered in the list's order (LIST_ORDER) so that its pages are read by position.
+    select_sql, params = doses.values_list("patient_id", "id", "given_at").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO journal_recallentry (recall_id, patient_id, vaccination_id) "  # noqa: S608
-            f"SELECT %s, sub.patient_id, sub.id FROM ({select_sql}) AS sub",
+            "INSERT INTO journal_recallentry (recall_id, patient_id, vaccination_id, position) "  # noqa: S608
+            f"SELECT %s, sub.patient_id, sub.id, row_number() OVER (ORDER BY {LIST_ORDER}) "
+            f"FROM ({select_sql}) AS sub JOIN journal_patient AS patient ON patient.id = sub.patient_id",
             (recall.pk, *params),
         )
     _log_patients(request, recall, Patient.objects.filter(pk__in=doses.values("patient_id")))
@@ -145,55 +148,22 @@ def _log_patients(request, recall: Recall, patients) -> int:
 # --- The list, on screen and as CSV ------------------------------------------------------------------------
 
 
-@dataclass
-class RecallRow:
-    patient: Patient
-    dose: Vaccination
-
-    @property
-    def route(self) -> str:
-        return contact_route(self.patient)
-
-
-def contact_route(patient: Patient) -> str:
-    """How to reach the patient about the recall. Protected identity: only the tax agency's forwarding route."""
-    if patient.protected_identity:
-        return FORWARDING
-    if patient.phone:
-        return "sms"
-    if patient.email:
-        return "email"
-    if patient.address:
-        return "letter"
-    return "none"
-
-
-ROUTE_LABELS = {
-    FORWARDING: gettext_lazy("Via Skatteverkets postförmedling (skyddad identitet)"),
-    "sms": gettext_lazy("SMS"),
-    "email": gettext_lazy("E-post"),
-    "letter": gettext_lazy("Brev"),
-    "none": gettext_lazy("Kontaktuppgift saknas"),
-}
-
-
-def recall_rows(recall: Recall, *, offset: int = 0, limit: int | None = None) -> list[RecallRow]:
+def recall_rows(recall: Recall) -> list[RecallRow]:
+    """The whole list, in its order, with the patients and doses as model instances (the CSV)."""
     entries = (
         RecallEntry.objects.filter(recall=recall)
         .select_related("patient", "vaccination__unit")
-        .order_by("patient__family_name", "patient__given_names", "patient_id", "vaccination__given_at")
+        .order_by("position")
     )
-    if limit is not None:
-        entries = entries[offset : offset + limit]
     return [RecallRow(entry.patient, entry.vaccination) for entry in entries]
 
 
 def recall_page(request, recall: Recall, *, page: int, per_page: int = 100):
     """One page of the list; the patients on it are read, so each gets a log row with the purpose "recall"."""
-    total = RecallEntry.objects.filter(recall=recall).count()
+    total = recall.dose_count  # one entry per dose found, written with the recall and never changed
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    rows = recall_rows(recall, offset=(page - 1) * per_page, limit=per_page)
+    rows = page_rows(recall, offset=(page - 1) * per_page, limit=per_page)
     access_log_record(
         request=request,
         patients=[row.patient for row in rows],

@@ -68,6 +68,9 @@ class RecallEntry(models.Model):
     recall = models.ForeignKey(Recall, on_delete=models.PROTECT, related_name="entries")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
     vaccination = models.ForeignKey(Vaccination, on_delete=models.PROTECT, related_name="+")
+    # Place in the list as it was made (1, 2, …: by family name, given names, patient, dose time), so a
+    # page of a 20,000-dose list is an index range, not a sort of every entry joined to its patient.
+    position = models.PositiveIntegerField()
 
     caregiver_lookup = "recall__caregiver"
     objects = CaregiverOwnedQuerySet.as_manager()
@@ -75,6 +78,7 @@ class RecallEntry(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["recall", "vaccination"], name="recall_entry_once_per_dose"),
+            models.UniqueConstraint(fields=["recall", "position"], name="recall_entry_one_per_position"),
         ]
         indexes = [models.Index(fields=["recall", "patient"], name="recall_entry_patient_idx")]
         triggers = [append_only("recall_entry_append_only")]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from journal import recall as recalls
+from journal import recall_rows
 from journal.models import Batch
 from journal.recall_models import Recall
 from journal.stock_forms import RecallForm, RecallMessageForm
@@ -84,7 +85,7 @@ def _detail(request, recall, *, message_form=None, status=200):
             "page": page,
             "pages": pages,
             "total": total,
-            "route_labels": recalls.ROUTE_LABELS,
+            "rows_html": recall_rows.rows_html(rows),
             "message_form": message_form or RecallMessageForm(initial={"idempotency_key": uuid.uuid4()}),
             "sent": sent,
         },

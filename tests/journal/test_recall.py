@@ -8,6 +8,8 @@ import io
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -70,6 +72,22 @@ def test_a4_a_recall_by_lot_lists_every_patient_who_got_it(cast, lot):
     assert (recall.created_by, recall.reason) == (cast.bob, "Tillverkarens meddelande 12/3")
     routes = {row.patient.family_name: row.route for row in recalls.recall_rows(recall)}
     assert routes == {"Sms": "sms", "Mejl": "email", "Hemlig": "forwarding", "Brev": "letter"}
+
+
+def test_a4_the_list_is_in_name_order_and_its_pages_are_ranges_of_positions(cast, lot):
+    product, batch, _doses = lot
+    request = _Request(cast.bob, cast.unit_a)
+    recall = recalls.recall_create(request=request, product=product, batch=batch, reason="x")
+    entries = RecallEntry.objects.filter(recall=recall).order_by("position")
+    assert [e.position for e in entries] == [1, 2, 3, 4]
+    assert [e.patient.family_name for e in entries] == ["Brev", "Hemlig", "Mejl", "Sms"]
+    pages = [recalls.recall_page(request, recall, page=n, per_page=3) for n in (1, 2, 9)]
+    assert [[row.patient.family_name for row in rows] for rows, *_rest in pages] == [
+        ["Brev", "Hemlig", "Mejl"],
+        ["Sms"],
+        ["Sms"],  # past the end: the last page
+    ]
+    assert [(page, count, total) for _rows, page, count, total in pages] == [(1, 2, 4), (2, 2, 4), (2, 2, 4)]
 
 
 def test_a4_every_listed_patient_gets_an_access_log_row_with_the_purpose_recall(cast, lot):
@@ -158,6 +176,37 @@ def test_a4_the_page_and_csv_show_a_protected_patient_only_the_forwarding_route(
         hidden[1] == "" and hidden[7].startswith("Via Skatteverkets") and hidden[8:] == ["", "", "", "", ""]
     )
     assert len(rows) == 5
+
+
+def test_a4_a_page_of_the_list_is_one_range_of_positions_with_every_text_escaped(cast, lot):
+    product, batch, doses = lot
+    _dosed(cast, product, batch, family_name="Zeta <b>x</b>", phone="070-222 22 22")
+    client = client_for(cast.bob)
+    client.post(reverse("journal:recalls"), {"product": product.pk, "lot_number": "recall1", "reason": "x"})
+    recall = Recall.objects.get()
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse("journal:recall", args=[recall.pk])).content.decode()
+    entries = [q["sql"] for q in queries.captured_queries if 'FROM "journal_recallentry"' in q["sql"]]
+    assert (
+        len(entries) == 1
+        and '"position" >' in entries[0]
+        and "family_name" not in entries[0].split("ORDER BY")[1]
+    )
+    assert len(queries.captured_queries) <= 12
+    assert "ZETA &lt;B&gt;X&lt;/B&gt;" in html and "<b>" not in html
+    protected = doses[2].patient
+    row = html.split(protected.identity_display)[1].split("</tr>")[0]
+    assert "Skyddad identitet" in row and "Via Skatteverkets postförmedling" in row
+    given = timezone.localtime(doses[0].given_at).strftime("%Y-%m-%d")
+    assert f"<td>{given}</td>" in html and f"<td>{doses[0].unit.name}</td>" in html
+    names = [name.split("</a>")[0].split(">")[-1] for name in html.split('<a href="/patient/')[1:]]
+    assert [name.split(",")[0] for name in names if "," in name] == [
+        "BREV",
+        "HEMLIG",
+        "MEJL",
+        "SMS",
+        "ZETA &lt;B&gt;X&lt;/B&gt;",
+    ]
 
 
 def test_a4_the_csv_never_carries_a_formula(cast):
