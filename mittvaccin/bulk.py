@@ -103,8 +103,14 @@ def _array(field, values: list, connection):
         prepared = values  # an integer field prepares an int as itself
     else:
         prepared = [field.get_db_prep_save(value, connection) for value in values]
-    literal = _literal(prepared)
-    return prepared if literal is None else literal
+    return array_param(prepared)
+
+
+def array_param(values: list):
+    """A list as the parameter of an array (`%s::bigint[]`): one literal where `_literal` can make
+    it, else the list for the driver."""
+    literal = _literal(values)
+    return values if literal is None else literal
 
 
 def _literal(values: list) -> str | None:

@@ -31,6 +31,7 @@ from django.db import (
     transaction,
 )
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,6 +52,7 @@ from billing.services.prices import articles_ensure, billing_settings_for
 from booking import selectors as booking_selectors
 from booking.models import Booking
 from mittvaccin import liveness, outbox
+from mittvaccin.bulk import array_param
 from mittvaccin.models import Caregiver
 
 logger = logging.getLogger(__name__)
@@ -327,7 +329,7 @@ def _page_charged(article, booking_ids) -> set[int]:
         cursor.execute(
             f"SELECT booking_id FROM {Charge._meta.db_table} "  # noqa: S608  (the model's own table name)
             "WHERE booking_id = ANY(%s::bigint[]) AND article_id = %s",
-            [list(booking_ids), article.pk],
+            [array_param(list(booking_ids)), article.pk],
         )
         return {row[0] for row in cursor.fetchall()}
 
@@ -351,8 +353,10 @@ def _charge_chunk(run, context, page, *, charge: bool, order) -> None:
             todo.append(booking_id)
     for name, value in counts.items():
         context.figures[name] += value
+    # The page's ids as one array (an IN list would be a parameter per booking).
+    ids = RawSQL("SELECT unnest(%s::bigint[])", [array_param(todo)])
     batch = (
-        list(Booking.objects.filter(pk__in=todo).order_by(*order).values_list(*JobContext.COLUMNS))
+        list(Booking.objects.filter(pk__in=ids).order_by(*order).values_list(*JobContext.COLUMNS))
         if todo
         else []
     )
