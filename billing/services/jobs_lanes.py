@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import connections
+from django.utils import timezone, translation
 
 # How long a waiting lane or the reader sleeps before it looks whether another one failed.
 _POLL_S = 0.05
@@ -29,11 +30,14 @@ def run_in_lanes(
 ) -> list[Any]:
     """Call `work(state, page)` for every page, `lanes` pages at once; returns each lane's state.
 
-    Each lane is a thread: `start()` makes its state there (on its own connection), then it takes pages
-    in the order `pages` yields them. The pages are read in this thread, at most `lanes` ahead of the
-    lanes. The first error of a lane or of the reading stops the rest and is raised here, after every
+    Each lane is a thread: `start()` makes its state there (on its own connection, in the caller's
+    language and time zone), then it takes pages in the order `pages` yields them. The pages are read
+    in this thread, at most `lanes` ahead of the lanes. The first error of a lane or of the reading stops the rest and is raised here, after every
     lane has finished the page it held.
     """
+    # A lane works in the caller's language and time zone (both are per thread): the same run's
+    # messages and days, whichever thread does the page.
+    language, zone = translation.get_language(), timezone.get_current_timezone()
     todo: queue.Queue = queue.Queue(maxsize=lanes)
     stop = threading.Event()
     errors: list[BaseException] = []
@@ -41,6 +45,8 @@ def run_in_lanes(
 
     def lane() -> None:
         try:
+            translation.activate(language)
+            timezone.activate(zone)
             state = start()
             states.append(state)
             while not stop.is_set():

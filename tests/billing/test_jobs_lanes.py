@@ -6,10 +6,12 @@ caller starts inside a transaction stays on the caller's connection (every test 
 
 import threading
 import time
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
 
 from billing.models import ArticleKind, Charge, JobKind, JobRun, JobStatus
 from billing.services.jobs import job_execute, job_queue
@@ -135,20 +137,27 @@ def test_r8_a_lane_whose_connection_dies_loses_its_chunk_only_and_the_rerun_does
 
 
 def test_a_failing_lane_stops_the_others_after_the_page_they_hold():
-    done, started = [], threading.Event()
+    done, read, failing = [], [], threading.Event()
+
+    def pages():
+        for page in range(10_000):
+            read.append(page)
+            yield page
 
     def work(_state, page):
         if page == 1:
-            started.wait(timeout=30)  # the other lane holds page 0 meanwhile
+            failing.set()
             raise RuntimeError("lane lost")
-        started.set()
+        if page == 0:
+            failing.wait(timeout=30)  # the other lane fails while this one holds its page
         done.append(page)
 
     with pytest.raises(RuntimeError, match="lane lost"):
-        run_in_lanes(range(100), work, lanes=2, start=object)
-    # The pages after the failure were not handed out: at most what was queued before it was seen.
+        run_in_lanes(pages(), work, lanes=2, start=object)
+    # The page held when the other failed was finished; the reading stopped soon after the failure.
     assert 0 in done
-    assert len(done) <= 4
+    assert 1 not in done
+    assert len(read) < 10_000
 
 
 def test_an_error_while_reading_the_pages_stops_the_lanes():
@@ -160,6 +169,17 @@ def test_an_error_while_reading_the_pages_stops_the_lanes():
     with pytest.raises(OSError, match="reading failed"):
         run_in_lanes(pages(), lambda _state, page: done.append(page), lanes=2, start=object)
     assert set(done) <= {0, 1, 2}
+
+
+def test_a_lane_works_in_the_callers_language_and_time_zone():
+    seen = []
+
+    def work(_state, _page):
+        seen.append((translation.get_language(), str(timezone.get_current_timezone())))
+
+    with translation.override("en"), timezone.override(ZoneInfo("America/New_York")):
+        run_in_lanes(range(4), work, lanes=2, start=object)
+    assert seen == [("en", "America/New_York")] * 4
 
 
 def _blocked_backend(cursor):
