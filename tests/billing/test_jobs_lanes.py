@@ -5,7 +5,6 @@ caller starts inside a transaction stays on the caller's connection (every test 
 """
 
 import threading
-import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,18 +24,9 @@ from tests.billing.factories import (
     ready_caregiver,
     timebook_for,
 )
+from tests.billing.test_jobs_worker import _blocked_backend, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_for(condition, what):
-    # Waiting for an outcome, not measuring time.
-    for _ in range(600):
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 def test_r8_r9_two_lanes_charge_each_booking_once_with_the_runs_figures(cast):
@@ -180,12 +170,3 @@ def test_a_lane_works_in_the_callers_language_and_time_zone():
     with translation.override("en"), timezone.override(ZoneInfo("America/New_York")):
         run_in_lanes(range(4), work, lanes=2, start=object)
     assert seen == [("en", "America/New_York")] * 4
-
-
-def _blocked_backend(cursor):
-    cursor.execute(
-        "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%%journal_visit%%' "
-        "AND pid <> pg_backend_pid()"
-    )
-    row = cursor.fetchone()
-    return row[0] if row else None
