@@ -435,11 +435,21 @@ class Charge(models.Model):
     One charge per booking and article (the jobs' idempotency) and one article of a kind per visit.
     """
 
-    # No index of its own: charge_review_idx and charge_status_idx begin with it.
+    # Unit and caregiver are checked together by one composite foreign key, charge_unit_caregiver_fk
+    # (migration billing 0007): (unit_id, caregiver_id) must be a unit and its own caregiver. One check
+    # per row instead of two, and a charge's caregiver is its unit's. No index of their own:
+    # charge_review_idx (caregiver, unit, …) serves the key and every read (each is by caregiver), and
+    # charge_status_idx begins with the caregiver too.
     caregiver = models.ForeignKey(
-        "mittvaccin.Caregiver", on_delete=models.PROTECT, related_name="+", db_index=False
+        "mittvaccin.Caregiver",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
-    unit = models.ForeignKey("mittvaccin.Unit", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "mittvaccin.Unit", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     # Patient and visit are checked together by one composite foreign key, charge_visit_patient_fk
     # (migration billing 0006): (visit_id, patient_id) must be a visit and its own patient. One check
     # per row instead of two, and it proves what two separate keys could not: a charge is for its

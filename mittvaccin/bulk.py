@@ -6,11 +6,17 @@ array parameter; columns that are the same for every row are single parameters.
 
 A column the caller does not name gets the model field's default (or NULL), exactly as a model object
 would: a field added to the model later with a default needs no change to the callers.
+
+A column of numbers, dates or timestamps travels as one array literal made here (`_literal`): the driver
+adapts a list element by element in Python, which was a third of a job chunk's Python time.
 """
 
 from __future__ import annotations
 
-from django.db import DEFAULT_DB_ALIAS, connections
+import datetime as dt
+from decimal import Decimal
+
+from django.db import DEFAULT_DB_ALIAS, connections, models
 
 
 def insert_rows(
@@ -53,7 +59,7 @@ def insert_rows(
         names.append(connection.ops.quote_name(field.column))
         if key in columns:
             arrays.append(f"%s::{db_type}[]")
-            array_params.append([field.get_db_prep_save(value, connection) for value in columns[key]])
+            array_params.append(_array(field, columns[key], connection))
             selects.append(f"t.c{len(arrays)}")
             continue
         # Without a default Django's own: "" for text that may not be NULL, else None.
@@ -74,3 +80,47 @@ def insert_rows(
         # The SELECT list's parameters come first in the statement, then the arrays of FROM.
         cursor.execute(sql, [*params, *array_params])
         return cursor.fetchall() if returning else [()] * cursor.rowcount
+
+
+# How each kind of value is written in an array literal: the text PostgreSQL reads back as the same
+# value, as the driver itself writes it (str of a number, ISO 8601 of a date or an aware timestamp).
+_TEXT = {
+    int: str,
+    Decimal: str,
+    dt.date: dt.date.isoformat,
+    dt.datetime: dt.datetime.isoformat,
+    type(None): lambda _value: "NULL",
+}
+
+
+def _array(field, values: list, connection):
+    """One column's values as its array parameter: prepared by the field, as Django would, then
+    written as one literal where `_literal` can."""
+    target = field.target_field if field.is_relation else field
+    if isinstance(target, models.IntegerField) and all(
+        type(value) is int or value is None for value in values
+    ):
+        prepared = values  # an integer field prepares an int as itself
+    else:
+        prepared = [field.get_db_prep_save(value, connection) for value in values]
+    return array_param(prepared)
+
+
+def array_param(values: list):
+    """A list as the parameter of an array (`%s::bigint[]`): one literal where `_literal` can make
+    it, else the list for the driver."""
+    literal = _literal(values)
+    return values if literal is None else literal
+
+
+def _literal(values: list) -> str | None:
+    """The values as one PostgreSQL array literal, when each is an int, a Decimal, a date, an aware
+    datetime or None; None otherwise (text, booleans, naive timestamps: the driver adapts those)."""
+    kinds = set(map(type, values))
+    if not kinds <= _TEXT.keys():
+        return None
+    if dt.datetime in kinds and any(type(value) is dt.datetime and value.tzinfo is None for value in values):
+        return None
+    if len(kinds) == 1:
+        return "{" + ",".join(map(_TEXT[kinds.pop()], values)) + "}"
+    return "{" + ",".join([_TEXT[type(value)](value) for value in values]) + "}"

@@ -85,6 +85,11 @@ class Unit(models.Model):
         verbose_name = _("enhet")
         verbose_name_plural = _("enheter")
         ordering = ["name"]
+        constraints = [
+            # What a row of another table refers to when it must be at a unit of its own caregiver
+            # (billing's charge_unit_caregiver_fk): one key checks both, and that they belong together.
+            models.UniqueConstraint(fields=["id", "caregiver"], name="unit_id_caregiver_key"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -514,6 +514,12 @@ BILLING_JOB_LOOKBACK_DAYS = 90
 # Bookings the jobs handle per transaction (one INSERT … SELECT each for visits and charges): a crash
 # loses at most one chunk, which the next run redoes.
 BILLING_JOB_CHUNK = 2000
+# Chunks a run does at once, each on a database connection of its own (billing/services/jobs_lanes.py):
+# most of a chunk's work is the database's, so a second connection puts a second core to work. One per
+# core this process may use, at most four (each is one more connection while a run lasts).
+BILLING_JOB_LANES = min(
+    4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+)
 # Where invoice PDFs are written, below MEDIA_ROOT (never served publicly; the app streams them).
 BILLING_PDF_DIR = "invoices"
 

@@ -31,6 +31,7 @@ from django.db import (
     transaction,
 )
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,10 +47,12 @@ from billing.models import (
 from billing.services.charges import charge_withdraw
 from billing.services.common import BillingError
 from billing.services.jobs_charging import JobContext
+from billing.services.jobs_lanes import run_in_lanes
 from billing.services.prices import articles_ensure, billing_settings_for
 from booking import selectors as booking_selectors
 from booking.models import Booking
 from mittvaccin import liveness, outbox
+from mittvaccin.bulk import array_param
 from mittvaccin.models import Caregiver
 
 logger = logging.getLogger(__name__)
@@ -185,19 +188,20 @@ def job_run_scheduled(*, kind: str) -> list[JobRun]:
     return runs
 
 
-def job_execute(*, run_id: int, chunk: int | None = None) -> JobRun | None:
+def job_execute(*, run_id: int, chunk: int | None = None, lanes: int | None = None) -> JobRun | None:
     """Do one queued run. Safe to call twice: a run that is not queued any more is left alone.
 
     The run holds its liveness lock from before it is marked running until after it is finished.
+    `lanes` pages are charged at once, each on a connection of its own (BILLING_JOB_LANES).
     """
     try:
         with liveness.held(LIVENESS_NAMESPACE, run_id):
-            return _job_execute(run_id=run_id, chunk=chunk)
+            return _job_execute(run_id=run_id, chunk=chunk, lanes=lanes)
     except liveness.Busy:
         return JobRun.objects.filter(pk=run_id).first()  # the same run, delivered twice, is under way
 
 
-def _job_execute(*, run_id: int, chunk: int | None) -> JobRun | None:
+def _job_execute(*, run_id: int, chunk: int | None, lanes: int | None) -> JobRun | None:
     with transaction.atomic():
         run = JobRun.objects.select_for_update().filter(pk=run_id).select_related("caregiver").first()
         if run is None or run.status != JobStatus.QUEUED:
@@ -206,7 +210,7 @@ def _job_execute(*, run_id: int, chunk: int | None) -> JobRun | None:
         run.status, run.started_at, run.heartbeat_at = JobStatus.RUNNING, now, now
         run.save(update_fields=["status", "started_at", "heartbeat_at"])
     try:
-        _execute(run, chunk or settings.BILLING_JOB_CHUNK)
+        _execute(run, chunk or settings.BILLING_JOB_CHUNK, lanes or settings.BILLING_JOB_LANES)
     except Exception as error:  # recorded on the run for people to see, then re-raised for the log
         logger.exception("billing job %s failed", run.pk)
         JobRun.objects.filter(pk=run.pk).update(
@@ -222,7 +226,7 @@ def _job_execute(*, run_id: int, chunk: int | None) -> JobRun | None:
     return run
 
 
-def _execute(run: JobRun, chunk: int) -> None:
+def _execute(run: JobRun, chunk: int, lanes: int) -> None:
     caregiver = run.caregiver
     settings_row = billing_settings_for(caregiver)
     article = articles_ensure(caregiver)[ARTICLE_OF[run.kind]]
@@ -249,38 +253,58 @@ def _execute(run: JobRun, chunk: int) -> None:
     else:
         _note(run, _("Faktureringen är avstängd i faktureringsinställningarna; inget skapades."))
 
-    context = JobContext(run=run, article=article, caregiver=caregiver)
-    # Pages in the order the bookings became due, by keyset on an index of their own (booking's
-    # *_idx on the due moment and id): each page reads one chunk of rows, however far the run has
-    # come. Switched off, the pages are still read for the run's figures; nothing is charged.
     key = DUE_SINCE_FIELD[run.kind]
-    # A page is its ids and what the bookings say (no timestamps: read and parsed for every due booking
-    # on every run, they cost more than the rest); the columns a charge needs are read for the
-    # bookings to charge only (_charge_chunk).
-    page_rows = due.order_by(key, "pk").values_list("pk", *flags)
-    after = None
-    while True:
-        page = list(page_rows.filter(_after(key, after) if after else Q())[:chunk])
-        if not page:
-            break
-        _charge_chunk(run, context, page, charge=enabled, order=(key, "pk"))
-        if len(page) < chunk:
-            break
-        last = page[-1][0]
-        after = (Booking.objects.filter(pk=last).values_list(key, flat=True).get(), last)
+    pages = _pages(due.order_by(key, "pk").values_list("pk", *flags), key, chunk)
 
-    if context.figures["to_review"]:
+    def context() -> JobContext:
+        return JobContext(run=run, article=article, caregiver=caregiver)
+
+    def work(lane_context: JobContext, page) -> None:
+        _charge_chunk(run, lane_context, page, charge=enabled, order=(key, "pk"))
+
+    if lanes > 1 and not connection.in_atomic_block:
+        contexts = run_in_lanes(pages, work, lanes=lanes, start=context)
+    else:
+        # Called inside a transaction, the run is part of it: a connection of its own could neither
+        # see what the caller has not committed nor be undone with it.
+        contexts = [context()]
+        for page in pages:
+            work(contexts[0], page)
+
+    to_review = sum(each.figures["to_review"] for each in contexts)
+    if to_review:
         _note(
             run,
             _(
                 "%(count)s webbokningar utan e-legitimation debiterades inte automatiskt: granska och "
                 "debitera dem var för sig under Sena avbokningar och uteblivna besök."
             )
-            % {"count": context.figures["to_review"]},
+            % {"count": to_review},
         )
     if run.kind == JobKind.NO_SHOW:
         _withdraw_undone_no_shows(run, article)
     JobRun.objects.filter(pk=run.pk).update(status=JobStatus.FINISHED, finished_at=timezone.now())
+
+
+def _pages(page_rows, key: str, chunk: int):
+    """The due bookings' pages in the order they became due, by keyset on an index of their own.
+
+    (booking's *_idx on the due moment and id): each page reads one chunk of rows, however far the run
+    has come. Switched off, the pages are still read for the run's figures; nothing is charged. A page
+    is its ids and what the bookings say (no timestamps: read and parsed for every due booking on every
+    run, they cost more than the rest); the columns a charge needs are read for the bookings to charge
+    only (_charge_chunk).
+    """
+    after = None
+    while True:
+        page = list(page_rows.filter(_after(key, after) if after else Q())[:chunk])
+        if not page:
+            return
+        yield page
+        if len(page) < chunk:
+            return
+        last = page[-1][0]
+        after = (Booking.objects.filter(pk=last).values_list(key, flat=True).get(), last)
 
 
 def _flag(q: Q) -> ExpressionWrapper:
@@ -305,7 +329,7 @@ def _page_charged(article, booking_ids) -> set[int]:
         cursor.execute(
             f"SELECT booking_id FROM {Charge._meta.db_table} "  # noqa: S608  (the model's own table name)
             "WHERE booking_id = ANY(%s::bigint[]) AND article_id = %s",
-            [list(booking_ids), article.pk],
+            [array_param(list(booking_ids)), article.pk],
         )
         return {row[0] for row in cursor.fetchall()}
 
@@ -329,8 +353,10 @@ def _charge_chunk(run, context, page, *, charge: bool, order) -> None:
             todo.append(booking_id)
     for name, value in counts.items():
         context.figures[name] += value
+    # The page's ids as one array (an IN list would be a parameter per booking).
+    ids = RawSQL("SELECT unnest(%s::bigint[])", [array_param(todo)])
     batch = (
-        list(Booking.objects.filter(pk__in=todo).order_by(*order).values_list(*JobContext.COLUMNS))
+        list(Booking.objects.filter(pk__in=ids).order_by(*order).values_list(*JobContext.COLUMNS))
         if todo
         else []
     )

@@ -18,7 +18,7 @@ from journal.models import (
 )
 from journal.questionnaire import ensure_current
 from journal.services.common import JournalError
-from mittvaccin.bulk import insert_rows
+from mittvaccin.bulk import array_param, insert_rows
 
 
 @transaction.atomic
@@ -82,7 +82,7 @@ def visits_open_for_bookings(*, rows, kind: str, user=None) -> dict[int, int]:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT booking_id, id FROM {Visit._meta.db_table} WHERE kind = %s AND booking_id = ANY(%s::bigint[])",  # noqa: S608
-                [kind, existing],
+                [kind, array_param(existing)],
             )
             visits.update(cursor.fetchall())
     return visits

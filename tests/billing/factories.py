@@ -213,23 +213,26 @@ def late_cancellation(
     return booking_cancel(booking=booking, by_kind=ActorKind.RESIDENT)
 
 
-def no_shows_with_the_fourth_held(cast, count: int = 6):
+def no_shows_with_the_fourth_held(cast, count: int = 6, held: int = 1):
     """`count` no-shows at caregiver A priced 400 kr, and another connection that holds an uncommitted
-    visit for the fourth (by time): a job run blocks there after three bookings, as the kill-half-way
-    tests need. Returns (bookings, the holding connection, its backend pid); the caller closes it."""
+    visit for the fourth (by time), and for the `held - 1` after it: a run (one booking per chunk)
+    blocks there after three bookings, on each of `held` connections when it runs that many chunks at
+    once, as the kill-half-way tests need. Returns (bookings, the holding connection, its backend pid);
+    the caller closes it."""
     article_price(cast.caregiver_a, ArticleKind.NO_SHOW, "400")
     timebook = timebook_for(cast.unit_a)
     bookings = [
         no_show(adult(cast.caregiver_a), cast.unit_a, cast.alice, timebook=timebook) for _ in range(count)
     ]
-    blocker = sorted(bookings, key=lambda b: (b.starts_at, b.pk))[3]
+    blockers = sorted(bookings, key=lambda b: (b.starts_at, b.pk))[3 : 3 + held]
     holder = connections.create_connection("default")
     holder.set_autocommit(False)
     with holder.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO journal_visit (patient_id, unit_id, kind, started_at, booking_id) VALUES (%s, %s, %s, now(), %s)",
-            [blocker.patient_id, cast.unit_a.pk, VisitKind.NO_SHOW, blocker.pk],
-        )
+        for blocker in blockers:
+            cursor.execute(
+                "INSERT INTO journal_visit (patient_id, unit_id, kind, started_at, booking_id) VALUES (%s, %s, %s, now(), %s)",
+                [blocker.patient_id, cast.unit_a.pk, VisitKind.NO_SHOW, blocker.pk],
+            )
         cursor.execute("SELECT pg_backend_pid()")
         holder_pid = cursor.fetchone()[0]
     return bookings, holder, holder_pid

@@ -233,7 +233,7 @@ def _created_and_checked(**values) -> Charge:
     with transaction.atomic():
         charge = Charge.objects.create(**values)
         with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS charge_visit_patient_fk IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS charge_visit_patient_fk, charge_unit_caregiver_fk IMMEDIATE")
     return charge
 
 
@@ -248,6 +248,22 @@ def test_a_charge_is_for_its_visits_own_patient_one_composite_key_checks_both(ca
         _created_and_checked(**values, visit_id=missing_visit)
     charge = _created_and_checked(**_charge_values(cast, grown_up))
     assert Charge.objects.filter(pk=charge.pk, patient=grown_up, visit__patient=grown_up).exists()
+
+
+def test_a_charges_caregiver_is_its_units_one_composite_key_checks_both(cast, grown_up):
+    """charge_unit_caregiver_fk: (unit, caregiver) is a unit and its own caregiver (billing 0007)."""
+    with pytest.raises(IntegrityError, match="charge_unit_caregiver_fk"):
+        _created_and_checked(**{**_charge_values(cast, grown_up), "unit": cast.unit_b})
+    with pytest.raises(IntegrityError, match="charge_unit_caregiver_fk"):
+        _created_and_checked(**{**_charge_values(cast, grown_up), "caregiver": cast.caregiver_b})
+    values = _charge_values(cast, grown_up)
+    missing_unit = values.pop("unit").pk + 10_000
+    with pytest.raises(IntegrityError, match="charge_unit_caregiver_fk"):
+        _created_and_checked(**values, unit_id=missing_unit)
+    charge = _created_and_checked(**_charge_values(cast, grown_up))
+    assert Charge.objects.filter(
+        pk=charge.pk, unit__caregiver=cast.caregiver_a, caregiver=cast.caregiver_a
+    ).exists()
 
 
 def test_r8_database_allows_one_charge_per_booking_and_article(cast, grown_up):

@@ -1,8 +1,9 @@
 """R8: the kill-half-way test with a real worker process, killed with SIGKILL in the middle of a run.
 
 The worker is `celery worker` in a process of its own, connected as the application role like the
-production worker. The run is held half-way (another connection holds an uncommitted visit for the
-fourth booking, as in test_jobs_worker.py), the worker is killed, and the recovery that beat runs
+production worker, doing two chunks at once. The run is held half-way (another connection holds an
+uncommitted visit for the fourth and fifth bookings, so each of its two chunk connections waits in the
+middle of a chunk), the worker is killed, and the recovery that beat runs
 every minute marks the run interrupted at once (its liveness lock died with the worker: no waiting
 for a heartbeat to grow old) and continues it on a new worker. Each booking gets one charge.
 """
@@ -88,29 +89,28 @@ def start_worker(name: str) -> subprocess.Popen:
     )
 
 
-def _blocked_by(holder_pid: int):
-    """A backend that waits for the holder's lock (pg_locks, readable by any role, unlike other roles'
-    rows of pg_stat_activity)."""
+def _blocked_by(holder_pid: int) -> int:
+    """How many backends wait for the holder's locks (pg_locks, readable by any role, unlike other
+    roles' rows of pg_stat_activity)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pid FROM pg_locks WHERE NOT granted AND %s = ANY(pg_blocking_pids(pid)) LIMIT 1",
+            "SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted AND %s = ANY(pg_blocking_pids(pid))",
             [holder_pid],
         )
-        row = cursor.fetchone()
-        return row[0] if row else None
+        return cursor.fetchone()[0]
 
 
 def test_r8_a_killed_worker_process_is_detected_at_once_and_the_run_continues(cast):
 
     app.control.purge()  # nothing left over from earlier tests reaches the worker first
-    bookings, holder, holder_pid = no_shows_with_the_fourth_held(cast)
+    bookings, holder, holder_pid = no_shows_with_the_fourth_held(cast, held=2)
     first_worker = start_worker("doomed")
     second_worker = None
     holder_open = True
     try:
         run = job_queue(caregiver=cast.caregiver_a, kind=JobKind.NO_SHOW, user=cast.clinic_a)
         assert not OutboxTask.objects.exists()  # handed to the broker at commit
-        wait_for(lambda: _blocked_by(holder_pid), "the run to block half-way")
+        wait_for(lambda: _blocked_by(holder_pid) == 2, "both chunk connections to block half-way")
         assert JobRun.objects.get(pk=run.pk).processed == 3
         assert liveness.is_held(LIVENESS_NAMESPACE, run.pk)
 

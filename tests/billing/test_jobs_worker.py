@@ -84,15 +84,16 @@ def test_r8_beat_task_runs_every_caregiver_on_the_worker(cast, celery_worker):
 
 
 def test_r8_run_killed_half_way_and_run_again_makes_each_charge_once(cast):
-    # Another connection holds an uncommitted visit for the fourth booking: the run blocks there,
-    # after three bookings are committed (one per chunk), and is then killed like a crashed worker.
+    # Another connection holds an uncommitted visit for the fourth booking: the run (one chunk at a
+    # time; two at once: test_jobs_lanes.py) blocks there, after three bookings are committed (one per
+    # chunk), and is then killed like a crashed worker.
     bookings, holder, _holder_pid = no_shows_with_the_fourth_held(cast)
     queued = job_queue(caregiver=cast.caregiver_a, kind=JobKind.NO_SHOW)
     crash = {}
 
     def worker():
         try:
-            job_execute(run_id=queued.pk, chunk=1)
+            job_execute(run_id=queued.pk, chunk=1, lanes=1)
         except Exception as error:  # the killed connection ends the run, as a crash would
             crash["error"] = error
         finally:
