@@ -4,7 +4,7 @@ In a booking rush every request for a unit asks for the same unit, visit type, p
 billing settings; from the database that is most of the queries of a "that time was just taken" answer.
 Here each is one read of the shared cache, filled from the database on a miss.
 
-Kept true by a generation token that every entry's key carries: a change to anything cached (a unit,
+Kept true by a generation token that every entry carries: a change to anything cached (a unit,
 its caregiver, a visit type and its vaccines, and, through billing's receivers, prices, articles and
 billing settings) draws a new token, at once and again after the commit (so a request that read the old
 rows just before the commit cannot leave them reachable). Entries also expire after SECONDS, which
@@ -32,8 +32,7 @@ from mittvaccin.models import Caregiver, Unit
 logger = logging.getLogger(__name__)
 
 SECONDS = 60
-_VERSION = 1
-_MISSING = object()
+_VERSION = 2
 
 
 def _prefix() -> str:
@@ -41,34 +40,35 @@ def _prefix() -> str:
     return f"public:{_VERSION}:{connection.settings_dict['NAME']}"
 
 
-def _generation() -> str | None:
-    key = f"{_prefix()}:generation"
-    try:
-        token = cache.get(key)
-        if token is None:
-            cache.add(key, uuid.uuid4().hex[:12], timeout=None)
-            token = cache.get(key)
-    except Exception:
-        logger.warning("public booking cache unreadable; reading from the database", exc_info=True)
-        return None
-    return token
+def _generation_key() -> str:
+    return f"{_prefix()}:generation"
 
 
 def cached(name: tuple, compute: Callable):
-    """`compute()`, or what it answered for `name` since the last change (None is an answer too)."""
-    generation = _generation()
+    """`compute()`, or what it answered for `name` since the last change (None is an answer too).
+
+    An entry is kept with the generation it was computed under and read together with the current
+    generation, in one round trip: an entry of an older generation is computed again.
+    """
+    generation_key = _generation_key()
+    key = ":".join([_prefix(), "entry", *(str(part) for part in name)])
+    try:
+        found = cache.get_many([generation_key, key])
+        generation = found.get(generation_key)
+        if generation is None:
+            cache.add(generation_key, uuid.uuid4().hex[:12], timeout=None)
+            generation = cache.get(generation_key)
+    except Exception:
+        logger.warning("public booking cache unreadable; reading from the database", exc_info=True)
+        return compute()
     if generation is None:
         return compute()
-    key = ":".join([_prefix(), generation, *(str(part) for part in name)])
-    try:
-        found = cache.get(key, _MISSING)
-    except Exception:
-        found = _MISSING
-    if found is not _MISSING:
-        return found
+    entry = found.get(key)
+    if entry is not None and entry[0] == generation:
+        return entry[1]
     value = compute()
     try:
-        cache.set(key, value, SECONDS)
+        cache.set(key, (generation, value), SECONDS)
     except Exception:
         logger.warning("public booking cache unwritable", exc_info=True)
     return value
@@ -79,7 +79,7 @@ def forget() -> None:
 
     def drop():
         try:
-            cache.set(f"{_prefix()}:generation", uuid.uuid4().hex[:12], timeout=None)
+            cache.set(_generation_key(), uuid.uuid4().hex[:12], timeout=None)
         except Exception:
             # Unreachable: the entries expire after SECONDS at the latest.
             logger.warning("could not renew the public booking cache's generation", exc_info=True)

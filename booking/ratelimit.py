@@ -38,24 +38,42 @@ def _key(kind: str, value: str) -> str:
     return f"booking:rl:{kind}:{digest}"
 
 
-def hit(kind: str, value: str, limit: int) -> bool:
-    """Count one attempt for (kind, value); False when the limit for the window is already used up."""
-    if not value or limit <= 0:
+# Each key counted in its window in one round trip: INCR, and the window's expiry when the key has
+# none yet (its first hit). The keys are counted in order and the first one over its limit stops the
+# count, so an attempt refused for its address is not counted against the number it carried.
+_COUNT = """
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  if redis.call('TTL', key) < 0 then redis.call('EXPIRE', key, ARGV[1]) end
+  if count > tonumber(ARGV[i + 1]) then return 0 end
+end
+return 1
+"""
+
+
+def _allowed(*checks: tuple[str, str | None, int]) -> bool:
+    """Count one attempt for each (kind, value, limit) that has a value and a limit; False when one
+    of them has used up its window."""
+    counted = [(kind, value, limit) for kind, value, limit in checks if value and limit > 0]
+    if not counted:
         return True
-    key = _key(kind, value)
-    window = settings.BOOKING_RATE_LIMIT_WINDOW_SECONDS
     cache = caches[COUNTERS]
+    keys = [cache.make_key(_key(kind, value)) for kind, value, _limit in counted]
+    limits = [limit for _kind, _value, limit in counted]
     try:
-        cache.add(key, 0, timeout=window)
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            # The key expired between add and incr: start a new window.
-            cache.set(key, 1, timeout=window)
-            count = 1
+        client = cache.client.get_client(write=True)
+        return bool(
+            client.register_script(_COUNT)(
+                keys=keys, args=[settings.BOOKING_RATE_LIMIT_WINDOW_SECONDS, *limits]
+            )
+        )
     except Exception as error:  # Redis away or hanging: whatever the client library raised
         raise _unavailable() from error
-    return count <= limit
+
+
+def hit(kind: str, value: str, limit: int) -> bool:
+    """Count one attempt for (kind, value); False when the limit for the window is already used up."""
+    return _allowed((kind, value, limit))
 
 
 def address_allowed(address: str | None) -> bool:
@@ -64,3 +82,11 @@ def address_allowed(address: str | None) -> bool:
 
 def identity_allowed(identity_number: str) -> bool:
     return hit("identity", identity_number, settings.BOOKING_RATE_LIMIT_PER_IDENTITY)
+
+
+def booking_allowed(address: str | None, identity_number: str | None) -> bool:
+    """A booking form's attempt: its address, and the personnummer when the form gave a valid one."""
+    return _allowed(
+        ("address", address or "unknown", settings.BOOKING_RATE_LIMIT_PER_ADDRESS),
+        ("identity", identity_number, settings.BOOKING_RATE_LIMIT_PER_IDENTITY),
+    )

@@ -15,7 +15,6 @@ from booking.services.bookings import (
     booking_create,
     booking_create_online,
     booking_move,
-    booking_submitted,
 )
 from booking.services.common import (
     BookingError,
@@ -61,7 +60,6 @@ __all__ = [
     "booking_move",
     "booking_patient_register",
     "booking_reminder_send",
-    "booking_submitted",
     "booking_undo_no_show",
     "call_clinic_message",
     "holiday_open",

@@ -27,7 +27,7 @@ from booking.services.common import (
 from journal.identity import ParsedIdentity, age_on
 from journal.models import Patient
 from journal.population_register import RegisterUnavailable
-from journal.services import JournalError, PatientExists, patient_create
+from journal.services import JournalError, PatientExists, patient_create_within
 from journal.services.protection import protection_check_register
 
 
@@ -59,7 +59,12 @@ def _check_bookable(
 
 
 @transaction.atomic
-def booking_create(
+def booking_create(**arguments) -> Booking:
+    """Book a patient into a slot (arguments: those of `booking_create_within`)."""
+    return booking_create_within(**arguments)
+
+
+def booking_create_within(
     *,
     slot: Slot,
     visit_type,
@@ -76,7 +81,9 @@ def booking_create(
     patient_is_new: bool = False,
     now=None,
 ) -> Booking:
-    """Book `patient` into `slot`. Raises SlotFull, PatientBusy or BookingError; never half-books.
+    """Book `patient` into `slot`, inside the caller's transaction (`booking_create` opens its own).
+    Raises SlotFull, PatientBusy or BookingError; never half-books: the insert that may meet a
+    constraint takes its own savepoint, so after a refusal the caller's transaction can go on.
 
     A repeated `submission_key` (the same form sent twice) returns the booking the first one made.
     `identity_verified`: a resident who booked signed in with e-identification (their own fees are
@@ -85,6 +92,10 @@ def booking_create(
     slot's schedule offers the visit type; a slot's schedule never changes) and `patient_is_new` (the
     patient row was inserted by this very transaction, so no other can see it, let alone lock it).
     """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(
+            "booking_create_within needs the caller's transaction; booking_create opens its own"
+        )
     if submission_key and not key_checked and (done := _submitted(submission_key)):
         return done
     now = _now(now)
@@ -148,11 +159,6 @@ def _submitted(submission_key: str):
     return Booking.objects.filter(submission_key=submission_key).first() if submission_key else None
 
 
-def booking_submitted(submission_key: str):
-    """The booking a form with this one-time key already made, if any (a form sent twice)."""
-    return _submitted(submission_key)
-
-
 def _overlapping(patient, starts_at, ends_at, exclude=None):
     qs = Booking.objects.filter(patient=patient, starts_at__lt=ends_at, ends_at__gt=starts_at).exclude(
         status=Booking.Status.CANCELLED
@@ -192,7 +198,9 @@ class OnlineRequest:
     submission_key: str = ""
 
 
-def booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, now=None) -> Booking:
+def booking_create_online(
+    *, slot: Slot, visit_type, request: OnlineRequest, key_checked: bool = False, now=None
+) -> Booking:
     """A resident books on the public page (R14), without e-identification.
 
     Nothing in the answer depends on whether the personnummer is protected (docs/PUBLIC_BOOKING.md): a
@@ -204,11 +212,13 @@ def booking_create_online(*, slot: Slot, visit_type, request: OnlineRequest, now
     invoice (billing). Refusals that depend only on what was typed (age) are said plainly; a booking
     that collides with the person's own gets the neutral "call the clinic" message, and so does a
     population register that cannot be asked (the same for every number).
+    `key_checked`: the caller read a moment ago that no booking has the form's key (the public page
+    reads it with the slot); a second form with the same key is still caught by its unique constraint.
 
     The register is asked before anything is written, and its answer is committed on its own (every
     caregiver's row of a person it protects is marked, A5) whatever happens to the booking.
     """
-    if request.submission_key and (done := _submitted(request.submission_key)):
+    if request.submission_key and not key_checked and (done := _submitted(request.submission_key)):
         return done
     try:
         in_register = protection_check_register(
@@ -245,10 +255,12 @@ def _booking_create_online(
         try:
             # patient_create reads protection from the one place (the register's marking, asked just
             # now, a marking at another caregiver) and then stores no contact detail.
-            existing = patient_create(
+            # Within this transaction, which a refusal rolls back whole: no savepoint of its own.
+            existing = patient_create_within(
                 caregiver=unit.caregiver,
                 identity=identity,
                 register_answer=in_register,
+                looked_up=True,
                 family_name=request.family_name.strip(),
                 given_names=request.given_names.strip(),
                 phone=request.phone,
@@ -260,7 +272,7 @@ def _booking_create_online(
         except JournalError:
             raise CallTheClinic(call_clinic_message(unit)) from None
     try:
-        booking = booking_create(
+        booking = booking_create_within(
             slot=slot,
             visit_type=visit_type,
             patient=existing,

@@ -11,6 +11,7 @@ import datetime as dt
 import uuid
 
 from django.contrib import messages
+from django.db.models import Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -90,54 +91,65 @@ def public_times(request, unit_slug, visit_type_id):
     return render(request, template, context)
 
 
+def _slot_with_submission(unit, slot_id, submission: str) -> Slot | None:
+    """The unit's slot, with `submitted_id`: the booking a form with this one-time key already made
+    (read in the same query: in a rush most posts are answered from this one read)."""
+    slots = Slot.objects.select_related("schedule").filter(unit=unit, pk=slot_id)
+    if submission:
+        made = Booking.objects.filter(submission_key=submission).values("pk")[:1]
+        slots = slots.annotate(submitted_id=Subquery(made))
+    slot = slots.first()
+    if slot is not None and not submission:
+        slot.submitted_id = None
+    return slot
+
+
 @public
 @never_cache
 @require_http_methods(["GET", "POST"])
 def public_book(request, unit_slug, visit_type_id, slot_id):
     unit = unit_or_404(unit_slug)
     visit_type = visit_type_or_404(unit, visit_type_id)
-    slot = Slot.objects.select_related("schedule").filter(unit=unit, pk=slot_id).first()
+    submission = request.POST.get("submission", "")[:40] if request.method == "POST" else ""
+    slot = _slot_with_submission(unit, slot_id, submission)
     if slot is None:
         raise Http404
     slot.unit = unit  # read with its caregiver (cached): the checks and the messages ask for both
     now = timezone.now()
     error = None
     if request.method == "POST":
-        if not ratelimit.address_allowed(client_address(request)):
-            return _too_many(request, unit)
         form = ResidentBookingForm(request.POST)
-        if form.is_valid():
+        valid = form.is_valid()
+        # The address and, from a valid form, the personnummer: counted together (one round trip).
+        identity = form.cleaned_data["identity"] if valid else None
+        if not ratelimit.booking_allowed(client_address(request), identity and identity.value):
+            return _too_many(request, unit)
+        if valid and slot.submitted_id:
+            # This very form was sent before (a double tap, a reload): the booking it made.
+            done = Booking.objects.get(pk=slot.submitted_id)
+            return redirect(reverse("booking:manage", kwargs={"token": make_token(done)}) + "?ny=1")
+        # A time already full (most of a rush) is answered below without a booking attempt.
+        if valid and not (slot.free <= 0 and not slot.is_closed and slot.starts_at > now):
             data = form.cleaned_data
-            identity = data["identity"]
-            if not ratelimit.identity_allowed(identity.value):
-                return _too_many(request, unit)
-            submission = request.POST.get("submission", "")[:40]
-            if slot.free <= 0 and not slot.is_closed and slot.starts_at > now:
-                # A time already full (most of a rush) is answered below without a booking attempt,
-                # unless this very form was sent before and took the last seat.
-                if done := services.booking_submitted(submission):
-                    return redirect(reverse("booking:manage", kwargs={"token": make_token(done)}) + "?ny=1")
+            try:
+                booking = services.booking_create_online(
+                    slot=slot,
+                    visit_type=visit_type,
+                    request=services.OnlineRequest(
+                        identity=identity,
+                        given_names=data["given_names"],
+                        family_name=data["family_name"],
+                        phone=data["phone"],
+                        email=data["email"],
+                        submission_key=submission,
+                    ),
+                    key_checked=True,
+                    now=now,
+                )
+            except services.BookingError as refusal:
+                error = refusal
             else:
-                try:
-                    booking = services.booking_create_online(
-                        slot=slot,
-                        visit_type=visit_type,
-                        request=services.OnlineRequest(
-                            identity=identity,
-                            given_names=data["given_names"],
-                            family_name=data["family_name"],
-                            phone=data["phone"],
-                            email=data["email"],
-                            submission_key=submission,
-                        ),
-                        now=now,
-                    )
-                except services.BookingError as refusal:
-                    error = refusal
-                else:
-                    return redirect(
-                        reverse("booking:manage", kwargs={"token": make_token(booking)}) + "?ny=1"
-                    )
+                return redirect(reverse("booking:manage", kwargs={"token": make_token(booking)}) + "?ny=1")
     else:
         form = ResidentBookingForm()
     unavailable = slot.starts_at <= now or slot.free <= 0 or slot.is_closed

@@ -14,7 +14,12 @@ from journal.services.notes import (
 )
 from journal.services.order_requests import order_request_create, order_request_decline
 from journal.services.orders import order_create, order_enter_in_error
-from journal.services.patients import PatientExists, patient_create, patient_update_contact
+from journal.services.patients import (
+    PatientExists,
+    patient_create,
+    patient_create_within,
+    patient_update_contact,
+)
 from journal.services.previsit import previsit_assessment_create, previsit_declaration_submit
 from journal.services.protection import (
     protection_check_register,
@@ -67,6 +72,7 @@ __all__ = [
     "order_request_create",
     "order_request_decline",
     "patient_create",
+    "patient_create_within",
     "patient_update_contact",
     "previsit_assessment_create",
     "previsit_declaration_submit",

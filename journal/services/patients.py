@@ -28,9 +28,7 @@ class PatientExists(JournalError):
 
 
 @transaction.atomic
-def patient_create(
-    *, caregiver, identity: ParsedIdentity, user=None, register_answer: bool | None = None, **fields
-) -> Patient:
+def patient_create(**arguments) -> Patient:
     """Register a patient in the caregiver's journal; a second registration of the number is refused.
 
     The population register is asked first, as the public booking does (R7): a person it protects is
@@ -38,7 +36,29 @@ def patient_create(
     and reaches the person's rows at other caregivers (protection is a fact about the person).
     `register_answer`: what `protection_check_register` answered the caller for this person a moment
     ago, in the same request (the public booking asks before anything is written); not asked again.
+    Arguments: those of `patient_create_within`.
     """
+    return patient_create_within(**arguments)
+
+
+def patient_create_within(
+    *,
+    caregiver,
+    identity: ParsedIdentity,
+    user=None,
+    register_answer: bool | None = None,
+    looked_up: bool = False,
+    **fields,
+) -> Patient:
+    """`patient_create` inside the caller's own transaction, which it rolls back as a whole on any
+    refusal but PatientExists (the public booking): no savepoint of its own around the registration.
+    `looked_up`: the caller found no patient with this number at the caregiver a moment ago in this
+    transaction, so it is not looked up again (one registered since is still caught by the unique
+    constraint, as PatientExists)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(
+            "patient_create_within needs the caller's transaction; patient_create opens its own"
+        )
     in_register = register_answer
     if in_register is None:
         try:
@@ -61,12 +81,16 @@ def patient_create(
         patient.sex = identity.sex
     if patient.protected_identity:
         patient.blank_contact_details()
-    existing = Patient.objects.filter(
-        caregiver=caregiver,
-        identity_kind=patient.identity_kind,
-        identity_number=patient.identity_number,
-        reserve_number_region=patient.reserve_number_region,
-    ).first()
+    existing = (
+        None
+        if looked_up
+        else Patient.objects.filter(
+            caregiver=caregiver,
+            identity_kind=patient.identity_kind,
+            identity_number=patient.identity_number,
+            reserve_number_region=patient.reserve_number_region,
+        ).first()
+    )
     if existing:
         raise PatientExists(existing)
     try:
