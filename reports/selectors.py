@@ -345,38 +345,31 @@ def bookings_by_unit_and_week(filters: Filters, unit_names: dict[int, str]) -> t
 
 # --- money -------------------------------------------------------------------------------------------------------
 
-# From the invoices' roll-up (reports.rollup_models). Where a unit's row is the whole invoice (share =
-# total; the invoice's other rows are then 0, as an invoice's lines are never negative) every x * share /
-# total is exactly x and is summed as it is, without the divisions, the costliest part of the sum. The other
-# rows are summed per invoice first, so their divisions are the same as over the invoice's lines.
+# From the money roll-up (reports.MoneyDay: the invoices that lie wholly at one unit, summed per unit, invoice
+# date and due date: for them x * share / total is exactly x) and, one by one, the invoices with lines at
+# several units, summed per invoice first so that every division is the same as over the invoice's lines.
 MONEY_SQL = """
-WITH chosen AS MATERIALIZED (
-    SELECT invoice_id, invoice_date, due_date, total, share, credited, paid, fee
-    FROM reports_invoiceshare
+WITH parts AS (
+    SELECT min(invoice_date) AS invoice_date, min(due_date) AS due_date, min(total) AS total,
+           sum(share) AS share, min(credited) AS credited, min(paid) AS paid, min(fee) AS fee
+    FROM reports_invoiceshare  -- through invoiceshare_parts_idx, written as its first column is
+    WHERE (share = total) IS FALSE
+      AND caregiver_id = %(caregiver)s AND invoice_date >= %(date_from)s AND invoice_date <= %(date_to)s
+      AND unit_id = ANY(%(units)s)
+    GROUP BY invoice_id
+), amounts AS (
+    SELECT invoice_date, due_date, invoiced, credited, paid, owed
+    FROM reports_moneyday
     WHERE caregiver_id = %(caregiver)s AND invoice_date >= %(date_from)s AND invoice_date <= %(date_to)s
       AND unit_id = ANY(%(units)s)
-), invoices AS (
-    SELECT invoice_date, due_date, share,
-           CASE WHEN total <> 0 THEN -credited END AS credited,
-           CASE WHEN total <> 0 THEN paid END AS paid,
-           CASE WHEN total <> 0 THEN greatest(total + credited + fee - paid, 0) END AS overdue
-    FROM chosen WHERE share = total
     UNION ALL
     SELECT invoice_date, due_date, share, -credited * share / nullif(total, 0), paid * share / nullif(total, 0),
            greatest(total + credited + fee - paid, 0) * share / nullif(total, 0)
-    FROM (
-        SELECT min(invoice_date) AS invoice_date, min(due_date) AS due_date, min(total) AS total,
-               sum(share) AS share, min(credited) AS credited, min(paid) AS paid, min(fee) AS fee
-        FROM chosen WHERE share <> total GROUP BY invoice_id
-    ) AS parts
-), days AS (
-    SELECT invoice_date, sum(share) AS invoiced, sum(credited) AS credited, sum(paid) AS paid,
-           sum(overdue) FILTER (WHERE due_date < %(today)s) AS overdue
-    FROM invoices GROUP BY invoice_date
+    FROM parts
 )
--- Summed by day first, so the month is worked out once a day, not once an invoice (sums are exact).
-SELECT date_trunc('month', invoice_date)::date AS month, sum(invoiced), sum(credited), sum(paid), sum(overdue)
-FROM days
+SELECT date_trunc('month', invoice_date)::date AS month, sum(invoiced), sum(credited), sum(paid),
+       sum(owed) FILTER (WHERE due_date < %(today)s)
+FROM amounts
 GROUP BY 1
 """
 

@@ -186,3 +186,27 @@ def booking_days_fold() -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(FOLD_BOOKING_DAYS_SQL)
         return cursor.rowcount
+
+
+# As the booking fold, for the money roll-up's rows of differences (a key's due date may be empty).
+FOLD_MONEY_DAYS_SQL = """
+WITH many AS (
+    SELECT caregiver_id, unit_id, invoice_date, due_date FROM reports_moneyday GROUP BY 1, 2, 3, 4 HAVING count(*) > 1
+), gone AS (
+    DELETE FROM reports_moneyday m USING many
+    WHERE m.caregiver_id = many.caregiver_id AND m.unit_id = many.unit_id AND m.invoice_date = many.invoice_date
+      AND m.due_date IS NOT DISTINCT FROM many.due_date
+    RETURNING m.caregiver_id, m.unit_id, m.invoice_date, m.due_date, m.invoiced, m.credited, m.paid, m.owed
+)
+INSERT INTO reports_moneyday (caregiver_id, unit_id, invoice_date, due_date, invoiced, credited, paid, owed)
+SELECT caregiver_id, unit_id, invoice_date, due_date, sum(invoiced), sum(credited), sum(paid), sum(owed) FROM gone
+GROUP BY 1, 2, 3, 4
+HAVING sum(invoiced) <> 0 OR sum(credited) <> 0 OR sum(paid) <> 0 OR sum(owed) <> 0
+"""
+
+
+def money_days_fold() -> int:
+    """One row per unit, invoice date and due date again (from beat, with the others); returns the keys folded."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(FOLD_MONEY_DAYS_SQL)
+        return cursor.rowcount
