@@ -95,7 +95,7 @@ def load(ctx) -> None:
         f"  {rows.copied['doses']:,} doses, {rows.copied['orders']:,} orders in"
         f" {time.perf_counter() - started:.0f} s"
     )
-    from reports.services import booking_days_fold, tallies_refresh
+    from reports.services import booking_days_fold, money_days_fold, tallies_refresh
 
     started = time.perf_counter()
     days = tallies_refresh()
@@ -103,6 +103,7 @@ def load(ctx) -> None:
     # The bookings' COPY left a row of differences per statement and per slot filled: folded, as beat would.
     started = time.perf_counter()
     folded = booking_days_fold()
+    money_days_fold()
     ctx.progress(f"  booking roll-up: {folded:,} unit-days folded in {time.perf_counter() - started:.1f} s")
 
 
@@ -190,9 +191,10 @@ def measure(ctx) -> dict:
     from billing import bgmax
     from billing.services.payments import payments_import
     from mittvaccin.models import Caregiver
-    from reports.services import booking_days_fold, tallies_rebuild
+    from reports.services import booking_days_fold, money_days_fold, tallies_rebuild
 
     booking_days_fold()  # what the rush and the jobs measured before wrote, as beat folds it every 5 minutes
+    money_days_fold()
     n = ctx.args.requests
     admin = ctx.login(ctx.users["admin"])
     today = dt.datetime.now(dt.UTC).date()

@@ -61,17 +61,66 @@ class DoseTally(models.Model):
         return f"{self.day} {self.doses}"
 
 
-class DirtyDay(models.Model):
-    """A (caregiver, day) whose doses changed since the last refresh. Written by triggers only."""
+class DoseBlock(models.Model):
+    """The sums of `DoseTally` over a block of days: the days of one week that lie in one month (a week
+    that a month begins in is two blocks), keyed by the block's first day. A period's whole blocks are
+    read from here and the days at its edges from `DoseTally`, so a year is ~64 rows per key instead of
+    365, and by week or by month every figure is the same sum of the same day rows.
 
-    caregiver = models.ForeignKey("mittvaccin.Caregiver", on_delete=models.CASCADE, related_name="+")
+    Recounted from `DoseTally` by the refresh job, in the transaction that recounts one of its days.
+    """
+
+    caregiver = models.ForeignKey(
+        "mittvaccin.Caregiver", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey("mittvaccin.Unit", on_delete=models.CASCADE, related_name="+")
+    block = models.DateField()  # the first day: a Monday, or the 1st of a month
+    product = models.ForeignKey("journal.VaccineProduct", on_delete=models.CASCADE, related_name="+")
+    age_band = models.PositiveSmallIntegerField()
+    campaign = models.ForeignKey(
+        "billing.Campaign", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    doses = models.PositiveIntegerField()
+    # The doses of the block's day rows that charged nothing (the page's "free" is counted per day row).
+    free = models.PositiveIntegerField()
+    list_value = models.DecimalField(max_digits=14, decimal_places=2)
+    charged = models.DecimalField(max_digits=14, decimal_places=2)
+
+    caregiver_lookup = "caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["caregiver", "block", "unit", "product", "age_band", "campaign"],
+                name="doseblock_one_row_per_key",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.block} {self.doses}"
+
+
+class DirtyDay(models.Model):
+    """A (caregiver, day) whose doses changed since the last refresh. Written by triggers only.
+
+    One row per statement that changed the day, never merged into an existing row: a refresh deletes the
+    rows it sees, and a row of a transaction not yet committed is not among them, so it stays for the next
+    run. (Marks that were merged, `ON CONFLICT DO NOTHING`, lost a dose committed just after a refresh
+    had taken its snapshot of a day already marked: the refresh took the mark the dose relied on.)
+    """
+
+    caregiver = models.ForeignKey(
+        "mittvaccin.Caregiver", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     day = models.DateField()
 
     caregiver_lookup = "caregiver"
     objects = CaregiverOwnedQuerySet.as_manager()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["caregiver", "day"], name="dirtyday_once")]
+        indexes = [models.Index(fields=["caregiver", "day"], name="dirtyday_caregiver_day_idx")]
 
     def __str__(self) -> str:
         return f"{self.caregiver_id} {self.day}"
@@ -93,8 +142,7 @@ class TallyState(models.Model):
 def _mark(select: str) -> str:
     return f"""
     INSERT INTO reports_dirtyday (caregiver_id, day)
-    SELECT DISTINCT caregiver_id, day FROM ({select}) AS changed
-    ON CONFLICT (caregiver_id, day) DO NOTHING;
+    SELECT DISTINCT caregiver_id, day FROM ({select}) AS changed;
     RETURN NULL;
     """  # noqa: S608
 

@@ -29,6 +29,8 @@ __all__ = [
     "InvoiceCreditTrigger",
     "InvoiceLineShareTrigger",
     "InvoiceShare",
+    "InvoiceShareMoneyTrigger",
+    "MoneyDay",
     "PaymentPaidTrigger",
     "ReminderFeeTrigger",
     "SettlementPaidTrigger",
@@ -82,7 +84,19 @@ class InvoiceShare(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["invoice", "unit"], name="invoiceshare_once")]
-        indexes = [models.Index(fields=["caregiver", "invoice_date"], name="invoiceshare_date_idx")]
+        indexes = [
+            models.Index(fields=["caregiver", "invoice_date"], name="invoiceshare_date_idx"),
+            # The rows of invoices with lines at several units, the only ones the page reads one by one. On
+            # the expression (not a partial index): its statistics tell the planner how few they are.
+            models.Index(
+                models.ExpressionWrapper(
+                    models.Q(share=models.F("total")), output_field=models.BooleanField()
+                ),
+                models.F("caregiver"),
+                models.F("invoice_date"),
+                name="invoiceshare_parts_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.invoice_id} {self.unit_id} {self.share}"
@@ -335,4 +349,83 @@ class ReminderFeeTrigger(Reminder):
                 _add_to("fee", "SELECT invoice_id, sum(fee) AS amount FROM new_rows GROUP BY 1"),
                 new=True,
             )
+        ]
+
+
+# --- money per day ------------------------------------------------------------------------------------------
+
+
+class MoneyDay(models.Model):
+    """Differences to the money figures of the invoices that lie wholly at one unit (their `InvoiceShare`
+    row has share = total), per invoice date and due date; the figures are the sums of the rows.
+
+    Appended by triggers on `InvoiceShare` (a row written, or its credited, paid or fee changed: the new
+    amounts minus the old), folded by `reports.services.money_days_fold`. The page reads these rows and,
+    per invoice, only the rows of invoices with lines at several units, whose shares need dividing.
+    """
+
+    caregiver = models.ForeignKey(
+        "mittvaccin.Caregiver", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey("mittvaccin.Unit", on_delete=models.CASCADE, related_name="+", db_index=False)
+    invoice_date = models.DateField()
+    due_date = models.DateField(null=True)
+    invoiced = models.DecimalField(max_digits=18, decimal_places=2)
+    credited = models.DecimalField(max_digits=18, decimal_places=2)  # credit notes' totals, as a positive sum
+    paid = models.DecimalField(max_digits=18, decimal_places=2)
+    owed = models.DecimalField(max_digits=18, decimal_places=2)  # left to pay, never below 0 per invoice
+
+    caregiver_lookup = "caregiver"
+    objects = CaregiverOwnedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["caregiver", "invoice_date"], name="moneyday_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.invoice_date} {self.invoiced}"
+
+
+# What an invoice wholly at one unit adds to the figures, as the page's query always worked it out (an invoice
+# of total 0 adds nothing but its 0).
+_MONEY_OF = """
+    SELECT caregiver_id, unit_id, invoice_date, due_date, {sign}share AS i,
+           {sign}(CASE WHEN total <> 0 THEN -credited ELSE 0 END) AS c,
+           {sign}(CASE WHEN total <> 0 THEN paid ELSE 0 END) AS p,
+           {sign}(CASE WHEN total <> 0 THEN greatest(total + credited + fee - paid, 0) ELSE 0 END) AS o
+    FROM {rows} WHERE share = total
+"""
+
+
+def _money_append(*selects: str) -> str:
+    union = " UNION ALL ".join(selects)
+    return f"""
+    INSERT INTO reports_moneyday (caregiver_id, unit_id, invoice_date, due_date, invoiced, credited, paid, owed)
+    SELECT caregiver_id, unit_id, invoice_date, due_date, sum(i), sum(c), sum(p), sum(o)
+    FROM ({union}) AS d GROUP BY 1, 2, 3, 4
+    HAVING sum(i) <> 0 OR sum(c) <> 0 OR sum(p) <> 0 OR sum(o) <> 0;
+    RETURN NULL;
+    """  # noqa: S608
+
+
+class InvoiceShareMoneyTrigger(InvoiceShare):
+    """An invoice's share written, or its credits, payments or fee added to, changes the money of its day."""
+
+    class Meta:
+        proxy = True
+        triggers = [
+            _statement(
+                "reports_share_insert_money",
+                pgtrigger.Insert,
+                _money_append(_MONEY_OF.format(sign="", rows="new_rows")),
+                new=True,
+            ),
+            _statement(
+                "reports_share_update_money",
+                pgtrigger.Update,
+                _money_append(
+                    _MONEY_OF.format(sign="", rows="new_rows"), _MONEY_OF.format(sign="-", rows="old_rows")
+                ),
+                old=True,
+                new=True,
+            ),
         ]

@@ -109,19 +109,58 @@ def money(value) -> Decimal:
 # --- doses (from the roll-up) ----------------------------------------------------------------------------
 
 
+# A period's whole blocks (reports.DoseBlock: the days of one week in one month) from the block roll-up,
+# the days at its edges that do not fill a block from the day roll-up: the same day rows summed, so every
+# figure is what the day rows give. A block lies in one week and one month, so its first day gives both.
 DOSES_SQL = """
 SELECT GROUPING(t.period, t.product_id, t.unit_id, t.age_band, t.campaign_id) AS grouping,
        t.period, t.product_id, t.unit_id, t.age_band, t.campaign_id,
-       sum(t.doses), sum(t.doses) FILTER (WHERE t.charged = 0), sum(t.list_value), sum(t.charged)
+       sum(t.doses), sum(t.free), sum(t.list_value), sum(t.charged)
 FROM (
-    SELECT date_trunc(%(granularity)s, day::timestamp)::date AS period, product_id, unit_id, age_band, campaign_id,
-           doses, charged, list_value
+    SELECT date_trunc(%(granularity)s, block::timestamp)::date AS period, product_id, unit_id, age_band,
+           campaign_id, doses, free, charged, list_value
+    FROM reports_doseblock
+    WHERE caregiver_id = %(caregiver)s AND block >= %(blocks_from)s AND block < %(blocks_to)s
+      AND unit_id = ANY(%(units)s) AND (%(product)s::bigint IS NULL OR product_id = %(product)s::bigint)
+    UNION ALL
+    SELECT date_trunc(%(granularity)s, day::timestamp)::date, product_id, unit_id, age_band, campaign_id,
+           doses, CASE WHEN charged = 0 THEN doses ELSE 0 END, charged, list_value
     FROM reports_dosetally
-    WHERE caregiver_id = %(caregiver)s AND day >= %(date_from)s AND day <= %(date_to)s
+    WHERE caregiver_id = %(caregiver)s
+      AND (day >= %(date_from)s AND day < %(blocks_from)s OR day >= %(blocks_to)s AND day <= %(date_to)s)
       AND unit_id = ANY(%(units)s) AND (%(product)s::bigint IS NULL OR product_id = %(product)s::bigint)
 ) AS t
 GROUP BY GROUPING SETS ((t.period), (t.product_id), (t.unit_id), (t.age_band), (t.campaign_id), ())
 """
+
+
+# The names the figures show, read with the figures (the ids are the roll-ups' own, of this caregiver).
+_NAMED = f"""
+SELECT g.*, p.name || ' (' || p.disease || ')', u.name, c.name
+FROM ({{figures}}) AS g
+LEFT JOIN {VaccineProduct._meta.db_table} p ON p.id = g.product_id
+LEFT JOIN {Unit._meta.db_table} u ON u.id = g.unit_id
+LEFT JOIN {Campaign._meta.db_table} c ON c.id = g.campaign_id
+"""  # noqa: S608 - no user input; the f-string only places table names
+
+
+def _block_starts(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
+    """[first, last): the whole blocks of the period (a block begins on a Monday or the 1st of a month);
+    both the day after the period when it holds no whole block, so that its days are all read as days."""
+
+    def begins(day: dt.date) -> bool:
+        return day.weekday() == 0 or day.day == 1
+
+    first, last = date_from, date_to + dt.timedelta(days=1)
+    while not begins(first):
+        first += dt.timedelta(days=1)
+    while not begins(last):
+        last -= dt.timedelta(days=1)
+    if first >= last:
+        return date_to + dt.timedelta(days=1), date_to + dt.timedelta(days=1)
+    return first, last
+
+
 # GROUPING(...) bits, highest first: period 16, product 8, unit 4, age band 2, campaign 1 (1 = rolled up).
 _BY = {
     0b01111: "period",
@@ -133,14 +172,17 @@ _BY = {
 }
 
 
-def dose_figures(filters: Filters) -> dict:
+def dose_figures(filters: Filters, sql: str = DOSES_SQL) -> dict:
     """Every dose figure of the page from the roll-up in one query (GROUPING SETS): over time, per
     vaccine, unit, age band and campaign, and the totals."""
 
+    blocks_from, blocks_to = _block_starts(filters.date_from, filters.date_to)
     with connection.cursor() as cursor:
         cursor.execute(
-            DOSES_SQL,
+            _NAMED.format(figures=sql),
             {
+                "blocks_from": blocks_from,
+                "blocks_to": blocks_to,
                 "granularity": filters.granularity,
                 "caregiver": filters.caregiver_id,
                 "date_from": filters.date_from,
@@ -150,22 +192,14 @@ def dose_figures(filters: Filters) -> dict:
             },
         )
         found: dict[str, list] = {key: [] for key in _BY.values()}
-        for grouping, period, product, unit, band, campaign, n, free, listed, charged in cursor.fetchall():
+        names: dict[str, dict] = {"product": {}, "unit": {}, "campaign": {}}
+        for row in cursor.fetchall():
+            grouping, period, product, unit, band, campaign, n, free, listed, charged, *named = row
             key = _BY[grouping]
             group = {"period": period, "product": product, "unit": unit, "age": band, "campaign": campaign}
             found[key].append((group.get(key), n or 0, free or 0, listed, charged))
-    names = {
-        "product": {
-            p.pk: f"{p.name} ({p.disease})"
-            for p in VaccineProduct.objects.filter(pk__in=[r[0] for r in found["product"]])
-        },
-        "unit": dict(Unit.objects.filter(pk__in=[r[0] for r in found["unit"]]).values_list("pk", "name")),
-        "campaign": dict(
-            Campaign.objects.filter(pk__in=[r[0] for r in found["campaign"] if r[0]]).values_list(
-                "pk", "name"
-            )
-        ),
-    }
+            if key in names:
+                names[key][group[key]] = named[("product", "unit", "campaign").index(key)]
     over_time = Figure(
         "doses",
         _("Givna doser per vecka") if filters.granularity == "week" else _("Givna doser per månad"),
@@ -311,38 +345,31 @@ def bookings_by_unit_and_week(filters: Filters, unit_names: dict[int, str]) -> t
 
 # --- money -------------------------------------------------------------------------------------------------------
 
-# From the invoices' roll-up (reports.rollup_models). Where a unit's row is the whole invoice (share =
-# total; the invoice's other rows are then 0, as an invoice's lines are never negative) every x * share /
-# total is exactly x and is summed as it is, without the divisions, the costliest part of the sum. The other
-# rows are summed per invoice first, so their divisions are the same as over the invoice's lines.
+# From the money roll-up (reports.MoneyDay: the invoices that lie wholly at one unit, summed per unit, invoice
+# date and due date: for them x * share / total is exactly x) and, one by one, the invoices with lines at
+# several units, summed per invoice first so that every division is the same as over the invoice's lines.
 MONEY_SQL = """
-WITH chosen AS MATERIALIZED (
-    SELECT invoice_id, invoice_date, due_date, total, share, credited, paid, fee
-    FROM reports_invoiceshare
+WITH parts AS (
+    SELECT min(invoice_date) AS invoice_date, min(due_date) AS due_date, min(total) AS total,
+           sum(share) AS share, min(credited) AS credited, min(paid) AS paid, min(fee) AS fee
+    FROM reports_invoiceshare  -- through invoiceshare_parts_idx, written as its first column is
+    WHERE (share = total) IS FALSE
+      AND caregiver_id = %(caregiver)s AND invoice_date >= %(date_from)s AND invoice_date <= %(date_to)s
+      AND unit_id = ANY(%(units)s)
+    GROUP BY invoice_id
+), amounts AS (
+    SELECT invoice_date, due_date, invoiced, credited, paid, owed
+    FROM reports_moneyday
     WHERE caregiver_id = %(caregiver)s AND invoice_date >= %(date_from)s AND invoice_date <= %(date_to)s
       AND unit_id = ANY(%(units)s)
-), invoices AS (
-    SELECT invoice_date, due_date, share,
-           CASE WHEN total <> 0 THEN -credited END AS credited,
-           CASE WHEN total <> 0 THEN paid END AS paid,
-           CASE WHEN total <> 0 THEN greatest(total + credited + fee - paid, 0) END AS overdue
-    FROM chosen WHERE share = total
     UNION ALL
     SELECT invoice_date, due_date, share, -credited * share / nullif(total, 0), paid * share / nullif(total, 0),
            greatest(total + credited + fee - paid, 0) * share / nullif(total, 0)
-    FROM (
-        SELECT min(invoice_date) AS invoice_date, min(due_date) AS due_date, min(total) AS total,
-               sum(share) AS share, min(credited) AS credited, min(paid) AS paid, min(fee) AS fee
-        FROM chosen WHERE share <> total GROUP BY invoice_id
-    ) AS parts
-), days AS (
-    SELECT invoice_date, sum(share) AS invoiced, sum(credited) AS credited, sum(paid) AS paid,
-           sum(overdue) FILTER (WHERE due_date < %(today)s) AS overdue
-    FROM invoices GROUP BY invoice_date
+    FROM parts
 )
--- Summed by day first, so the month is worked out once a day, not once an invoice (sums are exact).
-SELECT date_trunc('month', invoice_date)::date AS month, sum(invoiced), sum(credited), sum(paid), sum(overdue)
-FROM days
+SELECT date_trunc('month', invoice_date)::date AS month, sum(invoiced), sum(credited), sum(paid),
+       sum(owed) FILTER (WHERE due_date < %(today)s)
+FROM amounts
 GROUP BY 1
 """
 

@@ -1,8 +1,9 @@
 """Keeping the dose roll-up up to date: recount the days the triggers marked, set-based, in batches.
 
-The claim (DELETE … RETURNING of the marks) and the recount of those days are one transaction, so a
-dose committed meanwhile either is counted now or leaves its mark for the next run. Safe to run twice
-and concurrently (the claim takes each mark once; the unique key of the tally refuses a double row).
+The claim (DELETE … RETURNING of the marks) and the recount of those days and their blocks are one
+transaction, so a dose committed meanwhile either is counted now or leaves its mark for the next run (each
+statement leaves a mark of its own; see reports.models.DirtyDay). Safe to run twice and concurrently: the
+claim takes each mark once, and the refreshes take turns (an advisory lock per batch).
 """
 
 from __future__ import annotations
@@ -58,16 +59,62 @@ def _bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, zone)
 
 
+# A block (reports.DoseBlock) is the days of one week that lie in one month; its first day is a Monday or
+# the 1st of a month. The same expression is the page's (reports.selectors) and the migration's.
+BLOCK_OF_DAY = "greatest(date_trunc('week', {day}::timestamp), date_trunc('month', {day}::timestamp))::date"
+
+# The blocks of the recounted days, summed again from their day rows (a block lies within 7 days of its
+# first day). `free` is counted per day row, as the page counted it over the day rows.
+_BLOCKS = f"""
+SELECT DISTINCT d.caregiver_id, {BLOCK_OF_DAY.format(day="d.day")} AS block
+FROM unnest(%s::bigint[], %s::date[]) AS d(caregiver_id, day)
+"""  # noqa: S608 - no user input; the f-string only places constants
+
+UNBLOCK_SQL = f"""
+DELETE FROM reports_doseblock b USING ({_BLOCKS}) AS blocks
+WHERE b.caregiver_id = blocks.caregiver_id AND b.block = blocks.block
+"""  # noqa: S608
+
+REBLOCK_SQL = f"""
+INSERT INTO reports_doseblock
+    (caregiver_id, unit_id, block, product_id, age_band, campaign_id, doses, free, list_value, charged)
+SELECT t.caregiver_id, t.unit_id, blocks.block, t.product_id, t.age_band, t.campaign_id,
+       sum(t.doses), coalesce(sum(t.doses) FILTER (WHERE t.charged = 0), 0), sum(t.list_value), sum(t.charged)
+FROM ({_BLOCKS}) AS blocks
+JOIN reports_dosetally t
+  ON t.caregiver_id = blocks.caregiver_id AND t.day >= blocks.block AND t.day < blocks.block + 7
+ AND {BLOCK_OF_DAY.format(day="t.day")} = blocks.block
+GROUP BY t.caregiver_id, t.unit_id, blocks.block, t.product_id, t.age_band, t.campaign_id
+"""  # noqa: S608
+
+
+def dose_blocks_sum(cursor, caregivers: list[int], days: list[dt.date]) -> None:
+    """Sum the blocks of these (caregiver, day)s again from the day roll-up."""
+    cursor.execute(UNBLOCK_SQL, [caregivers, days])
+    cursor.execute(REBLOCK_SQL, [caregivers, days])
+
+
+# One refresh at a time (a transaction-level lock, per batch): two recounting the same day or block at
+# once would each insert its rows, and the unique keys would refuse the second.
+_REFRESH_LOCK = 0x5245504F  # "REPO"
+
+
 def tallies_refresh(*, batch: int = DAYS_PER_BATCH) -> int:
-    """Recount every marked day; returns how many (caregiver, day) pairs were recounted."""
+    """Recount every marked day and its block; returns how many (caregiver, day) pairs were recounted."""
     total = 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_REFRESH_LOCK])
+            # Each statement that changed a day left its own mark; this takes the marks it sees (a mark of a
+            # transaction still open is not seen and stays for the next run).
             cursor.execute(
                 """
-                DELETE FROM reports_dirtyday WHERE id IN (
-                    SELECT id FROM reports_dirtyday ORDER BY caregiver_id, day LIMIT %s FOR UPDATE SKIP LOCKED
-                ) RETURNING caregiver_id, day
+                WITH claimed AS (
+                    DELETE FROM reports_dirtyday WHERE id IN (
+                        SELECT id FROM reports_dirtyday ORDER BY caregiver_id, day LIMIT %s FOR UPDATE SKIP LOCKED
+                    ) RETURNING caregiver_id, day
+                )
+                SELECT DISTINCT caregiver_id, day FROM claimed
                 """,
                 [batch],
             )
@@ -83,6 +130,7 @@ def tallies_refresh(*, batch: int = DAYS_PER_BATCH) -> int:
             )
             starts, ends = zip(*(_bounds(day) for day in days), strict=True)
             cursor.execute(RECOUNT_SQL, [caregivers, list(starts), list(ends)])
+            dose_blocks_sum(cursor, caregivers, days)
             now = timezone.now()
             cursor.execute(
                 "INSERT INTO reports_tallystate (caregiver_id, refreshed_at) "
@@ -112,7 +160,7 @@ def tallies_rebuild() -> int:
             f"INSERT INTO reports_dirtyday (caregiver_id, day) "  # noqa: S608
             f"SELECT DISTINCT v.caregiver_id, {_DAY} FROM journal_vaccination v WHERE v.status = 'given' "
             "UNION SELECT caregiver_id, day FROM reports_dosetally "
-            "ON CONFLICT DO NOTHING"
+            "UNION SELECT caregiver_id, block FROM reports_doseblock"
         )
     return tallies_refresh()
 
@@ -137,4 +185,28 @@ def booking_days_fold() -> int:
     """One row per unit and day again (from beat, with the dose roll-up); returns the days folded."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(FOLD_BOOKING_DAYS_SQL)
+        return cursor.rowcount
+
+
+# As the booking fold, for the money roll-up's rows of differences (a key's due date may be empty).
+FOLD_MONEY_DAYS_SQL = """
+WITH many AS (
+    SELECT caregiver_id, unit_id, invoice_date, due_date FROM reports_moneyday GROUP BY 1, 2, 3, 4 HAVING count(*) > 1
+), gone AS (
+    DELETE FROM reports_moneyday m USING many
+    WHERE m.caregiver_id = many.caregiver_id AND m.unit_id = many.unit_id AND m.invoice_date = many.invoice_date
+      AND m.due_date IS NOT DISTINCT FROM many.due_date
+    RETURNING m.caregiver_id, m.unit_id, m.invoice_date, m.due_date, m.invoiced, m.credited, m.paid, m.owed
+)
+INSERT INTO reports_moneyday (caregiver_id, unit_id, invoice_date, due_date, invoiced, credited, paid, owed)
+SELECT caregiver_id, unit_id, invoice_date, due_date, sum(invoiced), sum(credited), sum(paid), sum(owed) FROM gone
+GROUP BY 1, 2, 3, 4
+HAVING sum(invoiced) <> 0 OR sum(credited) <> 0 OR sum(paid) <> 0 OR sum(owed) <> 0
+"""
+
+
+def money_days_fold() -> int:
+    """One row per unit, invoice date and due date again (from beat, with the others); returns the keys folded."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(FOLD_MONEY_DAYS_SQL)
         return cursor.rowcount

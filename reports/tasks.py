@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from reports.services import booking_days_fold
+from reports.services import booking_days_fold, money_days_fold
 from reports.services import tallies_rebuild as rebuild
 from reports.services import tallies_refresh as refresh
 
@@ -10,10 +10,11 @@ from reports.services import tallies_refresh as refresh
 @shared_task(name="reports.tallies_refresh", acks_late=True)
 def tallies_refresh() -> int:
     """Recount the days whose doses or charges changed since the last run (from beat, every 5 minutes),
-    and fold the booking roll-up's rows of differences."""
+    and fold the booking and money roll-ups' rows of differences."""
 
     days = refresh()
     booking_days_fold()
+    money_days_fold()
     return days
 
 

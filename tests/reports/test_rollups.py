@@ -24,9 +24,9 @@ from billing.services.reminders import reminder_send
 from booking.models import ActorKind, Booking, Slot
 from booking.services import booking_cancel, booking_create, booking_mark_no_show, booking_move
 from reports import selectors
-from reports.models import BookingDay, InvoiceShare
+from reports.models import BookingDay, InvoiceShare, MoneyDay
 from reports.selectors import money_months
-from reports.services import booking_days_fold
+from reports.services import booking_days_fold, money_days_fold
 from tests.billing.factories import (
     adult,
     approved,
@@ -276,9 +276,18 @@ def test_booking_and_money_figures_equal_the_live_aggregates(cast, unit_a3, monk
     # cancellation count as bookings, the clinic's cancellation does not; 3 + 1 slots of 5, 5, 5 and 3 places.
     assert table[(name, "2025 v. 14")] == [18, 1, Decimal("5.6"), 2, 1, Decimal("50.0"), 1, Decimal("50.0")]
     assert BookingDay.objects.values("unit", "day").distinct().count() < BookingDay.objects.count()
+    # The money roll-up's rows of differences (payments, credits and the reminder added to them) fold too.
+    money_keys = MoneyDay.objects.values("unit", "invoice_date", "due_date").distinct().count()
+    assert money_keys < MoneyDay.objects.count()
     booking_days_fold()
+    money_days_fold()
     assert BookingDay.objects.values("unit", "day").distinct().count() == BookingDay.objects.count()
+    assert money_keys == MoneyDay.objects.count()
     assert assert_same_as_live(monkeypatch, filters, names, today) == shown
+    for date_from, date_to, units in cases:
+        for today in (dt.date(2025, 4, 20), dt.date(2025, 6, 1)):
+            filters = selectors.Filters(cast.caregiver_a.pk, date_from, date_to, units, granularity="week")
+            assert_same_as_live(monkeypatch, filters, names, today)
     money = {row[0]: row[1:] for row in shown[-1]}
     # By month, on 1 June: March has the two-unit invoice (425.50, 100 paid) and the reminded one (334.33
     # and a fee of 60, unpaid); April the partly credited (299.90, 200 credited, the rest paid), the wholly
@@ -298,6 +307,7 @@ def test_another_caregivers_bookings_and_invoices_never_reach_the_figures(cast, 
     assert {row[0] for row in b_only[0]} == {cast.unit_b.name}
     assert all(value == Decimal("0.00") for row in b_only[-1] for value in row[1:])
     assert not InvoiceShare.objects.filter(caregiver=cast.caregiver_b).exists()
+    assert not MoneyDay.objects.filter(caregiver=cast.caregiver_b).exists()
     # Caregiver A asking with B's unit (never offered by the form) still sees none of B's money.
     mixed = selectors.Filters(
         cast.caregiver_a.pk, dt.date(2025, 1, 1), dt.date(2025, 12, 31), [cast.unit_b.pk]
@@ -318,6 +328,7 @@ def test_the_statistics_page_reads_bookings_and_money_in_one_query_each(cast, un
     statements = [q["sql"] for q in queries.captured_queries]
     assert sum("reports_bookingday" in sql for sql in statements) == 1
     assert sum("reports_invoiceshare" in sql for sql in statements) == 1
+    assert sum("reports_moneyday" in sql for sql in statements) == 1  # the same statement
     assert not any("booking_booking" in sql or "billing_invoiceline" in sql for sql in statements)
     assert len(statements) <= 12, "\n".join(sql[:120] for sql in statements)
 
