@@ -164,7 +164,7 @@ def _register(entry: DoseEntry, *, visit: Visit, user, unit, key, billing_data) 
     locked_order = _lock_order(entry)
     # R6's reads come after both locks: each is a statement of its own, so it sees every dose and
     # withdrawal committed before the lock was granted (the order's count of given doses included).
-    checks = selectors.visit_checks(visit, user=user, unit=unit, now=now)
+    checks = selectors.visit_checks(visit, user=user, unit=unit, now=now, to_sign=True)
     _refuse_if_signed_before(key, checks.history)
     _check_before_vaccination(checks)
     order = _check_order(entry, locked_order, patient=visit.patient, checks=checks)
