@@ -230,6 +230,15 @@ def patient_orders(patient, related=ORDER_RELATED) -> list[Order]:
     return orders
 
 
+def patient_order_choices(patient) -> list[Order]:
+    """The patient's orders as the dose form chooses among them, with their products, newest first:
+    one query without counts. Whether the chosen one may still be used is for the dose's service to
+    say, from what it reads under the order's lock."""
+    return list(
+        Order.objects.filter(patient=patient).select_related("product").order_by("-ordered_at", "-id")
+    )
+
+
 def open_orders(orders) -> list[Order]:
     return [o for o in orders if o.is_open]
 
