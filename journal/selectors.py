@@ -117,10 +117,10 @@ def active_signals(patient, refresh: bool = False) -> list[AttentionSignal]:
     return cached
 
 
-def current_declaration(visit) -> HealthDeclaration | None:
+def current_declaration(visit, related=("questionnaire", "previsit")) -> HealthDeclaration | None:
     return (
         HealthDeclaration.objects.filter(visit=visit, superseded_by__isnull=True)
-        .select_related("questionnaire", "previsit")
+        .select_related(*related)
         .order_by("-recorded_at", "-id")
         .first()
     )
@@ -165,14 +165,16 @@ def note_threads(patient) -> list[NoteThread]:
 # --- Vaccinations and orders ------------------------------------------------------------------------
 
 
-def vaccination_history(patient) -> list[Vaccination]:
+HISTORY_RELATED = ("product", "product_version", "unit", "entered_in_error", "visit", "next_dose_reminder")
+# What R6's checks and the schedule read of each row (the error mark, the product's disease). Each
+# join costs the database more to plan than to run the query: seven tables took 2-4 ms a read.
+HISTORY_RELATED_FOR_CHECKS = ("product", "entered_in_error")
+
+
+def vaccination_history(patient, related=HISTORY_RELATED) -> list[Vaccination]:
     """All dose rows of the patient at this caregiver, newest first, with error marks: one query."""
     return list(
-        Vaccination.objects.filter(patient=patient)
-        .select_related(
-            "product", "product_version", "unit", "entered_in_error", "visit", "next_dose_reminder"
-        )
-        .order_by("-given_at", "-id")
+        Vaccination.objects.filter(patient=patient).select_related(*related).order_by("-given_at", "-id")
     )
 
 
@@ -201,11 +203,14 @@ def is_entered_in_error(obj) -> bool:
         return False
 
 
-def patient_orders(patient) -> list[Order]:
+ORDER_RELATED = ("product", "unit", "entered_in_error")
+
+
+def patient_orders(patient, related=ORDER_RELATED) -> list[Order]:
     """Every order of the patient with `doses_given` and `remaining`: one query."""
     orders = list(
         Order.objects.filter(patient=patient)
-        .select_related("product", "unit", "entered_in_error")
+        .select_related(*related)
         .annotate(
             doses_given=Count(
                 "vaccinations",
@@ -223,6 +228,15 @@ def patient_orders(patient) -> list[Order]:
         order.expired = order.valid_until < today
         order.is_open = order.remaining > 0 and not order.withdrawn and not order.expired
     return orders
+
+
+def patient_order_choices(patient) -> list[Order]:
+    """The patient's orders as the dose form chooses among them, with their products, newest first:
+    one query without counts. Whether the chosen one may still be used is for the dose's service to
+    say, from what it reads under the order's lock."""
+    return list(
+        Order.objects.filter(patient=patient).select_related("product").order_by("-ordered_at", "-id")
+    )
 
 
 def open_orders(orders) -> list[Order]:
@@ -403,14 +417,20 @@ class VisitChecks:
         return not self.blockers
 
 
-def visit_checks(visit, *, user, unit, now=None) -> VisitChecks:
-    """The five checks of R6 for a visit, and a fingerprint of exactly what they show."""
+def visit_checks(visit, *, user, unit, now=None, to_sign=False) -> VisitChecks:
+    """The five checks of R6 for a visit, and a fingerprint of exactly what they show.
+
+    `to_sign`: for a service that confirms or signs rather than shows them, the history's rows, the
+    orders and the declaration without what only the screen shows (versions, units, visits,
+    reminders, the orders' products, the questionnaire). The fingerprint is made of the same rows
+    either way.
+    """
     patient = visit.patient
     # Read afresh: what the checks show must be what the journal holds now.
     signals = active_signals(patient, refresh=True)
     threads = note_threads(patient)
-    history = vaccination_history(patient)
-    declaration = current_declaration(visit)
+    history = vaccination_history(patient, HISTORY_RELATED_FOR_CHECKS if to_sign else HISTORY_RELATED)
+    declaration = current_declaration(visit, ("previsit",) if to_sign else ("questionnaire", "previsit"))
     assessment = None
     if declaration is not None:
         # A physician's assessment of the resident's answers before the visit holds for the recorded
@@ -430,7 +450,7 @@ def visit_checks(visit, *, user, unit, now=None) -> VisitChecks:
             )
         ]
         assessment = max(assessments, key=lambda n: (n.signed_at, n.pk), default=None)
-    orders = patient_orders(patient)
+    orders = patient_orders(patient, ("entered_in_error",) if to_sign else ORDER_RELATED)
     shared = shared_record(patient, user=user, unit=unit, now=now)
     confirmation = visit.check_confirmations.order_by("-confirmed_at", "-id").first()
     shown = {

@@ -45,18 +45,28 @@ def _insert_vaccination(vaccination: Vaccination) -> Vaccination:
     try:
         with transaction.atomic():
             vaccination.save(force_insert=True)
-    except IntegrityError as error:
-        existing = _existing_by_key(vaccination.idempotency_key)
-        if existing is not None:
-            raise JournalError(_("Vaccinationen är redan signerad."), existing=existing) from error
-        raise JournalError(
-            _("Vaccinationen kunde inte sparas: uppgifterna hänger inte ihop. Inget sparades.")
-        ) from error
     except DatabaseError as error:
-        raise JournalError(
-            _("Vaccinationen kunde inte sparas: uppgifterna hänger inte ihop. Inget sparades.")
-        ) from error
+        raise _not_saved(error, vaccination.idempotency_key) from error
     return vaccination
+
+
+class _InsertRefused(Exception):
+    """The database refused the dose's INSERT inside the dose's transaction, which is then unusable:
+    the refusal is told once the transaction is undone (`_not_saved`)."""
+
+    def __init__(self, error: DatabaseError):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _not_saved(error: DatabaseError, key) -> JournalError:
+    """The refusal of an INSERT the database said no to: "already signed" when the key was used (the
+    same form sent twice), else that the parts do not fit together. Reads, so only where the
+    transaction is usable."""
+    existing = _existing_by_key(key) if isinstance(error, IntegrityError) else None
+    if existing is not None:
+        return JournalError(_("Vaccinationen är redan signerad."), existing=existing)
+    return JournalError(_("Vaccinationen kunde inte sparas: uppgifterna hänger inte ihop. Inget sparades."))
 
 
 def _as_key(value):
@@ -90,7 +100,6 @@ class DoseEntry:
         return _local_date(self.given_at)
 
 
-@transaction.atomic
 def vaccination_register(
     *,
     visit: Visit,
@@ -118,9 +127,9 @@ def vaccination_register(
     the order's product that has not expired, or with a time in the future. Giving a dose earlier than
     the schedule allows or outside the approved ages needs `override_reason`. The dose belongs to the
     caregiver of the ordering staff member (R1). `vaccination_registered` is sent inside the transaction.
+    The same form sent twice (its `idempotency_key`) signs one dose; the second answer points at it.
     """
     key = _as_key(idempotency_key)
-    _refuse_if_already_signed(key)
     entry = DoseEntry(
         order=order,
         batch=batch,
@@ -135,19 +144,35 @@ def vaccination_register(
         override_reason=override_reason,
         comment=comment,
     )
+    try:
+        with transaction.atomic():
+            return _register(entry, visit=visit, user=user, unit=unit, key=key, billing_data=billing_data)
+    except _InsertRefused as refused:
+        # The INSERT had no savepoint of its own (two round trips a dose): the transaction is undone
+        # now, and the key can be looked up.
+        raise _not_saved(refused.error, key) from refused.error
+
+
+def _register(entry: DoseEntry, *, visit: Visit, user, unit, key, billing_data) -> Vaccination:
+    """The dose's transaction: the rules in the order the nurse would be told, then the signed row."""
     now = timezone.now()
     # One dose at a time per visit: the order count and the checks are read and written under this lock.
     # Only the visit's row: a plain FOR UPDATE with select_related would also lock the unit (every dose
     # there, and each stock movement's key check, would queue behind it) and the patient.
     visit = Visit.objects.select_for_update(of=("self",)).select_related("patient", "unit").get(pk=visit.pk)
     _check_visit_and_time(visit, unit=unit, entry=entry, now=now)
-    checks = _check_before_vaccination(visit, user=user, unit=unit, now=now)
-    order = _check_order(entry, patient=visit.patient, checks=checks)
+    locked_order = _lock_order(entry)
+    # R6's reads come after both locks: each is a statement of its own, so it sees every dose and
+    # withdrawal committed before the lock was granted (the order's count of given doses included).
+    checks = selectors.visit_checks(visit, user=user, unit=unit, now=now, to_sign=True)
+    _refuse_if_signed_before(key, checks.history)
+    _check_before_vaccination(checks)
+    order = _check_order(entry, locked_order, patient=visit.patient, checks=checks)
     _check_stock(entry, patient=visit.patient, product=order.product, unit=unit)
     _check_amount(entry)
     verdict = _check_schedule(entry, patient=visit.patient, product=order.product, checks=checks)
     _check_staff(entry, patient=visit.patient)
-    vaccination = _insert_vaccination(
+    vaccination = _insert_signed(
         _signed_dose(
             entry,
             visit=visit,
@@ -163,6 +188,26 @@ def vaccination_register(
     # A2: one dose out of the unit's stock of the lot, in this transaction (its balance row is locked).
     stock_ledger.dose_take(vaccination=vaccination, user=user, checked=True)
     _announce_registered(vaccination, visit=visit, user=user, billing_data=billing_data)
+    return vaccination
+
+
+def _refuse_if_signed_before(key, history) -> None:
+    """The same form sent twice: the first dose is among the patient's rows, read under the visit's
+    lock, so a second sending that waited for the first finds it here. A key used for another
+    patient's row is left to the unique constraint (`_not_saved`)."""
+    if key is None:
+        return
+    existing = next((v for v in history if v.idempotency_key == key), None)
+    if existing is not None:
+        raise JournalError(_("Vaccinationen är redan signerad."), existing=existing)
+
+
+def _insert_signed(vaccination: Vaccination) -> Vaccination:
+    """The dose's INSERT, without a savepoint: a refusal undoes the whole dose transaction anyway."""
+    try:
+        vaccination.save(force_insert=True)
+    except DatabaseError as error:
+        raise _InsertRefused(error) from error
     return vaccination
 
 
@@ -187,9 +232,8 @@ def _check_visit_and_time(visit: Visit, *, unit, entry: DoseEntry, now) -> None:
         )
 
 
-def _check_before_vaccination(visit: Visit, *, user, unit, now) -> selectors.VisitChecks:
+def _check_before_vaccination(checks: selectors.VisitChecks) -> None:
     """R3 and R6: the declaration, a physician's clearance of flagged answers, and current confirmed checks."""
-    checks = selectors.visit_checks(visit, user=user, unit=unit, now=now)
     if checks.declaration is None:
         raise JournalError(_("Hälsodeklaration saknas för besöket. Registrera den innan vaccinationen."))
     if checks.needs_assessment:
@@ -208,31 +252,33 @@ def _check_before_vaccination(visit: Visit, *, user, unit, now) -> selectors.Vis
                 "Ny information har tillkommit sedan kontrollerna bekräftades. Gör om kontrollerna innan du signerar."
             )
         )
-    return checks
 
 
-def _check_order(entry: DoseEntry, *, patient: Patient, checks) -> Order:
-    """R2: an order of this patient, not withdrawn, with a dose left, valid on the day given. Returned locked."""
+def _lock_order(entry: DoseEntry) -> Order | None:
+    """R2: the order's row, locked so that two nurses cannot both give its last dose. Only the order's
+    row, not the catalogue product's or the orderer's account (see the visit's lock)."""
     if entry.order is None:
-        raise JournalError(
-            _("Välj ordinationen dosen ges enligt. Utan ordination kan dosen inte ges."), field="order"
-        )
-    # Locked so that two nurses cannot both give its last dose.
-    # The order's row only, not the catalogue product's or the orderer's account (see the visit's lock).
-    order = (
+        return None
+    return (
         Order.objects.select_for_update(of=("self",))
         .select_related("product", "ordered_by")
         .get(pk=entry.order.pk)
     )
+
+
+def _check_order(entry: DoseEntry, order: Order | None, *, patient: Patient, checks) -> Order:
+    """R2: an order of this patient, not withdrawn, with a dose left, valid on the day given."""
+    if order is None:
+        raise JournalError(
+            _("Välj ordinationen dosen ges enligt. Utan ordination kan dosen inte ges."), field="order"
+        )
     if order.patient_id != patient.pk:
         raise JournalError(_("Ordinationen gäller en annan patient."), field="order")
-    state = next((o for o in checks.orders if o.pk == order.pk), None)
-    given_count = Vaccination.objects.filter(
-        order=order, status=VaccinationStatus.GIVEN, entered_in_error__isnull=True
-    ).count()
-    if state is not None and state.withdrawn:
+    # The patient's orders were read after the order's lock: its count of given doses is current.
+    state = next(o for o in checks.orders if o.pk == order.pk)
+    if state.withdrawn:
         raise JournalError(_("Ordinationen är makulerad och kan inte användas."), field="order")
-    if given_count >= order.doses_total:
+    if state.doses_given >= order.doses_total:
         raise JournalError(
             _("Alla %(n)d doser i ordinationen är redan givna. Ny ordination behövs.")
             % {"n": order.doses_total},

@@ -149,7 +149,7 @@ def declaration_record(
 def checks_confirm(*, visit: Visit, user, unit, fingerprint: str) -> CheckConfirmation:
     """Store that `user` saw the five checks. Refused when the screen they saw is no longer current."""
     visit = Visit.objects.select_for_update().select_related("patient").get(pk=visit.pk)
-    checks = selectors.visit_checks(visit, user=user, unit=unit)
+    checks = selectors.visit_checks(visit, user=user, unit=unit, to_sign=True)
     if checks.declaration is None:
         raise JournalError(_("Registrera hälsodeklarationen innan du bekräftar kontrollerna."))
     if fingerprint != checks.fingerprint:

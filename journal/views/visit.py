@@ -224,7 +224,8 @@ def visit_confirm(request, patient, visit_id):
 @patient_view(access.VISIT_DOSE, right=Right.VACCINATION_REGISTER)
 def visit_dose(request, patient, visit_id):
     visit = _visit(request, patient, visit_id)
-    orders = selectors.patient_orders(patient)
+    # A refused form is shown with the screen's own orders (`checks.open_orders`), not these.
+    orders = selectors.patient_order_choices(patient)
     form = DoseForm(request.POST, orders=orders, caregiver=patient.caregiver_id)
     if form.is_valid():
         data = form.cleaned_data

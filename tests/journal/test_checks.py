@@ -255,3 +255,30 @@ def test_r6_whole_record_block_hides_every_dose(cast):
     shared = selectors.shared_record(here, user=cast.alice, unit=cast.unit_a)
     assert shared.doses == []
     assert shared.blocked_count == 2
+
+
+def test_r6_the_checks_read_to_sign_show_what_the_screen_shows_on_a_full_record(cast):
+    """The dose and the confirmation read R6's rows without what only the screen shows: the same
+    rows, the same fingerprint, on a history with every kind of row the fingerprint looks at."""
+    here, _there, *_ = shared_person(cast)
+    services.consent_record(patient=here, user=cast.alice, given=True)
+    earlier = ready_visit(cast, patient=here)
+    wrong = register(cast, earlier)
+    services.vaccination_enter_in_error(vaccination=wrong, user=cast.alice, reason="Fel patient")
+    register(cast, earlier, given_at=earlier.visit.started_at)
+    withdrawn = make_order(cast, here, earlier.product)
+    services.order_enter_in_error(order=withdrawn, user=cast.bob, reason="Fel vaccin")
+    note = services.note_create(patient=here, user=cast.bob, text="Svimmade förra gången")
+    services.note_comment(note=note, user=cast.alice, text="Ligg ner vid vaccination")
+    services.signal_create(patient=here, user=cast.bob, kind="other", agent="Latex")
+    now = ready_visit(cast, patient=here, confirmed=False)
+    shown = selectors.visit_checks(now.visit, user=cast.alice, unit=cast.unit_a)
+    to_sign = selectors.visit_checks(now.visit, user=cast.alice, unit=cast.unit_a, to_sign=True)
+    assert shown.shared.open and shown.shown["shared_doses"] and shown.shown["history_in_error"]
+    assert shown.shown["orders_withdrawn"] and shown.shown["comments"] and shown.shown["signals"]
+    assert to_sign.shown == shown.shown and to_sign.fingerprint == shown.fingerprint
+    # Confirmed as the screen showed it, the dose is signed against that very confirmation.
+    confirmation = services.checks_confirm(
+        visit=now.visit, user=cast.alice, unit=cast.unit_a, fingerprint=shown.fingerprint
+    )
+    assert register(cast, now).check_confirmation == confirmation
