@@ -14,21 +14,17 @@ before. The catalogue is the same for every caregiver, so nothing here is any ca
 
 from __future__ import annotations
 
-import logging
 import time
-import uuid
 from collections.abc import Callable
 
-from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from journal.models import VaccineProduct, VaccineProductVersion
-
-logger = logging.getLogger(__name__)
+from mittvaccin import generations
 
 SECONDS = 60
 _VERSION = 1
@@ -41,22 +37,9 @@ def _generation_key() -> str:
     return f"catalogue:{_VERSION}:{connection.settings_dict['NAME']}:generation"
 
 
-def _generation() -> str | None:
-    key = _generation_key()
-    try:
-        token = cache.get(key)
-        if token is None:
-            cache.add(key, uuid.uuid4().hex[:12], timeout=None)
-            token = cache.get(key)
-    except Exception:
-        logger.warning("catalogue cache unreadable; reading from the database", exc_info=True)
-        return None
-    return token
-
-
 def cached(name: tuple, compute: Callable):
     """`compute()`, or what it answered for `name` in this process since the last catalogue change."""
-    generation = _generation()
+    generation = generations.current(_generation_key())
     if generation is None:
         return compute()
     key = (generation, *name)
@@ -65,7 +48,7 @@ def cached(name: tuple, compute: Callable):
     if found is not None and found[0] > now:
         return found[1]
     value = compute()
-    if any(entry[0] != generation for entry in _entries):
+    if any(key[0] != generation for key in list(_entries)):
         _entries.clear()  # an older generation's entries can never be asked for again
     _entries[key] = (now + SECONDS, value)
     return value
@@ -73,16 +56,7 @@ def cached(name: tuple, compute: Callable):
 
 def forget() -> None:
     """Make every entry unreachable: now and once more after the commit."""
-
-    def drop():
-        try:
-            cache.set(_generation_key(), uuid.uuid4().hex[:12], timeout=None)
-        except Exception:
-            # Unreachable: the entries expire after SECONDS at the latest.
-            logger.warning("could not renew the catalogue cache's generation", exc_info=True)
-
-    drop()
-    transaction.on_commit(drop)
+    generations.renew(_generation_key())
 
 
 def elsewhere_fields_html(form_class) -> str:
