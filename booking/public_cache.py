@@ -17,16 +17,16 @@ Only what is the same for every resident is kept here; never a slot's free seats
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from booking.models import VisitType
 from journal.models import VaccineProduct
+from mittvaccin import generations
 from mittvaccin.models import Caregiver, Unit
 
 logger = logging.getLogger(__name__)
@@ -42,16 +42,7 @@ def _prefix() -> str:
 
 
 def _generation() -> str | None:
-    key = f"{_prefix()}:generation"
-    try:
-        token = cache.get(key)
-        if token is None:
-            cache.add(key, uuid.uuid4().hex[:12], timeout=None)
-            token = cache.get(key)
-    except Exception:
-        logger.warning("public booking cache unreadable; reading from the database", exc_info=True)
-        return None
-    return token
+    return generations.current(f"{_prefix()}:generation")
 
 
 def cached(name: tuple, compute: Callable):
@@ -76,16 +67,7 @@ def cached(name: tuple, compute: Callable):
 
 def forget() -> None:
     """Make every cached entry unreachable: now and once more after the commit."""
-
-    def drop():
-        try:
-            cache.set(f"{_prefix()}:generation", uuid.uuid4().hex[:12], timeout=None)
-        except Exception:
-            # Unreachable: the entries expire after SECONDS at the latest.
-            logger.warning("could not renew the public booking cache's generation", exc_info=True)
-
-    drop()
-    transaction.on_commit(drop)
+    generations.renew(f"{_prefix()}:generation")
 
 
 # --- What booking itself keeps ------------------------------------------------------------------------
