@@ -131,3 +131,14 @@ def history_rows(history, *, actions=False, can_register=False, focus=False) -> 
             "    </tr>\n  "
         )
     return mark_safe("".join(parts))  # noqa: S308  (every text in it is escaped)
+
+
+def block_options(history) -> SafeString:
+    """The <option> of each dose not blocked yet, for the form that blocks one from other caregivers."""
+    return mark_safe(  # noqa: S308  (every text in it is escaped)
+        "".join(
+            f'<option value="{dose.pk}">{_day(dose.given_at)} {escape(dose.vaccine_name)}</option>'
+            for dose in history
+            if not getattr(dose, "is_blocked", False)
+        )
+    )

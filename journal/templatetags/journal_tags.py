@@ -56,3 +56,9 @@ def history_rows(context, history):
         can_register=context.get("can_register"),
         focus=context.get("focus"),
     )
+
+
+@register.simple_tag
+def block_options(history):
+    """The doses a patient can still block from other caregivers, as <option>s (`journal.history_rows`)."""
+    return rows.block_options(history)
