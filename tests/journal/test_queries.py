@@ -83,13 +83,13 @@ def test_history_page_of_50_doses_and_20_notes_takes_at_most_12_queries(cast):
 
 
 def test_every_kind_of_dose_row_shows_what_it_is_with_every_text_escaped(cast):
-    """The history rows are drawn in Python (journal.history_rows): given with a deviation, not given,
-    given elsewhere, entered in error, blocked for other caregivers; the link to mark an error only on
-    the rows that can still be marked."""
+    """The history rows are drawn in Python (journal.history_rows): given, not given, given elsewhere,
+    entered in error, blocked for other caregivers; the link to mark an error only on the rows that can
+    still be marked."""
     patient = PatientFactory(caregiver=cast.caregiver_a, birth_date=dt.date(1970, 1, 1))
     product = tbe_product()
     first = ready_visit(cast, patient=patient, product=product, doses=1)
-    given = register(cast, first, given_at=timezone.now() - dt.timedelta(days=40), override_reason="Skäl <b>")
+    given = register(cast, first, given_at=timezone.now() - dt.timedelta(days=40))
     second = ready_visit(cast, patient=patient, product=product, doses=1)
     wrong = register(cast, second, dose_number=2, override_reason="Historik i test")
     services.vaccination_enter_in_error(vaccination=wrong, user=cast.alice, reason="Fel <patient>")
@@ -111,8 +111,8 @@ def test_every_kind_of_dose_row_shows_what_it_is_with_every_text_escaped(cast):
     assert 'class="in-error status-given"' in table and "Fel &lt;patient&gt; (" in table
     assert 'class=" status-not_given"' in table and "Patienten avböjde" in table
     assert "Oslo &lt;Norge&gt;" in table and "Utländskt &amp; okänt" in table
-    assert "Spärrad för andra vårdgivare" in table and "avvikelse" in table
-    assert "<b>" not in table and "<patient>" not in table and "<Norge>" not in table
+    assert table.count("Spärrad för andra vårdgivare") == 1
+    assert "<patient>" not in table and "<Norge>" not in table
     assert table.count("felregistrerad/") == 3
     assert f'href="{reverse("journal:vaccination_error", args=[patient.pk, given.pk])}"' in table
     assert reverse("journal:vaccination_error", args=[patient.pk, wrong.pk]) not in table
