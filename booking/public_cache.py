@@ -17,16 +17,16 @@ Only what is the same for every resident is kept here; never a slot's free seats
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from booking.models import VisitType
 from journal.models import VaccineProduct
+from mittvaccin import generations
 from mittvaccin.models import Caregiver, Unit
 
 logger = logging.getLogger(__name__)
@@ -56,8 +56,7 @@ def cached(name: tuple, compute: Callable):
         found = cache.get_many([generation_key, key])
         generation = found.get(generation_key)
         if generation is None:
-            cache.add(generation_key, uuid.uuid4().hex[:12], timeout=None)
-            generation = cache.get(generation_key)
+            generation = generations.current(generation_key)  # drawn on the first read
     except Exception:
         logger.warning("public booking cache unreadable; reading from the database", exc_info=True)
         return compute()
@@ -76,16 +75,7 @@ def cached(name: tuple, compute: Callable):
 
 def forget() -> None:
     """Make every cached entry unreachable: now and once more after the commit."""
-
-    def drop():
-        try:
-            cache.set(_generation_key(), uuid.uuid4().hex[:12], timeout=None)
-        except Exception:
-            # Unreachable: the entries expire after SECONDS at the latest.
-            logger.warning("could not renew the public booking cache's generation", exc_info=True)
-
-    drop()
-    transaction.on_commit(drop)
+    generations.renew(_generation_key())
 
 
 # --- What booking itself keeps ------------------------------------------------------------------------

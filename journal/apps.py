@@ -7,7 +7,9 @@ class JournalConfig(AppConfig):
     verbose_name = _("Vaccinationsjournal")
 
     def ready(self):
-        from journal import access  # noqa: F401  (names the app's access-log actions for the log review)
+        # `access` names the app's access-log actions for the log review; `catalogue_cache`'s receivers
+        # renew that cache on every catalogue change, whichever process makes it.
+        from journal import access, catalogue_cache  # noqa: F401
         from journal.catalogue import is_maintainer
         from journal.identity import resident_identity
         from journal.stock import home_notice

@@ -1,4 +1,5 @@
-"""What the pages that draw their long tables' rows in Python share (the timebook's day, a recall's list).
+"""What the pages that draw their long tables' rows in Python share (the timebook's day, a recall's list,
+a patient's vaccinations).
 
 Drawing hundreds of rows with the template engine was most of those pages' time (issue 11); their rows
 are strings made in Python with every text escaped by `escape`.

@@ -1,6 +1,7 @@
 from django import template
 from django.utils import timezone
 
+from journal import history_rows as rows
 from journal import selectors
 from journal.selectors import next_dose_reminded_at
 from journal.services import note_correctable_by
@@ -43,3 +44,21 @@ def correctable_by(note, user) -> bool:
     """Whether `user` may correct `note` (its author or a physician; others comment)."""
 
     return note_correctable_by(note, user)
+
+
+@register.simple_tag(takes_context=True)
+def history_rows(context, history):
+    """The rows of a vaccination history table (`journal.history_rows`), with the table's `actions`,
+    `can_register` and `focus` from the context."""
+    return rows.history_rows(
+        history,
+        actions=context.get("actions"),
+        can_register=context.get("can_register"),
+        focus=context.get("focus"),
+    )
+
+
+@register.simple_tag
+def block_options(history):
+    """The doses a patient can still block from other caregivers, as <option>s (`journal.history_rows`)."""
+    return rows.block_options(history)

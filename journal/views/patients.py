@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from journal import access, selectors, services
+from journal import access, catalogue_cache, selectors, services
 from journal.access import patient_view
 from journal.forms import CommentForm, ElsewhereForm, PatientContactForm, PatientCreateForm
 from journal.models import AssessmentOutcome, Patient, Vaccination
@@ -125,6 +125,8 @@ def patient_detail(request, patient):
         "elsewhere_form": ElsewhereForm(initial={"idempotency_key": uuid.uuid4()}),
         "comment_form": CommentForm(),
     }
+    if journal.can_register:
+        context["elsewhere_fields"] = catalogue_cache.elsewhere_fields_html(ElsewhereForm)
     return render(request, "journal/patient_detail.html", context)
 
 

@@ -226,6 +226,7 @@ def count_queries(client, url):
 def test_search_and_patient_page_use_a_constant_number_of_queries(cast):
     client = client_for(cast.alice)
     first = PatientFactory(caregiver=cast.caregiver_a, family_name="Konstant")
+    client.get(f"/patient/{first.pk}/")  # the catalogue's cached form is made on the first page view
     few = [
         count_queries(client, f"/patienter/sok/?q={first.identity_number}"),
         count_queries(client, "/patienter/sok/?q=Konstant"),
