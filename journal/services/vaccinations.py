@@ -50,13 +50,18 @@ def _insert_vaccination(vaccination: Vaccination) -> Vaccination:
     return vaccination
 
 
-class _InsertRefused(Exception):
+class _InsertRefused(JournalError):
     """The database refused the dose's INSERT inside the dose's transaction, which is then unusable:
-    the refusal is told once the transaction is undone (`_not_saved`)."""
+    the refusal is told once the transaction is undone (`_not_saved`, which may say "already signed").
+    A refusal itself, so that should it ever reach a view it reads as one."""
 
     def __init__(self, error: DatabaseError):
-        super().__init__(str(error))
+        super().__init__(_not_saved_text())
         self.error = error
+
+
+def _not_saved_text() -> str:
+    return _("Vaccinationen kunde inte sparas: uppgifterna hänger inte ihop. Inget sparades.")
 
 
 def _not_saved(error: DatabaseError, key) -> JournalError:
@@ -66,7 +71,7 @@ def _not_saved(error: DatabaseError, key) -> JournalError:
     existing = _existing_by_key(key) if isinstance(error, IntegrityError) else None
     if existing is not None:
         return JournalError(_("Vaccinationen är redan signerad."), existing=existing)
-    return JournalError(_("Vaccinationen kunde inte sparas: uppgifterna hänger inte ihop. Inget sparades."))
+    return JournalError(_not_saved_text())
 
 
 def _as_key(value):
