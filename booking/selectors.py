@@ -12,6 +12,7 @@ from booking.models import ActorKind, Booking, Slot
 from booking.timebook import day_bounds
 from journal.identity import IdentityError, ParsedIdentity, parse_identity
 from journal.models import Patient
+from journal.patient_values import PatientValues
 from journal.selectors import attention_signals_by_patient
 from mittvaccin.models import OutboundMessage
 from mittvaccin.tenancy import owned
@@ -97,25 +98,12 @@ class Day:
     stamp: str
 
 
-class DayPatient:
-    """The patient of a day view's row: what a row shows and the access log keeps, with the journal's
-    own `Patient` methods for the name, the formatted number and the age (one place for each)."""
+class DayPatient(PatientValues):
+    """The patient of a day view's row: what a row shows and the access log keeps."""
 
     FIELDS = ("id", "caregiver_id", "identity_number", "protected_identity", "family_name", "given_names",
               "birth_date")  # fmt: skip
     __slots__ = FIELDS
-
-    display_name = Patient.display_name
-    identity_display = Patient.identity_display
-    age = Patient.age
-
-    def __init__(self, *values):
-        for name, value in zip(self.FIELDS, values, strict=True):
-            setattr(self, name, value)
-
-    @property
-    def pk(self):
-        return self.id
 
 
 class DayVisitType:

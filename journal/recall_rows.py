@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy
 
 from journal.models import Patient
+from journal.patient_values import PatientValues
 from journal.recall_models import RecallEntry
 from mittvaccin.html_rows import escape, protected_badge
 
@@ -54,23 +55,12 @@ class RecallRow:
         return contact_route(self.patient)
 
 
-class RecallPatient:
-    """What a row shows of its patient and the access log keeps, with `Patient`'s own name and number."""
+class RecallPatient(PatientValues):
+    """What a row shows of its patient (name, number, how to reach them) and the access log keeps."""
 
     FIELDS = ("id", "caregiver_id", "identity_number", "protected_identity", "family_name", "given_names",
               "phone", "email", "address", "postal_code", "city")  # fmt: skip
     __slots__ = FIELDS
-
-    display_name = Patient.display_name
-    identity_display = Patient.identity_display
-
-    def __init__(self, *values):
-        for name, value in zip(self.FIELDS, values, strict=True):
-            setattr(self, name, value)
-
-    @property
-    def pk(self):
-        return self.id
 
 
 @dataclass(frozen=True, slots=True)
