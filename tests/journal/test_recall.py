@@ -8,7 +8,7 @@ import io
 import uuid
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -88,6 +88,20 @@ def test_a4_the_list_is_in_name_order_and_its_pages_are_ranges_of_positions(cast
         ["Sms"],  # past the end: the last page
     ]
     assert [(page, count, total) for _rows, page, count, total in pages] == [(1, 2, 4), (2, 2, 4), (2, 2, 4)]
+
+
+def test_a4_the_database_refuses_a_second_entry_at_a_taken_position(cast, lot):
+    product, batch, doses = lot
+    recall = recalls.recall_create(
+        request=_Request(cast.bob, cast.unit_a), product=product, batch=batch, reason="x"
+    )
+    first = RecallEntry.objects.get(recall=recall, position=1)
+    other = RecallEntry.objects.filter(recall=recall).exclude(pk=first.pk).first()
+    with pytest.raises(IntegrityError, match="recall_entry_one_per_position"), transaction.atomic():
+        RecallEntry.objects.create(
+            recall=recall, patient_id=other.patient_id, vaccination_id=doses[-1].pk + 1000, position=1
+        )
+    assert RecallEntry.objects.filter(recall=recall).count() == 4
 
 
 def test_a4_every_listed_patient_gets_an_access_log_row_with_the_purpose_recall(cast, lot):
