@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from journal import access
 from journal.access import patient_view
+from journal.access_log_rows import LOG_ROW_FIELDS, log_rows
 from journal.forms import AccessLogSearchForm
 from journal.models import Patient
 from mittvaccin.access_log import access_log_record
@@ -33,9 +34,10 @@ def access_log(request):
     """Loggkontroll: the administrator reviews who read which patient's data, and when."""
     form = AccessLogSearchForm(request.GET or None, caregiver=request.user.caregiver)
     page = None
+    rows = None
     patient = None
     if request.GET and form.is_valid():
-        entries = owned(AccessLogEntry, request).select_related("user", "unit")
+        entries = owned(AccessLogEntry, request)
         data = form.cleaned_data
         if data["patient"]:
             entries = entries.filter(patient_identity=data["patient"].value)
@@ -48,9 +50,14 @@ def access_log(request):
             entries = entries.filter(at__gte=_start_of(data["date_from"]))
         if data["date_to"]:
             entries = entries.filter(at__lt=_start_of(data["date_to"] + dt.timedelta(days=1)))
-        page = Paginator(entries, 100).get_page(request.GET.get("sida"))
+        page = Paginator(entries.values_list(*LOG_ROW_FIELDS, named=True), 100).get_page(
+            request.GET.get("sida")
+        )
         _log_review_read(request, page)
-    return render(request, "journal/access_log.html", {"form": form, "page": page, "patient": patient})
+        rows = log_rows(page)
+    return render(
+        request, "journal/access_log.html", {"form": form, "page": page, "rows": rows, "patient": patient}
+    )
 
 
 def _log_review_read(request, page) -> None:
