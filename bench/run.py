@@ -566,6 +566,10 @@ def start_gunicorn(ctx: Context, env: dict) -> subprocess.Popen:
             "1",
             "--log-level",
             "warning",
+            # A worker importing Django on a machine busy with test suites can take longer than gunicorn's
+            # default 30 s to report in, and would be killed and restarted again and again.
+            "--timeout",
+            "600",
         ],
         cwd=BASE_DIR,
         env=env,
