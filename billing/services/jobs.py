@@ -5,16 +5,13 @@ one opens a visit of its own kind (journal.services.visits.visits_open_for_booki
 kind) that holds only the article charge. A campaign applies where the patient qualifies by age or
 birth year.
 
-Set-based: the due bookings that have no charge of the article yet are read in keyset pages of a few
-thousand (the due moment's partial index), and each page is charged with one INSERT … SELECT for its
-visits and one for its charges (billing.services.jobs_charging). A booking that has its charge can
-never get another (the uniqueness below), so the pages leave it out in SQL (`_charge_of`), and a run
-costs what is new, not the whole lookback; one skipped for a missing price or for an error has no
-charge and comes back on every run. Which booking has its charge is asked per booking as a scalar
-subquery, one probe of the charge's unique index, which PostgreSQL never turns into a join: whatever
-the planner believes about `billing_charge` (its statistics are stale right after a run inserted
-thousands of charges, and the application role cannot ANALYZE), it cannot plan a scan of the charges
-per booking, as it once did for a join.
+Set-based: the due bookings are read in keyset pages of a few thousand (the due moment's partial
+index), and each page is charged with one INSERT … SELECT for its visits and one for its charges
+(billing.services.jobs_charging). Every query a run makes is bounded by its page, whatever the
+planner's statistics say: which bookings of a page already have their charge is asked with the
+page's ids (`_page_charged`), never as an EXISTS or join over every due booking. Right after a run
+inserted tens of thousands of charges, before autovacuum analyzed them (the application role cannot),
+such a query was planned as a scan of the charges per booking and ran for many minutes.
 
 Idempotency: the unique constraint `charge_one_per_booking_and_article` allows one charge per booking
 and article, and each page leaves out the bookings that already have theirs. A second run creates
@@ -33,7 +30,7 @@ from django.db import (
     connection,
     transaction,
 )
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, Subquery, Value
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -240,26 +237,24 @@ def _execute(run: JobRun, chunk: int, lanes: int) -> None:
     )
     since = timezone.now() - dt.timedelta(days=settings.BILLING_JOB_LOOKBACK_DAYS)
     due = due_bookings(kind=run.kind, caregiver=caregiver, since=since)
-    # What the bookings alone say about each.
+    # What the bookings alone say about each (no charge is looked at here, see _page_charged).
     flags = {
         "invoicing": _flag(_invoicing_units_q()),
         "exception": _flag(_short_notice_q(settings_row)),
         # A web booking made without e-identification is never charged by the job: staff review it.
         "review": _flag(booking_selectors.fee_needs_review_q()),
     }
-    due = due.annotate(**flags).alias(charge=_charge_of(article))
-    # Before the first page, in one pass over the lookback: the bookings that already have their
-    # charge (the run's "already done"; the pages leave them out) and, for the progress bar, the
-    # bookings the job is to charge.
-    figures = _lookback_figures(due)
-    run.already_done = figures["already_done"]
-    run.total = figures["to_charge"] if enabled else 0
-    run.save(update_fields=["already_done", "total"])
-    if not enabled:
+    due = due.annotate(**flags)
+    # The progress bar's total before the first page: every booking the job would charge unless it
+    # already has its charge. Pages then take the charged ones off it (see _charge_chunk).
+    if enabled:
+        run.total = due.filter(invoicing=True, exception=False, review=False).count()
+        run.save(update_fields=["total"])
+    else:
         _note(run, _("Faktureringen är avstängd i faktureringsinställningarna; inget skapades."))
 
     key = DUE_SINCE_FIELD[run.kind]
-    pages = _pages(due.filter(charge__isnull=True).order_by(key, "pk").values_list("pk", *flags), key, chunk)
+    pages = _pages(due.order_by(key, "pk").values_list("pk", *flags), key, chunk)
 
     def context() -> JobContext:
         return JobContext(run=run, article=article, caregiver=caregiver)
@@ -322,56 +317,33 @@ def _after(key: str, position) -> Q:
     return Q(**{f"{key}__gte": moment}) & (Q(**{f"{key}__gt": moment}) | Q(pk__gt=pk))
 
 
-def _charge_of(article) -> Subquery:
-    """The booking's charge of `article`, or NULL: one probe of `charge_one_per_booking_and_article`.
+def _page_charged(article, booking_ids) -> set[int]:
+    """Which of a page's bookings already have the article's charge.
 
-    A scalar subquery on purpose. PostgreSQL turns an EXISTS or NOT EXISTS into a join, and a join
-    of the due bookings with the charges is planned from the statistics, which are stale right after
-    a run (see the module's doc); a scalar subquery stays a subplan run once per booking, and its own
-    plan (`booking_id = $1 AND article_id = …`, unique index) does not depend on how many bookings the
-    planner expects.
+    Asked with the page's ids, never as a join or EXISTS over every due booking: whatever the planner
+    believes about `billing_charge` (its statistics are stale right after a run inserted thousands of
+    charges, and the application role cannot ANALYZE), this reads at most the whole table once per
+    page (a hashed `= ANY`) and normally one probe of `charge_one_per_booking_and_article` per id.
     """
-    return Subquery(
-        Charge.objects.filter(booking_id=OuterRef("pk"), article_id=article.pk)
-        .order_by()
-        .values("booking_id")[:1]
-    )
-
-
-def _lookback_figures(due) -> dict[str, int]:
-    """Of the due bookings: how many already have their charge, and how many the job is to charge.
-
-    One pass; grouped by the two flags so that each booking's charge is probed once (a FILTER per
-    figure would repeat the subquery).
-    """
-    grouped = (
-        due.annotate(
-            charged=_flag(Q(charge__isnull=False)),
-            chargeable=_flag(Q(invoicing=True, exception=False, review=False)),
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT booking_id FROM {Charge._meta.db_table} "  # noqa: S608  (the model's own table name)
+            "WHERE booking_id = ANY(%s::bigint[]) AND article_id = %s",
+            [array_param(list(booking_ids)), article.pk],
         )
-        .values_list("charged", "chargeable")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
-    figures = {"already_done": 0, "to_charge": 0}
-    for charged, chargeable, count in grouped:
-        if charged:
-            figures["already_done"] += count
-        elif chargeable:
-            figures["to_charge"] += count
-    return figures
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _charge_chunk(run, context, page, *, charge: bool, order) -> None:
-    """One transaction: the page's visits and charges, and the run's progress and figures with them.
-
-    The page holds bookings without their charge only (`_charge_of`); one charged meanwhile (by hand,
-    at the same moment) is left to the charge the constraint kept.
-    """
+    """One transaction: the page's visits and charges, and the run's progress and figures with them."""
+    charged = _page_charged(context.article, [row[0] for row in page])
     counts = dict.fromkeys(context.figures, 0)
-    todo = []
+    todo, charged_open = [], 0
     for booking_id, invoicing, exception, review in page:
-        if not invoicing:
+        if booking_id in charged:
+            counts["already_done"] += 1
+            charged_open += invoicing and not (exception or review)  # was in the run's first total
+        elif not invoicing:
             counts["skipped_no_invoicing"] += 1
         elif exception:
             counts["skipped_exception"] += 1
@@ -396,13 +368,14 @@ def _charge_chunk(run, context, page, *, charge: bool, order) -> None:
         if batch:
             context.charge(batch)
         # A booking that became due after the count is charged too; the total follows it.
+        total = F("total") - charged_open if charge else Value(0)
         JobRun.objects.filter(pk=run.pk).update(
-            total=Greatest(F("total") if charge else Value(0), F("processed") + len(batch)),
+            total=Greatest(total, F("processed") + len(batch)),
             processed=F("processed") + len(batch),
             created=F("created") + context.created_in_chunk,
             error_count=F("error_count") + len(context.errors_in_chunk),
             heartbeat_at=timezone.now(),
-            **{name: F(name) + counts[name] for name in context.figures if counts[name]},
+            **{name: F(name) + counts[name] for name in context.figures},
         )
         if context.errors_in_chunk:
             _append_errors(run.pk, context.errors_in_chunk)

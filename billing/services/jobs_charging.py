@@ -56,9 +56,10 @@ class JobContext:
         )
         self.created_in_chunk = 0
         self.errors_in_chunk: list = []
-        # The run's figures so far (also kept on the run row, chunk by chunk; "already done" is counted
-        # once, before the first page: billing.services.jobs._lookback_figures).
-        self.figures = dict.fromkeys(("skipped_no_invoicing", "skipped_exception", "to_review"), 0)
+        # The run's figures so far (also kept on the run row, chunk by chunk).
+        self.figures = dict.fromkeys(
+            ("already_done", "skipped_no_invoicing", "skipped_exception", "to_review"), 0
+        )
 
     def price(self, day):
         if day not in self.prices:
