@@ -2,7 +2,7 @@
 
 A batch is priced in memory (the article's price by day and the campaigns that may apply are cached for
 the run) and written with one INSERT … SELECT for its visits and one for its charges, each `ON CONFLICT
-DO NOTHING`: the unique constraints keep a booking to one visit of the kind and one charge of the
+… DO NOTHING` on its per-booking uniqueness: a booking keeps one visit of the kind and one charge of the
 article, whoever was first.
 """
 
@@ -26,6 +26,14 @@ from mittvaccin.bulk import insert_rows
 
 logger = logging.getLogger(__name__)
 
+# The one conflict a job's charge may meet: the booking's charge of the article is there already
+# (charge_one_per_booking_and_article, a partial unique index, hence its predicate). Named, it is the
+# only index PostgreSQL checks before each row, instead of every unique index of the table; a row that
+# breaks another unique index is an error (the batch is then done row by row and that booking recorded),
+# never silently dropped.
+ON_ONE_PER_BOOKING = (
+    "(booking_id, article_id) WHERE booking_id IS NOT NULL AND article_id IS NOT NULL DO NOTHING"
+)
 VISIT_KIND_OF = {JobKind.NO_SHOW: VisitKind.NO_SHOW, JobKind.LATE_CANCELLATION: VisitKind.LATE_CANCELLATION}
 
 
@@ -138,7 +146,7 @@ class JobContext:
                 "status": ChargeStatus.OPEN,
                 "created_by_id": getattr(self.run.triggered_by, "pk", None),
             },
-            conflict="DO NOTHING",
+            conflict=ON_ONE_PER_BOOKING,
             returning=("id",),
         )
         return len(created)

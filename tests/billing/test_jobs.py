@@ -16,9 +16,11 @@ from billing.services.jobs import JobAlreadyRunning, job_execute, job_queue, lat
 from booking.models import ActorKind
 from booking.services import booking_cancel, booking_undo_no_show
 from journal.models import Visit, VisitKind
+from journal.services.visits import visits_open_for_bookings
 from tests.billing.factories import (
     adult,
     approved,
+    article,
     article_price,
     booking_for,
     campaign,
@@ -322,3 +324,55 @@ def test_no_query_of_a_run_joins_the_due_bookings_to_the_charges(cast, alice, tb
     ]
     assert not both, both
     assert len(captured.captured_queries) <= 35, "\n".join(q["sql"][:120] for q in captured.captured_queries)
+
+
+def test_r8_a_booking_skipped_for_want_of_a_price_is_charged_by_the_run_after_the_price_came(cast, alice, tb):
+    """A booking without a price has no charge and is reported on every run until it has one; the one
+    charged is counted as already done, and the progress total counts only what is left to charge."""
+    Price.objects.filter(article__kind=ArticleKind.NO_SHOW).delete()
+    recent = no_show(adult(cast.caregiver_a), cast.unit_a, alice, hours_ago=3, timebook=tb)
+    older = no_show(adult(cast.caregiver_a), cast.unit_a, alice, hours_ago=80, timebook=tb)
+    recent_day, older_day = timezone.localdate(recent.starts_at), timezone.localdate(older.starts_at)
+    fee = article_price(cast.caregiver_a, ArticleKind.NO_SHOW, "400", valid_from=recent_day)
+
+    first = run(cast, JobKind.NO_SHOW)
+    second = run(cast, JobKind.NO_SHOW)
+    services.price_set(
+        caregiver=cast.caregiver_a,
+        article=fee,
+        amount=Decimal("350"),
+        valid_from=older_day,
+        valid_until=recent_day - dt.timedelta(days=1),
+    )
+    third = run(cast, JobKind.NO_SHOW)
+    fourth = run(cast, JobKind.NO_SHOW)
+
+    figures = [
+        (r.total, r.processed, r.created, r.already_done, r.error_count) for r in (first, second, third)
+    ]
+    assert figures == [(2, 2, 1, 0, 1), (1, 1, 0, 1, 1), (1, 1, 1, 1, 0)]
+    assert "inget pris" in first.errors[0]["message"]
+    assert "inget pris" in second.errors[0]["message"]
+    assert (fourth.total, fourth.processed, fourth.created, fourth.already_done) == (0, 0, 0, 2)
+    assert Charge.objects.get(booking_id=older.pk).amount == Decimal("350.00")
+    assert Charge.objects.filter(booking_id=recent.pk).count() == 1
+
+
+def test_r8_a_row_that_breaks_another_uniqueness_is_recorded_not_dropped(cast, alice, tb):
+    """The charge INSERT names its one expected conflict (a charge of the booking and article there
+    already); a row that breaks another unique index is refused, recorded on the run for that booking,
+    and the batch's other bookings are charged."""
+    clash, fine = (no_show(adult(cast.caregiver_a), cast.unit_a, alice, timebook=tb) for _ in range(2))
+    visits = visits_open_for_bookings(
+        rows=[(clash.pk, clash.patient_id, clash.unit_id, clash.starts_at)], kind=VisitKind.NO_SHOW
+    )
+    # The article already charged on the booking's visit, without the booking: one article per visit.
+    services.charge_for_article(
+        visit=Visit.objects.get(pk=visits[clash.pk]), article=article(cast.caregiver_a, ArticleKind.NO_SHOW)
+    )
+    done = run(cast, JobKind.NO_SHOW)
+    assert (done.status, done.processed, done.created, done.error_count) == (JobStatus.FINISHED, 2, 1, 1)
+    assert done.errors[0]["booking"] == clash.pk
+    assert "IntegrityError" in done.errors[0]["message"]
+    assert Charge.objects.filter(booking_id=fine.pk).count() == 1
+    assert not Charge.objects.filter(booking_id=clash.pk).exists()

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection, transaction
 
 from billing.models import ArticleKind, Charge, JobKind, JobRun, JobStatus
-from billing.services.jobs import job_execute, job_queue
+from billing.services.jobs import job_execute, job_queue, late_cancellation_charge
 from billing.tasks import noshow_invoicing
 from journal.models import Visit, VisitKind
 from tests.billing.factories import (
@@ -124,6 +124,59 @@ def test_r8_run_killed_half_way_and_run_again_makes_each_charge_once(cast):
         assert Visit.objects.filter(booking_id=booking.pk, kind=VisitKind.NO_SHOW).count() == 1
     with transaction.atomic():
         assert job_execute(run_id=job_queue(caregiver=cast.caregiver_a, kind=JobKind.NO_SHOW).pk).created == 0
+
+
+def test_r9_a_booking_charged_by_hand_while_the_run_waits_is_left_to_that_charge(cast):
+    """The charge INSERT's one named conflict: a clerk charges a booking by hand (R9's manual path) after
+    the run read its page and before the run's insert; the run waits for the clerk's transaction, then
+    leaves the booking to the clerk's charge, without an error, and charges the rest."""
+    article_price(cast.caregiver_a, ArticleKind.LATE_CANCELLATION, "300")
+    timebook = timebook_for(cast.unit_a)
+    bookings = [late_cancellation(adult(cast.caregiver_a), cast.unit_a, timebook=timebook) for _ in range(3)]
+    by_hand = bookings[1]
+    charged, release, outcome = threading.Event(), threading.Event(), {}
+
+    def clerk():
+        try:
+            with transaction.atomic():
+                late_cancellation_charge(booking=by_hand, user=cast.clinic_a)
+                charged.set()
+                release.wait(60)
+        finally:
+            connection.close()
+
+    def worker():
+        try:
+            outcome["run"] = job_execute(run_id=queued.pk, lanes=1)
+        finally:
+            connection.close()
+
+    hand = threading.Thread(target=clerk)
+    hand.start()
+    assert charged.wait(60)
+    queued = job_queue(caregiver=cast.caregiver_a, kind=JobKind.LATE_CANCELLATION)
+    job = threading.Thread(target=worker)
+    job.start()
+    try:
+        with connection.cursor() as cursor:
+            wait_for(lambda: _blocked_backend(cursor), "the run to wait for the clerk's visit")
+    finally:
+        release.set()
+        hand.join()
+        job.join()
+
+    done = outcome["run"]
+    assert (done.status, done.total, done.processed, done.created, done.error_count) == (
+        JobStatus.FINISHED,
+        3,
+        3,
+        2,
+        0,
+    )
+    assert Charge.objects.get(booking_id=by_hand.pk).created_by == cast.clinic_a
+    for booking in bookings:
+        assert Charge.objects.filter(booking_id=booking.pk).count() == 1
+        assert Visit.objects.filter(booking_id=booking.pk, kind=VisitKind.LATE_CANCELLATION).count() == 1
 
 
 def _blocked_backend(cursor):
