@@ -146,7 +146,12 @@ def _rush_client(base_url: str, clients: list, threads: int, barrier, results) -
     Runs in a process of its own (spawned, no Django): the rush is driven from several cores' worth of
     processes, so the client is not what limits it.
     """
+    import http.client
+    import urllib.parse
+
     import requests
+
+    server = urllib.parse.urlsplit(base_url)
 
     def prepare(client):
         i, path, identity = client
@@ -154,30 +159,39 @@ def _rush_client(base_url: str, clients: list, threads: int, barrier, results) -
         page = session.get(base_url + path, timeout=120)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
         submission = re.search(r'name="submission" value="([^"]+)"', page.text)[1]
-        data = {
-            "csrfmiddlewaretoken": token,
-            "submission": submission,
-            "identity": identity,
-            "given_names": "Bench",
-            "family_name": f"Rusning{i}",
-            "phone": "070-000 00 00",
-            "accept_rule": "on",
+        body = urllib.parse.urlencode(
+            {
+                "csrfmiddlewaretoken": token,
+                "submission": submission,
+                "identity": identity,
+                "given_names": "Bench",
+                "family_name": f"Rusning{i}",
+                "phone": "070-000 00 00",
+                "accept_rule": "on",
+            }
+        )
+        # What a browser sends with the form: the cookies the form's page set, and where it came from.
+        headers = {
+            "Cookie": "; ".join(f"{name}={value}" for name, value in session.cookies.items()),
+            "Referer": base_url + path,
+            "Content-Type": "application/x-www-form-urlencoded",
         }
-        return session, path, data
+        return path, body, headers
 
     def post(item):
-        session, path, data = item
+        # The plain HTTP client: a requests session spent about 3 ms of the load generator's CPU on a
+        # post, which on a 2-core machine is taken from the server under test.
+        path, body, headers = item
+        connection = http.client.HTTPConnection(server.hostname, server.port, timeout=300)
         try:
-            response = session.post(
-                base_url + path,
-                data=data,
-                headers={"Referer": base_url + path},
-                allow_redirects=False,
-                timeout=300,
-            )
-            return {302: "booked", 409: "full"}.get(response.status_code, "errors")
-        except requests.RequestException:
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            return {302: "booked", 409: "full"}.get(response.status, "errors")
+        except (OSError, http.client.HTTPException):
             return "errors"
+        finally:
+            connection.close()
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
         prepared = list(pool.map(prepare, clients))
