@@ -13,6 +13,7 @@ from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from journal import checks_reads
 from journal.extensions import booking_times, care_relationship_checks
 from journal.identity import IdentityError, looks_like_identity, parse_identity
 from journal.models import (
@@ -37,6 +38,7 @@ from journal.models import (
 from mittvaccin.tenancy import owned
 
 SEARCH_LIMIT = 50
+_UNREAD = object()  # an argument the caller did not give
 
 
 @dataclass
@@ -145,19 +147,28 @@ class NoteThread:
 
 def note_threads(patient) -> list[NoteThread]:
     """Every note of the patient with its versions and comments: two queries."""
+    notes = list(Note.objects.filter(patient=patient).order_by("-signed_at", "-id"))
+    threads = list({note.thread_id for note in notes})
+    comments = NoteComment.objects.filter(thread_id__in=threads).order_by("signed_at", "id")
+    return threads_of(notes, comments if threads else [])  # without notes, no query for comments
+
+
+def threads_of(notes, comments) -> list[NoteThread]:
+    """The threads of `notes` (newest first) with their `comments` (oldest first)."""
     by_thread: dict[int, list[Note]] = defaultdict(list)
-    for note in Note.objects.filter(patient=patient).order_by("-signed_at", "-id"):
+    for note in notes:
         by_thread[note.thread_id].append(note)
-    comments: dict[int, list[NoteComment]] = defaultdict(list)
-    if by_thread:
-        for comment in NoteComment.objects.filter(thread_id__in=list(by_thread)).order_by("signed_at", "id"):
-            comments[comment.thread_id].append(comment)
+    by_comment_thread: dict[int, list[NoteComment]] = defaultdict(list)
+    for comment in comments:
+        by_comment_thread[comment.thread_id].append(comment)
     threads = []
     for thread_id, versions in by_thread.items():
         superseded = {v.supersedes_id for v in versions if v.supersedes_id}
         current = next(v for v in versions if v.pk not in superseded)
         earlier = [v for v in versions if v.pk != current.pk]
-        threads.append(NoteThread(current=current, earlier=earlier, comments=comments.get(thread_id, [])))
+        threads.append(
+            NoteThread(current=current, earlier=earlier, comments=by_comment_thread.get(thread_id, []))
+        )
     threads.sort(key=lambda t: (t.current.signed_at, t.current.pk), reverse=True)
     return threads
 
@@ -166,9 +177,6 @@ def note_threads(patient) -> list[NoteThread]:
 
 
 HISTORY_RELATED = ("product", "product_version", "unit", "entered_in_error", "visit", "next_dose_reminder")
-# What R6's checks and the schedule read of each row (the error mark, the product's disease). Each
-# join costs the database more to plan than to run the query: seven tables took 2-4 ms a read.
-HISTORY_RELATED_FOR_CHECKS = ("product", "entered_in_error")
 
 
 def vaccination_history(patient, related=HISTORY_RELATED) -> list[Vaccination]:
@@ -304,20 +312,20 @@ def care_relationship(patient, unit, now=None) -> bool:
     return any(check(patient, unit) for check in care_relationship_checks())
 
 
-def shared_record(patient, *, user, unit, now=None) -> SharedRecord:
+def shared_record(patient, *, user, unit, now=None, consent=_UNREAD) -> SharedRecord:
     """Other caregivers' vaccinations of the same person, as far as consent, relationship and blocks allow.
 
     Deliberately outside the tenancy helpers (R6 is the one place where another caregiver's data is
-    read); the caller logs the read at both caregivers.
+    read); the caller logs the read at both caregivers. `consent`: the latest row, if read already.
     """
     now = now or timezone.now()
     record = SharedRecord()
     if patient.identity_kind == IdentityKind.RESERVNUMMER:
         record.applicable = False
         return record
-    record.consent = (
-        SharedRecordConsent.objects.filter(patient=patient).order_by("-recorded_at", "-id").first()
-    )
+    if consent is _UNREAD:
+        consent = SharedRecordConsent.objects.filter(patient=patient).order_by("-recorded_at", "-id").first()
+    record.consent = consent
     if not record.consented:
         return record
     record.care_relationship = care_relationship(patient, unit, now)
@@ -420,17 +428,20 @@ class VisitChecks:
 def visit_checks(visit, *, user, unit, now=None, to_sign=False) -> VisitChecks:
     """The five checks of R6 for a visit, and a fingerprint of exactly what they show.
 
-    `to_sign`: for a service that confirms or signs rather than shows them, the history's rows, the
-    orders and the declaration without what only the screen shows (versions, units, visits,
-    reminders, the orders' products, the questionnaire). The fingerprint is made of the same rows
-    either way.
+    `to_sign`: for a service that confirms or signs: the small reads in one statement (`checks_reads`),
+    the history and the orders without what only the screen shows. The same rows, the same fingerprint.
     """
     patient = visit.patient
     # Read afresh: what the checks show must be what the journal holds now.
-    signals = active_signals(patient, refresh=True)
-    threads = note_threads(patient)
-    history = vaccination_history(patient, HISTORY_RELATED_FOR_CHECKS if to_sign else HISTORY_RELATED)
-    declaration = current_declaration(visit, ("previsit",) if to_sign else ("questionnaire", "previsit"))
+    small = checks_reads.read_to_sign(patient_id=patient.pk, visit_id=visit.pk) if to_sign else None
+    if to_sign:
+        signals, threads = small.signals, threads_of(small.notes, small.comments)
+    else:
+        signals, threads = active_signals(patient, refresh=True), note_threads(patient)
+    history = (
+        checks_reads.history_to_sign(patient) if to_sign else vaccination_history(patient, HISTORY_RELATED)
+    )
+    declaration = small.declaration if small else current_declaration(visit, ("questionnaire", "previsit"))
     assessment = None
     if declaration is not None:
         # A physician's assessment of the resident's answers before the visit holds for the recorded
@@ -451,8 +462,12 @@ def visit_checks(visit, *, user, unit, now=None, to_sign=False) -> VisitChecks:
         ]
         assessment = max(assessments, key=lambda n: (n.signed_at, n.pk), default=None)
     orders = patient_orders(patient, ("entered_in_error",) if to_sign else ORDER_RELATED)
-    shared = shared_record(patient, user=user, unit=unit, now=now)
-    confirmation = visit.check_confirmations.order_by("-confirmed_at", "-id").first()
+    shared = shared_record(
+        patient, user=user, unit=unit, now=now, consent=small.consent if small else _UNREAD
+    )
+    confirmation = (
+        small.confirmation if small else visit.check_confirmations.order_by("-confirmed_at", "-id").first()
+    )
     shown = {
         "signals": sorted(s.pk for s in signals),
         "notes": sorted(t.current.pk for t in threads),
