@@ -258,16 +258,19 @@ def recent_and_earlier(items: list, count: int | None, keep=None) -> tuple[list,
 
 def earlier_doses(patient) -> list:
     history = selectors.vaccination_history(patient)
-    mark_blocked(history, _blocks(patient))
+    mark_blocked(history, _blocks(patient, history))
     return recent_and_earlier(history, RECENT_DOSES)[1]
 
 
-def _blocks(patient) -> list:
-    return list(
-        SharedRecordBlock.objects.filter(
-            patient=patient, lifts__isnull=True, lifted_by__isnull=True
-        ).select_related("vaccination__product")
-    )
+def _blocks(patient, history) -> list:
+    """The patient's blocks still in force, each with its dose taken from `history` (already read with
+    its product and version, which the block list names) rather than joined again."""
+    blocks = list(SharedRecordBlock.objects.filter(patient=patient, lifts__isnull=True, lifted_by__isnull=True))
+    doses = {dose.pk: dose for dose in history}
+    for block in blocks:
+        if block.vaccination_id in doses:
+            block.vaccination = doses[block.vaccination_id]
+    return blocks
 
 
 def mark_blocked(history, blocks) -> None:
@@ -302,7 +305,7 @@ def patient_journal(patient, *, user, unit, everything: bool = False) -> Patient
     recent_orders, older_orders = recent_and_earlier(
         orders, None if everything else RECENT_ORDERS, keep=_open
     )
-    blocks = _blocks(patient)
+    blocks = _blocks(patient, history)
     mark_blocked(history, blocks)
     recent_history, older_history = recent_and_earlier(history, None if everything else RECENT_DOSES)
     return PatientJournal(

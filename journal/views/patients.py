@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from journal import access, catalogue_cache, selectors, services
 from journal.access import patient_view
-from journal.forms import CommentForm, ElsewhereForm, PatientContactForm, PatientCreateForm
+from journal.forms import ElsewhereForm, PatientContactForm, PatientCreateForm
 from journal.models import AssessmentOutcome, Patient, Vaccination
 from journal.screens import (
     RECENT_VISITS,
@@ -123,7 +123,6 @@ def patient_detail(request, patient):
         "protection_history": history,
         **as_context(journal),
         "elsewhere_form": ElsewhereForm(initial={"idempotency_key": uuid.uuid4()}),
-        "comment_form": CommentForm(),
     }
     if journal.can_register:
         context["elsewhere_fields"] = catalogue_cache.elsewhere_fields_html(ElsewhereForm)
