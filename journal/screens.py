@@ -257,7 +257,7 @@ def recent_and_earlier(items: list, count: int | None, keep=None) -> tuple[list,
 
 
 def earlier_doses(patient) -> list:
-    history = selectors.vaccination_history(patient)
+    history = selectors.page_history(patient)
     mark_blocked(history, _blocks(patient, history))
     return recent_and_earlier(history, RECENT_DOSES)[1]
 
@@ -295,7 +295,7 @@ def _open(order) -> bool:
 def patient_journal(patient, *, user, unit, everything: bool = False) -> PatientJournal:
     """What the patient page shows of the journal to `user`, who holds the journal right, working at `unit`
     (`everything`: every item of the long lists, not only the newest few)."""
-    history = selectors.vaccination_history(patient)
+    history = selectors.page_history(patient)
     today = timezone.localdate()
     shown = None if everything else RECENT_VISITS
     visits = selectors.declarations_by_visit(patient, newest=shown)
