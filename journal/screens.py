@@ -265,7 +265,9 @@ def earlier_doses(patient) -> list:
 def _blocks(patient, history) -> list:
     """The patient's blocks still in force, each with its dose taken from `history` (already read with
     its product and version, which the block list names) rather than joined again."""
-    blocks = list(SharedRecordBlock.objects.filter(patient=patient, lifts__isnull=True, lifted_by__isnull=True))
+    blocks = list(
+        SharedRecordBlock.objects.filter(patient=patient, lifts__isnull=True, lifted_by__isnull=True)
+    )
     doses = {dose.pk: dose for dose in history}
     for block in blocks:
         if block.vaccination_id in doses:
@@ -281,11 +283,15 @@ def mark_blocked(history, blocks) -> None:
 
 
 def earlier_orders(patient) -> list:
-    return recent_and_earlier(selectors.patient_orders(patient), RECENT_ORDERS, keep=_open)[1]
+    return recent_and_earlier(page_orders(patient), RECENT_ORDERS, keep=_open)[1]
 
 
 def earlier_threads(patient) -> list:
     return recent_and_earlier(selectors.note_threads(patient), RECENT_NOTES)[1]
+
+
+def page_orders(patient) -> list:
+    return selectors.patient_orders(patient, columns=selectors.PAGE_ORDER_COLUMNS)
 
 
 def _open(order) -> bool:
@@ -301,7 +307,7 @@ def patient_journal(patient, *, user, unit, everything: bool = False) -> Patient
     visits = selectors.declarations_by_visit(patient, newest=shown)
     threads = selectors.note_threads(patient)
     recent_threads, older_threads = recent_and_earlier(threads, None if everything else RECENT_NOTES)
-    orders = selectors.patient_orders(patient)
+    orders = page_orders(patient)
     recent_orders, older_orders = recent_and_earlier(
         orders, None if everything else RECENT_ORDERS, keep=_open
     )

@@ -245,20 +245,39 @@ def is_entered_in_error(obj) -> bool:
 ORDER_RELATED = ("product", "unit", "entered_in_error")
 
 
-def patient_orders(patient, related=ORDER_RELATED) -> list[Order]:
-    """Every order of the patient with `doses_given` and `remaining`: one query."""
+# What the patient page shows of an order (templates/journal/_order.html), as PAGE_HISTORY_COLUMNS.
+PAGE_ORDER_COLUMNS = (
+    "patient_id",
+    "product__name",
+    "product__disease",
+    "dose_ml",
+    "doses_total",
+    "schedule",
+    "instructions",
+    "valid_until",
+    "signature",
+    "ordered_at",
+    "unit__name",
+    "visit_id",
+    "entered_in_error__reason",
+)
+
+
+def patient_orders(patient, related=ORDER_RELATED, columns=None) -> list[Order]:
+    """Every order of the patient with `doses_given` and `remaining`: one query. `columns`: only those
+    (`PAGE_ORDER_COLUMNS`), for a page that shows no more."""
+    orders = Order.objects.filter(patient=patient).select_related(*related)
+    if columns:
+        orders = orders.only(*columns)
     orders = list(
-        Order.objects.filter(patient=patient)
-        .select_related(*related)
-        .annotate(
+        orders.annotate(
             doses_given=Count(
                 "vaccinations",
                 filter=Q(
                     vaccinations__status=VaccinationStatus.GIVEN, vaccinations__entered_in_error__isnull=True
                 ),
             )
-        )
-        .order_by("-ordered_at", "-id")
+        ).order_by("-ordered_at", "-id")
     )
     today = timezone.localdate()
     for order in orders:
@@ -609,7 +628,12 @@ def signal_todos(who) -> list[AttentionSignal]:
 def declarations_by_visit(patient, *, newest: int | None = None) -> list[Visit]:
     """The patient's visits, newest first, each of the `newest` first (all when None) with all its
     declarations (every version): two queries."""
-    visits = list(Visit.objects.filter(patient=patient).select_related("unit").order_by("-started_at", "-id"))
+    visits = list(
+        Visit.objects.filter(patient=patient)
+        .select_related("unit")
+        .only("patient_id", "kind", "started_at", "unit__name")
+        .order_by("-started_at", "-id")
+    )
     prefetch_related_objects(
         visits if newest is None else visits[:newest],
         Prefetch(
