@@ -82,6 +82,42 @@ def test_history_page_of_50_doses_and_20_notes_takes_at_most_12_queries(cast):
     assert AccessLogEntry.objects.filter(patient_id=long.pk).count() == logged + 1
 
 
+def test_patient_page_takes_at_most_11_queries_with_its_access_log_row(cast):
+    """bench patient_page_queries (warm): an ordinary patient, each list read once with only what it shows."""
+    patient = patient_with_history(cast, doses=3, notes=2)
+    client = client_for(cast.alice)
+    url = reverse("journal:patient", args=[patient.pk])
+    client.get(url)  # warm the session, the cached account and the catalogue's form
+    logged = AccessLogEntry.objects.filter(patient_id=patient.pk).count()
+    assert count_queries(client, url) <= 11
+    assert AccessLogEntry.objects.filter(patient_id=patient.pk).count() == logged + 1
+
+
+def test_the_block_list_names_each_blocked_dose_without_a_query_per_block(cast):
+    """A block names its dose by the version the dose was given under, taken from the history already read
+    (before, each block of a dose read that version with a query of its own)."""
+    one, three = (patient_with_history(cast, doses=3, notes=0) for _ in range(2))
+    doses = {
+        patient: list(Vaccination.objects.filter(patient=patient).order_by("given_at"))
+        for patient in (one, three)
+    }
+    services.block_record(patient=one, user=cast.alice, vaccination=doses[one][0])
+    for dose in doses[three]:
+        services.block_record(patient=three, user=cast.alice, vaccination=dose)
+    client = client_for(cast.alice)
+    client.get(reverse("journal:patient", args=[one.pk]))
+    assert count_queries(client, reverse("journal:patient", args=[one.pk])) == count_queries(
+        client, reverse("journal:patient", args=[three.pk])
+    )
+    page = client.get(reverse("journal:patient", args=[three.pk])).content.decode()
+    blocks = page[page.index("Patientens spärrar hos oss") : page.index('id="block-vaccination"')]
+    for dose in doses[three]:
+        assert dose.product_version_id is not None
+        day = timezone.localtime(dose.given_at).strftime("%Y-%m-%d")
+        assert f"{dose.product_version.name} {day}" in blocks
+    assert blocks.count("Häv spärr") == 3
+
+
 def test_every_kind_of_dose_row_shows_what_it_is_with_every_text_escaped(cast):
     """The history rows are drawn in Python (journal.history_rows): given, not given, given elsewhere,
     entered in error, blocked for other caregivers; the link to mark an error only on the rows that can
