@@ -46,6 +46,18 @@ def count_queries(client, url) -> int:
     return len(queries)
 
 
+def warm_patient_page_queries(cast, patient) -> int:
+    """The queries of a view of the patient's page once the session, the cached account and the
+    catalogue's form are warm; the view writes exactly one access-log row."""
+    client = client_for(cast.alice)
+    url = reverse("journal:patient", args=[patient.pk])
+    client.get(url)
+    logged = AccessLogEntry.objects.filter(patient_id=patient.pk).count()
+    queries = count_queries(client, url)
+    assert AccessLogEntry.objects.filter(patient_id=patient.pk).count() == logged + 1
+    return queries
+
+
 def test_patient_page_query_count_is_the_same_for_5_and_50_doses(cast):
     short = patient_with_history(cast, doses=5, notes=2)
     long = patient_with_history(cast, doses=50, notes=20)
@@ -73,24 +85,12 @@ def test_visit_screen_query_count_is_the_same_for_5_and_50_doses(cast):
 def test_history_page_of_50_doses_and_20_notes_takes_at_most_12_queries(cast):
     """bench history_page_queries: the patient page of a long history, with its access-log row. The
     "given elsewhere" form's product list comes from the catalogue cache after the first view (13 before)."""
-    long = patient_with_history(cast, doses=50, notes=20)
-    client = client_for(cast.alice)
-    url = reverse("journal:patient", args=[long.pk])
-    client.get(url)  # warm the session, the cached account and the catalogue's form
-    logged = AccessLogEntry.objects.filter(patient_id=long.pk).count()
-    assert count_queries(client, url) <= 12
-    assert AccessLogEntry.objects.filter(patient_id=long.pk).count() == logged + 1
+    assert warm_patient_page_queries(cast, patient_with_history(cast, doses=50, notes=20)) <= 12
 
 
 def test_patient_page_takes_at_most_11_queries_with_its_access_log_row(cast):
     """bench patient_page_queries (warm): an ordinary patient, each list read once with only what it shows."""
-    patient = patient_with_history(cast, doses=3, notes=2)
-    client = client_for(cast.alice)
-    url = reverse("journal:patient", args=[patient.pk])
-    client.get(url)  # warm the session, the cached account and the catalogue's form
-    logged = AccessLogEntry.objects.filter(patient_id=patient.pk).count()
-    assert count_queries(client, url) <= 11
-    assert AccessLogEntry.objects.filter(patient_id=patient.pk).count() == logged + 1
+    assert warm_patient_page_queries(cast, patient_with_history(cast, doses=3, notes=2)) <= 11
 
 
 def test_the_block_list_names_each_blocked_dose_without_a_query_per_block(cast):
