@@ -2,8 +2,8 @@
 
 Drawn by the template engine, the answers of the three newest visits' declarations (a dozen questions
 each, every version) were a seventh of the long history page's time (issue 11). Here they are one string,
-the same bytes the template `journal/_declaration_answers.html` gave, with every text escaped and the
-words translated once per declaration.
+the same bytes the template `journal/_declaration_answers.html` gave: every text escaped, the words
+translated once per declaration and, as `{% translate %}` gives them, not escaped.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _question(row: dict) -> str:
 def declaration_answers(declaration) -> SafeString:
     """The answers of `declaration` (and the resident's own answers before the visit, when it started
     from them), as the template drew them."""
-    yes, no = escape(_("Ja")), escape(_("Nej"))
+    yes, no = _("Ja"), _("Nej")
     questionnaire = declaration.questionnaire
     head = _("%(title)s, version %(v)s · %(who)s %(when)s") % {
         "title": escape(questionnaire.title),
@@ -46,9 +46,7 @@ def declaration_answers(declaration) -> SafeString:
         "when": escape(_moment(declaration.recorded_at)),
     }
     corrected = (
-        f' · <span class="badge warn">{escape(_("Rättad version"))}</span>'
-        if declaration.supersedes_id
-        else ""
+        f' · <span class="badge warn">{_("Rättad version")}</span>' if declaration.supersedes_id else ""
     )
     parts = [f'\n<p class="small muted">{head}{corrected}</p>\n<dl class="answers">\n']
     for row in declaration.answer_rows():
@@ -68,7 +66,7 @@ def declaration_answers(declaration) -> SafeString:
             whose = _("Patientens egna svar före besöket (oförändrade)")
         parts.append(
             '\n<details class="previsit-original" data-testid="previsit-original">\n'
-            f"  <summary>{escape(whose)} · {escape(_moment(previsit.answered_at))}</summary>\n"
+            f"  <summary>{whose} · {escape(_moment(previsit.answered_at))}</summary>\n"
             '  <dl class="answers">\n  '
         )
         for row in previsit.answer_rows():
