@@ -171,50 +171,13 @@ HISTORY_RELATED = ("product", "product_version", "unit", "entered_in_error", "vi
 HISTORY_RELATED_FOR_CHECKS = ("product", "entered_in_error")
 
 
-# What the patient page reads of each dose (its dose rows, block list and next due dates): only these
-# columns, and no visit. Compiling a read of six tables with every column (each one hashed for the
-# ORDER BY) cost more than running it; a column added to the rows must be added here, or each row reads
-# it with a query of its own (tests/journal/test_queries.py counts).
-PAGE_HISTORY_COLUMNS = (
-    "patient_id",
-    "visit_id",
-    "unit__name",
-    "status",
-    "product__name",
-    "product__disease",
-    "product_version__name",
-    "product_version__disease",
-    "product_text",
-    "lot_number",
-    "dose_number",
-    "given_at",
-    "next_due_date",
-    "schedule_deviation",
-    "override_reason",
-    "not_given_reason",
-    "elsewhere_place",
-    "entered_in_error__reason",
-    "entered_in_error__signature",
-    "next_dose_reminder__sent_at",
-)
-
-
 def vaccination_history(patient, related=HISTORY_RELATED, columns=None) -> list[Vaccination]:
     """All dose rows of the patient at this caregiver, newest first, with error marks: one query.
-    `columns`: only those (`PAGE_HISTORY_COLUMNS`), for a page that shows no more."""
+    `columns`: only those (`screens.PAGE_HISTORY_COLUMNS`), for a page that shows no more."""
     doses = Vaccination.objects.filter(patient=patient).select_related(*related)
     if columns:
         doses = doses.only(*columns)
     return list(doses.order_by("-given_at", "-id"))
-
-
-def page_history(patient) -> list[Vaccination]:
-    """The patient page's dose rows (`vaccination_history` with only what the page shows)."""
-    return vaccination_history(
-        patient,
-        ("product", "product_version", "unit", "entered_in_error", "next_dose_reminder"),
-        PAGE_HISTORY_COLUMNS,
-    )
 
 
 def valid_doses(history) -> list[Vaccination]:
@@ -245,27 +208,9 @@ def is_entered_in_error(obj) -> bool:
 ORDER_RELATED = ("product", "unit", "entered_in_error")
 
 
-# What the patient page shows of an order (templates/journal/_order.html), as PAGE_HISTORY_COLUMNS.
-PAGE_ORDER_COLUMNS = (
-    "patient_id",
-    "product__name",
-    "product__disease",
-    "dose_ml",
-    "doses_total",
-    "schedule",
-    "instructions",
-    "valid_until",
-    "signature",
-    "ordered_at",
-    "unit__name",
-    "visit_id",
-    "entered_in_error__reason",
-)
-
-
 def patient_orders(patient, related=ORDER_RELATED, columns=None) -> list[Order]:
     """Every order of the patient with `doses_given` and `remaining`: one query. `columns`: only those
-    (`PAGE_ORDER_COLUMNS`), for a page that shows no more."""
+    (`screens.PAGE_ORDER_COLUMNS`), for a page that shows no more."""
     orders = Order.objects.filter(patient=patient).select_related(*related)
     if columns:
         orders = orders.only(*columns)
