@@ -245,6 +245,60 @@ RECENT_NOTES = 5
 RECENT_ORDERS = 5
 
 
+# What the patient page reads of each dose (journal/history_rows.py, its block list, its next due
+# dates): only these columns, and no visit. Compiling a read of six tables with every column (each one
+# hashed for the ORDER BY) cost more than running it. A column added to what the page shows must be added
+# here, or each row reads it with a query of its own (tests/journal/test_queries.py counts).
+PAGE_HISTORY_COLUMNS = (
+    "patient_id",
+    "visit_id",
+    "unit__name",
+    "status",
+    "product__name",
+    "product__disease",
+    "product_version__name",
+    "product_version__disease",
+    "product_text",
+    "lot_number",
+    "dose_number",
+    "given_at",
+    "next_due_date",
+    "schedule_deviation",
+    "override_reason",
+    "not_given_reason",
+    "elsewhere_place",
+    "entered_in_error__reason",
+    "entered_in_error__signature",
+    "next_dose_reminder__sent_at",
+)
+
+# What the patient page shows of an order (journal/order_rows.py), as PAGE_HISTORY_COLUMNS.
+PAGE_ORDER_COLUMNS = (
+    "patient_id",
+    "product__name",
+    "product__disease",
+    "dose_ml",
+    "doses_total",
+    "schedule",
+    "instructions",
+    "valid_until",
+    "signature",
+    "ordered_at",
+    "unit__name",
+    "visit_id",
+    "entered_in_error__reason",
+)
+
+
+def page_history(patient) -> list:
+    """The patient page's dose rows (`vaccination_history` with only what the page shows)."""
+    return selectors.vaccination_history(
+        patient,
+        ("product", "product_version", "unit", "entered_in_error", "next_dose_reminder"),
+        PAGE_HISTORY_COLUMNS,
+    )
+
+
 def recent_and_earlier(items: list, count: int | None, keep=None) -> tuple[list, list]:
     """The first `count` items (all when None) and the rest; `keep` picks items that stay with the
     recent ones wherever they are (an order still open)."""
@@ -257,17 +311,22 @@ def recent_and_earlier(items: list, count: int | None, keep=None) -> tuple[list,
 
 
 def earlier_doses(patient) -> list:
-    history = selectors.vaccination_history(patient)
-    mark_blocked(history, _blocks(patient))
+    history = page_history(patient)
+    mark_blocked(history, _blocks(patient, history))
     return recent_and_earlier(history, RECENT_DOSES)[1]
 
 
-def _blocks(patient) -> list:
-    return list(
-        SharedRecordBlock.objects.filter(
-            patient=patient, lifts__isnull=True, lifted_by__isnull=True
-        ).select_related("vaccination__product")
+def _blocks(patient, history) -> list:
+    """The patient's blocks still in force, each with its dose taken from `history` (already read with
+    its product and version, which the block list names) rather than joined again."""
+    blocks = list(
+        SharedRecordBlock.objects.filter(patient=patient, lifts__isnull=True, lifted_by__isnull=True)
     )
+    doses = {dose.pk: dose for dose in history}
+    for block in blocks:
+        if block.vaccination_id in doses:
+            block.vaccination = doses[block.vaccination_id]
+    return blocks
 
 
 def mark_blocked(history, blocks) -> None:
@@ -278,11 +337,15 @@ def mark_blocked(history, blocks) -> None:
 
 
 def earlier_orders(patient) -> list:
-    return recent_and_earlier(selectors.patient_orders(patient), RECENT_ORDERS, keep=_open)[1]
+    return recent_and_earlier(page_orders(patient), RECENT_ORDERS, keep=_open)[1]
 
 
 def earlier_threads(patient) -> list:
     return recent_and_earlier(selectors.note_threads(patient), RECENT_NOTES)[1]
+
+
+def page_orders(patient) -> list:
+    return selectors.patient_orders(patient, columns=PAGE_ORDER_COLUMNS)
 
 
 def _open(order) -> bool:
@@ -292,17 +355,17 @@ def _open(order) -> bool:
 def patient_journal(patient, *, user, unit, everything: bool = False) -> PatientJournal:
     """What the patient page shows of the journal to `user`, who holds the journal right, working at `unit`
     (`everything`: every item of the long lists, not only the newest few)."""
-    history = selectors.vaccination_history(patient)
+    history = page_history(patient)
     today = timezone.localdate()
     shown = None if everything else RECENT_VISITS
     visits = selectors.declarations_by_visit(patient, newest=shown)
     threads = selectors.note_threads(patient)
     recent_threads, older_threads = recent_and_earlier(threads, None if everything else RECENT_NOTES)
-    orders = selectors.patient_orders(patient)
+    orders = page_orders(patient)
     recent_orders, older_orders = recent_and_earlier(
         orders, None if everything else RECENT_ORDERS, keep=_open
     )
-    blocks = _blocks(patient)
+    blocks = _blocks(patient, history)
     mark_blocked(history, blocks)
     recent_history, older_history = recent_and_earlier(history, None if everything else RECENT_DOSES)
     return PatientJournal(

@@ -179,11 +179,13 @@ def threads_of(notes, comments) -> list[NoteThread]:
 HISTORY_RELATED = ("product", "product_version", "unit", "entered_in_error", "visit", "next_dose_reminder")
 
 
-def vaccination_history(patient, related=HISTORY_RELATED) -> list[Vaccination]:
-    """All dose rows of the patient at this caregiver, newest first, with error marks: one query."""
-    return list(
-        Vaccination.objects.filter(patient=patient).select_related(*related).order_by("-given_at", "-id")
-    )
+def vaccination_history(patient, related=HISTORY_RELATED, columns=None) -> list[Vaccination]:
+    """All dose rows of the patient at this caregiver, newest first, with error marks: one query.
+    `columns`: only those (`screens.PAGE_HISTORY_COLUMNS`), for a page that shows no more."""
+    doses = Vaccination.objects.filter(patient=patient).select_related(*related)
+    if columns:
+        doses = doses.only(*columns)
+    return list(doses.order_by("-given_at", "-id"))
 
 
 def valid_doses(history) -> list[Vaccination]:
@@ -214,20 +216,21 @@ def is_entered_in_error(obj) -> bool:
 ORDER_RELATED = ("product", "unit", "entered_in_error")
 
 
-def patient_orders(patient, related=ORDER_RELATED) -> list[Order]:
-    """Every order of the patient with `doses_given` and `remaining`: one query."""
+def patient_orders(patient, related=ORDER_RELATED, columns=None) -> list[Order]:
+    """Every order of the patient with `doses_given` and `remaining`: one query. `columns`: only those
+    (`screens.PAGE_ORDER_COLUMNS`), for a page that shows no more."""
+    orders = Order.objects.filter(patient=patient).select_related(*related)
+    if columns:
+        orders = orders.only(*columns)
     orders = list(
-        Order.objects.filter(patient=patient)
-        .select_related(*related)
-        .annotate(
+        orders.annotate(
             doses_given=Count(
                 "vaccinations",
                 filter=Q(
                     vaccinations__status=VaccinationStatus.GIVEN, vaccinations__entered_in_error__isnull=True
                 ),
             )
-        )
-        .order_by("-ordered_at", "-id")
+        ).order_by("-ordered_at", "-id")
     )
     today = timezone.localdate()
     for order in orders:
@@ -585,7 +588,12 @@ def signal_todos(who) -> list[AttentionSignal]:
 def declarations_by_visit(patient, *, newest: int | None = None) -> list[Visit]:
     """The patient's visits, newest first, each of the `newest` first (all when None) with all its
     declarations (every version): two queries."""
-    visits = list(Visit.objects.filter(patient=patient).select_related("unit").order_by("-started_at", "-id"))
+    visits = list(
+        Visit.objects.filter(patient=patient)
+        .select_related("unit")
+        .only("patient_id", "kind", "started_at", "unit__name")
+        .order_by("-started_at", "-id")
+    )
     prefetch_related_objects(
         visits if newest is None else visits[:newest],
         Prefetch(

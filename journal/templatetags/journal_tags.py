@@ -3,6 +3,8 @@ from django.utils import timezone
 
 from journal import history_rows as rows
 from journal import selectors
+from journal.declaration_rows import declaration_answers as answers_html
+from journal.order_rows import order_html as order_row
 from journal.selectors import next_dose_reminded_at
 from journal.services import note_correctable_by
 
@@ -62,3 +64,15 @@ def history_rows(context, history):
 def block_options(history):
     """The doses a patient can still block from other caregivers, as <option>s (`journal.history_rows`)."""
     return rows.block_options(history)
+
+
+@register.simple_tag
+def declaration_answers(declaration):
+    """A health declaration's answers (`journal.declaration_rows`)."""
+    return answers_html(declaration)
+
+
+@register.simple_tag
+def order_html(order, visit=None):
+    """An order (`journal.order_rows`); `visit`: the vaccination screen's, to mark another unit's order."""
+    return order_row(order, visit or None)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from journal import access, catalogue_cache, selectors, services
 from journal.access import patient_view
-from journal.forms import CommentForm, ElsewhereForm, PatientContactForm, PatientCreateForm
+from journal.forms import ElsewhereForm, PatientContactForm, PatientCreateForm
 from journal.models import AssessmentOutcome, Patient, Vaccination
 from journal.screens import (
     RECENT_VISITS,
@@ -102,6 +104,17 @@ def _earlier_part(request, patient, section: str):
     return render(request, f"journal/patient_detail.html#{part}", context)
 
 
+_KEY_PLACEHOLDER = uuid.UUID(int=0)
+
+
+@functools.cache
+def _elsewhere_key_html() -> str:
+    """The "given elsewhere" form's hidden idempotency key as its widget draws it, made once per process
+    with a placeholder each page view replaces by a new key (the form and its widget's templates cost
+    more than the rest of the form, whose fields come from the catalogue cache)."""
+    return str(ElsewhereForm(initial={"idempotency_key": _KEY_PLACEHOLDER})["idempotency_key"])
+
+
 @patient_view(access.PATIENT, right=None)
 def patient_detail(request, patient):
     # Staff without the journal right (clinic staff) see identity, contact and signals, never notes.
@@ -122,10 +135,10 @@ def patient_detail(request, patient):
         "journal": True,
         "protection_history": history,
         **as_context(journal),
-        "elsewhere_form": ElsewhereForm(initial={"idempotency_key": uuid.uuid4()}),
-        "comment_form": CommentForm(),
     }
     if journal.can_register:
+        key = _elsewhere_key_html().replace(str(_KEY_PLACEHOLDER), str(uuid.uuid4()))
+        context["elsewhere_key"] = mark_safe(key)  # noqa: S308  (the widget's own HTML and a UUID)
         context["elsewhere_fields"] = catalogue_cache.elsewhere_fields_html(ElsewhereForm)
     return render(request, "journal/patient_detail.html", context)
 

@@ -46,6 +46,18 @@ def count_queries(client, url) -> int:
     return len(queries)
 
 
+def warm_patient_page_queries(cast, patient) -> int:
+    """The queries of a view of the patient's page once the session, the cached account and the
+    catalogue's form are warm; the view writes exactly one access-log row."""
+    client = client_for(cast.alice)
+    url = reverse("journal:patient", args=[patient.pk])
+    client.get(url)
+    logged = AccessLogEntry.objects.filter(patient_id=patient.pk).count()
+    queries = count_queries(client, url)
+    assert AccessLogEntry.objects.filter(patient_id=patient.pk).count() == logged + 1
+    return queries
+
+
 def test_patient_page_query_count_is_the_same_for_5_and_50_doses(cast):
     short = patient_with_history(cast, doses=5, notes=2)
     long = patient_with_history(cast, doses=50, notes=20)
@@ -73,13 +85,38 @@ def test_visit_screen_query_count_is_the_same_for_5_and_50_doses(cast):
 def test_history_page_of_50_doses_and_20_notes_takes_at_most_12_queries(cast):
     """bench history_page_queries: the patient page of a long history, with its access-log row. The
     "given elsewhere" form's product list comes from the catalogue cache after the first view (13 before)."""
-    long = patient_with_history(cast, doses=50, notes=20)
+    assert warm_patient_page_queries(cast, patient_with_history(cast, doses=50, notes=20)) <= 12
+
+
+def test_patient_page_takes_at_most_11_queries_with_its_access_log_row(cast):
+    """bench patient_page_queries (warm): an ordinary patient (doses, visits, an order, a signal, no notes:
+    a patient with notes has one more, their comments), each list read once with only what it shows."""
+    assert warm_patient_page_queries(cast, patient_with_history(cast, doses=3, notes=0)) <= 11
+
+
+def test_the_block_list_names_each_blocked_dose_without_a_query_per_block(cast):
+    """A block names its dose by the version the dose was given under, taken from the history already read
+    (before, each block of a dose read that version with a query of its own)."""
+    one, three = (patient_with_history(cast, doses=3, notes=0) for _ in range(2))
+    doses = {
+        patient: list(Vaccination.objects.filter(patient=patient).order_by("given_at"))
+        for patient in (one, three)
+    }
+    services.block_record(patient=one, user=cast.alice, vaccination=doses[one][0])
+    for dose in doses[three]:
+        services.block_record(patient=three, user=cast.alice, vaccination=dose)
     client = client_for(cast.alice)
-    url = reverse("journal:patient", args=[long.pk])
-    client.get(url)  # warm the session, the cached account and the catalogue's form
-    logged = AccessLogEntry.objects.filter(patient_id=long.pk).count()
-    assert count_queries(client, url) <= 12
-    assert AccessLogEntry.objects.filter(patient_id=long.pk).count() == logged + 1
+    client.get(reverse("journal:patient", args=[one.pk]))
+    assert count_queries(client, reverse("journal:patient", args=[one.pk])) == count_queries(
+        client, reverse("journal:patient", args=[three.pk])
+    )
+    page = client.get(reverse("journal:patient", args=[three.pk])).content.decode()
+    blocks = page[page.index("Patientens spärrar hos oss") : page.index('id="block-vaccination"')]
+    for dose in doses[three]:
+        assert dose.product_version_id is not None
+        day = timezone.localtime(dose.given_at).strftime("%Y-%m-%d")
+        assert f"{dose.product_version.name} {day}" in blocks
+    assert blocks.count("Häv spärr") == 3
 
 
 def test_every_kind_of_dose_row_shows_what_it_is_with_every_text_escaped(cast):
