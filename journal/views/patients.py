@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from journal import access, catalogue_cache, selectors, services
+from journal import access, catalogue_cache, search, selectors, services
 from journal.access import patient_view
 from journal.forms import ElsewhereForm, PatientContactForm, PatientCreateForm
 from journal.models import AssessmentOutcome, Patient, Vaccination
@@ -40,7 +40,7 @@ from mittvaccin.tenancy import owned_or_404
 @require_GET
 def patient_search(request):
     """Search from every page. An exact number goes straight to the patient; names list the hits."""
-    result = selectors.patient_search(who=request, query=request.GET.get("q", ""))
+    result = search.patient_search(who=request, query=request.GET.get("q", ""))
     if result.identity and len(result.patients) == 1:
         return redirect("journal:patient", patient_id=result.patients[0].pk)
     # A hit list shows identities, so each patient shown is logged like any other read.
