@@ -81,13 +81,20 @@ def invoice_pdf_store(invoice: Invoice, *, force: bool = False) -> InvoiceDocume
         "rendered_at": timezone.now(),
         "rendered_protected": protected,
     }
+    if existing:
+        # Re-rendered (forced, or its file was lost): the one row now describes the new file.
+        for field, value in values.items():
+            setattr(existing, field, value)
+        existing.save(update_fields=list(values))
+        return existing
+    # The row was looked up above, so a first render inserts straight away: one INSERT, not
+    # update_or_create's second look-up and savepoints, for each of a batch's many invoices.
     try:
         with transaction.atomic():
-            document, _created = InvoiceDocument.objects.update_or_create(invoice=invoice, defaults=values)
+            return InvoiceDocument.objects.create(invoice=invoice, **values)
     except IntegrityError:
         # Two workers rendered the same invoice at once; the file is the same, the row exists.
-        document = InvoiceDocument.objects.get(invoice=invoice)
-    return document
+        return InvoiceDocument.objects.get(invoice=invoice)
 
 
 def invoice_pdf_bytes(invoice: Invoice) -> bytes:
