@@ -831,6 +831,11 @@ class Vaccination(models.Model):
             return self.product_version.disease
         return self.product.disease if self.product_id else ""
 
+    @property
+    def overdue(self) -> bool:
+        """The next dose's date has passed: the patient page marks it "passerat"."""
+        return self.next_due_date is not None and self.next_due_date < timezone.localdate()
+
 
 class VaccinationEnteredInError(SignedMark):
     """The dose row was wrong (wrong patient, never given): it stays readable, struck through, with why."""

@@ -4,10 +4,12 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from journal import services
 from journal.screens import batch_for_lot, patient_journal, visit_screen
+from tests.conftest import client_for
 from tests.factories import PatientFactory
 from tests.journal.factories import (
     batch_for,
@@ -179,3 +181,23 @@ def test_r6_patient_journal_marks_the_doses_blocked_at_the_patients_request(cast
     assert not journal.whole_record_blocked
     services.block_record(patient=ready.patient, user=cast.alice, vaccination=None)
     assert patient_journal(ready.patient, user=cast.alice, unit=cast.unit_a).whole_record_blocked
+
+
+def test_the_patient_page_marks_a_next_dose_whose_date_has_passed(cast):
+    """`dose.overdue`, read by the patient page's next-due tags, is the model's: a date passed is marked
+    "passerat", a date ahead is not."""
+    product = tbe_product()
+    late, in_time = (PatientFactory(caregiver=cast.caregiver_a, birth_date=dt.date(1980, 1, 1)) for _ in "ab")
+    for patient, days_ago in ((late, 400), (in_time, 1)):
+        dose = services.vaccination_record_elsewhere(
+            patient=patient,
+            user=cast.alice,
+            given_on=timezone.localdate() - dt.timedelta(days=days_ago),
+            product=product,
+            dose_number=1,
+        )
+        assert dose.overdue is (patient is late)
+    client = client_for(cast.alice)
+    pages = {p: client.get(reverse("journal:patient", args=[p.pk])).content.decode() for p in (late, in_time)}
+    assert 'class="tag overdue"' in pages[late] and "(passerat)" in pages[late]
+    assert 'class="tag"' in pages[in_time] and "passerat" not in pages[in_time]
