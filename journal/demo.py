@@ -601,15 +601,15 @@ def _journal(cast, shared_varmland) -> None:
         if product.name == "FSME-Immun" and age < 16:
             product = p["Havrix"]
         doses = min(product.series_doses, 3)
+        given = range(1, rng.randint(1, doses) + 1)
+        places = [(rng.choice([karlstad, arvika]), rng.choice([anna, sofia])) for _number in given]
+        # These histories begin 500 days ago: a child born since then has none (no order or dose can
+        # precede a birth). The draws above are made all the same, so every other patient's history
+        # stays as it was.
+        if patient.birth_date > timezone.localdate(_at(500, 9)):
+            continue
         order = _order(patient, product, lars, karlstad, doses=doses, at=_at(500, 9))
         day = 480
-        for number in range(1, rng.randint(1, doses) + 1):
-            _dose(
-                patient,
-                rng.choice([karlstad, arvika]),
-                rng.choice([anna, sofia]),
-                order,
-                _at(day, 10 + number),
-                number,
-            )
+        for number, (unit, nurse) in zip(given, places, strict=True):
+            _dose(patient, unit, nurse, order, _at(day, 10 + number), number)
             day -= 200

@@ -11,9 +11,10 @@ import yaml
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import F
 
 from journal.identity import parse_identity
-from journal.models import Batch, Patient, VaccineProduct
+from journal.models import Batch, Patient, Vaccination, VaccineProduct, Visit
 from mittvaccin.demo import DEMO_LOGINS
 from mittvaccin.models import Caregiver, Unit, User
 
@@ -71,6 +72,10 @@ def test_demo_data_loads_and_is_safe_to_run_again():
         assert disease in diseases
     assert any(d.startswith("MPR") for d in diseases)
     assert any(batch.is_expired() for batch in Batch.objects.filter(caregiver=varmland))
+    # No demo patient was vaccinated or visited before they were born.
+    assert Vaccination.objects.filter(patient__caregiver=varmland).exists()
+    assert not Vaccination.objects.filter(given_at__date__lt=F("patient__birth_date")).exists()
+    assert not Visit.objects.filter(started_at__date__lt=F("patient__birth_date")).exists()
 
 
 def test_demo_data_refuses_to_run_with_debug_off(settings):
