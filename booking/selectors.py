@@ -76,9 +76,29 @@ def signals_by_patient(patient_ids) -> dict:
     return attention_signals_by_patient(list(patient_ids)) if patient_ids else {}
 
 
+class DaySlot:
+    """A slot of a day view, read as plain values with its schedule's name: what the table and the
+    poll's stamp read of it (a busy day has some hundred slots; as `Slot` models, each with its
+    `Schedule`, they were a tenth of the view's own time, issue 11). `free` is the model's own."""
+
+    FIELDS = ("id", "starts_at", "capacity", "booked_count", "is_closed", "updated_at", "schedule__name")
+    ATTRIBUTES = tuple(name.replace("__", "_") for name in FIELDS)
+    __slots__ = ATTRIBUTES
+
+    free = Slot.free
+
+    def __init__(self, values):
+        for name, value in zip(self.ATTRIBUTES, values, strict=True):
+            setattr(self, name, value)
+
+    @property
+    def pk(self):
+        return self.id
+
+
 @dataclass
 class DayRow:
-    slot: Slot
+    slot: DaySlot
     bookings: list = field(default_factory=list)
 
     @property
@@ -168,11 +188,12 @@ def day_view(unit, day: dt.date, *, now=None) -> Day:
     caller), so the day view stays fast with hundreds of bookings.
     """
     start, end = day_bounds(day)
-    slots = list(
-        Slot.objects.filter(unit=unit, starts_at__gte=start, starts_at__lt=end)
-        .select_related("schedule")
+    slots = [
+        DaySlot(values)
+        for values in Slot.objects.filter(unit=unit, starts_at__gte=start, starts_at__lt=end)
         .order_by("starts_at", "schedule__name", "pk")
-    )
+        .values_list(*DaySlot.FIELDS)
+    ]
     bookings = _day_bookings(unit, start, end)
     rows = {slot.pk: DayRow(slot=slot) for slot in slots}
     cancelled = []

@@ -44,10 +44,10 @@ def day(request, unit, day=None):
     today = timezone.localdate()
     now = timezone.now()
     page = day_rows.row_page(request, now=now, today=today)
-    age_texts = {}
+    memo = {}
     for row in view.rows:
         for index, booking in enumerate(row.bookings):
-            _decorate(booking, signals, today, age_texts)
+            _decorate(booking, signals, today, memo)
             booking.row_html = day_rows.booking_row(booking, first=index == 0, page=page)
     book_url = reverse("booking:book", args=[unit.pk])
     context = {
@@ -84,20 +84,24 @@ def week(request, unit, day=None):
     return render(request, "booking/staff/week.html", context)
 
 
-def _decorate(booking, signals, today=None, age_texts=None) -> None:
-    """What a row shows beyond the booking's own fields. `age_texts` (a dict kept by the caller across a
-    day's rows) spares translating "N år" again for every patient of the same age."""
+def _decorate(booking, signals, today=None, memo=None) -> None:
+    """What a row shows beyond the booking's own fields. `memo` (a dict kept by the caller across a
+    day's rows) spares formatting the same start time again for each booking at that time, and
+    translating "N år" again for every patient of the same age."""
     booking.signals = signals.get(booking.patient_id, [])
     today = today or timezone.localdate()
+    memo = {} if memo is None else memo
+    starts_at = booking.starts_at
+    if starts_at not in memo:
+        local = timezone.localtime(starts_at)
+        # Formatted once here rather than by a filter and a {% blocktranslate %} in each of hundreds of rows.
+        memo[starts_at] = (local.strftime("%H:%M"), local.date() == today)
+    booking.time_text, booking.is_today = memo[starts_at]
     booking.age = age = booking.patient.age(today)
-    local = timezone.localtime(booking.starts_at)
-    # Formatted once here rather than by a filter and a {% blocktranslate %} in each of hundreds of rows.
-    booking.time_text = local.strftime("%H:%M")
-    age_texts = {} if age_texts is None else age_texts
-    if age not in age_texts:
-        age_texts[age] = ngettext("%(age)s år", "%(age)s år", age) % {"age": age} if age is not None else ""
-    booking.age_text = age_texts[age]
-    booking.is_today = local.date() == today
+    key = ("age", age)
+    if key not in memo:
+        memo[key] = ngettext("%(age)s år", "%(age)s år", age) % {"age": age} if age is not None else ""
+    booking.age_text = memo[key]
     if booking.status == Booking.Status.CHECKED_IN:
         booking.visit_url = _visit_url(booking)
 
