@@ -60,7 +60,7 @@ def day(request, unit, day=None):
         "signals": signals,
         "show_signals": show_signals,
         "now": now,
-        "affected_count": selectors.affected_bookings(unit, now=now).count(),
+        "affected_count": selectors.affected_count(unit, now=now),
         "day_body": day_rows.day_body(view, page, book_url=book_url),
     }
     template = "booking/staff/day.html#day" if request.htmx else "booking/staff/day.html"
