@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from booking import selectors, services
@@ -13,6 +15,7 @@ from booking.compiled import MOMENTS, NO_ID, Compiled
 from booking.models import ActorKind, Booking, Slot
 from booking.timebook import day_bounds
 from tests.booking.factories import ScheduleFactory, VisitTypeFactory, in_days, make_slot
+from tests.conftest import client_for
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +80,26 @@ def test_a_placeholder_that_is_not_a_parameter_of_the_query_is_refused(cast):
     )
     with pytest.raises(ValueError, match="placeholder"):
         read.rows(unit_id=cast.unit_a.pk, start=timezone.now())
+
+
+def test_the_ages_are_in_the_pages_language_though_translated_once_per_process(cast, timebook):
+    """The day view's "N år" texts are kept per process (booking/views/timebook.py `_age_text`): keyed by
+    the language, so a page in English after one in Swedish shows English, and one year is singular."""
+    born = timezone.localdate() - dt.timedelta(days=366 * 40)
+    infant = timezone.localdate().replace(day=1) - dt.timedelta(days=400)
+    for birth_date in (born, infant):
+        services.booking_create(
+            slot=timebook.slot,
+            visit_type=timebook.visit_type,
+            patient=PatientFactory(caregiver=cast.caregiver_a, birth_date=birth_date),
+            made_by_kind=ActorKind.STAFF,
+            user=cast.alice,
+        )
+    url = reverse("booking:day", args=[cast.unit_a.pk, timezone.localtime(timebook.slot.starts_at).date()])
+    client = client_for(cast.alice)
+    swedish = client.get(url).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(url).content.decode()
+    assert '<span class="muted">40 år</span>' in swedish and '<span class="muted">1 år</span>' in swedish
+    assert '<span class="muted">40 years</span>' in english and '<span class="muted">1 year</span>' in english
+    assert "år</span>" not in english
