@@ -191,9 +191,15 @@ def public_book(request, unit_slug, visit_type_id, slot_id):
         # The rule for this very time: a booking made at short notice may carry no fee.
         context["rule"] = notices.cancellation_rule(unit, starts_at=slot.starts_at)
         context["submission"] = uuid.uuid4().hex
-    return render(
+    response = render(
         request, "booking/public/book.html", context, status=status if request.method == "POST" else 200
     )
+    if response.status_code == 409:
+        # "This time was just taken" is the expected answer to four posts of five in a rush, not a
+        # fault: django.request would log each as a warning ("Conflict: …"), hundreds of lines a rush.
+        # It skips a response marked as logged; every other 4xx and 5xx is still logged.
+        response._has_been_logged = True
+    return response
 
 
 # --- The private link -------------------------------------------------------------------------------

@@ -8,12 +8,14 @@ read the unit, the visit type, the price list and the billing settings from the 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from redis.connection import AbstractConnection
 
 from billing import services as billing_services
@@ -74,6 +76,25 @@ def test_r14_a_time_just_taken_is_answered_with_two_queries(cast, timebook):
     # write.
     assert len(captured.captured_queries) <= 2, _sql(captured)
     assert not any(q["sql"].startswith(("INSERT", "UPDATE", "SAVEPOINT")) for q in captured.captured_queries)
+
+
+def test_a_time_just_taken_is_not_logged_as_a_warning_but_other_refusals_are(cast, timebook, caplog):
+    Slot.objects.filter(pk=timebook.slot.pk).update(capacity=1, planned_capacity=1)
+    Client().post(book_url(timebook), form_data(key="first"))
+    caplog.set_level(logging.INFO, logger="django.request")
+    late = Client().post(book_url(timebook), form_data(identity=valid_pnr(dt.date(1970, 1, 1)), key="late"))
+    assert late.status_code == 409
+    assert not [r for r in caplog.records if r.name == "django.request"]
+    # The same page's other 4xx answers are still logged: a refusal of the booking, a time that is no more.
+    timebook.visit_type.minimum_age_years = 12
+    timebook.visit_type.save()
+    later = timebook.slot_at(timebook.slot.starts_at + dt.timedelta(minutes=30))
+    child = valid_pnr(timezone.localdate() - dt.timedelta(days=365 * 8))
+    assert Client().post(book_url(timebook, later), form_data(identity=child, key="young")).status_code == 422
+    missing = reverse("booking:public_book", args=[cast.unit_a.slug, timebook.visit_type.pk, later.pk + 999])
+    assert Client().post(missing, form_data(key="gone")).status_code == 404
+    logged = [(r.levelname, r.status_code) for r in caplog.records if r.name == "django.request"]
+    assert logged == [("WARNING", 422), ("WARNING", 404)]
 
 
 def test_the_cached_visit_type_follows_the_clinic_turning_off_its_online_booking(timebook):
