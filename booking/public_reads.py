@@ -28,7 +28,9 @@ def _columns(model, alias: str) -> str:
 
 _SLOT_SQL = f"""
 SELECT {_columns(Slot, "s")}, {_columns(Schedule, "sc")},
-       (SELECT b."id" FROM "{Booking._meta.db_table}" b WHERE b."submission_key" = %s LIMIT 1)
+       (SELECT b."id" FROM "{Booking._meta.db_table}" b WHERE b."submission_key" = %s LIMIT 1),
+       EXISTS (SELECT 1 FROM "{_OFFERS.db_table}" v
+                WHERE v."{_OFFERS_SCHEDULE}" = s."schedule_id" AND v."{_OFFERS_VISIT_TYPE}" = %s)
   FROM "{Slot._meta.db_table}" s
   JOIN "{Schedule._meta.db_table}" sc ON sc."id" = s."schedule_id"
  WHERE s."unit_id" = %s AND s."id" = %s
@@ -48,18 +50,19 @@ SELECT s."id", s."starts_at"
 """  # noqa: S608  (the models' own table and column names, no input)
 
 
-def slot_with_submission(unit, slot_id: int, submission: str) -> Slot | None:
-    """The unit's slot with its schedule, and `submitted_id`: the booking a form with this one-time
-    key already made (None when there is none, or no key)."""
+def slot_with_submission(unit, slot_id: int, submission: str, visit_type) -> Slot | None:
+    """The unit's slot with its schedule, `submitted_id`: the booking a form with this one-time key
+    already made (None when there is none, or no key), and `offers_visit_type`: whether the slot's
+    schedule offers `visit_type` (a booking needs it; a slot's schedule never changes)."""
     with connection.cursor() as cursor:
-        cursor.execute(_SLOT_SQL, [submission or None, unit.pk, slot_id])
+        cursor.execute(_SLOT_SQL, [submission or None, visit_type.pk, unit.pk, slot_id])
         row = cursor.fetchone()
     if row is None:
         return None
     split = len(_SLOT_FIELDS)
     slot = Slot.from_db(connection.alias, _SLOT_FIELDS, row[:split])
-    slot.schedule = Schedule.from_db(connection.alias, _SCHEDULE_FIELDS, row[split:-1])
-    slot.submitted_id = row[-1]
+    slot.schedule = Schedule.from_db(connection.alias, _SCHEDULE_FIELDS, row[split:-2])
+    slot.submitted_id, slot.offers_visit_type = row[-2:]
     return slot
 
 

@@ -199,7 +199,13 @@ class OnlineRequest:
 
 
 def booking_create_online(
-    *, slot: Slot, visit_type, request: OnlineRequest, key_checked: bool = False, now=None
+    *,
+    slot: Slot,
+    visit_type,
+    request: OnlineRequest,
+    key_checked: bool = False,
+    schedule_checked: bool = False,
+    now=None,
 ) -> Booking:
     """A resident books on the public page (R14), without e-identification.
 
@@ -214,6 +220,8 @@ def booking_create_online(
     population register that cannot be asked (the same for every number).
     `key_checked`: the caller read a moment ago that no booking has the form's key (the public page
     reads it with the slot); a second form with the same key is still caught by its unique constraint.
+    `schedule_checked`: the caller read that the slot's schedule offers the visit type (the public
+    page, with the slot), so it is not asked again.
 
     The register is asked before anything is written, and its answer is committed on its own (every
     caregiver's row of a person it protects is marked, A5) whatever happens to the booking.
@@ -227,13 +235,18 @@ def booking_create_online(
     except RegisterUnavailable:
         raise CallTheClinic(call_clinic_message(slot.unit)) from None
     return _booking_create_online(
-        slot=slot, visit_type=visit_type, request=request, in_register=in_register, now=now
+        slot=slot,
+        visit_type=visit_type,
+        request=request,
+        in_register=in_register,
+        schedule_checked=schedule_checked,
+        now=now,
     )
 
 
 @transaction.atomic
 def _booking_create_online(
-    *, slot: Slot, visit_type, request: OnlineRequest, in_register: bool, now=None
+    *, slot: Slot, visit_type, request: OnlineRequest, in_register: bool, schedule_checked: bool, now=None
 ) -> Booking:
     now = _now(now)
     unit = slot.unit
@@ -241,7 +254,12 @@ def _booking_create_online(
     # The slot as the page read it a moment ago (with unit, caregiver and schedule): enough for the
     # checks before anything is read about the person or locked.
     _check_bookable(
-        slot=slot, visit_type=visit_type, patient_birth_date=identity.birth_date, now=now, online=True
+        slot=slot,
+        visit_type=visit_type,
+        patient_birth_date=identity.birth_date,
+        now=now,
+        online=True,
+        schedule_checked=schedule_checked,
     )
     if slot.free <= 0:
         # In a rush most requests are for a time just taken: refused before anything is written or

@@ -125,7 +125,7 @@ def public_book(request, unit_slug, visit_type_id, slot_id):
     unit = unit_or_404(unit_slug)
     visit_type = visit_type_or_404(unit, visit_type_id)
     submission = request.POST.get("submission", "")[:40] if request.method == "POST" else ""
-    slot = public_reads.slot_with_submission(unit, slot_id, submission)
+    slot = public_reads.slot_with_submission(unit, slot_id, submission, visit_type)
     if slot is None:
         raise Http404
     slot.unit = unit  # read with its caregiver (cached): the checks and the messages ask for both
@@ -158,6 +158,8 @@ def public_book(request, unit_slug, visit_type_id, slot_id):
                         submission_key=submission,
                     ),
                     key_checked=True,
+                    # Read with the slot: only a schedule found to offer the type is not asked again.
+                    schedule_checked=slot.offers_visit_type,
                     now=now,
                 )
             except services.BookingError as refusal:
