@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from booking import public_reads
 from booking.models import CANCELLATION_NOTICE, ActorKind, Booking, BookingEvent, Slot, new_reference
 from booking.services.common import (
     BookingError,
@@ -79,6 +80,7 @@ def booking_create_within(
     key_checked: bool = False,
     schedule_checked: bool = False,
     patient_is_new: bool = False,
+    lock_row_only: bool = False,
     now=None,
 ) -> Booking:
     """Book `patient` into `slot`, inside the caller's transaction (`booking_create` opens its own).
@@ -90,7 +92,9 @@ def booking_create_within(
     then invoiced by the jobs like a booking made by staff). For the public booking, which found out
     earlier in its own transaction: `key_checked` (the form's key is unused), `schedule_checked` (the
     slot's schedule offers the visit type; a slot's schedule never changes) and `patient_is_new` (the
-    patient row was inserted by this very transaction, so no other can see it, let alone lock it).
+    patient row was inserted by this very transaction, so no other can see it, let alone lock it)
+    and `lock_row_only` (`slot` came with its unit and schedule, read a moment ago: only the slot's
+    own row is read again, under its lock).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(
@@ -107,7 +111,10 @@ def booking_create_within(
     # for the one before it to commit, whatever its time.
     if not patient_is_new:
         patient = Patient.objects.select_for_update().get(pk=patient.pk)
-    slot = Slot.objects.select_for_update(of=("self",)).select_related("unit", "schedule").get(pk=slot.pk)
+    if lock_row_only:
+        slot = public_reads.slot_locked(slot)
+    else:
+        slot = Slot.objects.select_for_update(of=("self",)).select_related("unit", "schedule").get(pk=slot.pk)
     _check_bookable(
         slot=slot,
         visit_type=visit_type,
@@ -302,6 +309,7 @@ def _booking_create_online(
             key_checked=True,
             schedule_checked=True,
             patient_is_new=created,
+            lock_row_only=True,
             now=now,
         )
     except PatientBusy:

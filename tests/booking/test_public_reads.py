@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -51,6 +52,21 @@ def test_the_slot_read_in_sql_is_the_orms_slot_with_its_schedule_and_the_forms_b
     # Another unit's address never reaches this unit's slot (tenancy), nor does a slot that is not there.
     assert public_reads.slot_with_submission(cast.unit_b, timebook.slot.pk, "", vt) is None
     assert public_reads.slot_with_submission(cast.unit_a, timebook.slot.pk + 10_000, "", vt) is None
+
+
+def test_the_slot_locked_in_sql_is_the_orms_slot_with_the_unit_and_schedule_it_came_with(cast, timebook):
+    page = public_reads.slot_with_submission(cast.unit_a, timebook.slot.pk, "", timebook.visit_type)
+    page.unit = cast.unit_a
+    assert Client().post(book_url(timebook), form_data(key="first")).status_code == 302  # after the read
+    with transaction.atomic():
+        locked = public_reads.slot_locked(page)
+        assert _fields(locked) == _fields(Slot.objects.get(pk=timebook.slot.pk))
+        assert (page.booked_count, locked.booked_count) == (0, 1)  # the row as it is now
+        assert locked.unit is page.unit and locked.schedule is page.schedule
+        assert not locked._state.adding
+        page.pk += 10_000
+        with pytest.raises(Slot.DoesNotExist):
+            public_reads.slot_locked(page)
 
 
 def test_the_free_times_read_in_sql_are_selectors_free_slots(cast, timebook):
