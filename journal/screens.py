@@ -320,8 +320,11 @@ def earlier_doses(patient) -> list:
 def _blocks(patient, history) -> list:
     """The patient's blocks still in force, each with its dose taken from `history` (already read with
     its product and version, which the block list names) rather than joined again."""
-    blocks = list(
-        SharedRecordBlock.objects.filter(patient=patient, lifts__isnull=True, lifted_by__isnull=True)
+    blocks = selectors.newest_first(
+        SharedRecordBlock.objects.filter(
+            patient=patient, lifts__isnull=True, lifted_by__isnull=True
+        ).order_by(),
+        "recorded_at",
     )
     doses = {dose.pk: dose for dose in history}
     for block in blocks:
