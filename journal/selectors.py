@@ -60,10 +60,11 @@ def active_signals(patient, refresh: bool = False) -> list[AttentionSignal]:
     """The patient's active signals, cached on the patient object for the rest of the request."""
     cached = None if refresh else getattr(patient, "_active_signals", None)
     if cached is None:
-        cached = list(
+        cached = newest_first(
             AttentionSignal.objects.filter(patient=patient, inactivation__isnull=True)
             .select_related("documented")
-            .order_by("-recorded_at", "-id")
+            .order_by(),
+            "recorded_at",
         )
         patient._active_signals = cached
     return cached
@@ -135,7 +136,7 @@ def vaccination_history(patient, related=HISTORY_RELATED, columns=None) -> list[
     doses = Vaccination.objects.filter(patient=patient).select_related(*related)
     if columns:
         doses = doses.only(*columns)
-    return list(doses.order_by("-given_at", "-id"))
+    return newest_first(doses.order_by(), "given_at")
 
 
 def valid_doses(history) -> list[Vaccination]:
@@ -184,7 +185,7 @@ def patient_orders(patient, related=ORDER_RELATED, columns=None, history=None) -
                 ),
             )
         )
-    orders = list(orders.order_by("-ordered_at", "-id"))
+    orders = newest_first(orders.order_by(), "ordered_at")
     if history is not None:
         given = Counter(
             dose.order_id
@@ -288,7 +289,11 @@ def shared_record(patient, *, user, unit, now=None, consent=_UNREAD) -> SharedRe
         record.applicable = False
         return record
     if consent is _UNREAD:
-        consent = SharedRecordConsent.objects.filter(patient=patient).order_by("-recorded_at", "-id").first()
+        # The newest of the patient's few consent rows (`newest_first`: without an ORDER BY to compile).
+        consent = next(
+            iter(newest_first(SharedRecordConsent.objects.filter(patient=patient).order_by(), "recorded_at")),
+            None,
+        )
     record.consent = consent
     if not record.consented:
         return record
