@@ -274,8 +274,8 @@ def _execute(run: JobRun, chunk: int, lanes: int) -> None:
     def context() -> JobContext:
         return JobContext(run=run, article=article, caregiver=caregiver)
 
-    def work(lane_context: JobContext, listed_ids) -> None:
-        _charge_chunk(run, lane_context, listed_ids, page_rows, charge=enabled, order=(key, "pk"))
+    def work(lane_context: JobContext, listed: dict) -> None:
+        _charge_chunk(run, lane_context, listed, page_rows, charge=enabled, order=(key, "pk"))
 
     if lanes > 1 and not connection.in_atomic_block:
         contexts = run_in_lanes(_pages(listed, chunk), work, lanes=lanes, start=context)
@@ -302,7 +302,7 @@ def _execute(run: JobRun, chunk: int, lanes: int) -> None:
 
 
 def _pages(listed, chunk: int):
-    """The listed bookings' ids, page by page in the order they became due, by keyset on the list's
+    """The listed bookings ({id: due_at}), page by page in the order they became due, by keyset on the list's
     index (kind, due_at, booking): each page reads one chunk of rows, however far the run has come.
 
     The list holds every caregiver's bookings; a page's own (and due) ones are found by _charge_chunk.
@@ -315,7 +315,7 @@ def _pages(listed, chunk: int):
         page = list(rows.filter(_after("due_at", after) if after else Q())[:chunk])
         if not page:
             return
-        yield [booking_id for booking_id, _due_at in page]
+        yield dict(page)
         if len(page) < chunk:
             return
         after = (page[-1][1], page[-1][0])
@@ -348,15 +348,15 @@ def _page_charged(article, booking_ids) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def _charge_chunk(run, context, listed_ids, page_rows, *, charge: bool, order) -> None:
+def _charge_chunk(run, context, listed: dict, page_rows, *, charge: bool, order) -> None:
     """One transaction: the page's visits and charges, its settled bookings taken off the list, and the
     run's progress and figures with them.
 
     `page_rows` is the due queryset (pk and the flags), applied to the page's ids here: a listed booking
     that is not in it is another caregiver's, or one of ours that is no longer due.
     """
-    page = list(page_rows.filter(pk__in=_ids(listed_ids)))
-    gone = set(listed_ids).difference(row[0] for row in page)
+    page = list(page_rows.filter(pk__in=_ids(listed)))
+    gone = set(listed).difference(row[0] for row in page)
     if gone:  # rare: a no-show undone, or another caregiver's bookings in the page
         gone = set(
             Booking.objects.filter(pk__in=_ids(gone), unit__caregiver=context.caregiver).values_list(
@@ -395,7 +395,7 @@ def _charge_chunk(run, context, listed_ids, page_rows, *, charge: bool, order) -
         # Settled: charged now (or by someone else meanwhile: the charge's conflict), found charged, or
         # no longer due. A booking the charge refused (no price, …) is in the errors and stays listed.
         refused = {error["booking"] for error in context.errors_in_chunk}
-        _unlist({row[0] for row in batch} - refused | charged | gone)
+        _unlist({row[0] for row in batch} - refused | charged | gone, listed)
         # A booking that became due after the count is charged too; the total follows it.
         total = F("total") - charged_open if charge else Value(0)
         JobRun.objects.filter(pk=run.pk).update(
@@ -417,13 +417,19 @@ def _ids(booking_ids) -> RawSQL:
     return RawSQL("SELECT unnest(%s::bigint[])", [array_param(list(booking_ids))])
 
 
-def _unlist(booking_ids) -> None:
-    """Take settled bookings off the jobs' work list (booking.FeeDue)."""
+def _unlist(booking_ids, listed: dict) -> None:
+    """Take settled bookings off the jobs' work list (booking.FeeDue).
+
+    Only a row still at the moment the page read: a booking marked a no-show again meanwhile (its
+    trigger moved due_at) is due anew and stays listed for the next run.
+    """
     if booking_ids:
+        ids = list(booking_ids)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"DELETE FROM {FeeDue._meta.db_table} WHERE booking_id = ANY(%s::bigint[])",  # noqa: S608  (the model's own table name)
-                [array_param(list(booking_ids))],
+                f"DELETE FROM {FeeDue._meta.db_table} WHERE (booking_id, due_at) IN "  # noqa: S608  (the model's own table name)
+                "(SELECT * FROM unnest(%s::bigint[], %s::timestamptz[]))",
+                [array_param(ids), array_param([listed[i] for i in ids])],
             )
 
 

@@ -1,13 +1,15 @@
 """R8, R9: the jobs walk booking's work list (FeeDue) and take each booking off it once its fee is settled,
 so a run never reads again what an earlier run (or a person) charged."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
 from billing.models import ArticleKind, Charge, ChargeStatus, JobKind
-from billing.services.jobs import job_execute, job_queue, late_cancellation_charge
+from billing.services.jobs import _unlist, job_execute, job_queue, late_cancellation_charge
 from booking.models import Booking, FeeDue
 from booking.services import booking_undo_no_show
 from mittvaccin.management.commands.migrate import Command as Migrate
@@ -119,3 +121,16 @@ def test_the_backfill_lists_every_due_booking_without_its_charge(
         late.pk: ("late_cancellation", Booking.objects.get(pk=late.pk).cancelled_at),
     }
     assert Charge.objects.get(booking_id=charged.pk).status == ChargeStatus.OPEN
+
+
+@pytest.mark.django_db
+def test_r8_a_no_show_marked_again_while_its_page_was_worked_stays_listed(cast, alice, priced):
+    """A page takes a booking off the list only at the moment the page read: marked again meanwhile (its
+    trigger moved due_at), the booking is due anew and the next run looks at it."""
+    booking = no_show(adult(cast.caregiver_a), cast.unit_a, alice, timebook=timebook_for(cast.unit_a))
+    read_at = FeeDue.objects.get(booking_id=booking.pk).due_at
+    Booking.objects.filter(pk=booking.pk).update(no_show_marked_at=read_at + dt.timedelta(minutes=5))
+    _unlist({booking.pk}, {booking.pk: read_at})
+    assert FeeDue.objects.get(booking_id=booking.pk).due_at == read_at + dt.timedelta(minutes=5)
+    _unlist({booking.pk}, {booking.pk: read_at + dt.timedelta(minutes=5)})
+    assert listed() == set()
