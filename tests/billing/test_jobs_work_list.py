@@ -41,8 +41,9 @@ def test_r8_a_charged_booking_leaves_the_list_and_no_later_run_reads_it(cast, al
     with CaptureQueriesContext(connection) as captured:
         again = run(cast.caregiver_a, JobKind.NO_SHOW, chunk=2, lanes=1)
     assert (again.total, again.processed, again.created, again.already_done) == (0, 0, 0, 0)
-    # No page of bookings was read: every page's read of the bookings is by its ids as one array.
-    pages = [q["sql"] for q in captured.captured_queries if "unnest" in q["sql"]]
+    # No page of bookings was read: every page's read of the bookings is by its ids as one array (the
+    # run's first count is too, of an empty list here).
+    pages = [q["sql"] for q in captured.captured_queries if "unnest" in q["sql"] and "COUNT(" not in q["sql"]]
     assert not pages, pages
     assert Charge.objects.count() == 4
 
