@@ -22,6 +22,7 @@ from django.db.models import F, Func, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from booking.fee_due import FEE_DUE_TRIGGERS, FeeDue  # noqa: F401  (FeeDue: a model of this app)
 from mittvaccin.tenancy import CaregiverOwnedQuerySet
 from mittvaccin.triggers import append_only, never_deleted
 
@@ -466,6 +467,7 @@ class Booking(models.Model):
                 RETURN NULL;
                 """,
             ),
+            *FEE_DUE_TRIGGERS,
         ]
 
     def __str__(self) -> str:

@@ -15,9 +15,10 @@ from dataclasses import dataclass, fields
 from django.utils import timezone
 
 from journal import schedule, selectors, stock
-from journal.models import Batch, Order, Questionnaire, SharedRecordBlock, Visit
+from journal.models import Batch, Order, Questionnaire, SharedRecordBlock, Visit, VisitKind
 from journal.selectors import SharedRecord, VisitChecks
 from journal.services.visits import questionnaire_current
+from mittvaccin.models import Unit
 from mittvaccin.rights import Right
 from mittvaccin.tenancy import owned
 
@@ -211,8 +212,8 @@ class PatientJournal:
 
     Doses in `history` carry `is_blocked` (hidden from other caregivers' shared record at the patient's
     request); `next_due` holds only the latest valid dose of each series that has a next due date.
-    `visits` are all the patient's visits; only the `recent_visits` carry their declarations. Of the
-    long lists the page shows the `recent_*` part and the number left out (`earlier_*`), shown when asked.
+    The `recent_visits` carry their declarations; `open_visits` are today's vaccination visits. Of the long
+    lists the page shows the `recent_*` part and the number left out (`earlier_*`), shown when asked.
     """
 
     history: list
@@ -226,7 +227,6 @@ class PatientJournal:
     earlier_orders: int
     signals: list
     shared: SharedRecord
-    visits: list
     recent_visits: list
     earlier_visits: int
     open_visits: list
@@ -252,6 +252,7 @@ RECENT_ORDERS = 5
 PAGE_HISTORY_COLUMNS = (
     "patient_id",
     "visit_id",
+    "order_id",
     "unit__name",
     "status",
     "product__name",
@@ -319,8 +320,11 @@ def earlier_doses(patient) -> list:
 def _blocks(patient, history) -> list:
     """The patient's blocks still in force, each with its dose taken from `history` (already read with
     its product and version, which the block list names) rather than joined again."""
-    blocks = list(
-        SharedRecordBlock.objects.filter(patient=patient, lifts__isnull=True, lifted_by__isnull=True)
+    blocks = selectors.newest_first(
+        SharedRecordBlock.objects.filter(
+            patient=patient, lifts__isnull=True, lifted_by__isnull=True
+        ).order_by(),
+        "recorded_at",
     )
     doses = {dose.pk: dose for dose in history}
     for block in blocks:
@@ -344,8 +348,40 @@ def earlier_threads(patient) -> list:
     return recent_and_earlier(selectors.note_threads(patient), RECENT_NOTES)[1]
 
 
-def page_orders(patient) -> list:
-    return selectors.patient_orders(patient, columns=PAGE_ORDER_COLUMNS)
+def page_orders(patient, history=None) -> list:
+    """The patient page's orders (`patient_orders` with only what the page shows), their doses given
+    counted from the page's `history` when it has read it."""
+    return selectors.patient_orders(patient, columns=PAGE_ORDER_COLUMNS, history=history)
+
+
+# What the patient page reads of a visit: the list shows its time, kind and unit.
+_VISIT_FIELDS = ("id", "patient_id", "unit_id", "kind", "started_at")
+
+
+def page_visits(patient, newest: int | None) -> tuple[list, int, list]:
+    """The `newest` visits (all when None) with their declarations, how many more there are, and the
+    vaccination visits started today. Every visit is read as a row and only those shown are made models
+    (a long history has dozens of visits, of which the page shows three): two queries."""
+    read = Visit.objects.filter(patient=patient).order_by("-started_at", "-id")
+    rows = list(read.values_list("id", "unit_id", "kind", "started_at", "unit__name"))
+    today = timezone.localdate()
+    made: dict[int, Visit] = {}
+
+    def visit(row) -> Visit:
+        if row[0] not in made:
+            made[row[0]] = model = Visit.from_db(read.db, _VISIT_FIELDS, (row[0], patient.pk, *row[1:4]))
+            # Made as the ORM makes a joined row: any other field is read when asked for.
+            model.unit = Unit.from_db(read.db, ("id", "name"), (row[1], row[4]))
+        return made[row[0]]
+
+    shown = [visit(row) for row in (rows if newest is None else rows[:newest])]
+    selectors.with_declarations(shown)
+    today_open = [
+        visit(row)
+        for row in rows
+        if row[2] == VisitKind.VACCINATION and timezone.localtime(row[3]).date() == today
+    ]
+    return shown, len(rows) - len(shown), today_open
 
 
 def _open(order) -> bool:
@@ -356,12 +392,10 @@ def patient_journal(patient, *, user, unit, everything: bool = False) -> Patient
     """What the patient page shows of the journal to `user`, who holds the journal right, working at `unit`
     (`everything`: every item of the long lists, not only the newest few)."""
     history = page_history(patient)
-    today = timezone.localdate()
-    shown = None if everything else RECENT_VISITS
-    visits = selectors.declarations_by_visit(patient, newest=shown)
+    recent_visits, earlier_visits, open_visits = page_visits(patient, None if everything else RECENT_VISITS)
     threads = selectors.note_threads(patient)
     recent_threads, older_threads = recent_and_earlier(threads, None if everything else RECENT_NOTES)
-    orders = page_orders(patient)
+    orders = page_orders(patient, history)
     recent_orders, older_orders = recent_and_earlier(
         orders, None if everything else RECENT_ORDERS, keep=_open
     )
@@ -380,12 +414,9 @@ def patient_journal(patient, *, user, unit, everything: bool = False) -> Patient
         earlier_orders=len(older_orders),
         signals=selectors.active_signals(patient),
         shared=selectors.shared_record(patient, user=user, unit=unit),
-        visits=visits,
-        recent_visits=visits[:shown],
-        earlier_visits=len(visits[shown:]) if shown is not None else 0,
-        open_visits=[
-            v for v in visits if v.kind == "vaccination" and timezone.localtime(v.started_at).date() == today
-        ],
+        recent_visits=recent_visits,
+        earlier_visits=earlier_visits,
+        open_visits=open_visits,
         blocks=blocks,
         whole_record_blocked=any(b.vaccination_id is None for b in blocks),
         next_due=latest_in_series_due(history),

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -64,10 +64,11 @@ def active_signals(patient, refresh: bool = False) -> list[AttentionSignal]:
     """The patient's active signals, cached on the patient object for the rest of the request."""
     cached = None if refresh else getattr(patient, "_active_signals", None)
     if cached is None:
-        cached = list(
+        cached = newest_first(
             AttentionSignal.objects.filter(patient=patient, inactivation__isnull=True)
             .select_related("documented")
-            .order_by("-recorded_at", "-id")
+            .order_by(),
+            "recorded_at",
         )
         patient._active_signals = cached
     return cached
@@ -101,7 +102,7 @@ class NoteThread:
 
 def note_threads(patient) -> list[NoteThread]:
     """Every note of the patient with its versions and comments: two queries."""
-    notes = list(Note.objects.filter(patient=patient).order_by("-signed_at", "-id"))
+    notes = newest_first(Note.objects.filter(patient=patient).order_by(), "signed_at")
     threads = list({note.thread_id for note in notes})
     comments = NoteComment.objects.filter(thread_id__in=threads).order_by("signed_at", "id")
     return threads_of(notes, comments if threads else [])  # without notes, no query for comments
@@ -139,7 +140,7 @@ def vaccination_history(patient, related=HISTORY_RELATED, columns=None) -> list[
     doses = Vaccination.objects.filter(patient=patient).select_related(*related)
     if columns:
         doses = doses.only(*columns)
-    return list(doses.order_by("-given_at", "-id"))
+    return newest_first(doses.order_by(), "given_at")
 
 
 def valid_doses(history) -> list[Vaccination]:
@@ -170,22 +171,33 @@ def is_entered_in_error(obj) -> bool:
 ORDER_RELATED = ("product", "unit", "entered_in_error")
 
 
-def patient_orders(patient, related=ORDER_RELATED, columns=None) -> list[Order]:
+def patient_orders(patient, related=ORDER_RELATED, columns=None, history=None) -> list[Order]:
     """Every order of the patient with `doses_given` and `remaining`: one query. `columns`: only those
-    (`screens.PAGE_ORDER_COLUMNS`), for a page that shows no more."""
+    (`screens.PAGE_ORDER_COLUMNS`), for a page that shows no more. `history`: the patient's every dose
+    (`vaccination_history`, with `order_id` and error marks) already read, which the doses given are
+    counted from instead of a join and a GROUP BY (a dose's order is always its own patient's: the
+    `vaccination_consistent` trigger)."""
     orders = Order.objects.filter(patient=patient).select_related(*related)
     if columns:
         orders = orders.only(*columns)
-    orders = list(
-        orders.annotate(
+    if history is None:
+        orders = orders.annotate(
             doses_given=Count(
                 "vaccinations",
                 filter=Q(
                     vaccinations__status=VaccinationStatus.GIVEN, vaccinations__entered_in_error__isnull=True
                 ),
             )
-        ).order_by("-ordered_at", "-id")
-    )
+        )
+    orders = newest_first(orders.order_by(), "ordered_at")
+    if history is not None:
+        given = Counter(
+            dose.order_id
+            for dose in history
+            if dose.order_id and dose.status == VaccinationStatus.GIVEN and not is_entered_in_error(dose)
+        )
+        for order in orders:
+            order.doses_given = given[order.pk]
     today = timezone.localdate()
     for order in orders:
         order.remaining = max(order.doses_total - order.doses_given, 0)
@@ -281,7 +293,11 @@ def shared_record(patient, *, user, unit, now=None, consent=_UNREAD) -> SharedRe
         record.applicable = False
         return record
     if consent is _UNREAD:
-        consent = SharedRecordConsent.objects.filter(patient=patient).order_by("-recorded_at", "-id").first()
+        # The newest of the patient's few consent rows (`newest_first`: without an ORDER BY to compile).
+        consent = next(
+            iter(newest_first(SharedRecordConsent.objects.filter(patient=patient).order_by(), "recorded_at")),
+            None,
+        )
     record.consent = consent
     if not record.consented:
         return record
@@ -548,13 +564,25 @@ def declarations_by_visit(patient, *, newest: int | None = None) -> list[Visit]:
         .only("patient_id", "kind", "started_at", "unit__name")
         .order_by("-started_at", "-id")
     )
-    prefetch_related_objects(
-        visits if newest is None else visits[:newest],
-        Prefetch(
-            "declarations",
-            queryset=HealthDeclaration.objects.select_related(
-                "questionnaire", "previsit__questionnaire"
-            ).order_by("-recorded_at", "-id"),
-        ),
-    )
+    with_declarations(visits if newest is None else visits[:newest])
     return visits
+
+
+def with_declarations(visits) -> None:
+    """Each of `visits` with `declaration_list`, all its declarations (every version), newest first: one
+    query. Sorted here rather than by an ORDER BY, for which the ORM hashes every selected column of the
+    four joined tables (`newest_first`)."""
+    by_visit: dict[int, list[HealthDeclaration]] = defaultdict(list)
+    if visits:
+        declarations = HealthDeclaration.objects.filter(visit_id__in=[v.pk for v in visits])
+        for declaration in declarations.select_related("questionnaire", "previsit__questionnaire").order_by():
+            by_visit[declaration.visit_id].append(declaration)
+    for visit in visits:
+        visit.declaration_list = newest_first(by_visit[visit.pk], "recorded_at")
+
+
+def newest_first(rows, moment: str) -> list:
+    """`rows` as ORDER BY `moment` DESC, id DESC gives them (the moments are never null). A read sorted
+    here skips the ORM's compiling of an ORDER BY, which hashes each selected column through `inspect`
+    (for a small read of a few rows, more than the sort)."""
+    return sorted(rows, key=lambda row: (getattr(row, moment), row.pk), reverse=True)

@@ -5,8 +5,17 @@ one opens a visit of its own kind (journal.services.visits.visits_open_for_booki
 kind) that holds only the article charge. A campaign applies where the patient qualifies by age or
 birth year.
 
-Set-based: the due bookings are read in keyset pages of a few thousand (the due moment's partial
-index), and each page is charged with one INSERT … SELECT for its visits and one for its charges
+What a run walks is booking's work list (booking.FeeDue): the bookings whose fee became due and is not
+settled yet. Booking's triggers put a booking on it when it becomes a no-show or a late cancellation;
+the run takes it off, in the transaction of its page, once the booking has its charge (made by the run,
+or found there, e.g. made by hand) or is no longer due (a no-show undone). A booking the run skips (no
+price, no payment solution, an exception, staff review) stays on the list and is looked at again by the
+next run. So a run never re-reads the bookings settled before it, however many there are in the
+lookback; `already_done` counts the listed bookings found already charged.
+
+Set-based: the list is read in keyset pages of a few thousand (its own index on kind, due moment and
+booking, from the lookback's start), the booking selectors' due queryset is applied to each page's ids,
+and each page is charged with one INSERT … SELECT for its visits and one for its charges
 (billing.services.jobs_charging). Every query a run makes is bounded by its page, whatever the
 planner's statistics say: which bookings of a page already have their charge is asked with the
 page's ids (`_page_charged`), never as an EXISTS or join over every due booking. Right after a run
@@ -14,9 +23,9 @@ inserted tens of thousands of charges, before autovacuum analyzed them (the appl
 such a query was planned as a scan of the charges per booking and ran for many minutes.
 
 Idempotency: the unique constraint `charge_one_per_booking_and_article` allows one charge per booking
-and article, and each page leaves out the bookings that already have theirs. A second run creates
-nothing; a run that crashed half-way left only whole pages behind (each page is one transaction), and
-the next run does the rest.
+and article, and a page leaves out the bookings that already have theirs. A second run creates
+nothing; a run that crashed half-way left only whole pages behind (each page, its charges and its
+bookings' removal from the list are one transaction), and the next run does the rest.
 """
 
 from __future__ import annotations
@@ -50,7 +59,7 @@ from billing.services.jobs_charging import JobContext
 from billing.services.jobs_lanes import run_in_lanes
 from billing.services.prices import articles_ensure, billing_settings_for
 from booking import selectors as booking_selectors
-from booking.models import Booking
+from booking.models import Booking, FeeDue
 from mittvaccin import liveness, outbox
 from mittvaccin.bulk import array_param
 from mittvaccin.models import Caregiver
@@ -245,30 +254,38 @@ def _execute(run: JobRun, chunk: int, lanes: int) -> None:
         "review": _flag(booking_selectors.fee_needs_review_q()),
     }
     due = due.annotate(**flags)
-    # The progress bar's total before the first page: every booking the job would charge unless it
-    # already has its charge. Pages then take the charged ones off it (see _charge_chunk).
+    # The lookback is the list's: a booking's due_at is its due moment (booking's trigger keeps it so).
+    listed = FeeDue.objects.filter(kind=run.kind, due_at__gte=since)
+    # The progress bar's total before the first page: every listed booking the job would charge unless
+    # it already has its charge. Pages then take the charged ones off it (see _charge_chunk).
     if enabled:
-        run.total = due.filter(invoicing=True, exception=False, review=False).count()
+        # By the listed ids as one array, not as a join: the planner, misjudging the join, walked every
+        # due booking of the lookback for this count (measured on the bench database).
+        run.total = (
+            due.filter(pk__in=_ids(listed.values_list("booking_id", flat=True)))
+            .filter(invoicing=True, exception=False, review=False)
+            .count()
+        )
         run.save(update_fields=["total"])
     else:
         _note(run, _("Faktureringen är avstängd i faktureringsinställningarna; inget skapades."))
 
     key = DUE_SINCE_FIELD[run.kind]
-    pages = _pages(due.order_by(key, "pk").values_list("pk", *flags), key, chunk)
+    page_rows = due.order_by(key, "pk").values_list("pk", *flags)
 
     def context() -> JobContext:
         return JobContext(run=run, article=article, caregiver=caregiver)
 
-    def work(lane_context: JobContext, page) -> None:
-        _charge_chunk(run, lane_context, page, charge=enabled, order=(key, "pk"))
+    def work(lane_context: JobContext, listed: dict) -> None:
+        _charge_chunk(run, lane_context, listed, page_rows, charge=enabled, order=(key, "pk"))
 
     if lanes > 1 and not connection.in_atomic_block:
-        contexts = run_in_lanes(pages, work, lanes=lanes, start=context)
+        contexts = run_in_lanes(_pages(listed, chunk), work, lanes=lanes, start=context)
     else:
         # Called inside a transaction, the run is part of it: a connection of its own could neither
         # see what the caller has not committed nor be undone with it.
         contexts = [context()]
-        for page in pages:
+        for page in _pages(listed, chunk):
             work(contexts[0], page)
 
     to_review = sum(each.figures["to_review"] for each in contexts)
@@ -286,25 +303,24 @@ def _execute(run: JobRun, chunk: int, lanes: int) -> None:
     JobRun.objects.filter(pk=run.pk).update(status=JobStatus.FINISHED, finished_at=timezone.now())
 
 
-def _pages(page_rows, key: str, chunk: int):
-    """The due bookings' pages in the order they became due, by keyset on an index of their own.
+def _pages(listed, chunk: int):
+    """The listed bookings ({id: due_at}), page by page in the order they became due, by keyset on the list's
+    index (kind, due_at, booking): each page reads one chunk of rows, however far the run has come.
 
-    (booking's *_idx on the due moment and id): each page reads one chunk of rows, however far the run
-    has come. Switched off, the pages are still read for the run's figures; nothing is charged. A page
-    is its ids and what the bookings say (no timestamps: read and parsed for every due booking on every
-    run, they cost more than the rest); the columns a charge needs are read for the bookings to charge
-    only (_charge_chunk).
+    The list holds every caregiver's bookings; a page's own (and due) ones are found by _charge_chunk.
+    Rows the lanes delete meanwhile are behind the keyset's position, so no page is skipped. Switched
+    off, the pages are still read for the run's figures; nothing is charged.
     """
+    rows = listed.order_by("due_at", "booking_id").values_list("booking_id", "due_at")
     after = None
     while True:
-        page = list(page_rows.filter(_after(key, after) if after else Q())[:chunk])
+        page = list(rows.filter(_after("due_at", after) if after else Q())[:chunk])
         if not page:
             return
-        yield page
+        yield dict(page)
         if len(page) < chunk:
             return
-        last = page[-1][0]
-        after = (Booking.objects.filter(pk=last).values_list(key, flat=True).get(), last)
+        after = (page[-1][1], page[-1][0])
 
 
 def _flag(q: Q) -> ExpressionWrapper:
@@ -334,8 +350,21 @@ def _page_charged(article, booking_ids) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def _charge_chunk(run, context, page, *, charge: bool, order) -> None:
-    """One transaction: the page's visits and charges, and the run's progress and figures with them."""
+def _charge_chunk(run, context, listed: dict, page_rows, *, charge: bool, order) -> None:
+    """One transaction: the page's visits and charges, its settled bookings taken off the list, and the
+    run's progress and figures with them.
+
+    `page_rows` is the due queryset (pk and the flags), applied to the page's ids here: a listed booking
+    that is not in it is another caregiver's, or one of ours that is no longer due.
+    """
+    page = list(page_rows.filter(pk__in=_ids(listed)))
+    gone = set(listed).difference(row[0] for row in page)
+    if gone:  # rare: a no-show undone, or another caregiver's bookings in the page
+        gone = set(
+            Booking.objects.filter(pk__in=_ids(gone), unit__caregiver=context.caregiver).values_list(
+                "pk", flat=True
+            )
+        )
     charged = _page_charged(context.article, [row[0] for row in page])
     counts = dict.fromkeys(context.figures, 0)
     todo, charged_open = [], 0
@@ -353,10 +382,8 @@ def _charge_chunk(run, context, page, *, charge: bool, order) -> None:
             todo.append(booking_id)
     for name, value in counts.items():
         context.figures[name] += value
-    # The page's ids as one array (an IN list would be a parameter per booking).
-    ids = RawSQL("SELECT unnest(%s::bigint[])", [array_param(todo)])
     batch = (
-        list(Booking.objects.filter(pk__in=ids).order_by(*order).values_list(*JobContext.COLUMNS))
+        list(Booking.objects.filter(pk__in=_ids(todo)).order_by(*order).values_list(*JobContext.COLUMNS))
         if todo
         else []
     )
@@ -367,6 +394,10 @@ def _charge_chunk(run, context, page, *, charge: bool, order) -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
         if batch:
             context.charge(batch)
+        # Settled: charged now (or by someone else meanwhile: the charge's conflict), found charged, or
+        # no longer due. A booking the charge refused (no price, …) is in the errors and stays listed.
+        refused = {error["booking"] for error in context.errors_in_chunk}
+        _unlist({row[0] for row in batch} - refused | charged | gone, listed)
         # A booking that became due after the count is charged too; the total follows it.
         total = F("total") - charged_open if charge else Value(0)
         JobRun.objects.filter(pk=run.pk).update(
@@ -381,6 +412,27 @@ def _charge_chunk(run, context, page, *, charge: bool, order) -> None:
             _append_errors(run.pk, context.errors_in_chunk)
     context.created_in_chunk = 0
     context.errors_in_chunk = []
+
+
+def _ids(booking_ids) -> RawSQL:
+    """Booking ids as one array parameter (an IN list would be a parameter per booking)."""
+    return RawSQL("SELECT unnest(%s::bigint[])", [array_param(list(booking_ids))])
+
+
+def _unlist(booking_ids, listed: dict) -> None:
+    """Take settled bookings off the jobs' work list (booking.FeeDue).
+
+    Only a row still at the moment the page read: a booking marked a no-show again meanwhile (its
+    trigger moved due_at) is due anew and stays listed for the next run.
+    """
+    if booking_ids:
+        ids = list(booking_ids)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {FeeDue._meta.db_table} WHERE (booking_id, due_at) IN "  # noqa: S608  (the model's own table name)
+                "(SELECT * FROM unnest(%s::bigint[], %s::timestamptz[]))",
+                [array_param(ids), array_param([listed[i] for i in ids])],
+            )
 
 
 def _append_errors(run_id, errors) -> None:

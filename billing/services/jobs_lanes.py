@@ -6,8 +6,8 @@ meanwhile. The pages of a run are independent (each booking is in one page, and 
 keep a booking to one visit and one charge, whoever is first), and each page stays one transaction of
 its lane, with the run's progress in it. So a crash leaves what it always left, whole pages: a lane whose
 connection dies loses its page only; the other lanes finish the page they hold, take no new one, and
-the run fails with the first error. The next run pages over every due booking again and does the pages
-that are missing, wherever they were in the order.
+the run fails with the first error. The next run pages over the bookings still on the work list (a
+committed page took its charged bookings off it) and does the ones that are missing, wherever they were.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from booking import public_reads
 from booking.models import CANCELLATION_NOTICE, ActorKind, Booking, BookingEvent, Slot, new_reference
 from booking.services.common import (
     BookingError,
@@ -79,6 +80,7 @@ def booking_create_within(
     key_checked: bool = False,
     schedule_checked: bool = False,
     patient_is_new: bool = False,
+    lock_row_only: bool = False,
     now=None,
 ) -> Booking:
     """Book `patient` into `slot`, inside the caller's transaction (`booking_create` opens its own).
@@ -90,7 +92,9 @@ def booking_create_within(
     then invoiced by the jobs like a booking made by staff). For the public booking, which found out
     earlier in its own transaction: `key_checked` (the form's key is unused), `schedule_checked` (the
     slot's schedule offers the visit type; a slot's schedule never changes) and `patient_is_new` (the
-    patient row was inserted by this very transaction, so no other can see it, let alone lock it).
+    patient row was inserted by this very transaction, so no other can see it, let alone lock it)
+    and `lock_row_only` (`slot` came with its unit and schedule, read a moment ago: only the slot's
+    own row is read again, under its lock).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(
@@ -107,7 +111,10 @@ def booking_create_within(
     # for the one before it to commit, whatever its time.
     if not patient_is_new:
         patient = Patient.objects.select_for_update().get(pk=patient.pk)
-    slot = Slot.objects.select_for_update(of=("self",)).select_related("unit", "schedule").get(pk=slot.pk)
+    if lock_row_only:
+        slot = public_reads.slot_locked(slot)
+    else:
+        slot = Slot.objects.select_for_update(of=("self",)).select_related("unit", "schedule").get(pk=slot.pk)
     _check_bookable(
         slot=slot,
         visit_type=visit_type,
@@ -199,7 +206,13 @@ class OnlineRequest:
 
 
 def booking_create_online(
-    *, slot: Slot, visit_type, request: OnlineRequest, key_checked: bool = False, now=None
+    *,
+    slot: Slot,
+    visit_type,
+    request: OnlineRequest,
+    key_checked: bool = False,
+    schedule_checked: bool = False,
+    now=None,
 ) -> Booking:
     """A resident books on the public page (R14), without e-identification.
 
@@ -214,6 +227,8 @@ def booking_create_online(
     population register that cannot be asked (the same for every number).
     `key_checked`: the caller read a moment ago that no booking has the form's key (the public page
     reads it with the slot); a second form with the same key is still caught by its unique constraint.
+    `schedule_checked`: the caller read that the slot's schedule offers the visit type (the public
+    page, with the slot), so it is not asked again.
 
     The register is asked before anything is written, and its answer is committed on its own (every
     caregiver's row of a person it protects is marked, A5) whatever happens to the booking.
@@ -227,13 +242,18 @@ def booking_create_online(
     except RegisterUnavailable:
         raise CallTheClinic(call_clinic_message(slot.unit)) from None
     return _booking_create_online(
-        slot=slot, visit_type=visit_type, request=request, in_register=in_register, now=now
+        slot=slot,
+        visit_type=visit_type,
+        request=request,
+        in_register=in_register,
+        schedule_checked=schedule_checked,
+        now=now,
     )
 
 
 @transaction.atomic
 def _booking_create_online(
-    *, slot: Slot, visit_type, request: OnlineRequest, in_register: bool, now=None
+    *, slot: Slot, visit_type, request: OnlineRequest, in_register: bool, schedule_checked: bool, now=None
 ) -> Booking:
     now = _now(now)
     unit = slot.unit
@@ -241,7 +261,12 @@ def _booking_create_online(
     # The slot as the page read it a moment ago (with unit, caregiver and schedule): enough for the
     # checks before anything is read about the person or locked.
     _check_bookable(
-        slot=slot, visit_type=visit_type, patient_birth_date=identity.birth_date, now=now, online=True
+        slot=slot,
+        visit_type=visit_type,
+        patient_birth_date=identity.birth_date,
+        now=now,
+        online=True,
+        schedule_checked=schedule_checked,
     )
     if slot.free <= 0:
         # In a rush most requests are for a time just taken: refused before anything is written or
@@ -284,6 +309,7 @@ def _booking_create_online(
             key_checked=True,
             schedule_checked=True,
             patient_is_new=created,
+            lock_row_only=True,
             now=now,
         )
     except PatientBusy:

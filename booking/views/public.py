@@ -125,7 +125,7 @@ def public_book(request, unit_slug, visit_type_id, slot_id):
     unit = unit_or_404(unit_slug)
     visit_type = visit_type_or_404(unit, visit_type_id)
     submission = request.POST.get("submission", "")[:40] if request.method == "POST" else ""
-    slot = public_reads.slot_with_submission(unit, slot_id, submission)
+    slot = public_reads.slot_with_submission(unit, slot_id, submission, visit_type)
     if slot is None:
         raise Http404
     slot.unit = unit  # read with its caregiver (cached): the checks and the messages ask for both
@@ -158,6 +158,8 @@ def public_book(request, unit_slug, visit_type_id, slot_id):
                         submission_key=submission,
                     ),
                     key_checked=True,
+                    # Read with the slot: only a schedule found to offer the type is not asked again.
+                    schedule_checked=slot.offers_visit_type,
                     now=now,
                 )
             except services.BookingError as refusal:
@@ -191,9 +193,15 @@ def public_book(request, unit_slug, visit_type_id, slot_id):
         # The rule for this very time: a booking made at short notice may carry no fee.
         context["rule"] = notices.cancellation_rule(unit, starts_at=slot.starts_at)
         context["submission"] = uuid.uuid4().hex
-    return render(
+    response = render(
         request, "booking/public/book.html", context, status=status if request.method == "POST" else 200
     )
+    if response.status_code == 409:
+        # "This time was just taken" is the expected answer to four posts of five in a rush, not a
+        # fault: django.request would log each as a warning ("Conflict: …"), hundreds of lines a rush.
+        # It skips a response marked as logged; every other 4xx and 5xx is still logged.
+        response._has_been_logged = True
+    return response
 
 
 # --- The private link -------------------------------------------------------------------------------

@@ -4,9 +4,9 @@ from django.utils import timezone
 from journal import history_rows as rows
 from journal import selectors
 from journal.declaration_rows import declaration_answers as answers_html
+from journal.note_rows import note_html as note_row
 from journal.order_rows import order_html as order_row
 from journal.selectors import next_dose_reminded_at
-from journal.services import note_correctable_by
 
 register = template.Library()
 
@@ -41,13 +41,6 @@ def reminded_at(dose):
     return next_dose_reminded_at(dose)
 
 
-@register.filter
-def correctable_by(note, user) -> bool:
-    """Whether `user` may correct `note` (its author or a physician; others comment)."""
-
-    return note_correctable_by(note, user)
-
-
 @register.simple_tag(takes_context=True)
 def history_rows(context, history):
     """The rows of a vaccination history table (`journal.history_rows`), with the table's `actions`,
@@ -76,3 +69,15 @@ def declaration_answers(declaration):
 def order_html(order, visit=None):
     """An order (`journal.order_rows`); `visit`: the vaccination screen's, to mark another unit's order."""
     return order_row(order, visit or None)
+
+
+@register.simple_tag(takes_context=True)
+def note_html(context, thread, next_url=None):
+    """A note thread with its comment form (`journal.note_rows`), for the page's user; `next_url`: where
+    the form returns (else the context's `next`)."""
+    return note_row(
+        thread,
+        user=context["user"],
+        csrf_token=context.get("csrf_token"),
+        next_url=next_url if next_url is not None else context.get("next"),
+    )

@@ -7,7 +7,7 @@ import uuid
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -106,6 +106,36 @@ def _earlier_part(request, patient, section: str):
 
 _KEY_PLACEHOLDER = uuid.UUID(int=0)
 
+# The patient page's links that take only the patient's number (`links.<name>` in its template).
+PATIENT_LINKS = (
+    "access_log_extract",
+    "block",
+    "certificate",
+    "note_create",
+    "order_create",
+    "order_request",
+    "patient_edit",
+    "protection",
+    "signal_create",
+    "vaccination_elsewhere",
+    "visit_start",
+)
+_PK_PLACEHOLDER = 987654321
+
+
+@functools.cache
+def _link_patterns(prefix: str) -> dict[str, str]:
+    """`PATIENT_LINKS` reversed once per process (and script prefix) with a placeholder number: a
+    reversal costs as much as a dozen template tags, and the page has a dozen of these links."""
+    return {name: reverse(f"journal:{name}", args=[_PK_PLACEHOLDER]) for name in PATIENT_LINKS}
+
+
+def patient_links(patient) -> dict[str, str]:
+    """The page's `PATIENT_LINKS` of this patient, as `{% url %}` gives them."""
+    pk = str(patient.pk)
+    patterns = _link_patterns(get_script_prefix())
+    return {name: url.replace(str(_PK_PLACEHOLDER), pk) for name, url in patterns.items()}
+
 
 @functools.cache
 def _elsewhere_key_html() -> str:
@@ -123,7 +153,12 @@ def patient_detail(request, patient):
         return render(
             request,
             "journal/patient_detail.html",
-            {"patient": patient, "journal": False, "protection_history": history},
+            {
+                "patient": patient,
+                "journal": False,
+                "protection_history": history,
+                "links": patient_links(patient),
+            },
         )
     earlier = request.GET.get(EARLIER)
     if earlier in ("vaccinationer", "besok", "ordinationer", "anteckningar") and request.htmx:
@@ -134,6 +169,7 @@ def patient_detail(request, patient):
         "patient": patient,
         "journal": True,
         "protection_history": history,
+        "links": patient_links(patient),
         **as_context(journal),
     }
     if journal.can_register:

@@ -13,7 +13,7 @@ from billing import services
 from billing.models import ArticleKind, Charge, ChargeStatus, JobKind, JobRun, JobStatus, Price
 from billing.services import BillingError
 from billing.services.jobs import JobAlreadyRunning, job_execute, job_queue, late_cancellation_charge
-from booking.models import ActorKind
+from booking.models import ActorKind, FeeDue
 from booking.services import booking_cancel, booking_undo_no_show
 from journal.models import Visit, VisitKind
 from journal.services.visits import visits_open_for_bookings
@@ -70,7 +70,7 @@ def test_r8_running_twice_creates_nothing_twice(cast, alice, tb):
     first = run(cast, JobKind.NO_SHOW)
     second = run(cast, JobKind.NO_SHOW)
     assert (first.created, second.created) == (3, 0)
-    assert (second.total, second.already_done) == (0, 3)
+    assert (second.total, second.processed, second.already_done) == (0, 0, 0)
     assert Charge.objects.count() == 3
     assert Visit.objects.filter(kind=VisitKind.NO_SHOW).count() == 3
 
@@ -315,7 +315,7 @@ def test_no_query_of_a_run_joins_the_due_bookings_to_the_charges(cast, alice, tb
     booking_undo_no_show(booking=undone, user=alice, reason="Kom ändå")
     with CaptureQueriesContext(connection) as captured:
         again = run(cast, JobKind.NO_SHOW)
-    assert (again.created, again.already_done) == (0, 3)
+    assert (again.created, again.already_done) == (0, 0)
     assert Charge.objects.get(booking_id=undone.pk).status == ChargeStatus.CANCELLED
     both = [
         q["sql"]
@@ -327,8 +327,8 @@ def test_no_query_of_a_run_joins_the_due_bookings_to_the_charges(cast, alice, tb
 
 
 def test_r8_a_booking_skipped_for_want_of_a_price_is_charged_by_the_run_after_the_price_came(cast, alice, tb):
-    """A booking without a price has no charge and is reported on every run until it has one; the one
-    charged is counted as already done, and the progress total counts only what is left to charge."""
+    """A booking without a price has no charge, stays on the work list and is reported on every run until
+    it has one; the one charged left the list, and the progress total counts only what is left to charge."""
     Price.objects.filter(article__kind=ArticleKind.NO_SHOW).delete()
     recent = no_show(adult(cast.caregiver_a), cast.unit_a, alice, hours_ago=3, timebook=tb)
     older = no_show(adult(cast.caregiver_a), cast.unit_a, alice, hours_ago=80, timebook=tb)
@@ -336,6 +336,7 @@ def test_r8_a_booking_skipped_for_want_of_a_price_is_charged_by_the_run_after_th
     fee = article_price(cast.caregiver_a, ArticleKind.NO_SHOW, "400", valid_from=recent_day)
 
     first = run(cast, JobKind.NO_SHOW)
+    assert list(FeeDue.objects.values_list("booking_id", flat=True)) == [older.pk]
     second = run(cast, JobKind.NO_SHOW)
     services.price_set(
         caregiver=cast.caregiver_a,
@@ -350,10 +351,11 @@ def test_r8_a_booking_skipped_for_want_of_a_price_is_charged_by_the_run_after_th
     figures = [
         (r.total, r.processed, r.created, r.already_done, r.error_count) for r in (first, second, third)
     ]
-    assert figures == [(2, 2, 1, 0, 1), (1, 1, 0, 1, 1), (1, 1, 1, 1, 0)]
+    assert figures == [(2, 2, 1, 0, 1), (1, 1, 0, 0, 1), (1, 1, 1, 0, 0)]
     assert "inget pris" in first.errors[0]["message"]
     assert "inget pris" in second.errors[0]["message"]
-    assert (fourth.total, fourth.processed, fourth.created, fourth.already_done) == (0, 0, 0, 2)
+    assert (fourth.total, fourth.processed, fourth.created, fourth.already_done) == (0, 0, 0, 0)
+    assert not FeeDue.objects.exists()
     assert Charge.objects.get(booking_id=older.pk).amount == Decimal("350.00")
     assert Charge.objects.filter(booking_id=recent.pk).count() == 1
 

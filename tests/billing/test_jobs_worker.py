@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from billing.models import ArticleKind, Charge, JobKind, JobRun, JobStatus
 from billing.services.jobs import job_execute, job_queue, late_cancellation_charge
 from billing.tasks import noshow_invoicing
+from booking.models import FeeDue
 from journal.models import Visit, VisitKind
 from tests.billing.factories import (
     adult,
@@ -61,7 +62,9 @@ def test_r8_r9_job_runs_on_a_real_worker_and_is_idempotent(cast, celery_worker, 
     first = finished(job_queue(caregiver=cast.caregiver_a, kind=kind, user=cast.clinic_a).pk)
     second = finished(job_queue(caregiver=cast.caregiver_a, kind=kind, user=cast.clinic_a).pk)
     assert (first.status, first.total, first.processed, first.created) == (JobStatus.FINISHED, 4, 4, 4)
-    assert (second.status, second.created, second.already_done) == (JobStatus.FINISHED, 0, 4)
+    # The first run took its bookings off the work list: the second reads none of them.
+    assert (second.status, second.total, second.created, second.already_done) == (JobStatus.FINISHED, 0, 0, 0)
+    assert not FeeDue.objects.exists()
     assert first.started_at and first.finished_at >= first.started_at
     assert Charge.objects.filter(article__kind=article).count() == 4
 
@@ -116,9 +119,14 @@ def test_r8_run_killed_half_way_and_run_again_makes_each_charge_once(cast):
     assert killed.status == JobStatus.FAILED
     assert killed.processed == 3
     assert killed.errors
+    # The three committed chunks took their bookings off the work list with their charges; the rest
+    # stay on it.
+    charged = set(Charge.objects.values_list("booking_id", flat=True))
+    assert set(FeeDue.objects.values_list("booking_id", flat=True)) == {b.pk for b in bookings} - charged
 
     rerun = job_execute(run_id=job_queue(caregiver=cast.caregiver_a, kind=JobKind.NO_SHOW).pk)
-    assert (rerun.created, rerun.already_done) == (3, 3)
+    assert (rerun.total, rerun.created, rerun.already_done) == (3, 3, 0)
+    assert not FeeDue.objects.exists()
     for booking in bookings:
         assert Charge.objects.filter(booking_id=booking.pk).count() == 1
         assert Visit.objects.filter(booking_id=booking.pk, kind=VisitKind.NO_SHOW).count() == 1

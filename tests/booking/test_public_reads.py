@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -30,17 +31,42 @@ def test_the_slot_read_in_sql_is_the_orms_slot_with_its_schedule_and_the_forms_b
     made = Booking.objects.get()
     orm = Slot.objects.select_related("schedule").get(pk=timebook.slot.pk)
 
-    read = public_reads.slot_with_submission(cast.unit_a, timebook.slot.pk, "s-first")
+    read = public_reads.slot_with_submission(cast.unit_a, timebook.slot.pk, "s-first", timebook.visit_type)
     assert _fields(read) == _fields(orm)
     assert _fields(read.schedule) == _fields(orm.schedule)
     assert read.free == orm.free == 1
     assert read.submitted_id == made.pk
     assert not read._state.adding  # a row from the database, as the ORM's own
-    assert public_reads.slot_with_submission(cast.unit_a, timebook.slot.pk, "s-other").submitted_id is None
-    assert public_reads.slot_with_submission(cast.unit_a, timebook.slot.pk, "").submitted_id is None
+    assert read.offers_visit_type is True
+    vt = timebook.visit_type
+    assert (
+        public_reads.slot_with_submission(cast.unit_a, timebook.slot.pk, "s-other", vt).submitted_id is None
+    )
+    assert public_reads.slot_with_submission(cast.unit_a, timebook.slot.pk, "", vt).submitted_id is None
+    # A visit type the slot's schedule does not offer (the booking then asks and refuses).
+    other = VisitTypeFactory(unit=cast.unit_a, name="Annan")
+    assert (
+        public_reads.slot_with_submission(cast.unit_a, timebook.slot.pk, "", other).offers_visit_type is False
+    )
+    assert timebook.schedule.visit_types.filter(pk=other.pk).exists() is False
     # Another unit's address never reaches this unit's slot (tenancy), nor does a slot that is not there.
-    assert public_reads.slot_with_submission(cast.unit_b, timebook.slot.pk, "") is None
-    assert public_reads.slot_with_submission(cast.unit_a, timebook.slot.pk + 10_000, "") is None
+    assert public_reads.slot_with_submission(cast.unit_b, timebook.slot.pk, "", vt) is None
+    assert public_reads.slot_with_submission(cast.unit_a, timebook.slot.pk + 10_000, "", vt) is None
+
+
+def test_the_slot_locked_in_sql_is_the_orms_slot_with_the_unit_and_schedule_it_came_with(cast, timebook):
+    page = public_reads.slot_with_submission(cast.unit_a, timebook.slot.pk, "", timebook.visit_type)
+    page.unit = cast.unit_a
+    assert Client().post(book_url(timebook), form_data(key="first")).status_code == 302  # after the read
+    with transaction.atomic():
+        locked = public_reads.slot_locked(page)
+        assert _fields(locked) == _fields(Slot.objects.get(pk=timebook.slot.pk))
+        assert (page.booked_count, locked.booked_count) == (0, 1)  # the row as it is now
+        assert locked.unit is page.unit and locked.schedule is page.schedule
+        assert not locked._state.adding
+        page.pk += 10_000
+        with pytest.raises(Slot.DoesNotExist):
+            public_reads.slot_locked(page)
 
 
 def test_the_free_times_read_in_sql_are_selectors_free_slots(cast, timebook):
