@@ -179,7 +179,7 @@ def day_body(view, page: RowPage, *, book_url: str) -> SafeString:
                 f'<tr class="free-row{"" if row.bookings else " slot-first"}">\n'
                 f'  <td class="t">{"" if row.bookings else _time(slot.starts_at)}</td>\n'
                 f'  <td colspan="{columns - 1}" class="muted">— {free} '
-                f'<span class="small">{escape(slot.schedule.name)}</span></td>\n'
+                f'<span class="small">{escape(slot.schedule_name)}</span></td>\n'
                 f'  <td class="acts">{book}</td>\n'
                 "</tr>\n"
             )

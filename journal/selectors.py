@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Count, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,7 +50,10 @@ def attention_signals_by_patient(patient_ids) -> dict[int, list[AttentionSignal]
     ids = [pk for pk in patient_ids if pk is not None]
     if not ids:
         return {}
-    for signal in AttentionSignal.objects.filter(patient_id__in=ids, inactivation__isnull=True).order_by(
+    # The ids as one array parameter: as `IN (%s, %s, …)` each of a day's hundreds was normalized by
+    # Django and bound by psycopg, whose parsed-statement cache stops at 50 parameters (issue 11).
+    patients = RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+    for signal in AttentionSignal.objects.filter(patient_id__in=patients, inactivation__isnull=True).order_by(
         "patient_id", "-recorded_at", "-id"
     ):
         result[signal.patient_id].append(signal)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils import timezone, translation
+from django.utils.translation import get_language, ngettext
 from django.views.decorators.http import require_GET
 
 from booking import access, day_rows, selectors
@@ -44,10 +45,10 @@ def day(request, unit, day=None):
     today = timezone.localdate()
     now = timezone.now()
     page = day_rows.row_page(request, now=now, today=today)
-    age_texts = {}
+    texts = _PageTexts(today)
     for row in view.rows:
         for index, booking in enumerate(row.bookings):
-            _decorate(booking, signals, today, age_texts)
+            _decorate(booking, signals, texts)
             booking.row_html = day_rows.booking_row(booking, first=index == 0, page=page)
     book_url = reverse("booking:book", args=[unit.pk])
     context = {
@@ -60,7 +61,7 @@ def day(request, unit, day=None):
         "signals": signals,
         "show_signals": show_signals,
         "now": now,
-        "affected_count": selectors.affected_bookings(unit, now=now).count(),
+        "affected_count": selectors.affected_count(unit, now=now),
         "day_body": day_rows.day_body(view, page, book_url=book_url),
     }
     template = "booking/staff/day.html#day" if request.htmx else "booking/staff/day.html"
@@ -84,20 +85,37 @@ def week(request, unit, day=None):
     return render(request, "booking/staff/week.html", context)
 
 
-def _decorate(booking, signals, today=None, age_texts=None) -> None:
-    """What a row shows beyond the booking's own fields. `age_texts` (a dict kept by the caller across a
-    day's rows) spares translating "N år" again for every patient of the same age."""
+class _PageTexts:
+    """What the rows of one page share: the day, the language, and each start time once formatted
+    (a day has four bookings or so at each time)."""
+
+    def __init__(self, today=None):
+        self.today = today or timezone.localdate()
+        self.language = get_language()
+        self.times = {}
+
+
+@lru_cache(maxsize=1024)
+def _age_text(language, age) -> str:
+    """ "N år" in `language`: the same hundred-odd texts on every day view, translated once per process
+    rather than once per age on every page (a tenth of the rows' time, issue 11)."""
+    if age is None:
+        return ""
+    with translation.override(language):
+        return ngettext("%(age)s år", "%(age)s år", age) % {"age": age}
+
+
+def _decorate(booking, signals, texts: _PageTexts) -> None:
+    """What a row shows beyond the booking's own fields."""
     booking.signals = signals.get(booking.patient_id, [])
-    today = today or timezone.localdate()
-    booking.age = age = booking.patient.age(today)
-    local = timezone.localtime(booking.starts_at)
-    # Formatted once here rather than by a filter and a {% blocktranslate %} in each of hundreds of rows.
-    booking.time_text = local.strftime("%H:%M")
-    age_texts = {} if age_texts is None else age_texts
-    if age not in age_texts:
-        age_texts[age] = ngettext("%(age)s år", "%(age)s år", age) % {"age": age} if age is not None else ""
-    booking.age_text = age_texts[age]
-    booking.is_today = local.date() == today
+    starts_at = booking.starts_at
+    if starts_at not in texts.times:
+        local = timezone.localtime(starts_at)
+        # Formatted once here rather than by a filter and a {% blocktranslate %} in each of hundreds of rows.
+        texts.times[starts_at] = (local.strftime("%H:%M"), local.date() == texts.today)
+    booking.time_text, booking.is_today = texts.times[starts_at]
+    booking.age = age = booking.patient.age(texts.today)
+    booking.age_text = _age_text(texts.language, age)
     if booking.status == Booking.Status.CHECKED_IN:
         booking.visit_url = _visit_url(booking)
 
@@ -106,7 +124,7 @@ def _row_response(request, booking):
     """The booking's row alone, for htmx to swap in after an action on it."""
     page = day_rows.row_page(request)
     signals = selectors.signals_by_patient([booking.patient_id]) if page.show_signals else {}
-    _decorate(booking, signals, page.today)
+    _decorate(booking, signals, _PageTexts(page.today))
     return HttpResponse(day_rows.booking_row(booking, first=True, page=page))
 
 
