@@ -14,9 +14,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from journal.order_rows import _lines
 from journal.services import note_correctable_by
-from mittvaccin.html_rows import escape
+from mittvaccin.html_rows import escape, linebreaksbr
 from mittvaccin.rights import Right
 
 DASH = "–"
@@ -68,7 +67,7 @@ def _earlier(thread) -> str:
         '\n    <div class="note-version">\n'
         f'      <p class="small muted">{escape(old.signature)} · {_moment(old.signed_at)}'
         f"{f' · {escape(old.get_outcome_display())}' if old.outcome else ''} · <em>{replaced}</em></p>\n"
-        f'      <div class="note-text old">{_lines(old.text)}</div>\n'
+        f'      <div class="note-text old">{linebreaksbr(old.text)}</div>\n'
         "    </div>\n    "
         for old in thread.earlier
     )
@@ -80,7 +79,7 @@ def _comments(thread) -> str:
         return ""
     items = "".join(
         f'<li><span class="small muted">{escape(c.signature)} · {_moment(c.signed_at)}</span><br>'
-        f"{_lines(c.text)}</li>"
+        f"{linebreaksbr(c.text)}</li>"
         for c in thread.comments
     )
     return f'\n  <ul class="comments" aria-label="{_("Kommentarer")}">\n    {items}\n  </ul>\n  '
@@ -124,7 +123,7 @@ def note_html(thread, *, user, csrf_token, next_url="") -> SafeString:
     return mark_safe(  # noqa: S308  (every text in it is escaped)
         f'\n<article class="note{" assessment" if note.kind == "assessment" else ""}" data-testid="note">\n'
         f"{_head(thread)}"
-        f'  <div class="note-text">{_lines(note.text)}</div>\n'
+        f'  <div class="note-text">{linebreaksbr(note.text)}</div>\n'
         f"  {reason}\n"
         f"  {_earlier(thread)}\n"
         f"  {_comments(thread)}\n"

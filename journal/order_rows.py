@@ -10,10 +10,9 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import normalize_newlines
 from django.utils.translation import gettext as _
 
-from mittvaccin.html_rows import escape
+from mittvaccin.html_rows import escape, linebreaksbr
 
 DASH = "–"
 
@@ -21,11 +20,6 @@ DASH = "–"
 def _value(value) -> str:
     """As `{{ value }}` shows a number or a text (localized, escaped)."""
     return escape(localize(value))
-
-
-def _lines(text: str) -> str:
-    """As the `linebreaksbr` filter shows a text: escaped, each line break a <br>."""
-    return escape(normalize_newlines(text)).replace("\n", "<br>")
 
 
 def _state(order) -> str:
@@ -46,7 +40,7 @@ def order_html(order, visit=None) -> SafeString:
         "total": _value(order.doses_total),
     }
     schedule = f"{_('Schema')}: {escape(order.schedule)} · " if order.schedule else ""
-    instructions = f'<p class="small">{_lines(order.instructions)}</p>' if order.instructions else ""
+    instructions = f'<p class="small">{linebreaksbr(order.instructions)}</p>' if order.instructions else ""
     moment = timezone.localtime(order.ordered_at).strftime("%Y-%m-%d %H:%M") if order.ordered_at else DASH
     signed = _("Ordinerad av %(who)s %(when)s på %(unit)s") % {
         "who": escape(order.signature),

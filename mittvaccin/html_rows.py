@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape as _html_escape
 
 from django.template.loader import render_to_string
+from django.utils.text import normalize_newlines
 from django.utils.translation import gettext as _
 
 
@@ -17,6 +18,11 @@ def escape(value) -> str:
     """Django's `escape` without its lazy-string wrapper (called thousands of times a page): the same
     characters escaped the same way, as `django.utils.html.escape` does with the standard library."""
     return _html_escape(str(value))
+
+
+def linebreaksbr(text: str) -> str:
+    """As the `linebreaksbr` filter shows a text: escaped, each line break a <br>."""
+    return escape(normalize_newlines(text)).replace("\n", "<br>")
 
 
 def protected_badge() -> str:
