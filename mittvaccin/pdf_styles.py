@@ -178,15 +178,33 @@ class SharedStyleFor(StyleFor):
             if target_collector and style["anchor"]:
                 target_collector.collect_anchor(style["anchor"])
 
-        # Pseudo-elements inherit from their element's copy, as in StyleFor.__init__.
-        for element, pseudo_type in cascaded_styles:
+        # A pseudo-element's style is computed when the boxes ask for it, from its element's copy: the
+        # user agent's rules give every element six (::marker, ::footnote-call, …), and few are
+        # drawn. One that would name an anchor is computed now, as WeasyPrint does, to collect it.
+        self._root = root
+        self._target_collector = target_collector
+        self._pending = {}
+        for element, pseudo_type in list(cascaded_styles):
             if pseudo_type:
-                self.set_computed_styles(
-                    element,
-                    pseudo_type=pseudo_type,
-                    root=root,
-                    parent=element,
-                    base_url=base_url,
-                    target_collector=target_collector,
-                )
+                cascaded = cascaded_styles.pop((element, pseudo_type))
+                self._pending[element, pseudo_type] = cascaded
+                if "anchor" in cascaded:
+                    self._pseudo_style(element, pseudo_type)
         self._cascaded_styles.clear()
+
+    def _pseudo_style(self, element, pseudo_type):
+        self._cascaded_styles[element, pseudo_type] = self._pending.pop((element, pseudo_type))
+        self.set_computed_styles(
+            element,
+            pseudo_type=pseudo_type,
+            root=self._root,
+            parent=element,
+            base_url=self._computed_styles[element, None].base_url,
+            target_collector=self._target_collector,
+        )
+        del self._cascaded_styles[element, pseudo_type]
+
+    def __call__(self, element, pseudo_type=None):
+        if pseudo_type and (element, pseudo_type) in getattr(self, "_pending", ()):
+            self._pseudo_style(element, pseudo_type)
+        return super().__call__(element, pseudo_type)
