@@ -14,6 +14,10 @@ computed style (`StyleFor.__init__`'s `computed_cache`); this keeps such styles 
   becomes one) as text, and the rules it matched: what the computed values are made of.
 - A kept style has every property computed once, when first seen. Each document gets a copy, because
   the layout writes into styles (a table's margins move to its wrapper box).
+
+`SharedStyleFor.__init__` repeats the steps of WeasyPrint's own, so it is installed only with the
+version whose steps it repeats (`WEASYPRINT_VERSION`; a test fails on another): after an upgrade,
+compare the two and bump it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import itertools
 from math import inf
 
+import weasyprint
 from weasyprint import css
 from weasyprint.css import (
     ComputedStyle,
@@ -33,6 +38,7 @@ from weasyprint.css import (
 from weasyprint.css.properties import INITIAL_VALUES
 from weasyprint.html import UA_FORM_STYLESHEET, UA_STYLESHEET
 
+WEASYPRINT_VERSION = "70.0"
 # Kept styles by key; emptied when full (a document's copies do not need them). Invoices, reminders
 # and their variants need about a hundred.
 KEPT_MAX = 4096
@@ -51,6 +57,8 @@ def lasting(thing):
 
 def install() -> None:
     """Style every document this process renders with `SharedStyleFor` (idempotent)."""
+    if weasyprint.__version__ != WEASYPRINT_VERSION:
+        return
     lasting(UA_STYLESHEET)
     lasting(UA_FORM_STYLESHEET)
     css.StyleFor = SharedStyleFor

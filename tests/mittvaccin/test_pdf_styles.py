@@ -6,6 +6,7 @@ import io
 import re
 
 import pytest
+import weasyprint
 import weasyprint.css
 from pypdf import PdfReader
 
@@ -56,6 +57,12 @@ def test_kept_styles_give_the_pdf_weasyprint_gives_alone(monkeypatch, stylesheet
     assert without_dates(second) == without_dates(weasyprint_alone(monkeypatch, PAGE.format(n=2), stylesheet))
     text = pdf_text(second)
     assert "Faktura 2" in text and "Due 2" in text and "252" in text and "Sida 1" in text
+
+
+def test_the_kept_styles_repeat_the_steps_of_the_installed_weasyprint():
+    # SharedStyleFor.__init__ repeats StyleFor.__init__ of this version: after an upgrade, compare
+    # the two, then bump WEASYPRINT_VERSION.
+    assert weasyprint.__version__ == pdf_styles.WEASYPRINT_VERSION
 
 
 def test_a_document_with_a_stylesheet_of_its_own_is_styled_as_weasyprint_does_it(monkeypatch):
