@@ -45,6 +45,7 @@ KEPT_MAX = 4096
 _kept: dict[tuple, ComputedStyle] = {}
 _serials = itertools.count()
 _uncomputed: set[str] = set()  # properties a kept style could not compute alone (none, for our CSS)
+_anchor_named: dict[int, bool] = {}  # by the identity of a lasting stylesheet's declarations
 # Identities of the stylesheets and font configurations that live as long as the process.
 _lasting: set[int] = set()
 
@@ -75,6 +76,16 @@ def _cascade(cascaded_styles, key, declarations, origin, layer_order, specificit
         old_weight = style.get(name, (None, None))[1]
         if old_weight is None or old_weight <= weight:
             style[name] = values, weight
+
+
+def _names_anchor(declarations) -> bool:
+    # The declarations of a lasting stylesheet live as long as the process: asked once each.
+    names = _anchor_named.get(id(declarations))
+    if names is None:
+        names = _anchor_named[id(declarations)] = any(
+            name == "anchor" for name, _value, _important in declarations
+        )
+    return names
 
 
 def _kept_style(key, cascaded, parent, root, base_url, font_config) -> ComputedStyle:
@@ -138,22 +149,26 @@ class SharedStyleFor(StyleFor):
             tuple((id(sheet), origin, specificity) for sheet, origin, specificity in sheets),
         )
         kept_of = {}  # element: its kept style, for its children's keys
+        # A pseudo-element's style is computed when the boxes ask for it, from its element's copy: the
+        # user agent's rules give every element six (::marker, ::footnote-call, …), and few are
+        # drawn. One that would name an anchor is computed now, as WeasyPrint does, to collect it.
+        self._root = root
+        self._target_collector = target_collector
+        self._pending = pending = {}  # (element, pseudo-element): its rules, not yet cascaded
         for element in html.wrapper_element.iter_subtree():
             etree_element = element.etree_element
             parent = element.parent.etree_element if element.parent else None
             matched = []
+            rules = []
             for sheet, origin, sheet_specificity in sheets:
                 for specificity, _order, pseudo_type, (declarations, layer) in sheet.matcher.match(element):
                     layer_order = inf if layer is None else sheet.layers.index(layer)
                     matched.append((id(sheet), specificity, id(declarations), layer_order))
-                    _cascade(
-                        cascaded_styles,
-                        (etree_element, pseudo_type),
-                        declarations,
-                        origin,
-                        layer_order,
-                        sheet_specificity or specificity,
-                    )
+                    rule = (declarations, origin, layer_order, sheet_specificity or specificity)
+                    if pseudo_type:
+                        pending.setdefault((etree_element, pseudo_type), []).append(rule)
+                    else:
+                        rules.append(rule)
             own = own_declarations.get(etree_element)
             parent_kept = kept_of[parent] if parent is not None else None
             key = (
@@ -163,6 +178,9 @@ class SharedStyleFor(StyleFor):
             )
             kept = _kept.get(key)
             if kept is None:
+                # Only a new style needs its cascade: a kept one was computed from the same.
+                for rule in rules:
+                    _cascade(cascaded_styles, (etree_element, None), *rule)
                 kept = _kept_style(
                     key,
                     cascaded_styles.get((etree_element, None), {}),
@@ -186,22 +204,14 @@ class SharedStyleFor(StyleFor):
             if target_collector and style["anchor"]:
                 target_collector.collect_anchor(style["anchor"])
 
-        # A pseudo-element's style is computed when the boxes ask for it, from its element's copy: the
-        # user agent's rules give every element six (::marker, ::footnote-call, …), and few are
-        # drawn. One that would name an anchor is computed now, as WeasyPrint does, to collect it.
-        self._root = root
-        self._target_collector = target_collector
-        self._pending = {}
-        for element, pseudo_type in list(cascaded_styles):
-            if pseudo_type:
-                cascaded = cascaded_styles.pop((element, pseudo_type))
-                self._pending[element, pseudo_type] = cascaded
-                if "anchor" in cascaded:
-                    self._pseudo_style(element, pseudo_type)
+        for (element, pseudo_type), rules in list(pending.items()):
+            if any(_names_anchor(declarations) for declarations, *_rest in rules):
+                self._pseudo_style(element, pseudo_type)
         self._cascaded_styles.clear()
 
     def _pseudo_style(self, element, pseudo_type):
-        self._cascaded_styles[element, pseudo_type] = self._pending.pop((element, pseudo_type))
+        for rule in self._pending.pop((element, pseudo_type)):
+            _cascade(self._cascaded_styles, (element, pseudo_type), *rule)
         self.set_computed_styles(
             element,
             pseudo_type=pseudo_type,

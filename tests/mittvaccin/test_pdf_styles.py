@@ -16,7 +16,7 @@ from mittvaccin.pdf import render_pdf
 PAGE = """<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>Prov</title></head><body>
 <h1 class="title">Faktura {n}</h1><p lang="en" style="color: #a00; margin-left: 3mm">Due {n}</p>
 <table class="facts"><tr><th>Nr</th><td>{n}</td></tr><tr><th>OCR</th><td class="mono">{n}52</td></tr></table>
-<ul><li>Första</li><li style="font-weight: bold">Andra</li></ul></body></html>"""
+<p>Rad ett<br>rad två</p><ul><li>Första</li><li style="font-weight: bold">Andra</li></ul></body></html>"""
 
 CSS = """@page { size: A5; margin: 10mm; @bottom-right { content: "Sida " counter(page) } }
 body { font: 10pt/1.4 "DejaVu Sans", sans-serif; } .title { font-size: 2em; letter-spacing: .05em; }
@@ -57,6 +57,7 @@ def test_kept_styles_give_the_pdf_weasyprint_gives_alone(monkeypatch, stylesheet
     assert without_dates(second) == without_dates(weasyprint_alone(monkeypatch, PAGE.format(n=2), stylesheet))
     text = pdf_text(second)
     assert "Faktura 2" in text and "Due 2" in text and "252" in text and "Sida 1" in text
+    assert "Rad ett\nrad två" in text
 
 
 def test_the_kept_styles_repeat_the_steps_of_the_installed_weasyprint():
