@@ -1,9 +1,9 @@
 """Computed styles that a process keeps from one PDF to the next (WeasyPrint 70's `StyleFor`).
 
 WeasyPrint styles every document from nothing: it matches each element against the stylesheets and
-then computes, one by one, every property the layout asks for (about a quarter of an invoice's render, profiled). A
-worker's next invoice has the same elements with the same classes; only the texts differ. Within one
-document WeasyPrint already gives elements with the same parent style and the same matched rules one
+then computes, one by one, every property the layout asks for (about a quarter of an invoice's
+render, profiled). A worker's next invoice has the same elements with the same classes; only the
+texts differ. Within one document WeasyPrint already gives elements with the same parent style and the same matched rules one
 computed style (`StyleFor.__init__`'s `computed_cache`); this keeps such styles across documents:
 
 - A style is kept only where every stylesheet lives as long as the process (the user agent's and
