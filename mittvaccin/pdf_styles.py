@@ -3,8 +3,9 @@
 WeasyPrint styles every document from nothing: it matches each element against the stylesheets and
 then computes, one by one, every property the layout asks for (about a quarter of an invoice's
 render, profiled). A worker's next invoice has the same elements with the same classes; only the
-texts differ. Within one document WeasyPrint already gives elements with the same parent style and the same matched rules one
-computed style (`StyleFor.__init__`'s `computed_cache`); this keeps such styles across documents:
+texts differ. Within one document WeasyPrint already gives elements with the same parent style and
+the same matched rules one computed style (`StyleFor.__init__`'s `computed_cache`); this keeps such
+styles across documents:
 
 - A style is kept only where every stylesheet lives as long as the process (the user agent's and
   the files `mittvaccin.pdf` parses once), so that a rule is known by its identity. A document with a
