@@ -2,8 +2,9 @@
 
 A font configuration (Pango's font map with its caches of metrics and shaped text) and a parsed
 stylesheet cost more to build than most of a one-page document; a worker that renders many invoices
-builds each once. Not shared between threads: web and worker processes here render one document at
-a time each.
+builds each once. The elements' computed styles are kept from one document to the next as well
+(`mittvaccin.pdf_styles`). Not shared between threads: web and worker processes here render one
+document at a time each.
 """
 
 from __future__ import annotations
@@ -16,14 +17,19 @@ from pathlib import Path
 def _fonts():
     from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415  (Pango and fonts load on first use)
 
-    return FontConfiguration()
+    from mittvaccin import pdf_styles  # noqa: PLC0415  (it imports WeasyPrint)
+
+    pdf_styles.install()
+    return pdf_styles.lasting(FontConfiguration())
 
 
 @cache
 def _stylesheet(path: str):
     from weasyprint import CSS  # noqa: PLC0415  (Pango and fonts load on first use)
 
-    return CSS(filename=path, font_config=_fonts())
+    from mittvaccin import pdf_styles  # noqa: PLC0415  (it imports WeasyPrint)
+
+    return pdf_styles.lasting(CSS(filename=path, font_config=_fonts()))
 
 
 def render_pdf(html: str, *, stylesheet: Path | None = None, base_url: str | None = None) -> bytes:

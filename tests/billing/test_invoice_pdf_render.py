@@ -1,18 +1,22 @@
 """The invoice PDF as a worker renders it (issue 11: many a second on one core): the page foot's facts,
-the statements one stored document costs, and a re-render that keeps the one row."""
+the statements one stored document costs, a re-render that keeps the one row, and the same PDF from
+the styles a worker keeps between invoices."""
 
 import io
 
 import pytest
+import weasyprint.css
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from billing.models import InvoiceDocument
-from billing.pdf import invoice_pdf_store
+from billing.pdf import invoice_pdf_store, render_invoice_pdf
 from billing.tasks import invoice_render_pdf
+from mittvaccin import pdf_styles
 from tests.billing.factories import ready_caregiver
 from tests.billing.test_payments import issued_invoice
+from tests.mittvaccin.test_pdf_styles import without_dates
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +73,15 @@ def test_a_lost_file_is_rendered_again_into_the_same_row(cast, settings, tmp_pat
     content = (tmp_path / stored.path).read_bytes()
     assert stored.size == len(content) and content.startswith(b"%PDF")
     assert invoice.ocr in pdf_text(content)
+
+
+def test_an_invoice_styled_from_kept_styles_is_the_pdf_weasyprint_renders_alone(cast, monkeypatch):
+    invoice = issued_invoice(cast)
+    render_invoice_pdf(invoice)
+    kept = pdf_styles.kept_count()
+    from_kept, _ = render_invoice_pdf(invoice)
+    assert pdf_styles.kept_count() == kept
+    monkeypatch.setattr(weasyprint.css, "StyleFor", pdf_styles.StyleFor)
+    alone, _ = render_invoice_pdf(invoice)
+    assert without_dates(from_kept) == without_dates(alone)
+    assert invoice.ocr in pdf_text(from_kept)
