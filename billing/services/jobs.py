@@ -256,28 +256,26 @@ def _execute(run: JobRun, chunk: int, lanes: int) -> None:
     due = due.annotate(**flags)
     # The lookback is the list's: a booking's due_at is its due moment (booking's trigger keeps it so).
     listed = FeeDue.objects.filter(kind=run.kind, due_at__gte=since)
-    # The progress bar's total before the first page: every listed booking the job would charge unless
-    # it already has its charge. Pages then take the charged ones off it (see _charge_chunk).
+    # The progress bar's total before the first page: every listed booking of the kind, a count of the
+    # list's own index range. Each page then takes off what it does not charge (found charged, skipped,
+    # no longer due, another caregiver's; see _charge_chunk), so the total ends at what was charged.
+    # Checking each booking's flags here too read every listed booking once more, serially, before the
+    # lanes started (0.67 s of a 48,000-charge run on the 300,000-patient bench database).
     if enabled:
-        # By the listed ids as one array, not as a join: the planner, misjudging the join, walked every
-        # due booking of the lookback for this count (measured on the bench database).
-        run.total = (
-            due.filter(pk__in=_ids(listed.values_list("booking_id", flat=True)))
-            .filter(invoicing=True, exception=False, review=False)
-            .count()
-        )
+        run.total = listed.count()
         run.save(update_fields=["total"])
     else:
         _note(run, _("Faktureringen är avstängd i faktureringsinställningarna; inget skapades."))
 
     key = DUE_SINCE_FIELD[run.kind]
-    page_rows = due.order_by(key, "pk").values_list("pk", *flags)
+    # One read per page: the flags, and the columns a charge needs (JobContext.COLUMNS, pk first).
+    page_rows = due.order_by(key, "pk").values_list(*flags, *JobContext.COLUMNS)
 
     def context() -> JobContext:
         return JobContext(run=run, article=article, caregiver=caregiver)
 
     def work(lane_context: JobContext, listed: dict) -> None:
-        _charge_chunk(run, lane_context, listed, page_rows, charge=enabled, order=(key, "pk"))
+        _charge_chunk(run, lane_context, listed, page_rows, charge=enabled)
 
     if lanes > 1 and not connection.in_atomic_block:
         contexts = run_in_lanes(_pages(listed, chunk), work, lanes=lanes, start=context)
@@ -350,28 +348,27 @@ def _page_charged(article, booking_ids) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def _charge_chunk(run, context, listed: dict, page_rows, *, charge: bool, order) -> None:
+def _charge_chunk(run, context, listed: dict, page_rows, *, charge: bool) -> None:
     """One transaction: the page's visits and charges, its settled bookings taken off the list, and the
     run's progress and figures with them.
 
-    `page_rows` is the due queryset (pk and the flags), applied to the page's ids here: a listed booking
-    that is not in it is another caregiver's, or one of ours that is no longer due.
+    `page_rows` is the due queryset (the flags, then JobContext.COLUMNS), applied to the page's ids here:
+    a listed booking that is not in it is another caregiver's, or one of ours that is no longer due.
     """
     page = list(page_rows.filter(pk__in=_ids(listed)))
-    gone = set(listed).difference(row[0] for row in page)
+    gone = set(listed).difference(row[3] for row in page)
     if gone:  # rare: a no-show undone, or another caregiver's bookings in the page
         gone = set(
             Booking.objects.filter(pk__in=_ids(gone), unit__caregiver=context.caregiver).values_list(
                 "pk", flat=True
             )
         )
-    charged = _page_charged(context.article, [row[0] for row in page])
+    charged = _page_charged(context.article, [row[3] for row in page])
     counts = dict.fromkeys(context.figures, 0)
-    todo, charged_open = [], 0
-    for booking_id, invoicing, exception, review in page:
-        if booking_id in charged:
+    batch = []  # in the order the bookings became due (the page's)
+    for invoicing, exception, review, *columns in page:
+        if columns[0] in charged:
             counts["already_done"] += 1
-            charged_open += invoicing and not (exception or review)  # was in the run's first total
         elif not invoicing:
             counts["skipped_no_invoicing"] += 1
         elif exception:
@@ -379,14 +376,9 @@ def _charge_chunk(run, context, listed: dict, page_rows, *, charge: bool, order)
         elif review:
             counts["to_review"] += 1
         elif charge:
-            todo.append(booking_id)
+            batch.append(columns)
     for name, value in counts.items():
         context.figures[name] += value
-    batch = (
-        list(Booking.objects.filter(pk__in=_ids(todo)).order_by(*order).values_list(*JobContext.COLUMNS))
-        if todo
-        else []
-    )
     with transaction.atomic():
         # A crash may lose the last chunks committed this way, never part of one; the next run makes
         # them again (idempotent), and whatever later depends on them commits durably, and so them too.
@@ -398,8 +390,9 @@ def _charge_chunk(run, context, listed: dict, page_rows, *, charge: bool, order)
         # no longer due. A booking the charge refused (no price, …) is in the errors and stays listed.
         refused = {error["booking"] for error in context.errors_in_chunk}
         _unlist({row[0] for row in batch} - refused | charged | gone, listed)
+        # The run's first total counted every listed booking: what the page does not charge comes off.
         # A booking that became due after the count is charged too; the total follows it.
-        total = F("total") - charged_open if charge else Value(0)
+        total = F("total") - (len(listed) - len(batch)) if charge else Value(0)
         JobRun.objects.filter(pk=run.pk).update(
             total=Greatest(total, F("processed") + len(batch)),
             processed=F("processed") + len(batch),

@@ -85,6 +85,30 @@ def test_r4_a_run_leaves_another_caregivers_bookings_on_the_list(cast, alice, pr
     assert not Charge.objects.filter(booking_id=theirs.pk).exists()
 
 
+@pytest.mark.django_db
+def test_r8_a_page_reads_its_bookings_once_and_the_first_total_only_the_list(cast, alice, priced):
+    """The run's first total is a count of the list alone; each page reads its bookings once (the flags
+    and the charge's columns together). What a page does not charge (another caregiver's booking, an
+    exception) comes off the total, which ends at what was charged."""
+    timebook = timebook_for(cast.unit_a)
+    ours = [no_show(adult(cast.caregiver_a), cast.unit_a, alice, timebook=timebook) for _ in range(3)]
+    theirs = no_show(adult(cast.caregiver_b), cast.unit_b, cast.bob, timebook=timebook_for(cast.unit_b))
+    with CaptureQueriesContext(connection) as captured:
+        done = run(cast.caregiver_a, JobKind.NO_SHOW, chunk=2, lanes=1)
+    assert (done.total, done.processed, done.created, done.already_done) == (3, 3, 3, 0)
+    assert listed() == {theirs.pk}
+    assert {c.booking_id for c in Charge.objects.all()} == {b.pk for b in ours}
+    sqls = [q["sql"] for q in captured.captured_queries]
+    counts = [sql for sql in sqls if "COUNT(" in sql]
+    assert len(counts) == 1, counts
+    assert "booking_feedue" in counts[0], counts
+    assert "booking_booking" not in counts[0], counts
+    # Two pages of two listed bookings: one read of the bookings each, and one more for the page that
+    # met another caregiver's booking (which of those are ours, settled or no longer due).
+    reads = [sql for sql in sqls if 'FROM "booking_booking"' in sql and "unnest" in sql]
+    assert len(reads) == 3, reads
+
+
 @pytest.fixture
 def migrated_as_the_command_does():
     """After the test, what `manage.py migrate` does after every run (see test_access_log_migration.py:
