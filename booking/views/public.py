@@ -106,14 +106,13 @@ def _alternatives(unit, visit_type, slot: Slot, now) -> list[tuple[str, str]]:
     start, _unused = day_bounds(first_day)
     _unused, end = day_bounds(first_day + dt.timedelta(days=13))
     free = public_reads.free_times(unit, visit_type, start=max(start, now), end=end, but=slot.pk, limit=6)
+    # One reverse for all six: their links differ only in the time's id, the path's last part.
+    link = reverse("booking:public_book", args=[unit.slug, visit_type.pk, 0]).removesuffix("0/")
     times = []
     for pk, starts_at in free:
         local = timezone.localtime(starts_at)
         times.append(
-            (
-                reverse("booking:public_book", args=[unit.slug, visit_type.pk, pk]),
-                f"{WEEKDAYS_ABBR[local.weekday()]} {local.day}/{local.month} {local:%H:%M}",
-            )
+            (f"{link}{pk}/", f"{WEEKDAYS_ABBR[local.weekday()]} {local.day}/{local.month} {local:%H:%M}")
         )
     return times
 
