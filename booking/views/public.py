@@ -26,7 +26,13 @@ from booking.forms import ResidentBookingForm
 from booking.models import ActorKind, Booking, Slot, VisitType
 from booking.timebook import day_bounds
 from booking.tokens import LinkExpired, LinkInvalid, booking_for_token, make_token
-from booking.views.online import bookable_units, days_and_slots, unit_or_404, visit_type_or_404
+from booking.views.online import (
+    bookable_units,
+    days_and_slots,
+    unit_and_visit_type_or_404,
+    unit_or_404,
+    visit_type_or_404,
+)
 from mittvaccin.decorators import public
 from mittvaccin.parsing import day_or_none, int_or_none
 from mittvaccin.services import client_address
@@ -121,8 +127,7 @@ def _alternatives(unit, visit_type, slot: Slot, now) -> list[tuple[str, str]]:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def public_book(request, unit_slug, visit_type_id, slot_id):
-    unit = unit_or_404(unit_slug)
-    visit_type = visit_type_or_404(unit, visit_type_id)
+    unit, visit_type = unit_and_visit_type_or_404(unit_slug, visit_type_id)
     submission = request.POST.get("submission", "")[:40] if request.method == "POST" else ""
     slot = public_reads.slot_with_submission(unit, slot_id, submission, visit_type)
     if slot is None:
