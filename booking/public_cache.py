@@ -99,6 +99,24 @@ def online_visit_type(unit: Unit, visit_type_id: int) -> VisitType | None:
     return found
 
 
+def unit_and_visit_type(slug: str, visit_type_id: int | None) -> tuple[Unit | None, VisitType | None]:
+    """`unit_by_slug(slug)` and `online_visit_type(unit, visit_type_id)` in one read of the cache, as one
+    entry: the booking form's page and its posts (a rush) ask for both, and each read is a round trip."""
+
+    def compute():
+        unit = Unit.objects.select_related("caregiver").filter(slug=slug).first()
+        if unit is None:
+            return None, None
+        return unit, VisitType.objects.filter(
+            unit=unit, pk=visit_type_id, is_active=True, online_bookable=True
+        ).first()
+
+    unit, visit_type = cached(("unit_visit_type", slug, visit_type_id), compute)
+    if visit_type is not None:
+        visit_type.unit = unit  # the unit read with it, with its caregiver
+    return unit, visit_type
+
+
 @receiver([post_save, post_delete], sender=Unit, dispatch_uid="public_cache_unit_changed")
 @receiver([post_save, post_delete], sender=Caregiver, dispatch_uid="public_cache_caregiver_changed")
 @receiver([post_save, post_delete], sender=VisitType, dispatch_uid="public_cache_visit_type_changed")

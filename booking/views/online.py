@@ -39,6 +39,14 @@ def visit_type_or_404(unit: Unit, visit_type_id) -> VisitType:
     return visit_type
 
 
+def unit_and_visit_type_or_404(slug: str, visit_type_id) -> tuple[Unit, VisitType]:
+    """`unit_or_404` and `visit_type_or_404` with one read of the public booking cache."""
+    unit, visit_type = public_cache.unit_and_visit_type(slug, int_or_none(visit_type_id))
+    if unit is None or not unit.has_timebook or visit_type is None:
+        raise Http404
+    return unit, visit_type
+
+
 def days_and_slots(unit, visit_type, chosen_day, now):
     """(days with free seats as (day, free), the chosen day, its free slots).
 

@@ -26,7 +26,13 @@ from booking.forms import ResidentBookingForm
 from booking.models import ActorKind, Booking, Slot, VisitType
 from booking.timebook import day_bounds
 from booking.tokens import LinkExpired, LinkInvalid, booking_for_token, make_token
-from booking.views.online import bookable_units, days_and_slots, unit_or_404, visit_type_or_404
+from booking.views.online import (
+    bookable_units,
+    days_and_slots,
+    unit_and_visit_type_or_404,
+    unit_or_404,
+    visit_type_or_404,
+)
 from mittvaccin.decorators import public
 from mittvaccin.parsing import day_or_none, int_or_none
 from mittvaccin.services import client_address
@@ -106,14 +112,13 @@ def _alternatives(unit, visit_type, slot: Slot, now) -> list[tuple[str, str]]:
     start, _unused = day_bounds(first_day)
     _unused, end = day_bounds(first_day + dt.timedelta(days=13))
     free = public_reads.free_times(unit, visit_type, start=max(start, now), end=end, but=slot.pk, limit=6)
+    # One reverse for all six: their links differ only in the time's id, the path's last part.
+    link = reverse("booking:public_book", args=[unit.slug, visit_type.pk, 0]).removesuffix("0/")
     times = []
     for pk, starts_at in free:
         local = timezone.localtime(starts_at)
         times.append(
-            (
-                reverse("booking:public_book", args=[unit.slug, visit_type.pk, pk]),
-                f"{WEEKDAYS_ABBR[local.weekday()]} {local.day}/{local.month} {local:%H:%M}",
-            )
+            (f"{link}{pk}/", f"{WEEKDAYS_ABBR[local.weekday()]} {local.day}/{local.month} {local:%H:%M}")
         )
     return times
 
@@ -122,8 +127,7 @@ def _alternatives(unit, visit_type, slot: Slot, now) -> list[tuple[str, str]]:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def public_book(request, unit_slug, visit_type_id, slot_id):
-    unit = unit_or_404(unit_slug)
-    visit_type = visit_type_or_404(unit, visit_type_id)
+    unit, visit_type = unit_and_visit_type_or_404(unit_slug, visit_type_id)
     submission = request.POST.get("submission", "")[:40] if request.method == "POST" else ""
     slot = public_reads.slot_with_submission(unit, slot_id, submission, visit_type)
     if slot is None:

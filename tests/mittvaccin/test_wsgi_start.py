@@ -24,3 +24,27 @@ def test_a_web_worker_keeps_its_start_up_objects_out_of_the_garbage_collectors_p
     assert int(frozen) > 100_000
     assert urls_loaded == "True"
     assert views_loaded == "True"
+
+
+def test_a_web_worker_builds_at_start_up_what_its_first_booking_would_build_without_connecting():
+    """Issue 11: the Celery app's tasks, registry and message machinery, and the Swedish numbering plan,
+    are built when the worker starts. Before, each worker's first booking built them, partly inside the
+    booking's transaction (about 150 ms of CPU per worker, in the middle of a rush). Nothing connects to
+    the broker: with no Redis to reach, the worker still starts."""
+    script = (
+        "import sys\n"
+        "import mittvaccin.wsgi\n"
+        "from mittvaccin.celery import app\n"
+        "print(app.finalized, 'booking.send_confirmation' in app.tasks, "
+        "'booking.tasks' in sys.modules, 'kombu.transport.redis' in sys.modules, "
+        "'phonenumbers.data.region_SE' in sys.modules)\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "mittvaccin.settings",
+        "REDIS_URL": "unix:///nonexistent/redis.sock?db=0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["True"] * 5
