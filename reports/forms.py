@@ -8,6 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mittvaccin.html_rows import PlainSelect
+
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # A longer period is refused: weekly figures over more than three years no longer read at a glance,
 # and the money figures look back from today.
@@ -19,17 +21,20 @@ class StatisticsFilter(forms.Form):
     date_to = forms.DateField(label=_("Till och med"), widget=DATE_WIDGET, required=False)
     unit = forms.ChoiceField(
         label=_("Enhet"),
+        widget=PlainSelect,
         required=False,
         error_messages={"invalid_choice": _("Enheten finns inte bland de enheter du kan se statistik för.")},
     )
     product = forms.ChoiceField(
         label=_("Vaccin"),
+        widget=PlainSelect,
         required=False,
         error_messages={"invalid_choice": _("Vaccinet finns inte i katalogen.")},
     )
     granularity = forms.ChoiceField(
         label=_("Doser per"),
         choices=[("month", _("månad")), ("week", _("vecka"))],
+        widget=PlainSelect,
         required=False,
     )
 
