@@ -161,7 +161,7 @@ def _due_bookings(ctx, count: int) -> None:
     2 % are at the unit without payment solution and 2 % were booked two hours before the visit, so
     the jobs' skips and exceptions are exercised too.
     """
-    from django.db.models import Max
+    from django.db.models import Max, Min
 
     from booking.models import Booking, Schedule, Slot, VisitType
     from journal.models import Patient
@@ -210,6 +210,16 @@ def _due_bookings(ctx, count: int) -> None:
 
     marker_id = User.objects.get(username=clinic_user).pk
 
+    # Every `--reuse` adds more of these for the same patients. A run's bookings start before all that
+    # earlier runs added (each pass over the patients an hour earlier still), so none overlaps another
+    # of the same patient, however far apart in time the runs were (placed from the clock alone, two
+    # runs a few minutes plus whole hours apart collided on the patient's no-overlap constraint).
+    ours = Booking.objects.filter(reference__regex=r"^Z[0-9]{7}$", manage_key__startswith="bench")
+    earlier = ours.aggregate(first=Min("starts_at"))["first"]
+    latest_start = now - dt.timedelta(days=2)
+    if earlier is not None:
+        latest_start = min(latest_start, earlier - dt.timedelta(hours=1))
+
     def rows():
         for i in range(count):
             n = offset + i
@@ -217,7 +227,7 @@ def _due_bookings(ctx, count: int) -> None:
             key = "clinic_no_payment" if (i // 2) % 50 == 7 else "clinic"
             # No patient has two of these at overlapping times: each pass over the patients moves an hour.
             patient = patients[n % len(patients)]
-            starts = now - dt.timedelta(days=2, hours=n // len(patients), minutes=(n % 12) * 5)
+            starts = latest_start - dt.timedelta(hours=i // len(patients), minutes=(n % 12) * 5)
             short_notice = (i // 2) % 50 == 13
             made = starts - (dt.timedelta(hours=2) if short_notice else dt.timedelta(days=5))
             no_show = i % 2 == 0
