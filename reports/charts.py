@@ -23,6 +23,8 @@ from reports.templatetags.reports import format_value
 WIDTH = 760
 HEIGHT = 280
 LEFT = 64
+# About the width of a digit of the axis texts (12 px, static/css/app.css), in the chart's own units.
+AXIS_CHAR_WIDTH = 7
 RIGHT = 12
 TOP = 12
 BOTTOM = 46
@@ -128,8 +130,12 @@ def columns(figure, series: list[int], kinds: list[str]) -> Chart:
     top = nice_ceiling(max((_number(row[i]) for row in rows for i in series), default=0))
     if kinds[series[0] - 1] == "count":
         top = max(top, 5.0)  # whole numbers on the axis
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    chart = Chart(figure.key, "columns", WIDTH, HEIGHT, plot={"x": LEFT, "y": TOP, "w": plot_w, "h": plot_h})
+    kind = kinds[series[0] - 1]
+    tick_texts = [format_value(_tick(top * step / 5, kind), kind) for step in range(6)]
+    # Room on the left for the longest value on the axis ("25 000,00 kr" is wider than the default).
+    left = max(LEFT, round(14 + AXIS_CHAR_WIDTH * max(len(text) for text in tick_texts)))
+    plot_w, plot_h = WIDTH - left - RIGHT, HEIGHT - TOP - BOTTOM
+    chart = Chart(figure.key, "columns", WIDTH, HEIGHT, plot={"x": left, "y": TOP, "w": plot_w, "h": plot_h})
     group = plot_w / max(len(rows), 1)
     bar_w = max(group * 0.8 / len(series), 1)
     for index, row in enumerate(rows):
@@ -138,7 +144,7 @@ def columns(figure, series: list[int], kinds: list[str]) -> Chart:
             height = plot_h * value / top
             chart.bars.append(
                 Bar(
-                    x=round(LEFT + index * group + group * 0.1 + n * bar_w, 2),
+                    x=round(left + index * group + group * 0.1 + n * bar_w, 2),
                     y=round(TOP + plot_h - height, 2),
                     width=round(bar_w, 2),
                     height=round(height, 2),
@@ -150,14 +156,12 @@ def columns(figure, series: list[int], kinds: list[str]) -> Chart:
             )
     every = max(1, math.ceil(len(rows) / 12))  # at most about 12 labels under the axis
     chart.labels = [
-        Tick(round(LEFT + index * group + group / 2, 2), str(row[0]))
+        Tick(round(left + index * group + group / 2, 2), str(row[0]))
         for index, row in enumerate(rows)
         if index % every == 0
     ]
-    kind = kinds[series[0] - 1]
     chart.ticks = [
-        Tick(round(TOP + plot_h - plot_h * step / 5, 2), format_value(_tick(top * step / 5, kind), kind))
-        for step in range(6)
+        Tick(round(TOP + plot_h - plot_h * step / 5, 2), text) for step, text in enumerate(tick_texts)
     ]
     chart.legend = [(n, figure.columns[column]) for n, column in enumerate(series)] if len(series) > 1 else []
     return chart

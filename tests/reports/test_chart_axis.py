@@ -74,3 +74,18 @@ def test_a_label_is_escaped_once():
     svg = charts.bars(figure, 1, "count").axis_svg
     assert "&lt;b&gt;Vård &amp; omsorg&lt;/b&gt;" in svg
     assert "<b>" not in svg
+
+
+def test_a_money_axis_leaves_room_for_its_longest_amount():
+    # "25 000,00 kr" at the default left margin was cut to "000,00 kr" on the statistics page.
+    kinds = ["money"]
+    figure = Figure("money", "Fakturerat", ["Månad", "Fakturerat"], [["2026-11", Decimal("23456.5")]], kinds)
+    chart = charts.columns(figure, [1], kinds)
+    longest = max(len(tick.text) for tick in chart.ticks)
+    assert longest >= len("25 000,00 kr")
+    assert chart.plot["x"] >= 14 + charts.AXIS_CHAR_WIDTH * longest > charts.LEFT
+    assert all(bar.x >= chart.plot["x"] for bar in chart.bars)
+    counts = charts.columns(
+        Figure("n", "Doser", ["Vecka", "Doser"], [["2026 v. 1", 3]], ["count"]), [1], ["count"]
+    )
+    assert counts.plot["x"] == charts.LEFT
