@@ -81,19 +81,22 @@ def forget() -> None:
 # --- What booking itself keeps ------------------------------------------------------------------------
 
 
+def _unit_at(slug: str) -> Unit | None:
+    return Unit.objects.select_related("caregiver").filter(slug=slug).first()
+
+
+def _online_visit_type_of(unit: Unit, visit_type_id) -> VisitType | None:
+    return VisitType.objects.filter(unit=unit, pk=visit_type_id, is_active=True, online_bookable=True).first()
+
+
 def unit_by_slug(slug: str) -> Unit | None:
     """The unit (with its caregiver) at this public address, or None."""
-    return cached(("unit", slug), lambda: Unit.objects.select_related("caregiver").filter(slug=slug).first())
+    return cached(("unit", slug), lambda: _unit_at(slug))
 
 
 def online_visit_type(unit: Unit, visit_type_id: int) -> VisitType | None:
     """The unit's active, online-bookable visit type with this id, or None."""
-    found = cached(
-        ("visit_type", unit.pk, visit_type_id),
-        lambda: VisitType.objects.filter(
-            unit=unit, pk=visit_type_id, is_active=True, online_bookable=True
-        ).first(),
-    )
+    found = cached(("visit_type", unit.pk, visit_type_id), lambda: _online_visit_type_of(unit, visit_type_id))
     if found is not None:
         found.unit = unit  # the caller's unit, already read with its caregiver
     return found
@@ -104,12 +107,8 @@ def unit_and_visit_type(slug: str, visit_type_id: int | None) -> tuple[Unit | No
     entry: the booking form's page and its posts (a rush) ask for both, and each read is a round trip."""
 
     def compute():
-        unit = Unit.objects.select_related("caregiver").filter(slug=slug).first()
-        if unit is None:
-            return None, None
-        return unit, VisitType.objects.filter(
-            unit=unit, pk=visit_type_id, is_active=True, online_bookable=True
-        ).first()
+        unit = _unit_at(slug)
+        return (unit, _online_visit_type_of(unit, visit_type_id)) if unit is not None else (None, None)
 
     unit, visit_type = cached(("unit_visit_type", slug, visit_type_id), compute)
     if visit_type is not None:
