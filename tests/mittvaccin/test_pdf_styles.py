@@ -92,3 +92,11 @@ def test_fonts_are_subset_by_harfbuzz_not_the_slow_fonttools_fallback(caplog, st
         content = render_pdf(PAGE.format(n=3), stylesheet=stylesheet)
     assert "Faktura 3" in pdf_text(content)
     assert not [record.message for record in caplog.records if "fontTools" in record.getMessage()]
+
+
+def test_a_worker_logging_at_info_gets_no_line_per_rendering_step(caplog, stylesheet):
+    """A Celery worker run with `-l info` (docker-compose.yml, make run) puts the root logger at INFO;
+    WeasyPrint's progress logger stays at WARNING (settings.LOGGING), not seven lines per PDF."""
+    with caplog.at_level("INFO"):
+        render_pdf(PAGE.format(n=4), stylesheet=stylesheet)
+    assert not [record for record in caplog.records if record.name.startswith("weasyprint")]
