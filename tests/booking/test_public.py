@@ -105,6 +105,17 @@ def test_r14_resident_books_and_gets_the_confirmation(timebook, django_capture_o
     assert OutboundMessage.objects.filter(channel="sms", purpose="booking_confirmation").count() == 1
 
 
+def test_confirmation_page_names_no_channel_the_resident_did_not_give(timebook):
+    """Booked with a phone only, the page promises no e-mail; its words are the same whatever was given
+    (a protected identity's booking keeps no contact detail, and the page must not show that, R7)."""
+    client = Client()
+    response = client.post(book_url(timebook), form_data(email=""))
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Bekräftelsen skickas till de kontaktuppgifter du angav." in page
+    assert "e-post" not in page.split('data-testid="confirmation"')[1].split("</section>")[0]
+
+
 def test_confirmation_email_carries_the_calendar_file(
     timebook, mailoutbox, django_capture_on_commit_callbacks
 ):
