@@ -61,9 +61,22 @@ WITH candidates AS (
           SELECT 1 FROM nvr_nvrentry w WHERE w.vaccination_id = n.vaccination_id AND w.kind = 'withdrawal'
       )
 )
+-- Every candidate is chosen before the first row goes in (an aggregate reads all its input before it
+-- answers). Inserting while choosing, the "not reported yet" check re-read nvr_nvrentry as it grew
+-- wherever the planner believed it empty (a nested loop over a sequential scan): the first report
+-- after go-live or after weeks without delivery took minutes instead of seconds (issue 11).
+, chosen AS (
+    SELECT array_agg(vaccination_id) FILTER (WHERE kind = 'new') AS new_ids,
+           array_agg(vaccination_id) FILTER (WHERE kind = 'withdrawal') AS withdrawn_ids
+    FROM candidates
+)
 INSERT INTO nvr_nvrentry (report_id, vaccination_id, kind, unique_reference)
 SELECT %(report)s, c.vaccination_id, c.kind, %(prefix)s || c.vaccination_id::text
-FROM candidates c
+FROM chosen, LATERAL (
+    SELECT unnest(chosen.new_ids), 'new'
+    UNION ALL
+    SELECT unnest(chosen.withdrawn_ids), 'withdrawal'
+) AS c(vaccination_id, kind)
 ON CONFLICT (vaccination_id, kind) DO NOTHING
 """
 
