@@ -293,7 +293,7 @@ def system_packages_ready(packages=SYSTEM_PACKAGES) -> bool:
     command = "apt-get update && apt-get install -y --no-install-recommends " + " ".join(missing)
     can_install = os.geteuid() == 0 and shutil.which("apt-get")
     if not can_install:
-        say(f"Missing system packages for the browser tests and PDFs. Run as root:\n    {command}")
+        say(f"Missing system packages ({', '.join(missing)}). Run as root:\n    {command}")
         return False
     say(f"Installing {' '.join(missing)} (once) …")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
